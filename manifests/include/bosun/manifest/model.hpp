@@ -1,0 +1,239 @@
+#pragma once
+// The typed app manifest (app.yaml). Everything here has been validated by the loader:
+// names follow the naming rule, durations and sizes are parsed, depends_on refers to existing
+// services and has no cycles. Variables such as ${shared} are kept as written; they are
+// expanded per host by the agent (see variables.hpp).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "bosun/common/duration.hpp"
+#include "bosun/common/version.hpp"
+
+namespace bosun::manifest {
+
+// 1-based position in the manifest file; 0 when unknown.
+struct Location {
+  int line = 0;
+  int column = 0;
+};
+
+// A command is an argv list, run without a shell, or `sh: "..."` for an explicit shell line.
+struct Command {
+  std::vector<std::string> argv;
+  std::string shell;  // non-empty for the `sh:` form; argv is then empty
+  Location where;
+
+  bool uses_shell() const { return !shell.empty(); }
+};
+
+struct EnvVar {
+  std::string name;
+  std::string value;
+  Location where;
+};
+
+// ---- check specifications (the checks/ library evaluates them) ----
+
+struct HttpCheck {
+  std::string url;
+  int status = 200;            // expected status code
+  std::string body_contains;   // empty: not checked
+  std::optional<Duration> max_latency;
+};
+
+struct TcpCheck {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+struct RedisCheck {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string password_env;  // name of the env var holding the password; empty: none
+};
+
+// Passes once a line containing `pattern` appears in the service's log.
+struct LogCheck {
+  std::string pattern;
+};
+
+struct ExecCheck {
+  Command command;
+  int exit_code = 0;
+  std::string output_contains;
+};
+
+struct SqliteCheck {
+  std::string path;
+  std::string query = "SELECT 1";
+};
+
+using CheckKind = std::variant<HttpCheck, TcpCheck, RedisCheck, LogCheck, ExecCheck, SqliteCheck>;
+
+struct CheckSpec {
+  CheckKind kind;
+  Location where;
+};
+
+// The manifest name of a check kind ("http", "tcp", ...).
+std::string check_kind_name(const CheckKind& kind);
+
+// A check plus the policy to apply it as a readiness or liveness probe.
+struct ProbeSpec {
+  CheckSpec check;
+  Duration timeout{0};       // ready: deadline to become ready; liveness: per attempt
+  Duration interval{0};      // between attempts
+  int failures = 0;          // liveness: consecutive failures that trigger a restart
+  Duration start_period{0};  // failures during this period after start do not count
+};
+
+// ---- services ----
+
+enum class RestartPolicy { always, on_failure, never };
+enum class DeployMode { restart, overlap };
+
+struct Backoff {
+  Duration initial{100};
+  Duration max{30'000};
+  Duration reset_after{60'000};  // a run this long resets the delay to `initial`
+};
+
+struct CrashLoopPolicy {
+  int restarts = 5;               // more restarts than this within `window` is a crash loop
+  Duration window{60'000};
+  Duration cooldown{300'000};     // delay between attempts while in crash-loop
+  bool give_up = false;           // stay stopped instead of cooling down and retrying
+  std::optional<Command> on_crash_loop;  // alert hook
+};
+
+struct RestartSpec {
+  RestartPolicy policy = RestartPolicy::always;
+  Backoff backoff;
+  CrashLoopPolicy crash_loop;
+};
+
+struct StopSpec {
+  std::string signal = "TERM";  // without the SIG prefix
+  Duration timeout{10'000};
+};
+
+struct LogSpec {
+  std::uint64_t max_size = 10ULL * 1024 * 1024;
+  int keep = 5;
+};
+
+struct Service {
+  std::string name;
+  Location where;
+  Command command;
+  std::vector<EnvVar> env;
+  std::vector<std::string> depends_on;
+  std::vector<Location> depends_on_where;  // parallel to depends_on, for messages
+  std::optional<ProbeSpec> ready;
+  std::optional<ProbeSpec> liveness;
+  RestartSpec restart;
+  StopSpec stop;
+  DeployMode deploy = DeployMode::restart;
+  std::string cwd;   // relative to the release directory; empty: the release directory
+  std::string user;  // empty: the agent's user
+  std::optional<std::uint64_t> nofile;
+  LogSpec logs;
+};
+
+// ---- database ----
+
+enum class DatabaseKind { none, sqlite, postgres, mysql };
+enum class RollbackMode { down, restore };
+
+struct Database {
+  DatabaseKind kind = DatabaseKind::none;
+  std::string path;  // sqlite file
+  std::optional<Command> migrate_up;
+  std::optional<Command> migrate_down;     // may use ${version}
+  std::optional<Command> migrate_version;  // prints the schema version
+  std::optional<Command> backup;           // for engines other than sqlite
+  std::optional<Command> restore;
+  RollbackMode rollback = RollbackMode::down;
+};
+
+// ---- fleet ----
+
+struct SshSettings {
+  std::string user;
+  std::optional<std::uint16_t> port;
+  std::string identity;
+  std::string known_hosts;
+  std::string proxy_jump;
+  Duration connect_timeout{10'000};
+  Duration keepalive{15'000};
+};
+
+struct Stage {
+  std::string name;
+  Location where;
+  std::vector<std::string> hosts;
+  std::string root;  // overrides the manifest root for this stage
+  std::optional<SshSettings> ssh;
+};
+
+// ---- deploy checks and requirements ----
+
+struct Build {
+  std::vector<Command> commands;
+  Duration timeout{20 * 60'000};
+};
+
+struct Verify {
+  Duration window{10'000};
+  Duration timeout{60'000};
+  std::vector<CheckSpec> checks;
+};
+
+struct ToolRequirement {
+  std::string name;
+  VersionConstraint constraint;
+  Location where;
+};
+
+struct OsRequirement {
+  std::vector<std::string> ids;  // e.g. ubuntu, debian; empty: any
+  std::optional<VersionConstraint> version;
+};
+
+struct Requirements {
+  std::vector<ToolRequirement> tools;
+  std::vector<std::string> env;
+  std::vector<std::uint16_t> ports_free;
+  std::optional<std::uint64_t> disk_free;
+  std::optional<std::uint64_t> memory;
+  std::vector<std::string> files;
+  std::optional<OsRequirement> os;
+};
+
+struct Manifest {
+  std::string file;  // where it was loaded from, for messages
+  std::string app;
+  std::string repo;
+  std::string root = "/srv/bosun/${app}";
+  int keep_releases = 5;
+  std::vector<Stage> stages;
+  SshSettings ssh;
+  std::vector<std::string> secrets;  // names only; values come from .bosun/secrets or env
+  std::vector<EnvVar> env;
+  Build build;
+  Database database;
+  std::vector<Service> services;  // in file order
+  Verify verify;
+  Requirements requires_;         // `requires` in YAML (a C++20 keyword)
+
+  const Service* find_service(std::string_view name) const;
+  const Stage* find_stage(std::string_view name) const;
+  // Services ordered so that each comes after everything it depends on (file order otherwise).
+  std::vector<const Service*> start_order() const;
+};
+
+}  // namespace bosun::manifest

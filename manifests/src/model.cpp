@@ -1,0 +1,64 @@
+#include "bosun/manifest/model.hpp"
+
+#include <algorithm>
+
+namespace bosun::manifest {
+
+std::string check_kind_name(const CheckKind& kind) {
+  struct Namer {
+    std::string operator()(const HttpCheck&) const { return "http"; }
+    std::string operator()(const TcpCheck&) const { return "tcp"; }
+    std::string operator()(const RedisCheck&) const { return "redis"; }
+    std::string operator()(const LogCheck&) const { return "log"; }
+    std::string operator()(const ExecCheck&) const { return "exec"; }
+    std::string operator()(const SqliteCheck&) const { return "sqlite"; }
+  };
+  return std::visit(Namer{}, kind);
+}
+
+const Service* Manifest::find_service(std::string_view name) const {
+  for (const Service& service : services) {
+    if (service.name == name) {
+      return &service;
+    }
+  }
+  return nullptr;
+}
+
+const Stage* Manifest::find_stage(std::string_view name) const {
+  for (const Stage& stage : stages) {
+    if (stage.name == name) {
+      return &stage;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<const Service*> Manifest::start_order() const {
+  // Repeatedly take the first service (in file order) whose dependencies are all placed.
+  // Quadratic, but manifests have a handful of services; the loader has ruled out cycles.
+  std::vector<const Service*> order;
+  std::vector<bool> placed(services.size(), false);
+  for (std::size_t round = 0; round < services.size(); ++round) {
+    for (std::size_t i = 0; i < services.size(); ++i) {
+      if (placed[i]) {
+        continue;
+      }
+      const bool ready = std::all_of(
+          services[i].depends_on.begin(), services[i].depends_on.end(),
+          [&](const std::string& dependency) {
+            return std::any_of(order.begin(), order.end(), [&](const Service* done) {
+              return done->name == dependency;
+            });
+          });
+      if (ready) {
+        placed[i] = true;
+        order.push_back(&services[i]);
+        break;
+      }
+    }
+  }
+  return order;
+}
+
+}  // namespace bosun::manifest

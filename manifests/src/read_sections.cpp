@@ -1,0 +1,330 @@
+// The fleet (stages, ssh), build, database, verify and requires sections.
+
+#include <algorithm>
+
+#include "bosun/common/names.hpp"
+#include "bosun/common/text.hpp"
+#include "readers.hpp"
+
+namespace bosun::manifest::detail {
+namespace {
+
+bool is_plausible_host(std::string_view host) {
+  if (host.empty() || host.size() > 253) {
+    return false;
+  }
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '-' || c == '_' || c == ':' || c == '@' || c == '[' || c == ']' ||
+           c == '$' || c == '{' || c == '}';
+  });
+}
+
+}  // namespace
+
+std::optional<SshSettings> read_ssh(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"user", "port", "identity", "known_hosts", "proxy_jump", "connect_timeout",
+                 "keepalive"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  SshSettings ssh;
+  for (const auto& [key, target] :
+       {std::pair{"user", &ssh.user}, std::pair{"identity", &ssh.identity},
+        std::pair{"known_hosts", &ssh.known_hosts}, std::pair{"proxy_jump", &ssh.proxy_jump}}) {
+    if (const Field* f = map.get(key)) {
+      *target = read_string(context, *f).value_or("");
+    }
+  }
+  if (const Field* f = map.get("port")) {
+    ssh.port = read_port(context, *f);
+  }
+  for (const auto& [key, target] : {std::pair{"connect_timeout", &ssh.connect_timeout},
+                                    std::pair{"keepalive", &ssh.keepalive}}) {
+    if (const Field* f = map.get(key)) {
+      *target = read_duration(context, *f).value_or(*target);
+    }
+  }
+  return ssh;
+}
+
+std::vector<Stage> read_stages(ReadContext& context, const Field& field) {
+  std::vector<Stage> stages;
+  MapReader map(context, field.value, field.path, field.value_where);
+  for (const Field& entry : map.fields()) {
+    Stage stage;
+    stage.name = entry.key;
+    stage.where = entry.key_where;
+    (void)read_name(context,
+                    Field{entry.key, YAML::Node(entry.key), entry.path, entry.key_where,
+                          entry.key_where},
+                    "stage name");
+    MapReader stage_map(context, entry.value, entry.path, entry.value_where,
+                        {"hosts", "root", "ssh"});
+    if (!stage_map.valid()) {
+      continue;
+    }
+    if (const Field* f = stage_map.require("hosts")) {
+      auto hosts = read_string_list(context, *f);
+      if (hosts && hosts->empty()) {
+        context.diagnostics.error(f->value_where, f->path, "a stage needs at least one host");
+      }
+      for (std::size_t i = 0; hosts && i < hosts->size(); ++i) {
+        const auto& [host, where] = (*hosts)[i];
+        if (!is_plausible_host(host)) {
+          context.diagnostics.error(where, index_path(f->path, i),
+                                    quote_for_message(host) +
+                                        " is not a host name or address (user@host:port)");
+          continue;
+        }
+        stage.hosts.push_back(host);
+      }
+    }
+    if (const Field* f = stage_map.get("root")) {
+      stage.root = read_string(context, *f).value_or("");
+    }
+    if (const Field* f = stage_map.get("ssh")) {
+      stage.ssh = read_ssh(context, *f);
+    }
+    stages.push_back(std::move(stage));
+  }
+  return stages;
+}
+
+std::optional<Build> read_build(ReadContext& context, const Field& field) {
+  Build build;
+  const auto read_commands = [&](const Field& list) {
+    if (!list.value.IsSequence()) {
+      context.diagnostics.error(list.value_where, list.path,
+                                "expected a list of commands, got " + describe_node(list.value));
+      return;
+    }
+    for (std::size_t i = 0; i < list.value.size(); ++i) {
+      if (auto command = read_command(context, element_field(list, i, list.value[i]))) {
+        build.commands.push_back(std::move(*command));
+      }
+    }
+  };
+  if (field.value.IsSequence()) {  // the short form: a list of commands
+    read_commands(field);
+    return build;
+  }
+  MapReader map(context, field.value, field.path, field.value_where, {"commands", "timeout"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  if (const Field* f = map.require("commands")) {
+    read_commands(*f);
+  }
+  if (const Field* f = map.get("timeout")) {
+    build.timeout = read_duration(context, *f).value_or(build.timeout);
+  }
+  return build;
+}
+
+std::optional<Database> read_database(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"kind", "path", "migrate", "backup", "restore", "rollback"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  Database database;
+  if (const Field* f = map.require("kind")) {
+    const auto kind = read_choice(context, *f, {"sqlite", "postgres", "mysql", "none"});
+    database.kind = kind == "sqlite"     ? DatabaseKind::sqlite
+                    : kind == "postgres" ? DatabaseKind::postgres
+                    : kind == "mysql"    ? DatabaseKind::mysql
+                                         : DatabaseKind::none;
+  }
+  if (const Field* f = map.get("path")) {
+    database.path = read_string(context, *f).value_or("");
+  } else if (database.kind == DatabaseKind::sqlite) {
+    context.diagnostics.error(map.where(), field.path,
+                              "kind: sqlite needs a path (e.g. ${shared}/data/app.db)");
+  }
+  if (const Field* f = map.get("migrate")) {
+    MapReader migrate(context, f->value, f->path, f->value_where, {"up", "down", "version"});
+    if (const Field* up = migrate.get("up")) {
+      database.migrate_up = read_command(context, *up);
+    }
+    if (const Field* down = migrate.get("down")) {
+      context.allow_version_variable = true;
+      database.migrate_down = read_command(context, *down);
+      context.allow_version_variable = false;
+    }
+    if (const Field* version = migrate.get("version")) {
+      database.migrate_version = read_command(context, *version);
+    }
+    if (migrate.valid() && migrate.get("up") == nullptr) {
+      context.diagnostics.error(migrate.where(), f->path, "missing required key \"up\"");
+    }
+    if (migrate.get("down") != nullptr && migrate.get("version") == nullptr) {
+      context.diagnostics.error(migrate.where(), f->path,
+                                "down needs version too: rollback migrates down to the version "
+                                "recorded before the deploy");
+    }
+  }
+  if (const Field* f = map.get("backup")) {
+    database.backup = read_command(context, *f);
+  }
+  if (const Field* f = map.get("restore")) {
+    database.restore = read_command(context, *f);
+  }
+  if (const Field* f = map.get("rollback")) {
+    const auto mode = read_choice(context, *f, {"down", "restore"});
+    database.rollback = mode == "restore" ? RollbackMode::restore : RollbackMode::down;
+    const bool can_restore = database.kind == DatabaseKind::sqlite ||
+                             (map.get("backup") != nullptr && map.get("restore") != nullptr);
+    if (mode == "restore" && !can_restore) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "rollback: restore needs backup and restore commands for " +
+                                    std::string(database.kind == DatabaseKind::none
+                                                    ? "this database"
+                                                    : "a non-sqlite database"));
+    }
+  }
+  if (database.kind != DatabaseKind::sqlite && database.kind != DatabaseKind::none &&
+      map.get("backup") == nullptr) {
+    context.diagnostics.warning(map.where(), field.path,
+                                "no backup command: deploys will migrate without a backup "
+                                "(add e.g. backup: [pg_dump, ...])");
+  }
+  return database;
+}
+
+std::optional<Verify> read_verify(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"window", "timeout", "checks"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  Verify verify;
+  if (const Field* f = map.get("window")) {
+    verify.window = read_duration(context, *f).value_or(verify.window);
+  }
+  if (const Field* f = map.get("timeout")) {
+    verify.timeout = read_duration(context, *f).value_or(verify.timeout);
+  }
+  if (const Field* f = map.get("checks")) {
+    if (!f->value.IsSequence()) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "expected a list of checks, got " + describe_node(f->value));
+    }
+    for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
+      const Field element = element_field(*f, i, f->value[i]);
+      auto check = read_check(context, element);
+      if (check && std::holds_alternative<LogCheck>(check->kind)) {
+        context.diagnostics.error(check->where, element.path,
+                                  "log checks belong to a service's ready probe, not to verify");
+        continue;
+      }
+      if (check) {
+        verify.checks.push_back(std::move(*check));
+      }
+    }
+  }
+  return verify;
+}
+
+std::optional<Requirements> read_requirements(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"tools", "env", "ports_free", "disk_free", "memory", "files", "os"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  Requirements requirements;
+  if (const Field* f = map.get("tools")) {
+    MapReader tools(context, f->value, f->path, f->value_where);
+    for (const Field& tool : tools.fields()) {
+      if (tool.key.empty() || tool.key.find_first_of(" /\t") != std::string::npos) {
+        context.diagnostics.error(tool.key_where, tool.path,
+                                  "a tool is named by its command, e.g. redis-server");
+        continue;
+      }
+      auto text = read_string(context, tool);
+      if (!text) {
+        continue;
+      }
+      auto constraint = VersionConstraint::parse(*text);
+      if (!constraint) {
+        context.diagnostics.error(tool.value_where, tool.path, constraint.error());
+        continue;
+      }
+      requirements.tools.push_back({tool.key, std::move(*constraint), tool.key_where});
+    }
+  }
+  if (const Field* f = map.get("env")) {
+    auto names = read_string_list(context, *f);
+    for (const auto& [name, where] : names.value_or(decltype(names)::value_type{})) {
+      if (!is_valid_env_name(name)) {
+        context.diagnostics.error(where, f->path,
+                                  "invalid environment variable name " + quote_for_message(name));
+        continue;
+      }
+      requirements.env.push_back(name);
+    }
+  }
+  if (const Field* f = map.get("ports_free")) {
+    if (!f->value.IsSequence()) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "expected a list of ports, got " + describe_node(f->value));
+    }
+    for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
+      const Field element = element_field(*f, i, f->value[i]);
+      auto port = read_port(context, element);
+      if (!port) {
+        continue;
+      }
+      if (std::find(requirements.ports_free.begin(), requirements.ports_free.end(), *port) !=
+          requirements.ports_free.end()) {
+        context.diagnostics.error(element.value_where, element.path,
+                                  "duplicate port " + std::to_string(*port));
+        continue;
+      }
+      requirements.ports_free.push_back(*port);
+    }
+  }
+  if (const Field* f = map.get("disk_free")) {
+    requirements.disk_free = read_byte_size(context, *f);
+  }
+  if (const Field* f = map.get("memory")) {
+    requirements.memory = read_byte_size(context, *f);
+  }
+  if (const Field* f = map.get("files")) {
+    auto files = read_string_list(context, *f);
+    for (const auto& [path, where] : files.value_or(decltype(files)::value_type{})) {
+      requirements.files.push_back(path);
+    }
+  }
+  if (const Field* f = map.get("os")) {
+    MapReader os_map(context, f->value, f->path, f->value_where, {"id", "version"});
+    OsRequirement os;
+    if (const Field* id = os_map.get("id")) {
+      if (id->value.IsSequence()) {
+        auto ids = read_string_list(context, *id);
+        for (const auto& [name, where] : ids.value_or(decltype(ids)::value_type{})) {
+          os.ids.push_back(name);
+        }
+      } else if (auto name = read_string(context, *id)) {
+        os.ids.push_back(*name);
+      }
+    }
+    if (const Field* version = os_map.get("version")) {
+      if (auto text = read_string(context, *version)) {
+        auto constraint = VersionConstraint::parse(*text);
+        if (constraint) {
+          os.version = std::move(*constraint);
+        } else {
+          context.diagnostics.error(version->value_where, version->path, constraint.error());
+        }
+      }
+    }
+    if (os_map.valid()) {
+      requirements.os = std::move(os);
+    }
+  }
+  return requirements;
+}
+
+}  // namespace bosun::manifest::detail

@@ -1,0 +1,249 @@
+// One entry of `services:`: command, environment, dependencies, probes, restart and stop.
+
+#include <algorithm>
+#include <array>
+
+#include "bosun/common/text.hpp"
+#include "readers.hpp"
+
+namespace bosun::manifest::detail {
+namespace {
+
+constexpr std::array<std::string_view, 9> k_signals{"TERM", "INT",  "QUIT", "HUP", "KILL",
+                                                    "USR1", "USR2", "WINCH", "STOP"};
+
+std::optional<Backoff> read_backoff(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"initial", "max", "reset_after"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  Backoff backoff;
+  bool ok = true;
+  const auto duration_field = [&](const char* key, Duration& target) {
+    if (const Field* f = map.get(key)) {
+      const auto value = read_duration(context, *f);
+      if (!value) {
+        ok = false;
+      } else if (value->count() == 0) {
+        context.diagnostics.error(f->value_where, f->path, "must be longer than 0s");
+        ok = false;
+      } else {
+        target = *value;
+      }
+    }
+  };
+  duration_field("initial", backoff.initial);
+  duration_field("max", backoff.max);
+  duration_field("reset_after", backoff.reset_after);
+  if (ok && backoff.max < backoff.initial) {
+    const Field* f = map.get("max") != nullptr ? map.get("max") : map.get("initial");
+    context.diagnostics.error(f->value_where, child_path(field.path, "max"),
+                              format_duration(backoff.max) + " is shorter than initial (" +
+                                  format_duration(backoff.initial) + ")");
+    ok = false;
+  }
+  return ok ? std::optional(backoff) : std::nullopt;
+}
+
+std::optional<CrashLoopPolicy> read_crash_loop(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"restarts", "window", "cooldown", "give_up"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  CrashLoopPolicy policy;
+  bool ok = true;
+  if (const Field* f = map.get("restarts")) {
+    auto restarts = read_int(context, *f, 1, 10'000);
+    ok = restarts.has_value();
+    policy.restarts = static_cast<int>(restarts.value_or(policy.restarts));
+  }
+  for (const auto& [key, target] : {std::pair{"window", &policy.window},
+                                    std::pair{"cooldown", &policy.cooldown}}) {
+    if (const Field* f = map.get(key)) {
+      auto value = read_duration(context, *f);
+      ok = ok && value.has_value();
+      *target = value.value_or(*target);
+    }
+  }
+  if (const Field* f = map.get("give_up")) {
+    auto give_up = read_bool(context, *f);
+    ok = ok && give_up.has_value();
+    policy.give_up = give_up.value_or(false);
+  }
+  return ok ? std::optional(policy) : std::nullopt;
+}
+
+std::optional<RestartSpec> read_restart(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"policy", "backoff", "crash_loop", "on_crash_loop"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  RestartSpec restart;
+  bool ok = true;
+  if (const Field* f = map.get("policy")) {
+    auto policy = read_choice(context, *f, {"always", "on-failure", "never"});
+    ok = policy.has_value();
+    if (policy == "on-failure") {
+      restart.policy = RestartPolicy::on_failure;
+    } else if (policy == "never") {
+      restart.policy = RestartPolicy::never;
+    }
+  }
+  if (const Field* f = map.get("backoff")) {
+    auto backoff = read_backoff(context, *f);
+    ok = ok && backoff.has_value();
+    restart.backoff = backoff.value_or(restart.backoff);
+  }
+  if (const Field* f = map.get("crash_loop")) {
+    auto crash_loop = read_crash_loop(context, *f);
+    ok = ok && crash_loop.has_value();
+    restart.crash_loop = crash_loop.value_or(restart.crash_loop);
+  }
+  if (const Field* f = map.get("on_crash_loop")) {
+    auto hook = read_command(context, *f);
+    ok = ok && hook.has_value();
+    restart.crash_loop.on_crash_loop = hook;
+  }
+  return ok ? std::optional(restart) : std::nullopt;
+}
+
+std::optional<StopSpec> read_stop(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where, {"signal", "timeout"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  StopSpec stop;
+  bool ok = true;
+  if (const Field* f = map.get("signal")) {
+    auto text = read_string(context, *f);
+    std::string name = text.value_or("");
+    if (name.starts_with("SIG")) {
+      name = name.substr(3);
+    }
+    const bool known = std::find(k_signals.begin(), k_signals.end(), name) != k_signals.end();
+    if (text && !known) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "unknown signal " + quote_for_message(*text) +
+                                    "; use TERM, INT, QUIT, HUP, KILL, USR1, USR2 or WINCH");
+    }
+    ok = text.has_value() && known;
+    stop.signal = known ? name : stop.signal;
+  }
+  if (const Field* f = map.get("timeout")) {
+    auto timeout = read_duration(context, *f);
+    ok = ok && timeout.has_value();
+    stop.timeout = timeout.value_or(stop.timeout);
+  }
+  return ok ? std::optional(stop) : std::nullopt;
+}
+
+std::optional<LogSpec> read_logs(ReadContext& context, const Field& field) {
+  MapReader map(context, field.value, field.path, field.value_where, {"max_size", "keep"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  LogSpec logs;
+  bool ok = true;
+  if (const Field* f = map.get("max_size")) {
+    auto size = read_byte_size(context, *f);
+    if (size && *size < 4096) {
+      context.diagnostics.error(f->value_where, f->path, "must be at least 4KiB");
+      size.reset();
+    }
+    ok = size.has_value();
+    logs.max_size = size.value_or(logs.max_size);
+  }
+  if (const Field* f = map.get("keep")) {
+    auto keep = read_int(context, *f, 1, 100);
+    ok = ok && keep.has_value();
+    logs.keep = static_cast<int>(keep.value_or(logs.keep));
+  }
+  return ok ? std::optional(logs) : std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Service> read_service(ReadContext& context, const Field& field) {
+  Service service;
+  service.name = field.key;
+  service.where = field.key_where;
+  // Keep reading a service with a bad field: the rest of it still takes part in the
+  // cross-checks (depends_on, cycles), so a single run reports everything.
+  (void)read_name(context,
+                  Field{field.key, YAML::Node(field.key), field.path, field.key_where,
+                        field.key_where},
+                  "service name");
+  MapReader map(context, field.value, field.path, field.value_where,
+                {"command", "env", "depends_on", "ready", "liveness", "restart", "stop", "deploy",
+                 "cwd", "user", "limits", "logs"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  if (const Field* f = map.require("command")) {
+    auto command = read_command(context, *f);
+    if (command) {
+      service.command = std::move(*command);
+    }
+  }
+  if (const Field* f = map.get("env")) {
+    auto env = read_env(context, *f);
+    service.env = env.value_or(std::vector<EnvVar>{});
+  }
+  if (const Field* f = map.get("depends_on")) {
+    auto names = read_string_list(context, *f);
+    for (const auto& [name, where] : names.value_or(decltype(names)::value_type{})) {
+      service.depends_on.push_back(name);
+      service.depends_on_where.push_back(where);
+    }
+  }
+  if (const Field* f = map.get("ready")) {
+    service.ready = read_probe(context, *f, ProbeRole::readiness);
+  }
+  if (const Field* f = map.get("liveness")) {
+    service.liveness = read_probe(context, *f, ProbeRole::liveness);
+  }
+  if (const Field* f = map.get("restart")) {
+    auto restart = read_restart(context, *f);
+    service.restart = restart.value_or(service.restart);
+  }
+  if (const Field* f = map.get("stop")) {
+    auto stop = read_stop(context, *f);
+    service.stop = stop.value_or(service.stop);
+  }
+  if (const Field* f = map.get("deploy")) {
+    auto mode = read_choice(context, *f, {"restart", "overlap"});
+    service.deploy = mode == "overlap" ? DeployMode::overlap : DeployMode::restart;
+    if (mode == "overlap" && map.get("ready") == nullptr) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "deploy: overlap needs a ready probe, to know when the new "
+                                "instance can take over from the old one");
+    }
+  }
+  if (const Field* f = map.get("cwd")) {
+    auto cwd = read_string(context, *f);
+    service.cwd = cwd.value_or("");
+  }
+  if (const Field* f = map.get("user")) {
+    auto user = read_string(context, *f);
+    service.user = user.value_or("");
+  }
+  if (const Field* f = map.get("limits")) {
+    MapReader limits(context, f->value, f->path, f->value_where, {"nofile"});
+    if (const Field* nofile = limits.get("nofile")) {
+      auto value = read_int(context, *nofile, 64, 1'048'576);
+      if (value) {
+        service.nofile = static_cast<std::uint64_t>(*value);
+      }
+    }
+  }
+  if (const Field* f = map.get("logs")) {
+    auto logs = read_logs(context, *f);
+    service.logs = logs.value_or(service.logs);
+  }
+  return service;
+}
+
+}  // namespace bosun::manifest::detail

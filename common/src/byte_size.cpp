@@ -21,17 +21,17 @@ constexpr long double k_kb = 1000.0L;
 constexpr std::array<SizeUnit, 13> k_size_units{{
     {"b", 1.0L},
     {"kb", k_kb},
-    {"mb", k_kb * k_kb},
-    {"gb", k_kb * k_kb * k_kb},
-    {"tb", k_kb * k_kb * k_kb * k_kb},
+    {"mb", k_kb* k_kb},
+    {"gb", k_kb* k_kb* k_kb},
+    {"tb", k_kb* k_kb* k_kb* k_kb},
     {"kib", k_kib},
-    {"mib", k_kib * k_kib},
-    {"gib", k_kib * k_kib * k_kib},
-    {"tib", k_kib * k_kib * k_kib * k_kib},
+    {"mib", k_kib* k_kib},
+    {"gib", k_kib* k_kib* k_kib},
+    {"tib", k_kib* k_kib* k_kib* k_kib},
     {"k", k_kib},
-    {"m", k_kib * k_kib},
-    {"g", k_kib * k_kib * k_kib},
-    {"t", k_kib * k_kib * k_kib * k_kib},
+    {"m", k_kib* k_kib},
+    {"g", k_kib* k_kib* k_kib},
+    {"t", k_kib* k_kib* k_kib* k_kib},
 }};
 
 std::string to_lower(std::string_view text) {

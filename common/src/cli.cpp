@@ -26,8 +26,7 @@ void append_padded(std::ostringstream& out, const std::string& left, const std::
 ArgParser::ArgParser(std::string command_path, std::string summary)
     : m_command_path(std::move(command_path)), m_summary(std::move(summary)) {}
 
-ArgParser& ArgParser::flag(std::string long_name, char short_name, std::string help,
-                           bool& target) {
+ArgParser& ArgParser::flag(std::string long_name, char short_name, std::string help, bool& target) {
   m_options.push_back({std::move(long_name), short_name, "", std::move(help), &target});
   return *this;
 }
@@ -80,8 +79,8 @@ const ArgParser::Option* ArgParser::find_short(char name) const {
 bool ArgParser::apply(const Option& option, const std::string* value, std::ostream& err) const {
   if (option.value_target != nullptr) {
     if (value == nullptr) {
-      usage_error(err, "option --" + option.long_name + " needs a value (" + option.value_name +
-                           ")");
+      usage_error(err,
+                  "option --" + option.long_name + " needs a value (" + option.value_name + ")");
       return false;
     }
     *option.value_target = *value;
@@ -203,7 +202,8 @@ std::string ArgParser::help() const {
   }
   out << "\nOptions:\n";
   for (const Option& option : m_options) {
-    std::string left = option.short_name != 0 ? std::string("-") + option.short_name + ", " : "    ";
+    std::string left =
+        option.short_name != 0 ? std::string("-") + option.short_name + ", " : "    ";
     left += "--" + option.long_name;
     if (!option.value_name.empty()) {
       left += " " + option.value_name;

@@ -24,7 +24,9 @@ constexpr std::array<Unit, 5> k_units{{
 
 constexpr std::int64_t k_max_millis = 10LL * 365 * 24 * 60 * 60 * 1000;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 

@@ -9,8 +9,8 @@ namespace bosun {
 
 void configure_logging(int verbosity) {
   // Not registered by name, so calling this twice (tests, re-exec) cannot throw.
-  auto logger = std::make_shared<spdlog::logger>(
-      "bosun", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("bosun", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%^%l%$: %v");
   switch (verbosity) {
     case 0:

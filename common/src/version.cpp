@@ -9,7 +9,9 @@
 namespace bosun {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Reads dotted decimal parts from the front of `text`; stops at the first other character.
 // Returns false when a part is empty or too large.
@@ -55,12 +57,11 @@ tl::expected<Version, std::string> Version::parse(std::string_view text) {
     const std::size_t end = rest.find('+');
     version.m_prerelease = std::string(rest.substr(0, end));
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-    const bool valid = !version.m_prerelease.empty() &&
-                       std::all_of(version.m_prerelease.begin(), version.m_prerelease.end(),
-                                   [](char c) {
-                                     return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-                                            c == '.' || c == '-';
-                                   });
+    const bool valid =
+        !version.m_prerelease.empty() &&
+        std::all_of(version.m_prerelease.begin(), version.m_prerelease.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
+        });
     if (!valid) {
       return tl::make_unexpected(quote_for_message(original) + " has an invalid pre-release tag");
     }
@@ -69,8 +70,8 @@ tl::expected<Version, std::string> Version::parse(std::string_view text) {
     rest = {};  // build metadata does not take part in comparisons
   }
   if (!rest.empty()) {
-    return tl::make_unexpected(quote_for_message(original) +
-                               " is not a version; unexpected " + quote_for_message(rest));
+    return tl::make_unexpected(quote_for_message(original) + " is not a version; unexpected " +
+                               quote_for_message(rest));
   }
   return version;
 }
@@ -144,7 +145,8 @@ tl::expected<VersionConstraint, std::string> VersionConstraint::parse(std::strin
       continue;
     }
     std::string op_text;
-    while (!token.empty() && std::string_view("<>=!^~").find(token.front()) != std::string_view::npos) {
+    while (!token.empty() &&
+           std::string_view("<>=!^~").find(token.front()) != std::string_view::npos) {
       op_text += token.front();
       token.remove_prefix(1);
     }
@@ -162,7 +164,8 @@ tl::expected<VersionConstraint, std::string> VersionConstraint::parse(std::strin
     }
     // "7.x" and "7.*" mean "any 7": a prefix match.
     bool wildcard = false;
-    if (token.size() >= 2 && (token.ends_with(".x") || token.ends_with(".*") || token.ends_with(".X"))) {
+    if (token.size() >= 2 &&
+        (token.ends_with(".x") || token.ends_with(".*") || token.ends_with(".X"))) {
       token.remove_suffix(2);
       wildcard = true;
     }

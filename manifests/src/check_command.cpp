@@ -17,8 +17,9 @@ int run_check_command(const std::string& command_path, const std::vector<std::st
   cli::ArgParser parser(command_path,
                         "Load the app manifest, report every problem in it as file:line:col, "
                         "or print what it defines with all defaults filled in.");
-  parser.option("config", 'c', "FILE", "manifest to check (default: $BOSUN_CONFIG or app.yaml)",
-                config)
+  parser
+      .option("config", 'c', "FILE", "manifest to check (default: $BOSUN_CONFIG or app.yaml)",
+              config)
       .flag("json", 0, "print the result as JSON on stdout", json)
       .epilog("Exit status: 0 valid (warnings may be printed), 2 invalid or unreadable.\n");
   switch (parser.parse(args, out, err)) {

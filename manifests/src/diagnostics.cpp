@@ -8,8 +8,8 @@ namespace bosun::manifest {
 std::string format_diagnostic(const Diagnostic& diagnostic) {
   std::string out = diagnostic.file;
   if (diagnostic.where.line > 0) {
-    out += ":" + std::to_string(diagnostic.where.line) + ":" +
-           std::to_string(diagnostic.where.column);
+    out +=
+        ":" + std::to_string(diagnostic.where.line) + ":" + std::to_string(diagnostic.where.column);
   }
   out += diagnostic.severity == Severity::error ? ": error: " : ": warning: ";
   if (!diagnostic.path.empty()) {

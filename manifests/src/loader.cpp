@@ -19,8 +19,8 @@ using detail::MapReader;
 using detail::ReadContext;
 
 const std::vector<std::string> k_top_level_keys{
-    "app",     "repo",  "root",     "keep_releases", "stages", "ssh",     "secrets",
-    "env",     "build", "database", "services",      "verify", "requires"};
+    "app", "repo",  "root",     "keep_releases", "stages", "ssh",     "secrets",
+    "env", "build", "database", "services",      "verify", "requires"};
 
 std::vector<std::string> read_secret_names(ReadContext& context, const Field& field) {
   std::vector<std::string> names;
@@ -32,20 +32,23 @@ std::vector<std::string> read_secret_names(ReadContext& context, const Field& fi
   };
   if (field.value.IsMap()) {
     for (const auto& entry_pair : field.value) {
-      value_given(detail::location_of(entry_pair.first.Mark()), field.path, entry_pair.first.Scalar());
+      value_given(detail::location_of(entry_pair.first.Mark()), field.path,
+                  entry_pair.first.Scalar());
     }
     return names;
   }
   if (!field.value.IsSequence()) {
-    context.diagnostics.error(field.value_where, field.path,
-                              "expected a list of names, got " + detail::describe_node(field.value));
+    context.diagnostics.error(
+        field.value_where, field.path,
+        "expected a list of names, got " + detail::describe_node(field.value));
     return names;
   }
   for (std::size_t i = 0; i < field.value.size(); ++i) {
     const Field element = detail::element_field(field, i, field.value[i]);
     if (element.value.IsMap()) {
       for (const auto& entry_pair : element.value) {
-        value_given(detail::location_of(entry_pair.first.Mark()), element.path, entry_pair.first.Scalar());
+        value_given(detail::location_of(entry_pair.first.Mark()), element.path,
+                    entry_pair.first.Scalar());
       }
       continue;
     }
@@ -80,8 +83,7 @@ bool looks_secret(const std::string& name) {
 
 // Secrets must never be written into the manifest, which lives in git.
 void check_env_against_secrets(const std::vector<EnvVar>& env, const std::string& path,
-                               const std::vector<std::string>& secrets,
-                               Diagnostics& diagnostics) {
+                               const std::vector<std::string>& secrets, Diagnostics& diagnostics) {
   for (const EnvVar& var : env) {
     const bool is_secret = std::find(secrets.begin(), secrets.end(), var.name) != secrets.end();
     if (is_secret) {
@@ -100,7 +102,7 @@ void check_env_against_secrets(const std::vector<EnvVar>& env, const std::string
 }
 
 void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& manifest) {
-  MapReader map(context, root, "", Location{1, 1}, k_top_level_keys);
+  MapReader map(context, root, k_top_level_keys);
   if (!map.valid()) {
     return;
   }
@@ -151,7 +153,7 @@ void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& mani
     manifest.database = detail::read_database(context, *f).value_or(manifest.database);
   }
   if (const Field* f = map.require("services")) {
-    MapReader services(context, f->value, f->path, f->value_where);
+    MapReader services(context, *f);
     if (services.valid() && services.fields().empty()) {
       context.diagnostics.error(f->value_where, f->path, "needs at least one service");
     }
@@ -185,17 +187,17 @@ LoadResult parse_manifest(std::string_view yaml_text, const std::string& file_na
   LoadResult result;
   if (yaml_text.size() > k_max_manifest_bytes) {
     diagnostics.error({}, "",
-                      "the manifest is " + std::to_string(yaml_text.size()) +
-                          " bytes; at most " + std::to_string(k_max_manifest_bytes) +
-                          " are accepted");
+                      "the manifest is " + std::to_string(yaml_text.size()) + " bytes; at most " +
+                          std::to_string(k_max_manifest_bytes) + " are accepted");
     result.diagnostics = diagnostics.sorted();
     return result;
   }
   try {
     const YAML::Node root = YAML::Load(std::string(yaml_text));
     if (!root.IsDefined() || root.IsNull()) {
-      diagnostics.error({1, 1}, "", "the manifest is empty; it needs at least app, repo and "
-                                    "services");
+      diagnostics.error({1, 1}, "",
+                        "the manifest is empty; it needs at least app, repo and "
+                        "services");
     } else {
       Manifest manifest;
       manifest.file = file_name;

@@ -47,9 +47,8 @@ std::vector<const Service*> Manifest::start_order() const {
       const bool ready = std::all_of(
           services[i].depends_on.begin(), services[i].depends_on.end(),
           [&](const std::string& dependency) {
-            return std::any_of(order.begin(), order.end(), [&](const Service* done) {
-              return done->name == dependency;
-            });
+            return std::any_of(order.begin(), order.end(),
+                               [&](const Service* done) { return done->name == dependency; });
           });
       if (ready) {
         placed[i] = true;

@@ -13,7 +13,9 @@
 namespace bosun::manifest::detail {
 namespace {
 
-bool is_null(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(); }
+bool is_null(const YAML::Node& node) {
+  return !node.IsDefined() || node.IsNull();
+}
 
 std::string any_of_text(const std::vector<std::string>& choices) {
   std::string out;
@@ -85,22 +87,33 @@ Field element_field(const Field& list, std::size_t index, const YAML::Node& elem
   return field;
 }
 
-MapReader::MapReader(ReadContext& context, const YAML::Node& node, std::string path,
-                     Location where, const std::vector<std::string>& allowed)
-    : m_context(context), m_path(std::move(path)), m_where(where) {
-  read_fields(node, &allowed);
+MapReader::MapReader(ReadContext& context, const Field& field,
+                     const std::vector<std::string>& allowed)
+    : m_context(context),
+      m_path(field.path),
+      m_where(field.value_where),
+      m_owner_where(field.key_where) {
+  read_fields(field.value, &allowed);
 }
 
-MapReader::MapReader(ReadContext& context, const YAML::Node& node, std::string path,
-                     Location where)
-    : m_context(context), m_path(std::move(path)), m_where(where) {
-  read_fields(node, nullptr);
+MapReader::MapReader(ReadContext& context, const Field& field)
+    : m_context(context),
+      m_path(field.path),
+      m_where(field.value_where),
+      m_owner_where(field.key_where) {
+  read_fields(field.value, nullptr);
+}
+
+MapReader::MapReader(ReadContext& context, const YAML::Node& root,
+                     const std::vector<std::string>& allowed)
+    : m_context(context), m_where{1, 1}, m_owner_where{1, 1} {
+  read_fields(root, &allowed);
 }
 
 void MapReader::read_fields(const YAML::Node& node, const std::vector<std::string>* allowed) {
   if (!node.IsMap()) {
-    m_context.diagnostics.error(m_where, m_path, "expected a map (key: value), got " +
-                                                   describe_node(node));
+    m_context.diagnostics.error(m_where, m_path,
+                                "expected a map (key: value), got " + describe_node(node));
     return;
   }
   m_valid = true;
@@ -108,8 +121,8 @@ void MapReader::read_fields(const YAML::Node& node, const std::vector<std::strin
     const YAML::Node& key_node = entry_pair.first;
     const Location key_where = location_of(key_node.Mark());
     if (!key_node.IsScalar()) {
-      m_context.diagnostics.error(key_where, m_path, "keys must be plain names, got " +
-                                                         describe_node(key_node));
+      m_context.diagnostics.error(key_where, m_path,
+                                  "keys must be plain names, got " + describe_node(key_node));
       continue;
     }
     const std::string key = key_node.Scalar();
@@ -119,9 +132,9 @@ void MapReader::read_fields(const YAML::Node& node, const std::vector<std::strin
     if (duplicate) {
       const auto first = std::find_if(m_fields.begin(), m_fields.end(),
                                       [&](const Field& field) { return field.key == key; });
-      m_context.diagnostics.error(key_where, field_path,
-                                  "duplicate key (first given on line " +
-                                      std::to_string(first->key_where.line) + ")");
+      m_context.diagnostics.error(
+          key_where, field_path,
+          "duplicate key (first given on line " + std::to_string(first->key_where.line) + ")");
       continue;
     }
     if (allowed != nullptr && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
@@ -137,7 +150,8 @@ void MapReader::read_fields(const YAML::Node& node, const std::vector<std::strin
     field.value = entry_pair.second;
     field.path = field_path;
     field.key_where = key_where;
-    field.value_where = is_null(entry_pair.second) ? key_where : location_of(entry_pair.second.Mark());
+    field.value_where =
+        is_null(entry_pair.second) ? key_where : location_of(entry_pair.second.Mark());
     m_fields.push_back(std::move(field));
   }
 }
@@ -154,7 +168,7 @@ const Field* MapReader::get(std::string_view key) const {
 const Field* MapReader::require(std::string_view key) const {
   const Field* field = get(key);
   if (field == nullptr && m_valid) {
-    m_context.diagnostics.error(m_where, m_path.empty() ? std::string(key) : m_path,
+    m_context.diagnostics.error(m_owner_where, m_path.empty() ? std::string(key) : m_path,
                                 "missing required key " + quote_for_message(key));
   }
   return field;
@@ -173,21 +187,19 @@ void check_variables(ReadContext& context, const Field& field, std::string_view 
                                 "${version} is only known in database.migrate.down");
     } else if (std::find(known.begin(), known.end(), use.name) == known.end()) {
       const auto suggestion = closest_match(use.name, known);
-      context.diagnostics.error(
-          field.value_where, field.path,
-          "unknown variable ${" + use.name + "}" +
-              (suggestion ? " (did you mean ${" + *suggestion + "}?)"
-                          : "; known: ${" + join(known, "}, ${") + "}"));
+      context.diagnostics.error(field.value_where, field.path,
+                                "unknown variable ${" + use.name + "}" +
+                                    (suggestion ? " (did you mean ${" + *suggestion + "}?)"
+                                                : "; known: ${" + join(known, "}, ${") + "}"));
     }
   }
 }
 
-std::optional<std::string> read_string(ReadContext& context, const Field& field,
-                                       bool allow_empty) {
+std::optional<std::string> read_string(ReadContext& context, const Field& field, bool allow_empty) {
   if (is_null(field.value)) {
-    context.diagnostics.error(field.value_where, field.path,
-                              allow_empty ? "needs a value (write \"\" for an empty one)"
-                                          : "needs a value");
+    context.diagnostics.error(
+        field.value_where, field.path,
+        allow_empty ? "needs a value (write \"\" for an empty one)" : "needs a value");
     return std::nullopt;
   }
   if (!field.value.IsScalar()) {
@@ -221,9 +233,9 @@ std::optional<std::int64_t> read_int(ReadContext& context, const Field& field, s
   if (negative) {
     digits.remove_prefix(1);
   }
-  const bool numeric = !digits.empty() && digits.size() <= 18 &&
-                       std::all_of(digits.begin(), digits.end(),
-                                   [](char c) { return c >= '0' && c <= '9'; });
+  const bool numeric =
+      !digits.empty() && digits.size() <= 18 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!numeric) {
     context.diagnostics.error(field.value_where, field.path,
                               "expected a whole number, got " + quote_for_message(text));
@@ -256,9 +268,9 @@ std::optional<bool> read_bool(ReadContext& context, const Field& field) {
 
 std::optional<Duration> read_duration(ReadContext& context, const Field& field) {
   if (!field.value.IsScalar()) {
-    context.diagnostics.error(field.value_where, field.path,
-                              "expected a duration such as \"10s\", got " +
-                                  describe_node(field.value));
+    context.diagnostics.error(
+        field.value_where, field.path,
+        "expected a duration such as \"10s\", got " + describe_node(field.value));
     return std::nullopt;
   }
   auto parsed = parse_duration(field.value.Scalar());
@@ -271,9 +283,9 @@ std::optional<Duration> read_duration(ReadContext& context, const Field& field) 
 
 std::optional<std::uint64_t> read_byte_size(ReadContext& context, const Field& field) {
   if (!field.value.IsScalar()) {
-    context.diagnostics.error(field.value_where, field.path,
-                              "expected a size such as \"512MiB\", got " +
-                                  describe_node(field.value));
+    context.diagnostics.error(
+        field.value_where, field.path,
+        "expected a size such as \"512MiB\", got " + describe_node(field.value));
     return std::nullopt;
   }
   auto parsed = parse_byte_size(field.value.Scalar());
@@ -311,9 +323,9 @@ std::optional<std::string> read_name(ReadContext& context, const Field& field,
 std::optional<std::string> read_choice(ReadContext& context, const Field& field,
                                        const std::vector<std::string>& choices) {
   if (!field.value.IsScalar()) {
-    context.diagnostics.error(field.value_where, field.path,
-                              "expected " + any_of_text(choices) + ", got " +
-                                  describe_node(field.value));
+    context.diagnostics.error(
+        field.value_where, field.path,
+        "expected " + any_of_text(choices) + ", got " + describe_node(field.value));
     return std::nullopt;
   }
   const std::string& text = field.value.Scalar();
@@ -347,8 +359,10 @@ std::optional<std::string> read_url(ReadContext& context, const Field& field) {
   return text;
 }
 
-std::optional<std::vector<std::pair<std::string, Location>>> read_string_list(
-    ReadContext& context, const Field& field, bool allow_duplicates, bool allow_empty) {
+std::optional<std::vector<std::pair<std::string, Location>>> read_string_list(ReadContext& context,
+                                                                              const Field& field,
+                                                                              bool allow_duplicates,
+                                                                              bool allow_empty) {
   if (!field.value.IsSequence()) {
     context.diagnostics.error(field.value_where, field.path,
                               "expected a list, got " + describe_node(field.value));
@@ -385,14 +399,14 @@ std::optional<Command> read_command(ReadContext& context, const Field& field) {
   Command command;
   command.where = field.value_where;
   if (field.value.IsScalar()) {
-    context.diagnostics.error(
-        field.value_where, field.path,
-        "commands are argv lists, not shell lines: write " +
-            suggest_argv(field.value.Scalar()) + ", or {sh: \"...\"} to run it through a shell");
+    context.diagnostics.error(field.value_where, field.path,
+                              "commands are argv lists, not shell lines: write " +
+                                  suggest_argv(field.value.Scalar()) +
+                                  ", or {sh: \"...\"} to run it through a shell");
     return std::nullopt;
   }
   if (field.value.IsMap()) {
-    MapReader map(context, field.value, field.path, field.value_where, {"sh"});
+    MapReader map(context, field, {"sh"});
     const Field* sh = map.require("sh");
     if (!map.valid() || sh == nullptr) {
       return std::nullopt;
@@ -451,7 +465,8 @@ std::optional<std::vector<EnvVar>> read_env(ReadContext& context, const Field& f
     entry.value = entry_pair.second;
     entry.path = child_path(field.path, name);
     entry.key_where = key_where;
-    entry.value_where = is_null(entry_pair.second) ? key_where : location_of(entry_pair.second.Mark());
+    entry.value_where =
+        is_null(entry_pair.second) ? key_where : location_of(entry_pair.second.Mark());
     if (!is_valid_env_name(name)) {
       context.diagnostics.error(key_where, entry.path,
                                 "invalid environment variable name " + quote_for_message(name) +
@@ -459,12 +474,12 @@ std::optional<std::vector<EnvVar>> read_env(ReadContext& context, const Field& f
       ok = false;
       continue;
     }
-    const auto previous = std::find_if(env.begin(), env.end(),
-                                       [&](const EnvVar& var) { return var.name == name; });
+    const auto previous =
+        std::find_if(env.begin(), env.end(), [&](const EnvVar& var) { return var.name == name; });
     if (previous != env.end()) {
-      context.diagnostics.error(key_where, entry.path,
-                                "duplicate key (first given on line " +
-                                    std::to_string(previous->where.line) + ")");
+      context.diagnostics.error(
+          key_where, entry.path,
+          "duplicate key (first given on line " + std::to_string(previous->where.line) + ")");
       ok = false;
       continue;
     }

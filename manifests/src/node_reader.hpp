@@ -37,12 +37,14 @@ struct Field {
 
 class MapReader {
  public:
-  // Reports when `node` is not a map, and every duplicate or unknown key (with a suggestion
-  // among `allowed`).
-  MapReader(ReadContext& context, const YAML::Node& node, std::string path, Location where,
-            const std::vector<std::string>& allowed);
+  // Reads `field`'s value as a map. Reports when it is not a map, and every duplicate or
+  // unknown key (with a suggestion among `allowed`). Missing keys are reported at the
+  // field's own key, where the user will look for them.
+  MapReader(ReadContext& context, const Field& field, const std::vector<std::string>& allowed);
   // A map whose keys are names chosen by the user (services, stages): any key is accepted.
-  MapReader(ReadContext& context, const YAML::Node& node, std::string path, Location where);
+  MapReader(ReadContext& context, const Field& field);
+  // The whole document.
+  MapReader(ReadContext& context, const YAML::Node& root, const std::vector<std::string>& allowed);
 
   bool valid() const { return m_valid; }
   const Field* get(std::string_view key) const;
@@ -57,7 +59,8 @@ class MapReader {
 
   ReadContext& m_context;
   std::string m_path;
-  Location m_where;
+  Location m_where;        // the map itself
+  Location m_owner_where;  // the key that holds the map
   bool m_valid = false;
   std::vector<Field> m_fields;
 };

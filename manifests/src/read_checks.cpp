@@ -19,8 +19,7 @@ std::optional<HttpCheck> read_http(ReadContext& context, const Field& field) {
     check.url = *url;
     return check;
   }
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"url", "status", "body_contains", "max_latency"});
+  MapReader map(context, field, {"url", "status", "body_contains", "max_latency"});
   const Field* url_field = map.require("url");
   if (!map.valid() || url_field == nullptr) {
     return std::nullopt;
@@ -68,7 +67,7 @@ std::optional<TcpCheck> read_tcp(ReadContext& context, const Field& field) {
     check.port = *port;
     return check;
   }
-  MapReader map(context, field.value, field.path, field.value_where, {"host", "port"});
+  MapReader map(context, field, {"host", "port"});
   const Field* port_field = map.require("port");
   if (!map.valid() || port_field == nullptr) {
     return std::nullopt;
@@ -89,8 +88,7 @@ std::optional<RedisCheck> read_redis(ReadContext& context, const Field& field) {
   if (field.value.IsNull()) {
     return check;  // `redis:` alone: 127.0.0.1:6379
   }
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"host", "port", "password_env"});
+  MapReader map(context, field, {"host", "port", "password_env"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -123,7 +121,7 @@ std::optional<LogCheck> read_log(ReadContext& context, const Field& field) {
     auto pattern = read_string(context, field);
     return pattern ? std::optional(LogCheck{*pattern}) : std::nullopt;
   }
-  MapReader map(context, field.value, field.path, field.value_where, {"pattern"});
+  MapReader map(context, field, {"pattern"});
   const Field* pattern_field = map.require("pattern");
   if (!map.valid() || pattern_field == nullptr) {
     return std::nullopt;
@@ -142,8 +140,7 @@ std::optional<ExecCheck> read_exec(ReadContext& context, const Field& field) {
     check.command = *command;
     return check;
   }
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"command", "exit_code", "output_contains"});
+  MapReader map(context, field, {"command", "exit_code", "output_contains"});
   const Field* command_field = map.require("command");
   if (!map.valid() || command_field == nullptr) {
     return std::nullopt;
@@ -168,7 +165,7 @@ std::optional<ExecCheck> read_exec(ReadContext& context, const Field& field) {
 
 std::optional<SqliteCheck> read_sqlite(ReadContext& context, const Field& field) {
   SqliteCheck check;
-  MapReader map(context, field.value, field.path, field.value_where, {"path", "query"});
+  MapReader map(context, field, {"path", "query"});
   const Field* path_field = map.require("path");
   if (!map.valid() || path_field == nullptr) {
     return std::nullopt;
@@ -231,8 +228,7 @@ std::optional<CheckSpec> read_check_from(ReadContext& context, const MapReader& 
     }
   }
   if (kind_fields.empty()) {
-    context.diagnostics.error(map.where(), map.path(),
-                              "needs one check: " + join(kinds, ", "));
+    context.diagnostics.error(map.where(), map.path(), "needs one check: " + join(kinds, ", "));
     return std::nullopt;
   }
   if (kind_fields.size() > 1) {
@@ -249,7 +245,7 @@ std::optional<CheckSpec> read_check_from(ReadContext& context, const MapReader& 
 }
 
 std::optional<CheckSpec> read_check(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where, with_kinds({}));
+  MapReader map(context, field, with_kinds({}));
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -257,8 +253,7 @@ std::optional<CheckSpec> read_check(ReadContext& context, const Field& field) {
 }
 
 std::optional<ProbeSpec> read_probe(ReadContext& context, const Field& field, ProbeRole role) {
-  MapReader map(context, field.value, field.path, field.value_where,
-                with_kinds({"timeout", "interval", "failures", "start_period"}));
+  MapReader map(context, field, with_kinds({"timeout", "interval", "failures", "start_period"}));
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -301,8 +296,7 @@ std::optional<ProbeSpec> read_probe(ReadContext& context, const Field& field, Pr
     ok = ok && failures.has_value();
     probe.failures = static_cast<int>(failures.value_or(probe.failures));
   }
-  if (ok && role == ProbeRole::liveness &&
-      std::holds_alternative<LogCheck>(probe.check.kind)) {
+  if (ok && role == ProbeRole::liveness && std::holds_alternative<LogCheck>(probe.check.kind)) {
     context.diagnostics.error(probe.check.where, field.path,
                               "a log check cannot be a liveness probe: a line once logged "
                               "stays logged; use http, tcp, redis or exec");

@@ -14,18 +14,18 @@ bool is_plausible_host(std::string_view host) {
     return false;
   }
   return std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == '_' || c == ':' || c == '@' || c == '[' || c == ']' ||
-           c == '$' || c == '{' || c == '}';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_' || c == ':' || c == '@' || c == '[' || c == ']' || c == '$' ||
+           c == '{' || c == '}';
   });
 }
 
 }  // namespace
 
 std::optional<SshSettings> read_ssh(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"user", "port", "identity", "known_hosts", "proxy_jump", "connect_timeout",
-                 "keepalive"});
+  MapReader map(
+      context, field,
+      {"user", "port", "identity", "known_hosts", "proxy_jump", "connect_timeout", "keepalive"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -51,17 +51,16 @@ std::optional<SshSettings> read_ssh(ReadContext& context, const Field& field) {
 
 std::vector<Stage> read_stages(ReadContext& context, const Field& field) {
   std::vector<Stage> stages;
-  MapReader map(context, field.value, field.path, field.value_where);
+  MapReader map(context, field);
   for (const Field& entry : map.fields()) {
     Stage stage;
     stage.name = entry.key;
     stage.where = entry.key_where;
-    (void)read_name(context,
-                    Field{entry.key, YAML::Node(entry.key), entry.path, entry.key_where,
-                          entry.key_where},
-                    "stage name");
-    MapReader stage_map(context, entry.value, entry.path, entry.value_where,
-                        {"hosts", "root", "ssh"});
+    (void)read_name(
+        context,
+        Field{entry.key, YAML::Node(entry.key), entry.path, entry.key_where, entry.key_where},
+        "stage name");
+    MapReader stage_map(context, entry, {"hosts", "root", "ssh"});
     if (!stage_map.valid()) {
       continue;
     }
@@ -73,9 +72,9 @@ std::vector<Stage> read_stages(ReadContext& context, const Field& field) {
       for (std::size_t i = 0; hosts && i < hosts->size(); ++i) {
         const auto& [host, where] = (*hosts)[i];
         if (!is_plausible_host(host)) {
-          context.diagnostics.error(where, index_path(f->path, i),
-                                    quote_for_message(host) +
-                                        " is not a host name or address (user@host:port)");
+          context.diagnostics.error(
+              where, index_path(f->path, i),
+              quote_for_message(host) + " is not a host name or address (user@host:port)");
           continue;
         }
         stage.hosts.push_back(host);
@@ -110,7 +109,7 @@ std::optional<Build> read_build(ReadContext& context, const Field& field) {
     read_commands(field);
     return build;
   }
-  MapReader map(context, field.value, field.path, field.value_where, {"commands", "timeout"});
+  MapReader map(context, field, {"commands", "timeout"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -124,8 +123,7 @@ std::optional<Build> read_build(ReadContext& context, const Field& field) {
 }
 
 std::optional<Database> read_database(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"kind", "path", "migrate", "backup", "restore", "rollback"});
+  MapReader map(context, field, {"kind", "path", "migrate", "backup", "restore", "rollback"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -144,7 +142,7 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
                               "kind: sqlite needs a path (e.g. ${shared}/data/app.db)");
   }
   if (const Field* f = map.get("migrate")) {
-    MapReader migrate(context, f->value, f->path, f->value_where, {"up", "down", "version"});
+    MapReader migrate(context, *f, {"up", "down", "version"});
     if (const Field* up = migrate.get("up")) {
       database.migrate_up = read_command(context, *up);
     }
@@ -177,11 +175,11 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
     const bool can_restore = database.kind == DatabaseKind::sqlite ||
                              (map.get("backup") != nullptr && map.get("restore") != nullptr);
     if (mode == "restore" && !can_restore) {
-      context.diagnostics.error(f->value_where, f->path,
-                                "rollback: restore needs backup and restore commands for " +
-                                    std::string(database.kind == DatabaseKind::none
-                                                    ? "this database"
-                                                    : "a non-sqlite database"));
+      context.diagnostics.error(
+          f->value_where, f->path,
+          "rollback: restore needs backup and restore commands for " +
+              std::string(database.kind == DatabaseKind::none ? "this database"
+                                                              : "a non-sqlite database"));
     }
   }
   if (database.kind != DatabaseKind::sqlite && database.kind != DatabaseKind::none &&
@@ -194,8 +192,7 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
 }
 
 std::optional<Verify> read_verify(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"window", "timeout", "checks"});
+  MapReader map(context, field, {"window", "timeout", "checks"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -228,14 +225,14 @@ std::optional<Verify> read_verify(ReadContext& context, const Field& field) {
 }
 
 std::optional<Requirements> read_requirements(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where,
+  MapReader map(context, field,
                 {"tools", "env", "ports_free", "disk_free", "memory", "files", "os"});
   if (!map.valid()) {
     return std::nullopt;
   }
   Requirements requirements;
   if (const Field* f = map.get("tools")) {
-    MapReader tools(context, f->value, f->path, f->value_where);
+    MapReader tools(context, *f);
     for (const Field& tool : tools.fields()) {
       if (tool.key.empty() || tool.key.find_first_of(" /\t") != std::string::npos) {
         context.diagnostics.error(tool.key_where, tool.path,
@@ -298,7 +295,7 @@ std::optional<Requirements> read_requirements(ReadContext& context, const Field&
     }
   }
   if (const Field* f = map.get("os")) {
-    MapReader os_map(context, f->value, f->path, f->value_where, {"id", "version"});
+    MapReader os_map(context, *f, {"id", "version"});
     OsRequirement os;
     if (const Field* id = os_map.get("id")) {
       if (id->value.IsSequence()) {

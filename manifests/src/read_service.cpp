@@ -9,12 +9,11 @@
 namespace bosun::manifest::detail {
 namespace {
 
-constexpr std::array<std::string_view, 9> k_signals{"TERM", "INT",  "QUIT", "HUP", "KILL",
+constexpr std::array<std::string_view, 9> k_signals{"TERM", "INT",  "QUIT",  "HUP", "KILL",
                                                     "USR1", "USR2", "WINCH", "STOP"};
 
 std::optional<Backoff> read_backoff(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"initial", "max", "reset_after"});
+  MapReader map(context, field, {"initial", "max", "reset_after"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -47,8 +46,7 @@ std::optional<Backoff> read_backoff(ReadContext& context, const Field& field) {
 }
 
 std::optional<CrashLoopPolicy> read_crash_loop(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"restarts", "window", "cooldown", "give_up"});
+  MapReader map(context, field, {"restarts", "window", "cooldown", "give_up"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -59,8 +57,8 @@ std::optional<CrashLoopPolicy> read_crash_loop(ReadContext& context, const Field
     ok = restarts.has_value();
     policy.restarts = static_cast<int>(restarts.value_or(policy.restarts));
   }
-  for (const auto& [key, target] : {std::pair{"window", &policy.window},
-                                    std::pair{"cooldown", &policy.cooldown}}) {
+  for (const auto& [key, target] :
+       {std::pair{"window", &policy.window}, std::pair{"cooldown", &policy.cooldown}}) {
     if (const Field* f = map.get(key)) {
       auto value = read_duration(context, *f);
       ok = ok && value.has_value();
@@ -76,8 +74,7 @@ std::optional<CrashLoopPolicy> read_crash_loop(ReadContext& context, const Field
 }
 
 std::optional<RestartSpec> read_restart(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where,
-                {"policy", "backoff", "crash_loop", "on_crash_loop"});
+  MapReader map(context, field, {"policy", "backoff", "crash_loop", "on_crash_loop"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -111,7 +108,7 @@ std::optional<RestartSpec> read_restart(ReadContext& context, const Field& field
 }
 
 std::optional<StopSpec> read_stop(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where, {"signal", "timeout"});
+  MapReader map(context, field, {"signal", "timeout"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -141,7 +138,7 @@ std::optional<StopSpec> read_stop(ReadContext& context, const Field& field) {
 }
 
 std::optional<LogSpec> read_logs(ReadContext& context, const Field& field) {
-  MapReader map(context, field.value, field.path, field.value_where, {"max_size", "keep"});
+  MapReader map(context, field, {"max_size", "keep"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -172,11 +169,11 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   service.where = field.key_where;
   // Keep reading a service with a bad field: the rest of it still takes part in the
   // cross-checks (depends_on, cycles), so a single run reports everything.
-  (void)read_name(context,
-                  Field{field.key, YAML::Node(field.key), field.path, field.key_where,
-                        field.key_where},
-                  "service name");
-  MapReader map(context, field.value, field.path, field.value_where,
+  (void)read_name(
+      context,
+      Field{field.key, YAML::Node(field.key), field.path, field.key_where, field.key_where},
+      "service name");
+  MapReader map(context, field,
                 {"command", "env", "depends_on", "ready", "liveness", "restart", "stop", "deploy",
                  "cwd", "user", "limits", "logs"});
   if (!map.valid()) {
@@ -231,7 +228,7 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
     service.user = user.value_or("");
   }
   if (const Field* f = map.get("limits")) {
-    MapReader limits(context, f->value, f->path, f->value_where, {"nofile"});
+    MapReader limits(context, *f, {"nofile"});
     if (const Field* nofile = limits.get("nofile")) {
       auto value = read_int(context, *nofile, 64, 1'048'576);
       if (value) {

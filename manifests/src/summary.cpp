@@ -86,7 +86,9 @@ Array::Ptr string_array(const std::vector<std::string>& items) {
   return array;
 }
 
-Object::Ptr new_object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+Object::Ptr new_object() {
+  return new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
 
 Poco::Dynamic::Var command_json(const std::optional<Command>& command) {
   if (!command) {
@@ -220,8 +222,8 @@ Object::Ptr service_json(const Service& service) {
   object->set("deploy", service.deploy == DeployMode::overlap ? "overlap" : "restart");
   object->set("cwd", service.cwd);
   object->set("user", service.user);
-  object->set("nofile", service.nofile ? Poco::Dynamic::Var(*service.nofile)
-                                       : Poco::Dynamic::Var());
+  object->set("nofile",
+              service.nofile ? Poco::Dynamic::Var(*service.nofile) : Poco::Dynamic::Var());
   Object::Ptr logs = new_object();
   logs->set("max_size_bytes", service.logs.max_size);
   logs->set("keep", service.logs.keep);
@@ -297,9 +299,8 @@ Object::Ptr manifest_json(const Manifest& m) {
   requires_object->set("disk_free_bytes", m.requires_.disk_free
                                               ? Poco::Dynamic::Var(*m.requires_.disk_free)
                                               : Poco::Dynamic::Var());
-  requires_object->set("memory_bytes", m.requires_.memory
-                                           ? Poco::Dynamic::Var(*m.requires_.memory)
-                                           : Poco::Dynamic::Var());
+  requires_object->set("memory_bytes", m.requires_.memory ? Poco::Dynamic::Var(*m.requires_.memory)
+                                                          : Poco::Dynamic::Var());
   requires_object->set("files", string_array(m.requires_.files));
   if (m.requires_.os) {
     Object::Ptr os = new_object();
@@ -388,8 +389,7 @@ std::string summarize(const Manifest& m) {
         << format_duration(service->restart.crash_loop.window) << "\n";
     out << "      stop: SIG" << service->stop.signal << ", then SIGKILL after "
         << format_duration(service->stop.timeout)
-        << (service->deploy == DeployMode::overlap ? "; deploys overlap old and new" : "")
-        << "\n";
+        << (service->deploy == DeployMode::overlap ? "; deploys overlap old and new" : "") << "\n";
   }
   std::string verify_text = "stable for " + format_duration(m.verify.window);
   for (const CheckSpec& check : m.verify.checks) {

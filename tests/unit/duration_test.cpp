@@ -18,19 +18,16 @@ TEST_P(ValidDuration, Parses) {
   EXPECT_EQ(parsed->count(), GetParam().millis) << GetParam().text;
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, ValidDuration,
-                         ::testing::Values(DurationCase{"250ms", 250}, DurationCase{"30s", 30'000},
-                                           DurationCase{"5m", 300'000},
-                                           DurationCase{"1h", 3'600'000},
-                                           DurationCase{"1h30m", 5'400'000},
-                                           DurationCase{"1m30s", 90'000},
-                                           DurationCase{"1.5s", 1'500},
-                                           DurationCase{"0s", 0}, DurationCase{" 10s ", 10'000},
-                                           DurationCase{"2d", 172'800'000},
-                                           DurationCase{"1s500ms", 1'500}));
+INSTANTIATE_TEST_SUITE_P(
+    Table, ValidDuration,
+    ::testing::Values(DurationCase{"250ms", 250}, DurationCase{"30s", 30'000},
+                      DurationCase{"5m", 300'000}, DurationCase{"1h", 3'600'000},
+                      DurationCase{"1h30m", 5'400'000}, DurationCase{"1m30s", 90'000},
+                      DurationCase{"1.5s", 1'500}, DurationCase{"0s", 0},
+                      DurationCase{" 10s ", 10'000}, DurationCase{"2d", 172'800'000},
+                      DurationCase{"1s500ms", 1'500}));
 
-class InvalidDuration
-    : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+class InvalidDuration : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(InvalidDuration, ExplainsWhy) {
   const auto parsed = parse_duration(GetParam().first);

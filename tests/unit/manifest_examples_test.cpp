@@ -97,8 +97,8 @@ TEST(ManifestExamples, SummaryAndJsonNameEveryService) {
     EXPECT_NE(summary.find(needle), std::string::npos) << needle << "\n" << summary;
   }
   const std::string json = to_json(*result.manifest, result.diagnostics);
-  for (const char* needle : {"\"ok\" : true", "\"name\" : \"worker\"", "\"timeout_ms\" : 30000",
-                             "\"policy\" : \"on-failure\""}) {
+  for (const char* needle : {"\"ok\": true", "\"name\": \"worker\"", "\"timeout_ms\": 30000",
+                             "\"policy\": \"on-failure\""}) {
     EXPECT_NE(json.find(needle), std::string::npos) << needle << "\n" << json;
   }
 }

@@ -61,22 +61,22 @@ TEST_P(ConstraintTable, Evaluates) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ConstraintTable,
-    ::testing::Values(ConstraintCase{">=7.0", "7.0.15", true}, ConstraintCase{">=7.0", "6.2.6", false},
-                      ConstraintCase{">= 7.0", "7.2", true}, ConstraintCase{">7", "7.0.0", false},
-                      ConstraintCase{">7", "7.0.1", true}, ConstraintCase{"<4", "3.99", true},
-                      ConstraintCase{"<4", "4.0", false}, ConstraintCase{"<=4", "4.0.0", true},
-                      ConstraintCase{">=3.25, <4", "3.25.1", true},
-                      ConstraintCase{">=3.25, <4", "4.1", false},
-                      ConstraintCase{">=3.25 <4", "3.24", false}, ConstraintCase{"7.0", "7.0.15", true},
-                      ConstraintCase{"7.0", "7.1", false}, ConstraintCase{"=12", "12.2.0", true},
-                      ConstraintCase{"7.x", "7.4", true}, ConstraintCase{"7.x", "8.0", false},
-                      ConstraintCase{"^1.2.3", "1.9.0", true}, ConstraintCase{"^1.2.3", "2.0.0", false},
-                      ConstraintCase{"^1.2.3", "1.2.2", false}, ConstraintCase{"^0.2.3", "0.2.9", true},
-                      ConstraintCase{"^0.2.3", "0.3.0", false}, ConstraintCase{"~1.2.3", "1.2.9", true},
-                      ConstraintCase{"~1.2.3", "1.3.0", false}, ConstraintCase{"~1", "1.9", true},
-                      ConstraintCase{"^1.2", "2.0.0-rc1", false}, ConstraintCase{"!=1.2", "1.2.0", false},
-                      ConstraintCase{"!=1.2", "1.2.1", true}, ConstraintCase{"*", "0.0.1", true},
-                      ConstraintCase{"any", "99", true}));
+    ::testing::Values(
+        ConstraintCase{">=7.0", "7.0.15", true}, ConstraintCase{">=7.0", "6.2.6", false},
+        ConstraintCase{">= 7.0", "7.2", true}, ConstraintCase{">7", "7.0.0", false},
+        ConstraintCase{">7", "7.0.1", true}, ConstraintCase{"<4", "3.99", true},
+        ConstraintCase{"<4", "4.0", false}, ConstraintCase{"<=4", "4.0.0", true},
+        ConstraintCase{">=3.25, <4", "3.25.1", true}, ConstraintCase{">=3.25, <4", "4.1", false},
+        ConstraintCase{">=3.25 <4", "3.24", false}, ConstraintCase{"7.0", "7.0.15", true},
+        ConstraintCase{"7.0", "7.1", false}, ConstraintCase{"=12", "12.2.0", true},
+        ConstraintCase{"7.x", "7.4", true}, ConstraintCase{"7.x", "8.0", false},
+        ConstraintCase{"^1.2.3", "1.9.0", true}, ConstraintCase{"^1.2.3", "2.0.0", false},
+        ConstraintCase{"^1.2.3", "1.2.2", false}, ConstraintCase{"^0.2.3", "0.2.9", true},
+        ConstraintCase{"^0.2.3", "0.3.0", false}, ConstraintCase{"~1.2.3", "1.2.9", true},
+        ConstraintCase{"~1.2.3", "1.3.0", false}, ConstraintCase{"~1", "1.9", true},
+        ConstraintCase{"^1.2", "2.0.0-rc1", false}, ConstraintCase{"!=1.2", "1.2.0", false},
+        ConstraintCase{"!=1.2", "1.2.1", true}, ConstraintCase{"*", "0.0.1", true},
+        ConstraintCase{"any", "99", true}));
 
 TEST(VersionConstraint, RejectsWithReason) {
   for (const char* text : {"", ">=", ">=abc", "=>7", "7.x.1", ">=7.x", "<>3"}) {

@@ -12,8 +12,8 @@
 namespace bosun::manifest {
 
 struct LoadResult {
-  std::optional<Manifest> manifest;      // set only when there is no error
-  std::vector<Diagnostic> diagnostics;   // errors and warnings, sorted by position
+  std::optional<Manifest> manifest;     // set only when there is no error
+  std::vector<Diagnostic> diagnostics;  // errors and warnings, sorted by position
 
   bool ok() const { return manifest.has_value(); }
 };

@@ -40,8 +40,8 @@ struct EnvVar {
 
 struct HttpCheck {
   std::string url;
-  int status = 200;            // expected status code
-  std::string body_contains;   // empty: not checked
+  int status = 200;           // expected status code
+  std::string body_contains;  // empty: not checked
   std::optional<Duration> max_latency;
 };
 
@@ -103,10 +103,10 @@ struct Backoff {
 };
 
 struct CrashLoopPolicy {
-  int restarts = 5;               // more restarts than this within `window` is a crash loop
+  int restarts = 5;  // more restarts than this within `window` is a crash loop
   Duration window{60'000};
-  Duration cooldown{300'000};     // delay between attempts while in crash-loop
-  bool give_up = false;           // stay stopped instead of cooling down and retrying
+  Duration cooldown{300'000};            // delay between attempts while in crash-loop
+  bool give_up = false;                  // stay stopped instead of cooling down and retrying
   std::optional<Command> on_crash_loop;  // alert hook
 };
 
@@ -228,7 +228,7 @@ struct Manifest {
   Database database;
   std::vector<Service> services;  // in file order
   Verify verify;
-  Requirements requires_;         // `requires` in YAML (a C++20 keyword)
+  Requirements requires_;  // `requires` in YAML (a C++20 keyword)
 
   const Service* find_service(std::string_view name) const;
   const Stage* find_stage(std::string_view name) const;

@@ -1,0 +1,145 @@
+// Shapes the loader accepts and what they turn into: shorthands, defaults and warnings.
+
+#include <gtest/gtest.h>
+
+#include "bosun/manifest/loader.hpp"
+
+namespace bosun::manifest {
+namespace {
+
+Manifest load_ok(const std::string& yaml) {
+  const LoadResult result = parse_manifest(yaml, "app.yaml");
+  std::string text;
+  for (const Diagnostic& d : result.diagnostics) {
+    text += format_diagnostic(d) + "\n";
+  }
+  EXPECT_TRUE(result.ok()) << text;
+  return result.manifest.value_or(Manifest{});
+}
+
+const std::string k_head = "app: demo\nrepo: /tmp/demo.git\n";
+
+TEST(ManifestModel, ShellCommandForm) {
+  const Manifest m =
+      load_ok(k_head + "services:\n  web:\n    command: {sh: \"exec bin/web 2>&1\"}\n");
+  ASSERT_EQ(m.services.size(), 1U);
+  EXPECT_TRUE(m.services[0].command.uses_shell());
+  EXPECT_EQ(m.services[0].command.shell, "exec bin/web 2>&1");
+  EXPECT_TRUE(m.services[0].command.argv.empty());
+}
+
+TEST(ManifestModel, CheckShorthands) {
+  const Manifest m = load_ok(k_head +
+                             "services:\n"
+                             "  a: {command: [a], ready: {tcp: 8080}}\n"
+                             "  b: {command: [b], ready: {redis: }}\n"
+                             "  c: {command: [c], ready: {exec: [test, -f, /tmp/x]}}\n"
+                             "  d: {command: [d], ready: {log: started}}\n"
+                             "  e: {command: [e], ready: {http: \"http://[::1]:9/\"}}\n");
+  EXPECT_EQ(std::get<TcpCheck>(m.services[0].ready->check.kind).port, 8080);
+  EXPECT_EQ(std::get<TcpCheck>(m.services[0].ready->check.kind).host, "127.0.0.1");
+  EXPECT_EQ(std::get<RedisCheck>(m.services[1].ready->check.kind).port, 6379);
+  EXPECT_EQ(std::get<ExecCheck>(m.services[2].ready->check.kind).command.argv.size(), 3U);
+  EXPECT_EQ(std::get<LogCheck>(m.services[3].ready->check.kind).pattern, "started");
+  EXPECT_EQ(std::get<HttpCheck>(m.services[4].ready->check.kind).url, "http://[::1]:9/");
+}
+
+TEST(ManifestModel, ProbeDefaultsDependOnRole) {
+  const Manifest m = load_ok(k_head +
+                             "services:\n  web:\n    command: [w]\n"
+                             "    ready: {tcp: 80}\n    liveness: {tcp: 80}\n");
+  const Service& web = m.services[0];
+  EXPECT_EQ(web.ready->timeout, Duration(30'000));
+  EXPECT_EQ(web.ready->interval, Duration(200));
+  EXPECT_EQ(web.liveness->timeout, Duration(2'000));
+  EXPECT_EQ(web.liveness->interval, Duration(10'000));
+  EXPECT_EQ(web.liveness->failures, 3);
+}
+
+TEST(ManifestModel, EnvKeepsFileOrderAndVariables) {
+  const Manifest m = load_ok(k_head +
+                             "env:\n  ZED: \"1\"\n  ALPHA: ${shared}/a\n  EMPTY: \"\"\n"
+                             "services:\n  web: {command: [w], env: {PORT: 8080}}\n");
+  ASSERT_EQ(m.env.size(), 3U);
+  EXPECT_EQ(m.env[0].name, "ZED");
+  EXPECT_EQ(m.env[1].value, "${shared}/a");  // not expanded at load time
+  EXPECT_EQ(m.env[2].value, "");
+  EXPECT_EQ(m.services[0].env[0].value, "8080");
+}
+
+TEST(ManifestModel, StartOrderFollowsDependenciesThenFileOrder) {
+  const Manifest m = load_ok(k_head +
+                             "services:\n"
+                             "  worker: {command: [w], depends_on: [server, redis]}\n"
+                             "  server: {command: [s], depends_on: [redis]}\n"
+                             "  cron: {command: [c]}\n"
+                             "  redis: {command: [r]}\n");
+  std::vector<std::string> order;
+  for (const Service* s : m.start_order()) {
+    order.push_back(s->name);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"cron", "redis", "server", "worker"}));
+}
+
+TEST(ManifestModel, BuildListAndMapForms) {
+  const Manifest list = load_ok(k_head +
+                                "build:\n  - [make]\n  - {sh: \"make install\"}\n"
+                                "services:\n  web: {command: [w]}\n");
+  EXPECT_EQ(list.build.commands.size(), 2U);
+  EXPECT_EQ(list.build.timeout, Duration(20 * 60'000));
+  const Manifest map = load_ok(k_head +
+                               "build: {commands: [[make]], timeout: 5m}\n"
+                               "services:\n  web: {command: [w]}\n");
+  EXPECT_EQ(map.build.timeout, Duration(5 * 60'000));
+}
+
+TEST(ManifestModel, SignalsAcceptSigPrefix) {
+  const Manifest m =
+      load_ok(k_head + "services:\n  web: {command: [w], stop: {signal: SIGQUIT, timeout: 1m}}\n");
+  EXPECT_EQ(m.services[0].stop.signal, "QUIT");
+  EXPECT_EQ(m.services[0].stop.timeout, Duration(60'000));
+}
+
+TEST(ManifestModel, WarningsDoNotFailTheLoad) {
+  const LoadResult result = parse_manifest(
+      k_head + "keep_releases: 1\nenv:\n  DB_PASSWORD: hunter2\nservices:\n  web: {command: [w]}\n",
+      "app.yaml");
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result.diagnostics.size(), 2U);
+  EXPECT_EQ(result.diagnostics[0].severity, Severity::warning);
+  EXPECT_NE(result.diagnostics[0].message.find("nothing to roll back to"), std::string::npos);
+  EXPECT_NE(result.diagnostics[1].message.find("looks like a secret"), std::string::npos);
+  // The warning names the variable, never its value.
+  EXPECT_EQ(format_diagnostic(result.diagnostics[1]).find("hunter2"), std::string::npos);
+}
+
+TEST(ManifestModel, SecretValuesNeverEchoedInErrors) {
+  const LoadResult result = parse_manifest(
+      k_head +
+          "secrets: [JWT_SECRET_KEY]\nenv: {JWT_SECRET_KEY: s3cr3t-value-0123456789}\n"
+          "services:\n  web: {command: [w]}\n",
+      "app.yaml");
+  ASSERT_FALSE(result.ok());
+  for (const Diagnostic& d : result.diagnostics) {
+    EXPECT_EQ(format_diagnostic(d).find("s3cr3t"), std::string::npos) << format_diagnostic(d);
+  }
+}
+
+TEST(ManifestModel, RequirementsParseConstraintsAndSizes) {
+  const Manifest m = load_ok(k_head +
+                             "services:\n  web: {command: [w]}\n"
+                             "requires:\n"
+                             "  tools: {redis-server: \">=7.0\", cmake: \">=3.25, <4\"}\n"
+                             "  memory: 512MiB\n"
+                             "  os: {id: ubuntu, version: \">=22.04\"}\n");
+  ASSERT_EQ(m.requires_.tools.size(), 2U);
+  EXPECT_TRUE(m.requires_.tools[0].constraint.satisfied_by(Version::parse("7.2.4").value()));
+  EXPECT_FALSE(m.requires_.tools[1].constraint.satisfied_by(Version::parse("4.0").value()));
+  EXPECT_EQ(m.requires_.memory, 512ULL * 1024 * 1024);
+  ASSERT_TRUE(m.requires_.os.has_value());
+  EXPECT_EQ(m.requires_.os->ids, std::vector<std::string>{"ubuntu"});
+  EXPECT_TRUE(m.requires_.os->version->satisfied_by(Version::parse("24.04").value()));
+}
+
+}  // namespace
+}  // namespace bosun::manifest

@@ -87,6 +87,10 @@ Field element_field(const Field& list, std::size_t index, const YAML::Node& elem
   return field;
 }
 
+Field key_field(const Field& entry) {
+  return Field{entry.key, YAML::Node(entry.key), entry.path, entry.key_where, entry.key_where};
+}
+
 MapReader::MapReader(ReadContext& context, const Field& field,
                      const std::vector<std::string>& allowed)
     : m_context(context),

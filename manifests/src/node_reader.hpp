@@ -72,6 +72,18 @@ std::string index_path(const std::string& parent, std::size_t index);
 // A list element as a Field, so that element readers share the scalar readers.
 Field element_field(const Field& list, std::size_t index, const YAML::Node& element);
 
+// The key of `entry` as a Field of its own, to validate user-chosen names (services, stages).
+Field key_field(const Field& entry);
+
+// Stores a successfully read value; returns whether there was one, for `ok &= assign(...)`.
+template <typename Target, typename Value>
+bool assign(Target& target, const std::optional<Value>& value) {
+  if (value) {
+    target = static_cast<Target>(*value);
+  }
+  return value.has_value();
+}
+
 std::optional<std::string> read_string(ReadContext& context, const Field& field,
                                        bool allow_empty = false);
 std::optional<std::int64_t> read_int(ReadContext& context, const Field& field, std::int64_t min,

@@ -31,14 +31,10 @@ std::optional<HttpCheck> read_http(ReadContext& context, const Field& field) {
     ok = false;
   }
   if (const Field* f = map.get("status")) {
-    auto status = read_int(context, *f, 100, 599);
-    ok = ok && status.has_value();
-    check.status = static_cast<int>(status.value_or(200));
+    ok &= assign(check.status, read_int(context, *f, 100, 599));
   }
   if (const Field* f = map.get("body_contains")) {
-    auto text = read_string(context, *f);
-    ok = ok && text.has_value();
-    check.body_contains = text.value_or("");
+    ok &= assign(check.body_contains, read_string(context, *f));
   }
   if (const Field* f = map.get("max_latency")) {
     check.max_latency = read_duration(context, *f);
@@ -74,9 +70,7 @@ std::optional<TcpCheck> read_tcp(ReadContext& context, const Field& field) {
   }
   bool ok = true;
   if (const Field* f = map.get("host")) {
-    auto host = read_host(context, *f);
-    ok = host.has_value();
-    check.host = host.value_or(check.host);
+    ok &= assign(check.host, read_host(context, *f));
   }
   auto port = read_port(context, *port_field);
   check.port = port.value_or(0);
@@ -94,14 +88,10 @@ std::optional<RedisCheck> read_redis(ReadContext& context, const Field& field) {
   }
   bool ok = true;
   if (const Field* f = map.get("host")) {
-    auto host = read_host(context, *f);
-    ok = host.has_value();
-    check.host = host.value_or(check.host);
+    ok &= assign(check.host, read_host(context, *f));
   }
   if (const Field* f = map.get("port")) {
-    auto port = read_port(context, *f);
-    ok = ok && port.has_value();
-    check.port = port.value_or(check.port);
+    ok &= assign(check.port, read_port(context, *f));
   }
   if (const Field* f = map.get("password_env")) {
     auto name = read_string(context, *f);
@@ -151,14 +141,10 @@ std::optional<ExecCheck> read_exec(ReadContext& context, const Field& field) {
     check.command = *command;
   }
   if (const Field* f = map.get("exit_code")) {
-    auto code = read_int(context, *f, 0, 255);
-    ok = ok && code.has_value();
-    check.exit_code = static_cast<int>(code.value_or(0));
+    ok &= assign(check.exit_code, read_int(context, *f, 0, 255));
   }
   if (const Field* f = map.get("output_contains")) {
-    auto text = read_string(context, *f);
-    ok = ok && text.has_value();
-    check.output_contains = text.value_or("");
+    ok &= assign(check.output_contains, read_string(context, *f));
   }
   return ok ? std::optional(check) : std::nullopt;
 }
@@ -174,9 +160,7 @@ std::optional<SqliteCheck> read_sqlite(ReadContext& context, const Field& field)
   bool ok = path.has_value();
   check.path = path.value_or("");
   if (const Field* f = map.get("query")) {
-    auto query = read_string(context, *f);
-    ok = ok && query.has_value();
-    check.query = query.value_or(check.query);
+    ok &= assign(check.query, read_string(context, *f));
   }
   return ok ? std::optional(check) : std::nullopt;
 }
@@ -292,9 +276,7 @@ std::optional<ProbeSpec> read_probe(ReadContext& context, const Field& field, Pr
   duration_field("interval", probe.interval);
   duration_field("start_period", probe.start_period);
   if (const Field* f = map.get("failures")) {
-    auto failures = read_int(context, *f, 1, 1000);
-    ok = ok && failures.has_value();
-    probe.failures = static_cast<int>(failures.value_or(probe.failures));
+    ok &= assign(probe.failures, read_int(context, *f, 1, 1000));
   }
   if (ok && role == ProbeRole::liveness && std::holds_alternative<LogCheck>(probe.check.kind)) {
     context.diagnostics.error(probe.check.where, field.path,

@@ -56,10 +56,7 @@ std::vector<Stage> read_stages(ReadContext& context, const Field& field) {
     Stage stage;
     stage.name = entry.key;
     stage.where = entry.key_where;
-    (void)read_name(
-        context,
-        Field{entry.key, YAML::Node(entry.key), entry.path, entry.key_where, entry.key_where},
-        "stage name");
+    (void)read_name(context, key_field(entry), "stage name");
     MapReader stage_map(context, entry, {"hosts", "root", "ssh"});
     if (!stage_map.valid()) {
       continue;

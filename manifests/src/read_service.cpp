@@ -53,22 +53,16 @@ std::optional<CrashLoopPolicy> read_crash_loop(ReadContext& context, const Field
   CrashLoopPolicy policy;
   bool ok = true;
   if (const Field* f = map.get("restarts")) {
-    auto restarts = read_int(context, *f, 1, 10'000);
-    ok = restarts.has_value();
-    policy.restarts = static_cast<int>(restarts.value_or(policy.restarts));
+    ok &= assign(policy.restarts, read_int(context, *f, 1, 10'000));
   }
   for (const auto& [key, target] :
        {std::pair{"window", &policy.window}, std::pair{"cooldown", &policy.cooldown}}) {
     if (const Field* f = map.get(key)) {
-      auto value = read_duration(context, *f);
-      ok = ok && value.has_value();
-      *target = value.value_or(*target);
+      ok &= assign(*target, read_duration(context, *f));
     }
   }
   if (const Field* f = map.get("give_up")) {
-    auto give_up = read_bool(context, *f);
-    ok = ok && give_up.has_value();
-    policy.give_up = give_up.value_or(false);
+    ok &= assign(policy.give_up, read_bool(context, *f));
   }
   return ok ? std::optional(policy) : std::nullopt;
 }
@@ -90,14 +84,10 @@ std::optional<RestartSpec> read_restart(ReadContext& context, const Field& field
     }
   }
   if (const Field* f = map.get("backoff")) {
-    auto backoff = read_backoff(context, *f);
-    ok = ok && backoff.has_value();
-    restart.backoff = backoff.value_or(restart.backoff);
+    ok &= assign(restart.backoff, read_backoff(context, *f));
   }
   if (const Field* f = map.get("crash_loop")) {
-    auto crash_loop = read_crash_loop(context, *f);
-    ok = ok && crash_loop.has_value();
-    restart.crash_loop = crash_loop.value_or(restart.crash_loop);
+    ok &= assign(restart.crash_loop, read_crash_loop(context, *f));
   }
   if (const Field* f = map.get("on_crash_loop")) {
     auto hook = read_command(context, *f);
@@ -130,9 +120,7 @@ std::optional<StopSpec> read_stop(ReadContext& context, const Field& field) {
     stop.signal = known ? name : stop.signal;
   }
   if (const Field* f = map.get("timeout")) {
-    auto timeout = read_duration(context, *f);
-    ok = ok && timeout.has_value();
-    stop.timeout = timeout.value_or(stop.timeout);
+    ok &= assign(stop.timeout, read_duration(context, *f));
   }
   return ok ? std::optional(stop) : std::nullopt;
 }
@@ -154,9 +142,7 @@ std::optional<LogSpec> read_logs(ReadContext& context, const Field& field) {
     logs.max_size = size.value_or(logs.max_size);
   }
   if (const Field* f = map.get("keep")) {
-    auto keep = read_int(context, *f, 1, 100);
-    ok = ok && keep.has_value();
-    logs.keep = static_cast<int>(keep.value_or(logs.keep));
+    ok &= assign(logs.keep, read_int(context, *f, 1, 100));
   }
   return ok ? std::optional(logs) : std::nullopt;
 }
@@ -169,10 +155,7 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   service.where = field.key_where;
   // Keep reading a service with a bad field: the rest of it still takes part in the
   // cross-checks (depends_on, cycles), so a single run reports everything.
-  (void)read_name(
-      context,
-      Field{field.key, YAML::Node(field.key), field.path, field.key_where, field.key_where},
-      "service name");
+  (void)read_name(context, key_field(field), "service name");
   MapReader map(context, field,
                 {"command", "env", "depends_on", "ready", "liveness", "restart", "stop", "deploy",
                  "cwd", "user", "limits", "logs"});

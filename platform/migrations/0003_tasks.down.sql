@@ -1,0 +1,2 @@
+DROP INDEX tasks_by_status;
+DROP TABLE tasks;

@@ -96,15 +96,17 @@ StoreConfig load_store_config(const EnvLookup& env, std::vector<std::string>& pr
   } else if (auto path = sqlite_path_from_url(*database_url)) {
     config.database_path = *path;
   } else {
-    problems.push_back("DATABASE_URL=" + *database_url +
-                       " is not supported: use sqlite:///relative/path or sqlite:////absolute/path");
+    problems.push_back(
+        "DATABASE_URL=" + *database_url +
+        " is not supported: use sqlite:///relative/path or sqlite:////absolute/path");
   }
   const auto redis_url = env("REDIS_URL");
   if (redis_url && !redis_url->empty()) {
     if (auto address = parse_redis_url(*redis_url)) {
       config.redis = *address;
     } else {
-      problems.push_back("REDIS_URL is not a redis://host:port URL (credentials are not supported)");
+      problems.push_back(
+          "REDIS_URL is not a redis://host:port URL (credentials are not supported)");
     }
   }
   return config;
@@ -120,11 +122,13 @@ ServerConfig load_server_config(const EnvLookup& env) {
   read_int(env, "PORT", 1, 65535, config.port, problems);
   read_int(env, "TOKEN_TTL_S", 60, 30LL * 24 * 3600, config.token_ttl_s, problems);
   read_int(env, "DRAIN_TIMEOUT_MS", 0, 600'000, config.drain_timeout_ms, problems);
+  read_int(env, "HANDOVER_GRACE_MS", 0, 60'000, config.handover_grace_ms, problems);
   read_int(env, "HTTP_THREADS", 1, 512, config.threads, problems);
   const auto secret = env("JWT_SECRET_KEY");
   if (!secret || secret->empty()) {
-    problems.push_back("JWT_SECRET_KEY is not set; it signs login tokens and needs at least 32 "
-                       "bytes (e.g. openssl rand -hex 32)");
+    problems.push_back(
+        "JWT_SECRET_KEY is not set; it signs login tokens and needs at least 32 "
+        "bytes (e.g. openssl rand -hex 32)");
   } else if (secret->size() < 32) {
     problems.push_back("JWT_SECRET_KEY is " + std::to_string(secret->size()) +
                        " bytes long; at least 32 are needed (e.g. openssl rand -hex 32)");
@@ -135,7 +139,8 @@ ServerConfig load_server_config(const EnvLookup& env) {
     std::size_t start = 0;
     while (start <= admins->size()) {
       const std::size_t comma = admins->find(',', start);
-      std::string email = admins->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string email =
+          admins->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (!email.empty()) {
         config.admin_emails.push_back(email);
       }

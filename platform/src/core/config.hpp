@@ -42,16 +42,17 @@ struct ServerConfig {
   std::vector<std::string> admin_emails;  // ADMIN_EMAILS, comma-separated
   std::int64_t token_ttl_s = 3600;        // TOKEN_TTL_S
   std::size_t max_body_bytes = 64 * 1024;
-  int drain_timeout_ms = 10'000;          // DRAIN_TIMEOUT_MS
-  int threads = 16;                       // HTTP_THREADS
+  int drain_timeout_ms = 10'000;  // DRAIN_TIMEOUT_MS
+  int handover_grace_ms = 500;    // HANDOVER_GRACE_MS: accept after steering away
+  int threads = 16;               // HTTP_THREADS
 };
 
 struct WorkerConfig {
   StoreConfig store;
-  int max_attempts = 3;           // WORKER_MAX_ATTEMPTS
-  int retry_base_ms = 500;        // WORKER_RETRY_BASE_MS, doubled per attempt
-  int job_delay_ms = 0;           // WORKER_JOB_DELAY_MS: simulated provider latency
-  std::string fail_pattern;       // WORKER_FAIL_PATTERN: topics containing it fail (tests)
+  int max_attempts = 3;      // WORKER_MAX_ATTEMPTS
+  int retry_base_ms = 500;   // WORKER_RETRY_BASE_MS, doubled per attempt
+  int job_delay_ms = 0;      // WORKER_JOB_DELAY_MS: simulated provider latency
+  std::string fail_pattern;  // WORKER_FAIL_PATTERN: topics containing it fail (tests)
 };
 
 StoreConfig load_store_config(const EnvLookup& env, std::vector<std::string>& problems);

@@ -57,7 +57,8 @@ std::string fill(const char* pattern, const std::string& topic) {
 
 }  // namespace
 
-LocalContentProvider::LocalContentProvider(std::chrono::milliseconds latency, std::string fail_pattern)
+LocalContentProvider::LocalContentProvider(std::chrono::milliseconds latency,
+                                           std::string fail_pattern)
     : m_latency(latency), m_fail_pattern(std::move(fail_pattern)) {}
 
 GeneratedLesson LocalContentProvider::generate(const std::string& topic, const std::string& mode) {
@@ -72,16 +73,20 @@ GeneratedLesson LocalContentProvider::generate(const std::string& topic, const s
   const std::string practice = k_practice[(hash / 7) % k_practice.size()];
   if (mode == "quiz") {
     const std::string t = json_escape(topic);
-    return {"Quiz: " + topic,
-            "[{\"q\":\"What problem does " + t + " solve?\",\"a\":\"" + json_escape(opener) + "\"},"
-            "{\"q\":\"How do you practise " + t + "?\",\"a\":\"" + json_escape(practice) + "\"},"
-            "{\"q\":\"What is one sign you understand " + t + "?\","
-            "\"a\":\"You can explain it in two sentences.\"}]"};
+    return {"Quiz: " + topic, "[{\"q\":\"What problem does " + t + " solve?\",\"a\":\"" +
+                                  json_escape(opener) +
+                                  "\"},"
+                                  "{\"q\":\"How do you practise " +
+                                  t + "?\",\"a\":\"" + json_escape(practice) +
+                                  "\"},"
+                                  "{\"q\":\"What is one sign you understand " +
+                                  t +
+                                  "?\","
+                                  "\"a\":\"You can explain it in two sentences.\"}]"};
   }
   if (mode == "audio") {
-    return {"Listen: " + topic,
-            "HOST: " + opener + "\nGUEST: The key is to start small.\nHOST: " + practice +
-                "\nGUEST: That's " + topic + " in one breath."};
+    return {"Listen: " + topic, "HOST: " + opener + "\nGUEST: The key is to start small.\nHOST: " +
+                                    practice + "\nGUEST: That's " + topic + " in one breath."};
   }
   if (mode == "text") {
     return {"Micro-lesson: " + topic, opener + " " + practice};

@@ -36,7 +36,8 @@ std::int64_t ContentStore::publish(const std::string& topic, const std::string& 
 }
 
 std::optional<Lesson> ContentStore::lesson(std::int64_t id) {
-  auto query = m_db.prepare("SELECT id, topic, mode, title, body, created_at FROM lessons WHERE id = ?");
+  auto query =
+      m_db.prepare("SELECT id, topic, mode, title, body, created_at FROM lessons WHERE id = ?");
   query.bind(1, id);
   if (!query.step()) {
     return std::nullopt;

@@ -48,18 +48,24 @@ std::string JobQueue::processing_key(const std::string& worker_id) const {
   return "platform:jobs:processing:" + worker_id;
 }
 
-void JobQueue::push(const std::string& job_id) { m_redis.integer({"LPUSH", k_pending, job_id}); }
+void JobQueue::push(const std::string& job_id) {
+  m_redis.integer({"LPUSH", k_pending, job_id});
+}
 
-std::int64_t JobQueue::depth() { return m_redis.integer({"LLEN", k_pending}); }
+std::int64_t JobQueue::depth() {
+  return m_redis.integer({"LLEN", k_pending});
+}
 
-std::int64_t JobQueue::dead_count() { return m_redis.integer({"LLEN", k_dead}); }
+std::int64_t JobQueue::dead_count() {
+  return m_redis.integer({"LLEN", k_dead});
+}
 
 std::optional<std::string> JobQueue::take(std::chrono::milliseconds wait) {
   const std::string seconds = std::to_string(static_cast<double>(wait.count()) / 1000.0);
   if (m_use_blmove) {
     try {
-      return m_redis.bulk({"BLMOVE", k_pending, processing_key(m_worker_id), "RIGHT", "LEFT", seconds},
-                          wait);
+      return m_redis.bulk(
+          {"BLMOVE", k_pending, processing_key(m_worker_id), "RIGHT", "LEFT", seconds}, wait);
     } catch (const std::runtime_error& error) {
       if (std::string(error.what()).find("unknown command") == std::string::npos) {
         throw;
@@ -83,7 +89,8 @@ void JobQueue::retry_later(const std::string& job_id, std::chrono::milliseconds 
 }
 
 void JobQueue::dead_letter(const std::string& job_id) {
-  m_redis.transaction({{"LPUSH", k_dead, job_id}, {"LREM", processing_key(m_worker_id), "1", job_id}});
+  m_redis.transaction(
+      {{"LPUSH", k_dead, job_id}, {"LREM", processing_key(m_worker_id), "1", job_id}});
 }
 
 std::int64_t JobQueue::promote_due() {
@@ -91,7 +98,8 @@ std::int64_t JobQueue::promote_due() {
 }
 
 void JobQueue::heartbeat(std::chrono::milliseconds ttl) {
-  m_redis.status({"SET", "platform:worker:" + m_worker_id, now_ms(), "PX", std::to_string(ttl.count())});
+  m_redis.status(
+      {"SET", "platform:worker:" + m_worker_id, now_ms(), "PX", std::to_string(ttl.count())});
   m_redis.integer({"SADD", k_workers, m_worker_id});
 }
 
@@ -101,7 +109,8 @@ std::int64_t JobQueue::recover_orphans() {
     if (worker == m_worker_id || m_redis.integer({"EXISTS", "platform:worker:" + worker}) == 1) {
       continue;
     }
-    recovered += m_redis.integer({"EVAL", k_requeue_script, "2", processing_key(worker), k_pending});
+    recovered +=
+        m_redis.integer({"EVAL", k_requeue_script, "2", processing_key(worker), k_pending});
     m_redis.integer({"SREM", k_workers, worker});
   }
   return recovered;

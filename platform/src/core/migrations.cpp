@@ -81,9 +81,11 @@ std::vector<AppliedMigration> Migrator::applied() {
   if (!has_table()) {
     return rows;
   }
-  auto query = m_db.prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
+  auto query =
+      m_db.prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
   while (query.step()) {
-    rows.push_back({static_cast<int>(query.column_int(0)), query.column_text(1), query.column_text(2)});
+    rows.push_back(
+        {static_cast<int>(query.column_int(0)), query.column_text(1), query.column_text(2)});
   }
   return rows;
 }

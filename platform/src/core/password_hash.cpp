@@ -21,7 +21,8 @@ std::string to_base64(const std::vector<unsigned char>& bytes) {
   std::ostringstream out;
   Poco::Base64Encoder encoder(out);
   encoder.rdbuf()->setLineLength(0);
-  encoder.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  encoder.write(reinterpret_cast<const char*>(bytes.data()),
+                static_cast<std::streamsize>(bytes.size()));
   encoder.close();
   return out.str();
 }
@@ -37,8 +38,8 @@ std::vector<unsigned char> from_base64(const std::string& text) {
   return bytes;
 }
 
-std::vector<unsigned char> derive(const std::string& password, const std::vector<unsigned char>& salt,
-                                  int iterations) {
+std::vector<unsigned char> derive(const std::string& password,
+                                  const std::vector<unsigned char>& salt, int iterations) {
   std::vector<unsigned char> out(k_hash_bytes);
   const int ok = PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(),
                                    static_cast<int>(salt.size()), iterations, EVP_sha256(),
@@ -65,7 +66,8 @@ bool verify_password(const std::string& password, const std::string& stored) {
   std::size_t start = 0;
   while (true) {
     const std::size_t dollar = stored.find('$', start);
-    parts.push_back(stored.substr(start, dollar == std::string::npos ? std::string::npos : dollar - start));
+    parts.push_back(
+        stored.substr(start, dollar == std::string::npos ? std::string::npos : dollar - start));
     if (dollar == std::string::npos) {
       break;
     }

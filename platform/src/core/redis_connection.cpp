@@ -44,7 +44,8 @@ Poco::Redis::Client& RedisConnection::connected(std::chrono::milliseconds block)
 }
 
 template <typename Reply>
-Reply RedisConnection::call(const std::vector<std::string>& command, std::chrono::milliseconds block) {
+Reply RedisConnection::call(const std::vector<std::string>& command,
+                            std::chrono::milliseconds block) {
   std::lock_guard lock(m_mutex);
   try {
     if constexpr (std::is_same_v<Reply, Poco::Redis::RedisType::Ptr>) {
@@ -76,13 +77,15 @@ std::optional<std::string> RedisConnection::bulk(const std::vector<std::string>&
   // the reply untyped and accept either shape of nil.
   const auto reply = call<Poco::Redis::RedisType::Ptr>(command, block);
   if (reply->isBulkString()) {
-    const auto& value = static_cast<const Poco::Redis::Type<Poco::Redis::BulkString>&>(*reply).value();
+    const auto& value =
+        static_cast<const Poco::Redis::Type<Poco::Redis::BulkString>&>(*reply).value();
     return value.isNull() ? std::nullopt : std::optional<std::string>(value.value());
   }
   if (reply->isError()) {
     throw std::runtime_error("redis " + command.front() + ": " + reply->toString());
   }
-  if (reply->isArray() && static_cast<const Poco::Redis::Type<Poco::Redis::Array>&>(*reply).value().isNull()) {
+  if (reply->isArray() &&
+      static_cast<const Poco::Redis::Type<Poco::Redis::Array>&>(*reply).value().isNull()) {
     return std::nullopt;
   }
   throw std::runtime_error("redis " + command.front() + ": unexpected reply " + reply->toString());

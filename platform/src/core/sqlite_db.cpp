@@ -6,7 +6,8 @@ namespace platform {
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, int code, const std::string& what) {
-  const std::string message = what + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+  const std::string message =
+      what + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code));
   if ((code & 0xff) == SQLITE_CONSTRAINT) {
     throw ConstraintError(message);
   }
@@ -16,13 +17,16 @@ namespace {
 }  // namespace
 
 Statement::Statement(sqlite3* db, const std::string& sql) : m_db(db) {
-  const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &m_stmt, nullptr);
+  const int rc =
+      sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &m_stmt, nullptr);
   if (rc != SQLITE_OK) {
     fail(db, rc, "prepare");
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+  sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   const int rc = sqlite3_bind_int64(m_stmt, index, value);
@@ -65,12 +69,16 @@ void Statement::run() {
   }
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(m_stmt, index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(m_stmt, index);
+}
 
 std::string Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(m_stmt, index);
   const int size = sqlite3_column_bytes(m_stmt, index);
-  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+  return text == nullptr
+             ? std::string()
+             : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
 }
 
 bool Statement::column_is_null(int index) const {
@@ -78,9 +86,9 @@ bool Statement::column_is_null(int index) const {
 }
 
 Database::Database(const std::string& path) {
-  const int rc = sqlite3_open_v2(path.c_str(), &m_db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &m_db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = "cannot open database " + path + ": " +
                                 (m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc));
@@ -92,7 +100,9 @@ Database::Database(const std::string& path) {
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 }
 
-Database::~Database() { sqlite3_close_v2(m_db); }
+Database::~Database() {
+  sqlite3_close_v2(m_db);
+}
 
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
@@ -107,10 +117,16 @@ void Database::exec(const std::string& sql) {
   }
 }
 
-std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(m_db); }
-std::int64_t Database::changes() const { return sqlite3_changes(m_db); }
+std::int64_t Database::last_insert_id() const {
+  return sqlite3_last_insert_rowid(m_db);
+}
+std::int64_t Database::changes() const {
+  return sqlite3_changes(m_db);
+}
 
-Transaction::Transaction(Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : m_db(db) {
+  m_db.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (!m_done) {

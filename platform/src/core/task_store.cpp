@@ -55,7 +55,8 @@ void TaskStore::complete(const std::string& id, std::int64_t lesson_id) {
       .run();
 }
 
-void TaskStore::set_status(const std::string& id, const std::string& status, const std::string& error) {
+void TaskStore::set_status(const std::string& id, const std::string& status,
+                           const std::string& error) {
   m_db.prepare(
           "UPDATE tasks SET status = ?, error = ?, "
           "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?")
@@ -69,7 +70,9 @@ void TaskStore::retrying(const std::string& id, const std::string& error) {
   set_status(id, "retrying", error);
 }
 
-void TaskStore::fail(const std::string& id, const std::string& error) { set_status(id, "failed", error); }
+void TaskStore::fail(const std::string& id, const std::string& error) {
+  set_status(id, "failed", error);
+}
 
 std::map<std::string, std::int64_t> TaskStore::count_by_status() {
   std::map<std::string, std::int64_t> counts{

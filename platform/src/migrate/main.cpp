@@ -34,7 +34,8 @@ int usage_error(const std::string& message) {
 }
 
 std::optional<int> parse_version(const std::string& text) {
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
   return std::stoi(text);
@@ -110,7 +111,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     const int before = migrator.current_version();
-    const auto changed = command == "up" ? migrator.up(target.value_or(-1)) : migrator.down_to(*target);
+    const auto changed =
+        command == "up" ? migrator.up(target.value_or(-1)) : migrator.down_to(*target);
     for (int version : changed) {
       std::cout << (command == "up" ? "applied " : "reverted ") << version << "\n";
     }

@@ -28,7 +28,9 @@ struct Api::Auth {
 
 namespace {
 
-Object::Ptr new_object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+Object::Ptr new_object() {
+  return new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
 
 HttpResponse json_response(int status, const Object::Ptr& body) {
   std::ostringstream out;
@@ -131,12 +133,16 @@ Api::Api(const ServerConfig& config, Metrics& metrics)
       m_revision(read_revision()) {}
 
 void Api::register_routes(Router& router) {
-  router.add("GET", "/health", [this](const HttpRequest& r, const RouteParams&) { return health(r); });
-  router.add("GET", "/ready", [this](const HttpRequest& r, const RouteParams&) { return ready(r); });
+  router.add("GET", "/health",
+             [this](const HttpRequest& r, const RouteParams&) { return health(r); });
+  router.add("GET", "/ready",
+             [this](const HttpRequest& r, const RouteParams&) { return ready(r); });
   router.add("POST", "/auth/register",
              [this](const HttpRequest& r, const RouteParams&) { return register_user(r); });
-  router.add("POST", "/auth/login", [this](const HttpRequest& r, const RouteParams&) { return login(r); });
-  router.add("GET", "/users/me", [this](const HttpRequest& r, const RouteParams&) { return me(r); });
+  router.add("POST", "/auth/login",
+             [this](const HttpRequest& r, const RouteParams&) { return login(r); });
+  router.add("GET", "/users/me",
+             [this](const HttpRequest& r, const RouteParams&) { return me(r); });
   router.add("GET", "/admin/stats",
              [this](const HttpRequest& r, const RouteParams&) { return admin_stats(r); });
   router.add("PUT", "/users/{id}/local-id",
@@ -146,7 +152,8 @@ void Api::register_routes(Router& router) {
              [this](const HttpRequest& r, const RouteParams&) { return generate(r); });
   router.add("GET", "/content/tasks/{id}",
              [this](const HttpRequest& r, const RouteParams& p) { return task(r, p[0]); });
-  router.add("GET", "/metrics", [this](const HttpRequest& r, const RouteParams&) { return metrics(r); });
+  router.add("GET", "/metrics",
+             [this](const HttpRequest& r, const RouteParams&) { return metrics(r); });
 }
 
 HttpResponse Api::health(const HttpRequest&) {
@@ -184,8 +191,9 @@ HttpResponse Api::ready(const HttpRequest&) {
     schema->set("version", current);
     schema->set("expected", expected);
     record("schema", current == expected,
-           current == expected ? "" : "run platform-migrate up (schema " + std::to_string(current) +
-                                          ", this build expects " + std::to_string(expected) + ")",
+           current == expected ? ""
+                               : "run platform-migrate up (schema " + std::to_string(current) +
+                                     ", this build expects " + std::to_string(expected) + ")",
            schema);
   } catch (const std::exception& error) {
     record("database", false, error.what());
@@ -193,8 +201,9 @@ HttpResponse Api::ready(const HttpRequest&) {
   }
   const bool redis_ok = m_redis.ping();
   record("redis", redis_ok,
-         redis_ok ? "" : "no PONG from " + m_config.store.redis.host + ":" +
-                             std::to_string(m_config.store.redis.port));
+         redis_ok ? ""
+                  : "no PONG from " + m_config.store.redis.host + ":" +
+                        std::to_string(m_config.store.redis.port));
   Object::Ptr body = new_object();
   body->set("status", all_ok ? "ready" : "degraded");
   body->set("checks", checks);
@@ -430,7 +439,8 @@ HttpResponse Api::task(const HttpRequest& request, const std::string& task_id) {
   body->set("topic", found->topic);
   body->set("mode", found->mode);
   body->set("attempts", found->attempts);
-  body->set("error", found->error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(found->error));
+  body->set("error",
+            found->error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(found->error));
   Poco::Dynamic::Var result;
   if (found->lesson_id) {
     if (const auto lesson = ContentStore(*db).lesson(*found->lesson_id)) {

@@ -2,6 +2,9 @@
 
 #include <thread>
 
+#include <linux/filter.h>
+#include <sys/socket.h>
+
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -28,7 +31,8 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
     std::string route = "unmatched";
     HttpResponse answer = dispatch(request, route);
     write(response, answer);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     m_metrics.observe(request.getMethod(), route, answer.status, seconds);
     --m_in_flight;
   }
@@ -66,16 +70,22 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       return json_error(400, "malformed request URI");
     } catch (const std::exception& error) {
       // Logged for the operator; the client gets no internals.
-      std::fprintf(stderr, "error: %s %s: %s\n", request.getMethod().c_str(), route.c_str(), error.what());
+      std::fprintf(stderr, "error: %s %s: %s\n", request.getMethod().c_str(), route.c_str(),
+                   error.what());
       return json_error(500, "internal error");
     }
   }
 
   std::optional<HttpResponse> read_body(Poco::Net::HTTPServerRequest& request, std::string& body) {
     const std::size_t limit = m_config.max_body_bytes;
-    const auto declared = request.getContentLength64();
-    if (declared > static_cast<std::int64_t>(limit)) {
+    const auto too_large = [&] {
+      // Read (and drop) a moderate excess so the client sees the 413 instead of a reset
+      // while it is still sending; beyond that the connection is simply closed.
+      discard(request.stream(), k_max_discard_bytes);
       return json_error(413, "the body is larger than " + std::to_string(limit) + " bytes");
+    };
+    if (request.getContentLength64() > static_cast<std::int64_t>(limit)) {
+      return too_large();
     }
     std::istream& in = request.stream();
     std::string chunk(8192, '\0');
@@ -83,11 +93,22 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
       body.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
       if (body.size() > limit) {
-        return json_error(413, "the body is larger than " + std::to_string(limit) + " bytes");
+        return too_large();
       }
     }
     return std::nullopt;
   }
+
+  static void discard(std::istream& in, std::size_t at_most) {
+    std::string chunk(8192, '\0');
+    std::size_t seen = 0;
+    while (in && seen < at_most) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      seen += static_cast<std::size_t>(in.gcount());
+    }
+  }
+
+  static constexpr std::size_t k_max_discard_bytes = 1024 * 1024;
 
   static void write(Poco::Net::HTTPServerResponse& response, const HttpResponse& answer) {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
@@ -115,7 +136,8 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
                  std::atomic<int>& in_flight)
       : m_router(router), m_metrics(metrics), m_config(config), m_in_flight(in_flight) {}
 
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new ApiRequestHandler(m_router, m_metrics, m_config, m_in_flight);
   }
 
@@ -125,6 +147,16 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
   const ServerConfig& m_config;
   std::atomic<int>& m_in_flight;
 };
+
+// Attaches a classic BPF program to the port's SO_REUSEPORT group that picks the socket at
+// index 1 for every new connection. With two listeners that is the newer one; with one, the
+// index is out of range and the kernel falls back to its usual hashing.
+bool steer_new_connections_away(int listen_fd) {
+  sock_filter pick_second[] = {{BPF_RET | BPF_K, 0, 0, 1}};
+  sock_fprog program{1, pick_second};
+  return ::setsockopt(listen_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program) ==
+         0;
+}
 
 }  // namespace
 
@@ -151,6 +183,9 @@ void HttpServer::start() {
   impl.socket.bind(Poco::Net::SocketAddress(impl.config.bind, impl.config.port),
                    /*reuseAddress=*/true, /*reusePort=*/true);
   impl.socket.listen(512);
+  // A steering program left behind by an instance that stopped earlier would send every new
+  // connection to whichever socket joins second; start from plain hashing instead.
+  ::setsockopt(impl.socket.impl()->sockfd(), SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, nullptr, 0);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(impl.config.threads);
   params->setMaxQueued(1024);
@@ -164,12 +199,19 @@ void HttpServer::start() {
   impl.server->start();
 }
 
-std::uint16_t HttpServer::port() const { return m_impl->socket.address().port(); }
+std::uint16_t HttpServer::port() const {
+  return m_impl->socket.address().port();
+}
 
 bool HttpServer::stop(std::chrono::milliseconds drain) {
   Impl& impl = *m_impl;
-  // Stop the accept loop, then close the listening socket at once so the kernel sends new
-  // connections to the other SO_REUSEPORT listener (if any) instead of queueing them here.
+  // Closing a SO_REUSEPORT listener resets the connections waiting in its accept queue. So
+  // first steer new connections to the other listener (the instance that replaces this
+  // one, second in the port's group during an overlap deploy), keep accepting until what
+  // was already on its way here has arrived, and only then close.
+  if (steer_new_connections_away(impl.socket.impl()->sockfd())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(impl.config.handover_grace_ms));
+  }
   impl.server->stopAll(false);
   impl.socket.close();
   const auto deadline = std::chrono::steady_clock::now() + drain;

@@ -5,7 +5,8 @@
 
 namespace platform {
 
-void Metrics::observe(const std::string& method, const std::string& route, int status, double seconds) {
+void Metrics::observe(const std::string& method, const std::string& route, int status,
+                      double seconds) {
   std::lock_guard lock(m_mutex);
   ++m_requests[{method, route, status}];
   Histogram& histogram = m_latency[route];

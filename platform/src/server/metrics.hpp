@@ -15,7 +15,8 @@ class Metrics {
  public:
   void observe(const std::string& method, const std::string& route, int status, double seconds);
   // `queue_depth` is absent when Redis cannot be asked.
-  std::string render(std::optional<std::int64_t> queue_depth, std::optional<std::int64_t> dead_jobs) const;
+  std::string render(std::optional<std::int64_t> queue_depth,
+                     std::optional<std::int64_t> dead_jobs) const;
 
   static constexpr std::array<double, 11> k_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                     0.05,   0.1,   0.25,   0.5,   1.0};

@@ -44,7 +44,7 @@ class Router {
   struct Match {
     const RouteHandler* handler = nullptr;
     RouteParams params;
-    std::string route;  // the pattern, for metrics; "unmatched" when no route fits
+    std::string route;         // the pattern, for metrics; "unmatched" when no route fits
     bool path_exists = false;  // true when the path matched but not the method (405)
     std::vector<std::string> allowed_methods;
   };

@@ -58,7 +58,8 @@ class JobRunner {
     try {
       const GeneratedLesson lesson = m_provider.generate(task->topic, task->mode);
       Transaction transaction(m_db);
-      const std::int64_t lesson_id = ContentStore(m_db).publish(task->topic, task->mode, lesson.title, lesson.body);
+      const std::int64_t lesson_id =
+          ContentStore(m_db).publish(task->topic, task->mode, lesson.title, lesson.body);
       tasks.complete(job_id, lesson_id);
       transaction.commit();
       m_queue.ack(job_id);
@@ -78,8 +79,8 @@ class JobRunner {
                                                    << std::min<std::int64_t>(attempt - 1, 20));
       tasks.retrying(job_id, error);
       m_queue.retry_later(job_id, delay);
-      m_log << "job " << job_id << ": attempt " << attempt << " failed (" << error << "); retrying in "
-            << delay.count() << "ms" << std::endl;
+      m_log << "job " << job_id << ": attempt " << attempt << " failed (" << error
+            << "); retrying in " << delay.count() << "ms" << std::endl;
     } else {
       tasks.fail(job_id, error);
       m_queue.dead_letter(job_id);
@@ -118,7 +119,8 @@ void Worker::run(const std::atomic<bool>& stop) {
       if (std::chrono::steady_clock::now() >= next_housekeeping) {
         queue.heartbeat(k_heartbeat_ttl);
         if (const auto recovered = queue.recover_orphans(); recovered > 0) {
-          m_log << "recovered " << recovered << " job(s) from a worker that stopped mid-job" << std::endl;
+          m_log << "recovered " << recovered << " job(s) from a worker that stopped mid-job"
+                << std::endl;
         }
         queue.promote_due();
         next_housekeeping = std::chrono::steady_clock::now() + k_housekeeping_every;

@@ -1,0 +1,23 @@
+#pragma once
+// Test support: one HTTP request to 127.0.0.1 on a fresh connection, and JSON access.
+
+#include <map>
+#include <string>
+
+#include <Poco/JSON/Object.h>
+
+namespace bosun::test {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+  std::string content_type;
+
+  Poco::JSON::Object::Ptr json() const;  // throws when the body is not a JSON object
+};
+
+HttpResult http(unsigned short port, const std::string& method, const std::string& path,
+                const std::string& body = "", const std::string& bearer = "");
+
+}  // namespace bosun::test

@@ -64,11 +64,12 @@ EnvLookup fake_env(std::map<std::string, std::string> values) {
 }
 
 TEST(Config, ReadsServerSettings) {
-  const ServerConfig config = load_server_config(fake_env({{"DATABASE_URL", "sqlite:////srv/app.db"},
-                                                           {"REDIS_URL", "redis://10.0.0.5:6390/0"},
-                                                           {"JWT_SECRET_KEY", std::string(32, 's')},
-                                                           {"PORT", "9000"},
-                                                           {"ADMIN_EMAILS", "a@x.io,b@x.io"}}));
+  const ServerConfig config =
+      load_server_config(fake_env({{"DATABASE_URL", "sqlite:////srv/app.db"},
+                                   {"REDIS_URL", "redis://10.0.0.5:6390/0"},
+                                   {"JWT_SECRET_KEY", std::string(32, 's')},
+                                   {"PORT", "9000"},
+                                   {"ADMIN_EMAILS", "a@x.io,b@x.io"}}));
   EXPECT_EQ(config.store.database_path, "/srv/app.db");
   EXPECT_EQ(config.store.redis.host, "10.0.0.5");
   EXPECT_EQ(config.store.redis.port, 6390);
@@ -119,7 +120,8 @@ TEST(ContentProvider, DeterministicPerTopicAndMode) {
 
 TEST(Router, MatchesParamsAndReportsWrongMethods) {
   Router router;
-  router.add("GET", "/users/me", [](const HttpRequest&, const RouteParams&) { return HttpResponse(200, "me"); });
+  router.add("GET", "/users/me",
+             [](const HttpRequest&, const RouteParams&) { return HttpResponse(200, "me"); });
   router.add("PUT", "/users/{id}/local-id",
              [](const HttpRequest&, const RouteParams& p) { return HttpResponse(200, p[0]); });
   const auto me = router.match("GET", "/users/me");

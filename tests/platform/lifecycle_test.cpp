@@ -1,10 +1,10 @@
 // Zero-downtime behaviour: SIGTERM drains in-flight requests, and a second instance shares
 // the port (SO_REUSEPORT) so clients see no failed connection while the first one stops.
 
+#include <sys/wait.h>
 #include <atomic>
 #include <csignal>
 #include <future>
-#include <sys/wait.h>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -22,7 +22,8 @@ TEST(ServerLifecycle, SigtermDrainsInFlightRequests) {
   std::vector<std::future<int>> requests;
   for (int i = 0; i < 6; ++i) {
     requests.push_back(std::async(std::launch::async, [port, i] {
-      const std::string body = R"({"email":"u)" + std::to_string(i) + R"(@example.com","password":"long enough"})";
+      const std::string body =
+          R"({"email":"u)" + std::to_string(i) + R"(@example.com","password":"long enough"})";
       return http(port, "POST", "/auth/register", body).status;
     }));
   }
@@ -34,7 +35,8 @@ TEST(ServerLifecycle, SigtermDrainsInFlightRequests) {
   const auto status = server->wait(std::chrono::seconds(15));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(WEXITSTATUS(*status), 0);
-  EXPECT_NE(server->output().find("draining in-flight requests"), std::string::npos) << server->output();
+  EXPECT_NE(server->output().find("draining in-flight requests"), std::string::npos)
+      << server->output();
 }
 
 TEST(ServerLifecycle, TwoInstancesShareAPortAndHandOverWithoutFailures) {

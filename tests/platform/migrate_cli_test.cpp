@@ -8,7 +8,8 @@
 namespace bosun::test {
 namespace {
 
-int run_migrate(const std::vector<std::string>& args, const std::vector<std::string>& env, std::string& output) {
+int run_migrate(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                std::string& output) {
   TempDir dir;
   std::vector<std::string> argv{PLATFORM_MIGRATE_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -34,8 +35,10 @@ TEST(MigrateCli, StatusUpDownAndExpected) {
   EXPECT_EQ(run_migrate({"up"}, env, output), 0);
   EXPECT_EQ(run_migrate({"down", "--to", "1"}, env, output), 0);
   EXPECT_NE(output.find("reverted 4\nreverted 3\nreverted 2\n"), std::string::npos) << output;
-  EXPECT_EQ(run_migrate({"--database", dir.path() + "/app.db", "status", "--version"}, {}, output), 2);
-  EXPECT_EQ(run_migrate({"status", "--version", "--database", dir.path() + "/app.db"}, {}, output), 0);
+  EXPECT_EQ(run_migrate({"--database", dir.path() + "/app.db", "status", "--version"}, {}, output),
+            2);
+  EXPECT_EQ(run_migrate({"status", "--version", "--database", dir.path() + "/app.db"}, {}, output),
+            0);
   EXPECT_EQ(output, "1\n");
 }
 

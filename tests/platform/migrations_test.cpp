@@ -84,7 +84,8 @@ TEST_F(MigrationsTest, DownAndUpAgainKeepsRows) {
 TEST_F(MigrationsTest, FailingMigrationLeavesNoTrace) {
   const std::vector<Migration> broken{
       {1, "fine", "CREATE TABLE a (x INTEGER);", "DROP TABLE a;"},
-      {2, "broken", "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);", "DROP TABLE b;"}};
+      {2, "broken", "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);",
+       "DROP TABLE b;"}};
   Migrator partial(db, broken);
   EXPECT_THROW(partial.up(), DatabaseError);
   EXPECT_EQ(partial.current_version(), 1);

@@ -1,8 +1,8 @@
 // platform-server as a real process against real Redis and SQLite: every endpoint's success
 // and error paths.
 
-#include <csignal>
 #include <sys/wait.h>
+#include <csignal>
 
 #include <gtest/gtest.h>
 
@@ -26,7 +26,8 @@ class ServerTest : public ::testing::Test {
     EXPECT_EQ(result.content_type, "application/json") << result.body;
     const auto json = result.json();
     EXPECT_EQ(json->getValue<int>("code"), status);
-    EXPECT_NE(json->getValue<std::string>("error").find(fragment), std::string::npos) << result.body;
+    EXPECT_NE(json->getValue<std::string>("error").find(fragment), std::string::npos)
+        << result.body;
   }
 
   PlatformSandbox sandbox;
@@ -74,11 +75,13 @@ TEST_F(ServerTest, NotReadyWhenSchemaIsBehind) {
 }
 
 TEST_F(ServerTest, RegisterLoginAndMe) {
-  const HttpResult registered = post("/auth/register", R"({"email":"Ann@Example.com","password":"long enough"})");
+  const HttpResult registered =
+      post("/auth/register", R"({"email":"Ann@Example.com","password":"long enough"})");
   EXPECT_EQ(registered.status, 201) << registered.body;
   EXPECT_EQ(registered.json()->getValue<std::string>("email"), "ann@example.com");
   EXPECT_EQ(registered.body.find("long enough"), std::string::npos);
-  const HttpResult login = post("/auth/login", R"({"email":"ann@example.com","password":"long enough"})");
+  const HttpResult login =
+      post("/auth/login", R"({"email":"ann@example.com","password":"long enough"})");
   ASSERT_EQ(login.status, 200) << login.body;
   EXPECT_EQ(login.json()->getValue<std::string>("token_type"), "bearer");
   const std::string token = login.json()->getValue<std::string>("access_token");
@@ -95,23 +98,27 @@ TEST_F(ServerTest, RegisterRejectsBadInput) {
                "not a valid email");
   expect_error(post("/auth/register", R"({"email":"a@example.com","password":"short"})"), 400,
                "8 to 256 characters");
-  expect_error(post("/auth/register", R"({"email":"a@example.com"})"), 400, "missing field \"password\"");
-  expect_error(post("/auth/register", R"({"email":5,"password":"long enough"})"), 400, "must be a string");
+  expect_error(post("/auth/register", R"({"email":"a@example.com"})"), 400,
+               "missing field \"password\"");
+  expect_error(post("/auth/register", R"({"email":5,"password":"long enough"})"), 400,
+               "must be a string");
   expect_error(post("/auth/register", R"({"email": "a@example.com",)"), 400, "malformed JSON");
   expect_error(post("/auth/register", "[1,2]"), 400, "must be an object");
   expect_error(post("/auth/register", ""), 400, "needs a JSON body");
-  EXPECT_EQ(post("/auth/register", R"({"email":"a@example.com","password":"long enough"})").status, 201);
-  expect_error(post("/auth/register", R"({"email":"A@example.com","password":"other password"})"), 400,
-               "already exists");
+  EXPECT_EQ(post("/auth/register", R"({"email":"a@example.com","password":"long enough"})").status,
+            201);
+  expect_error(post("/auth/register", R"({"email":"A@example.com","password":"other password"})"),
+               400, "already exists");
 }
 
 TEST_F(ServerTest, LoginRefusesWrongCredentials) {
   post("/auth/register", R"({"email":"b@example.com","password":"long enough"})");
-  const HttpResult wrong = post("/auth/login", R"({"email":"b@example.com","password":"not it at all"})");
+  const HttpResult wrong =
+      post("/auth/login", R"({"email":"b@example.com","password":"not it at all"})");
   expect_error(wrong, 401, "wrong email or password");
   EXPECT_EQ(wrong.headers.at("WWW-Authenticate"), "Bearer");
-  expect_error(post("/auth/login", R"({"email":"nobody@example.com","password":"long enough"})"), 401,
-               "wrong email or password");
+  expect_error(post("/auth/login", R"({"email":"nobody@example.com","password":"long enough"})"),
+               401, "wrong email or password");
 }
 
 TEST_F(ServerTest, ProtectedRoutesNeedAValidBearerToken) {
@@ -143,13 +150,18 @@ TEST_F(ServerTest, AdminSetsLocalId) {
   const HttpResult set = http(port, "PUT", path, R"({"local_id":"L-42"})", admin);
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(get("/users/me", guest).json()->getValue<std::string>("local_id"), "L-42");
-  expect_error(http(port, "PUT", path, R"({"local_id":"L-43"})", guest), 403, "admin role required");
-  expect_error(http(port, "PUT", "/users/abc/local-id", R"({"local_id":"x"})", admin), 400, "positive whole number");
-  expect_error(http(port, "PUT", "/users/0/local-id", R"({"local_id":"x"})", admin), 400, "positive whole number");
-  expect_error(http(port, "PUT", "/users/999/local-id", R"({"local_id":"x"})", admin), 404, "no user with id 999");
+  expect_error(http(port, "PUT", path, R"({"local_id":"L-43"})", guest), 403,
+               "admin role required");
+  expect_error(http(port, "PUT", "/users/abc/local-id", R"({"local_id":"x"})", admin), 400,
+               "positive whole number");
+  expect_error(http(port, "PUT", "/users/0/local-id", R"({"local_id":"x"})", admin), 400,
+               "positive whole number");
+  expect_error(http(port, "PUT", "/users/999/local-id", R"({"local_id":"x"})", admin), 404,
+               "no user with id 999");
   expect_error(http(port, "PUT", path, R"({"local_id":""})", admin), 400, "1 to 64 characters");
   const int admin_id = get("/users/me", admin).json()->getValue<int>("id");
-  expect_error(http(port, "PUT", "/users/" + std::to_string(admin_id) + "/local-id", R"({"local_id":"L-42"})", admin),
+  expect_error(http(port, "PUT", "/users/" + std::to_string(admin_id) + "/local-id",
+                    R"({"local_id":"L-42"})", admin),
                400, "belongs to another user");
 }
 
@@ -159,7 +171,8 @@ TEST_F(ServerTest, FeedListsLessonsNewestFirst) {
   const auto json = feed.json();
   EXPECT_EQ(json->getValue<int>("count"), 2);
   const auto items = json->getArray("items");
-  EXPECT_GT(items->getObject(0)->getValue<int>("feed_item_id"), items->getObject(1)->getValue<int>("feed_item_id"));
+  EXPECT_GT(items->getObject(0)->getValue<int>("feed_item_id"),
+            items->getObject(1)->getValue<int>("feed_item_id"));
   EXPECT_EQ(get("/feed").json()->getValue<int>("count"), 3);
   expect_error(get("/feed?limit=0"), 400, "limit must be");
   expect_error(get("/feed?limit=101"), 400, "limit must be");
@@ -169,7 +182,8 @@ TEST_F(ServerTest, FeedListsLessonsNewestFirst) {
 TEST_F(ServerTest, GenerateQueuesATaskThatTheWorkerCompletes) {
   auto worker = sandbox.start_worker();
   const std::string token = sandbox.login(port, "learner@example.com");
-  const HttpResult queued = post("/content/generate", R"({"topic":"blue-green deploys","mode":"audio"})", token);
+  const HttpResult queued =
+      post("/content/generate", R"({"topic":"blue-green deploys","mode":"audio"})", token);
   ASSERT_EQ(queued.status, 202) << queued.body;
   EXPECT_EQ(queued.json()->getValue<std::string>("status"), "queued");
   const std::string task_id = queued.json()->getValue<std::string>("task_id");
@@ -180,35 +194,43 @@ TEST_F(ServerTest, GenerateQueuesATaskThatTheWorkerCompletes) {
         return task.status == 200 && task.json()->getValue<std::string>("status") == "done";
       },
       std::chrono::seconds(15)))
-      << task.body << "\nworker:\n" << worker->output();
+      << task.body << "\nworker:\n"
+      << worker->output();
   const auto result = task.json()->getObject("result");
   EXPECT_EQ(result->getValue<std::string>("mode"), "audio");
   EXPECT_NE(result->getValue<std::string>("body").find("HOST:"), std::string::npos);
-  EXPECT_EQ(get("/feed?limit=1").json()->getArray("items")->getObject(0)->getValue<std::string>("topic"),
-            "blue-green deploys");
+  EXPECT_EQ(
+      get("/feed?limit=1").json()->getArray("items")->getObject(0)->getValue<std::string>("topic"),
+      "blue-green deploys");
 }
 
 TEST_F(ServerTest, GenerateValidatesInputAndOwnership) {
   const std::string token = sandbox.login(port, "owner@example.com");
-  expect_error(post("/content/generate", R"({"topic":"x","mode":"video"})", token), 400, "text, audio or quiz");
+  expect_error(post("/content/generate", R"({"topic":"x","mode":"video"})", token), 400,
+               "text, audio or quiz");
   expect_error(post("/content/generate", R"({"topic":"","mode":"text"})", token), 400, "1 to 200");
-  expect_error(post("/content/generate", R"({"topic":"x","mode":"text"})"), 401, "authentication required");
-  const std::string task_id =
-      post("/content/generate", R"({"topic":"x","mode":"text"})", token).json()->getValue<std::string>("task_id");
+  expect_error(post("/content/generate", R"({"topic":"x","mode":"text"})"), 401,
+               "authentication required");
+  const std::string task_id = post("/content/generate", R"({"topic":"x","mode":"text"})", token)
+                                  .json()
+                                  ->getValue<std::string>("task_id");
   const std::string stranger = sandbox.login(port, "stranger@example.com");
   expect_error(get("/content/tasks/" + task_id, stranger), 404, "no task");
   expect_error(get("/content/tasks/not-a-uuid", token), 400, "must be a UUID");
-  EXPECT_EQ(get("/content/tasks/" + task_id, token).json()->getValue<std::string>("status"), "queued");
+  EXPECT_EQ(get("/content/tasks/" + task_id, token).json()->getValue<std::string>("status"),
+            "queued");
 }
 
 TEST_F(ServerTest, GenerateAnswers503WhenTheQueueIsDown) {
   const std::string token = sandbox.login(port, "late@example.com");
   sandbox.redis().stop();
-  expect_error(post("/content/generate", R"({"topic":"x","mode":"text"})", token), 503, "queue is unavailable");
+  expect_error(post("/content/generate", R"({"topic":"x","mode":"text"})", token), 503,
+               "queue is unavailable");
 }
 
 TEST_F(ServerTest, OversizedBodiesAre413) {
-  const std::string big = R"({"email":"a@example.com","password":")" + std::string(70 * 1024, 'p') + "\"}";
+  const std::string big =
+      R"({"email":"a@example.com","password":")" + std::string(70 * 1024, 'p') + "\"}";
   expect_error(post("/auth/register", big), 413, "larger than 65536 bytes");
   EXPECT_EQ(get("/health").status, 200);
 }
@@ -226,24 +248,27 @@ TEST_F(ServerTest, MetricsCountRequestsAndQueueDepth) {
   const HttpResult metrics = get("/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_TRUE(metrics.content_type.starts_with("text/plain"));
-  for (const char* line : {"platform_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"}",
-                           "platform_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1",
-                           "platform_http_request_duration_seconds_bucket{route=\"/health\",le=\"+Inf\"}",
-                           "platform_queue_depth 0", "platform_redis_up 1"}) {
+  for (const char* line :
+       {"platform_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"}",
+        "platform_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1",
+        "platform_http_request_duration_seconds_bucket{route=\"/health\",le=\"+Inf\"}",
+        "platform_queue_depth 0", "platform_redis_up 1"}) {
     EXPECT_NE(metrics.body.find(line), std::string::npos) << line << "\n" << metrics.body;
   }
 }
 
 TEST_F(ServerTest, RefusesToStartWithoutAStrongSecret) {
   TempDir dir;
-  ChildProcess bad({{PLATFORM_SERVER_BIN},
-                    {"DATABASE_URL=sqlite:///" + dir.path() + "/x.db", "JWT_SECRET_KEY=too-short-secret"},
-                    dir.path(),
-                    dir.path() + "/out.log"});
+  ChildProcess bad(
+      {{PLATFORM_SERVER_BIN},
+       {"DATABASE_URL=sqlite:///" + dir.path() + "/x.db", "JWT_SECRET_KEY=too-short-secret"},
+       dir.path(),
+       dir.path() + "/out.log"});
   const auto status = bad.wait(std::chrono::seconds(10));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(WEXITSTATUS(*status), 2);
-  EXPECT_NE(bad.output().find("JWT_SECRET_KEY is 16 bytes long; at least 32"), std::string::npos) << bad.output();
+  EXPECT_NE(bad.output().find("JWT_SECRET_KEY is 16 bytes long; at least 32"), std::string::npos)
+      << bad.output();
   EXPECT_EQ(bad.output().find("too-short-secret"), std::string::npos);
 }
 

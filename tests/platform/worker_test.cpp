@@ -1,8 +1,8 @@
 // platform-worker as a real process: jobs end to end, a worker killed mid-job, retries and
 // the dead-letter list, graceful stop.
 
-#include <csignal>
 #include <sys/wait.h>
+#include <csignal>
 
 #include <gtest/gtest.h>
 
@@ -20,8 +20,8 @@ class WorkerTest : public ::testing::Test {
   }
 
   std::string generate(const std::string& topic) {
-    const HttpResult queued =
-        http(port, "POST", "/content/generate", R"({"topic":")" + topic + R"(","mode":"text"})", token);
+    const HttpResult queued = http(port, "POST", "/content/generate",
+                                   R"({"topic":")" + topic + R"(","mode":"text"})", token);
     EXPECT_EQ(queued.status, 202) << queued.body;
     return queued.json()->getValue<std::string>("task_id");
   }
@@ -30,11 +30,14 @@ class WorkerTest : public ::testing::Test {
     return http(port, "GET", "/content/tasks/" + id, "", token).json();
   }
 
-  bool wait_for_status(const std::string& id, const std::string& status, std::chrono::milliseconds timeout) {
+  bool wait_for_status(const std::string& id, const std::string& status,
+                       std::chrono::milliseconds timeout) {
     return wait_until([&] { return task(id)->getValue<std::string>("status") == status; }, timeout);
   }
 
-  int lessons() { return http(port, "GET", "/admin/stats", "", admin).json()->getValue<int>("lessons"); }
+  int lessons() {
+    return http(port, "GET", "/admin/stats", "", admin).json()->getValue<int>("lessons");
+  }
 
   std::string redis_cli(const std::vector<std::string>& args) {
     std::vector<std::string> argv{"redis-cli", "-p", std::to_string(sandbox.redis().port())};
@@ -55,8 +58,9 @@ class WorkerTest : public ::testing::Test {
 
 TEST_F(WorkerTest, LogsWhenIdle) {
   auto worker = sandbox.start_worker();
-  EXPECT_TRUE(wait_until([&] { return worker->output().find("waiting for jobs") != std::string::npos; },
-                         std::chrono::seconds(10)))
+  EXPECT_TRUE(
+      wait_until([&] { return worker->output().find("waiting for jobs") != std::string::npos; },
+                 std::chrono::seconds(10)))
       << worker->output();
 }
 

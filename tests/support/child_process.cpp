@@ -87,7 +87,9 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
   return m_status;
 }
 
-bool ChildProcess::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
+bool ChildProcess::running() {
+  return !wait(std::chrono::milliseconds(0)).has_value();
+}
 
 std::string ChildProcess::output() const {
   std::ifstream in(m_output_file);
@@ -147,14 +149,15 @@ bool redis_answers(unsigned short port) {
 }  // namespace
 
 RedisServer::RedisServer(const std::string& work_dir) : m_port(free_port()) {
-  m_process.emplace(ProcessOptions{{"redis-server", "--port", std::to_string(m_port), "--bind",
-                                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", work_dir},
-                                   {},
-                                   work_dir,
-                                   work_dir + "/redis.log"});
+  m_process.emplace(
+      ProcessOptions{{"redis-server", "--port", std::to_string(m_port), "--bind", "127.0.0.1",
+                      "--save", "", "--appendonly", "no", "--dir", work_dir},
+                     {},
+                     work_dir,
+                     work_dir + "/redis.log"});
   if (!wait_until([&] { return redis_answers(m_port); }, std::chrono::seconds(10))) {
-    throw std::runtime_error("redis-server did not answer on port " + std::to_string(m_port) + ": " +
-                             m_process->output());
+    throw std::runtime_error("redis-server did not answer on port " + std::to_string(m_port) +
+                             ": " + m_process->output());
   }
 }
 

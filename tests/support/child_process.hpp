@@ -2,10 +2,10 @@
 // Test support: start a real program with its own environment and working directory, its
 // output going to a file, and stop it by pid. Tests only ever signal processes they started.
 
+#include <sys/types.h>
 #include <chrono>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace bosun::test {
@@ -49,7 +49,9 @@ bool wait_until(Condition condition, std::chrono::milliseconds timeout) {
     if (condition()) {
       return true;
     }
-    struct timespec pause {0, 10'000'000};
+    struct timespec pause {
+      0, 10'000'000
+    };
     nanosleep(&pause, nullptr);
   }
   return condition();

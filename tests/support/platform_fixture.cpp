@@ -1,7 +1,7 @@
 #include "platform_fixture.hpp"
 
-#include <stdexcept>
 #include <sys/wait.h>
+#include <stdexcept>
 
 namespace bosun::test {
 
@@ -13,10 +13,9 @@ PlatformSandbox::PlatformSandbox() : m_redis(std::make_unique<RedisServer>(m_dir
 }
 
 std::vector<std::string> PlatformSandbox::env(const std::vector<std::string>& extra) const {
-  std::vector<std::string> vars{"DATABASE_URL=sqlite:///" + database_path(),
-                                "REDIS_URL=" + m_redis->url(),
-                                "JWT_SECRET_KEY=" + k_test_jwt_secret,
-                                "ADMIN_EMAILS=admin@example.com"};
+  std::vector<std::string> vars{
+      "DATABASE_URL=sqlite:///" + database_path(), "REDIS_URL=" + m_redis->url(),
+      "JWT_SECRET_KEY=" + k_test_jwt_secret, "ADMIN_EMAILS=admin@example.com"};
   vars.insert(vars.end(), extra.begin(), extra.end());
   return vars;
 }
@@ -34,16 +33,18 @@ int PlatformSandbox::migrate(const std::vector<std::string>& args, std::string* 
   return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
 }
 
-std::unique_ptr<ChildProcess> PlatformSandbox::start_server(unsigned short& port,
-                                                            const std::vector<std::string>& extra_env) {
+std::unique_ptr<ChildProcess> PlatformSandbox::start_server(
+    unsigned short& port, const std::vector<std::string>& extra_env) {
   if (port == 0) {
     port = free_port();
   }
   std::vector<std::string> vars = env(extra_env);
   vars.push_back("PORT=" + std::to_string(port));
-  auto process = std::make_unique<ChildProcess>(ProcessOptions{
-      {PLATFORM_SERVER_BIN}, vars, m_dir.path(),
-      m_dir.path() + "/server-" + std::to_string(m_next_log++) + ".log"});
+  auto process = std::make_unique<ChildProcess>(
+      ProcessOptions{{PLATFORM_SERVER_BIN},
+                     vars,
+                     m_dir.path(),
+                     m_dir.path() + "/server-" + std::to_string(m_next_log++) + ".log"});
   const unsigned short target = port;
   const bool up = wait_until(
       [&] {
@@ -60,15 +61,19 @@ std::unique_ptr<ChildProcess> PlatformSandbox::start_server(unsigned short& port
   return process;
 }
 
-std::unique_ptr<ChildProcess> PlatformSandbox::start_worker(const std::vector<std::string>& extra_env) {
-  return std::make_unique<ChildProcess>(ProcessOptions{
-      {PLATFORM_WORKER_BIN}, env(extra_env), m_dir.path(),
-      m_dir.path() + "/worker-" + std::to_string(m_next_log++) + ".log"});
+std::unique_ptr<ChildProcess> PlatformSandbox::start_worker(
+    const std::vector<std::string>& extra_env) {
+  return std::make_unique<ChildProcess>(
+      ProcessOptions{{PLATFORM_WORKER_BIN},
+                     env(extra_env),
+                     m_dir.path(),
+                     m_dir.path() + "/worker-" + std::to_string(m_next_log++) + ".log"});
 }
 
 std::string PlatformSandbox::login(unsigned short port, const std::string& email,
                                    const std::string& password) {
-  const std::string credentials = R"({"email":")" + email + R"(","password":")" + password + R"("})";
+  const std::string credentials =
+      R"({"email":")" + email + R"(","password":")" + password + R"("})";
   http(port, "POST", "/auth/register", credentials);
   const HttpResult result = http(port, "POST", "/auth/login", credentials);
   if (result.status != 200) {

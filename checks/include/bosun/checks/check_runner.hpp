@@ -1,0 +1,46 @@
+#pragma once
+// Runs one check from a manifest (http, tcp, redis, log, exec, sqlite) and says what it saw.
+// The same code serves readiness gates, liveness probes and post-deploy verification.
+// Every check is bounded by its timeout and never throws.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "bosun/manifest/model.hpp"
+
+namespace bosun::checks {
+
+enum class Status { pass, warn, fail };
+
+std::string to_string(Status status);
+
+struct CheckResult {
+  Status status = Status::fail;
+  std::string evidence;  // what was observed, e.g. "HTTP 503 in 2.1ms: {...}"
+  std::string action;    // for failures: what a person can do about it
+  std::chrono::microseconds took{0};
+
+  bool passed() const { return status == Status::pass; }
+};
+
+struct CheckContext {
+  std::chrono::milliseconds timeout{2000};
+  std::string log_path;           // for log checks: the service's log file
+  std::uint64_t log_offset = 0;   // ... read from here (the service's start)
+  std::map<std::string, std::string> env;  // for exec checks and redis password_env
+  std::string cwd;                // for exec checks
+};
+
+CheckResult run_check(const manifest::CheckKind& check, const CheckContext& context);
+
+// Individual kinds, for callers that know which one they have.
+CheckResult run_tcp_check(const manifest::TcpCheck& check, const CheckContext& context);
+CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext& context);
+CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContext& context);
+CheckResult run_log_check(const manifest::LogCheck& check, const CheckContext& context);
+CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext& context);
+CheckResult run_sqlite_check(const manifest::SqliteCheck& check, const CheckContext& context);
+
+}  // namespace bosun::checks

@@ -1,0 +1,149 @@
+// tcp, redis and http checks over plain sockets: small, fast and without exceptions, since
+// readiness probes run every few milliseconds while a service starts.
+
+#include <unistd.h>
+
+#include "bosun/checks/check_runner.hpp"
+#include "bosun/common/text.hpp"
+#include "bosun/common/url.hpp"
+#include "socket_util.hpp"
+
+namespace bosun::checks {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::microseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+}
+
+CheckResult result(Status status, std::string evidence, std::string action, Clock::time_point start) {
+  return CheckResult{status, std::move(evidence), std::move(action), since(start)};
+}
+
+// Headers complete and, when Content-Length is given, the whole body.
+bool has_http_response(const std::string& reply) {
+  const std::size_t end = reply.find("\r\n\r\n");
+  if (end == std::string::npos) {
+    return false;
+  }
+  std::string headers = reply.substr(0, end);
+  for (char& c : headers) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const std::size_t length_at = headers.find("\r\ncontent-length:");
+  if (length_at == std::string::npos) {
+    return false;  // read until the server closes (we asked for Connection: close)
+  }
+  const std::size_t value = length_at + 17;
+  const std::size_t length = std::stoul(headers.substr(value, headers.find("\r\n", value) - value));
+  return reply.size() >= end + 4 + length;
+}
+
+}  // namespace
+
+CheckResult run_tcp_check(const manifest::TcpCheck& check, const CheckContext& context) {
+  const auto start = Clock::now();
+  std::string error;
+  const int fd = detail::connect_with_deadline(check.host, check.port, start + context.timeout, error);
+  const std::string where = check.host + ":" + std::to_string(check.port);
+  if (fd < 0) {
+    return result(Status::fail, "cannot connect to " + where + ": " + error,
+                  "start the service, or check that it listens on " + where, start);
+  }
+  ::close(fd);
+  return result(Status::pass, "connected to " + where + " in " + detail::format_micros(since(start)), "",
+                start);
+}
+
+CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContext& context) {
+  const auto start = Clock::now();
+  const auto deadline = start + context.timeout;
+  const std::string where = check.host + ":" + std::to_string(check.port);
+  std::string error;
+  const int fd = detail::connect_with_deadline(check.host, check.port, deadline, error);
+  if (fd < 0) {
+    return result(Status::fail, "cannot connect to Redis at " + where + ": " + error,
+                  "start redis-server, or check the port", start);
+  }
+  std::string request;
+  if (!check.password_env.empty()) {
+    const auto password = context.env.find(check.password_env);
+    if (password == context.env.end()) {
+      ::close(fd);
+      return result(Status::fail, check.password_env + " is not set", "set " + check.password_env, start);
+    }
+    request += "*2\r\n$4\r\nAUTH\r\n$" + std::to_string(password->second.size()) + "\r\n" +
+               password->second + "\r\n";
+  }
+  request += "*1\r\n$4\r\nPING\r\n";
+  std::string reply;
+  const bool answered = detail::exchange(fd, request, reply, deadline, [](const std::string& text) {
+    return text.find("PONG\r\n") != std::string::npos || text.find("-") == 0 ||
+           text.find("\r\n-") != std::string::npos;
+  });
+  ::close(fd);
+  if (answered && reply.find("+PONG") != std::string::npos) {
+    return result(Status::pass, "PONG from " + where + " in " + detail::format_micros(since(start)), "",
+                  start);
+  }
+  const std::string line = reply.substr(0, reply.find("\r\n"));
+  return result(Status::fail,
+                "no PONG from " + where + (line.empty() ? " (no answer)" : ": " + quote_for_message(line)),
+                "check that Redis is up and not loading or refusing commands", start);
+}
+
+CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext& context) {
+  const auto start = Clock::now();
+  const auto deadline = start + context.timeout;
+  const auto url = parse_http_url(check.url);
+  if (!url) {
+    return result(Status::fail, url.error(), "fix the URL in the manifest", start);
+  }
+  if (url->scheme != "http") {
+    return result(Status::fail, "https checks are not supported yet: " + check.url,
+                  "probe the service's plain-http port on loopback", start);
+  }
+  std::string error;
+  const int fd = detail::connect_with_deadline(url->host, url->port, deadline, error);
+  if (fd < 0) {
+    return result(Status::fail, "cannot connect to " + check.url + ": " + error,
+                  "start the service, or check that it listens on port " + std::to_string(url->port),
+                  start);
+  }
+  const std::string host_header = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+  const std::string request = "GET " + url->target + " HTTP/1.1\r\nHost: " + host_header + ":" +
+                              std::to_string(url->port) +
+                              "\r\nUser-Agent: bosun-check\r\nConnection: close\r\n\r\n";
+  std::string reply;
+  const bool complete = detail::exchange(fd, request, reply, deadline, has_http_response);
+  ::close(fd);
+  const auto took = since(start);
+  if (!reply.starts_with("HTTP/1.") || reply.size() < 12) {
+    return result(Status::fail,
+                  std::string(complete ? "not an HTTP answer" : "no complete answer before the timeout") +
+                      " from " + check.url,
+                  "check the service's logs", start);
+  }
+  const int status = std::atoi(reply.substr(9, 3).c_str());
+  const std::size_t body_at = reply.find("\r\n\r\n");
+  const std::string body = body_at == std::string::npos ? "" : reply.substr(body_at + 4);
+  const std::string observed = "HTTP " + std::to_string(status) + " from " + check.url + " in " +
+                               detail::format_micros(took) +
+                               (body.empty() ? "" : ": " + quote_for_message(body));
+  if (status != check.status) {
+    return result(Status::fail, observed + " (expected " + std::to_string(check.status) + ")",
+                  "look at the response and the service's log", start);
+  }
+  if (!check.body_contains.empty() && body.find(check.body_contains) == std::string::npos) {
+    return result(Status::fail, observed + " (body lacks " + quote_for_message(check.body_contains) + ")",
+                  "look at the response and the service's log", start);
+  }
+  if (check.max_latency && took > *check.max_latency) {
+    return result(Status::fail, observed + " (slower than " + format_duration(*check.max_latency) + ")",
+                  "find what slows the service down: load, CPU, the database", start);
+  }
+  return result(Status::pass, observed, "", start);
+}
+
+}  // namespace bosun::checks

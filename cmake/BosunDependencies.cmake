@@ -1,6 +1,7 @@
 # Finds every third-party dependency. All come from Debian/Ubuntu packages; when one is
 # missing, configuration stops with one message naming every package to install.
 find_package(PkgConfig QUIET)
+find_package(Threads REQUIRED)
 set(bosun_missing_packages "")
 
 macro(bosun_need found debian_package what)

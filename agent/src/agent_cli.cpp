@@ -1,25 +1,458 @@
 #include "bosun/agent/agent_cli.hpp"
 
-#include <ostream>
+#include <signal.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "api_client.hpp"
+#include "api_server.hpp"
 #include "bosun/common/build_info.hpp"
 #include "bosun/common/cli.hpp"
+#include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/manifest/check_command.hpp"
+#include "bosun/manifest/loader.hpp"
+#include "host_layout.hpp"
+#include "journal.hpp"
+#include "service_spec.hpp"
+#include "supervisor.hpp"
 
 namespace bosun::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using Poco::JSON::Object;
+
+// Where the client finds the daemon: --socket, else --root/agent.sock, else $BOSUN_AGENT_SOCKET.
+struct SocketOptions {
+  std::string root;
+  std::string socket;
+
+  void add_to(cli::ArgParser& parser) {
+    parser.option("root", 'r', "DIR", "the app's root on this host (socket: DIR/agent.sock)", root)
+        .option("socket", 's', "PATH",
+                "the agent's socket (default: ROOT/agent.sock or $BOSUN_AGENT_SOCKET)", socket);
+  }
+
+  std::string path() const {
+    if (!socket.empty()) {
+      return socket;
+    }
+    if (!root.empty()) {
+      return HostLayout{root}.default_socket().string();
+    }
+    const char* from_env = std::getenv("BOSUN_AGENT_SOCKET");
+    return from_env != nullptr ? from_env : "";
+  }
+};
+
+Object::Ptr parse_object(const std::string& body) {
+  Poco::JSON::Parser parser;
+  return parser.parse(body).extract<Object::Ptr>();
+}
+
+// Calls the agent and turns failures into messages and exit codes. Returns nullopt after
+// reporting an error.
+std::optional<ApiResponse> call(const SocketOptions& options, const std::string& method,
+                                const std::string& path, const std::string& command,
+                                std::ostream& err) {
+  const std::string socket = options.path();
+  if (socket.empty()) {
+    err << command << ": say which agent: --root DIR, --socket PATH or $BOSUN_AGENT_SOCKET\n";
+    return std::nullopt;
+  }
+  try {
+    ApiResponse response = call_agent(socket, method, path);
+    if (response.status >= 400) {
+      std::string message = response.body;
+      try {
+        message = parse_object(response.body)->getValue<std::string>("error");
+      } catch (const std::exception&) {
+        // not JSON: show the body as it is
+      }
+      err << command << ": " << message << "\n";
+      return std::nullopt;
+    }
+    return response;
+  } catch (const std::exception& error) {
+    err << command << ": " << error.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+int parse_or_exit(cli::ArgParser& parser, const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err, bool& proceed) {
+  proceed = false;
+  switch (parser.parse(args, out, err)) {
+    case cli::ArgParser::Outcome::help_shown:
+      return exit_code::k_ok;
+    case cli::ArgParser::Outcome::error:
+      return exit_code::k_invalid_input;
+    case cli::ArgParser::Outcome::proceed:
+      break;
+  }
+  proceed = true;
+  return exit_code::k_ok;
+}
+
+std::string age(std::int64_t since_unix_ms) {
+  if (since_unix_ms <= 0) {
+    return "-";
+  }
+  const auto seconds = std::max<std::int64_t>(0, (now_unix_ms() - since_unix_ms) / 1000);
+  return format_duration(std::chrono::seconds(seconds));
+}
+
+std::string pad(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
+}
+
+// ---- run ----
+
+int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string root;
+  std::string socket;
+  std::string manifest_path;
+  std::string host;
+  std::string stage;
+  cli::ArgParser parser(
+      "bosun-agent run",
+      "Run the agent: start the app's services in dependency order behind their readiness "
+      "checks and keep them running. Services left running by a previous agent are adopted, "
+      "not restarted. SIGTERM stops the agent and leaves the services running; "
+      "`bosun-agent stop-all` stops them.");
+  parser.option("root", 'r', "DIR", "the app's root on this host (required)", root)
+      .option("socket", 's', "PATH", "API socket (default: ROOT/agent.sock)", socket)
+      .option("config", 'c', "FILE",
+              "manifest to use when there is no release yet (ROOT/current/app.yaml)", manifest_path)
+      .option("host", 0, "NAME", "value of ${host} (default: this machine's name)", host)
+      .option("stage", 0, "NAME", "value of ${stage}", stage);
+  bool proceed = false;
+  const int code = parse_or_exit(parser, args, out, err, proceed);
+  if (!proceed) {
+    return code;
+  }
+  if (root.empty()) {
+    err << "bosun-agent run: --root DIR is required\n";
+    return exit_code::k_invalid_input;
+  }
+  const HostLayout layout{fs::absolute(root)};
+  const fs::path released_manifest = layout.current() / "app.yaml";
+  if (fs::exists(released_manifest)) {
+    manifest_path = released_manifest.string();
+  } else if (manifest_path.empty()) {
+    err << "bosun-agent run: no release at " << layout.current().string()
+        << " and no manifest given; pass -c app.yaml\n";
+    return exit_code::k_invalid_input;
+  }
+  const manifest::LoadResult loaded = manifest::load_manifest_file(manifest_path);
+  for (const auto& diagnostic : loaded.diagnostics) {
+    err << manifest::format_diagnostic(diagnostic) << "\n";
+  }
+  if (!loaded.ok()) {
+    return exit_code::k_invalid_input;
+  }
+  ResolveInputs inputs;
+  inputs.layout = layout;
+  inputs.release_dir = fs::exists(layout.current())
+                           ? fs::canonical(layout.current()).string()
+                           : fs::absolute(manifest_path).parent_path().string();
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof hostname - 1);
+  inputs.host = host.empty() ? hostname : host;
+  inputs.stage = stage;
+  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME"}) {
+    if (const char* value = std::getenv(name)) {
+      inputs.base_env[name] = value;
+    }
+  }
+  try {
+    if (fs::exists(layout.env_file())) {
+      std::ifstream in(layout.env_file());
+      std::ostringstream text;
+      text << in.rdbuf();
+      inputs.dotenv = parse_dotenv(text.str());
+    }
+    std::vector<ServiceSpec> services = resolve_services(*loaded.manifest, inputs);
+    layout.create();
+    // The stop signals go to the event loop's signalfd: block them before any thread starts.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    Journal journal(layout.state_db().string());
+    Supervisor supervisor(std::move(services), layout, journal);
+    ApiServer api(socket.empty() ? layout.default_socket().string() : socket, supervisor, journal);
+    api.start();
+    out << "bosun-agent " << k_version << " supervising " << loaded.manifest->app << " at "
+        << layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
+    supervisor.run();
+    api.stop();
+    return exit_code::k_ok;
+  } catch (const std::exception& error) {
+    err << "bosun-agent run: " << error.what() << "\n";
+    return exit_code::k_failed;
+  }
+}
+
+// ---- client commands ----
+
+int status_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  SocketOptions socket;
+  bool json = false;
+  cli::ArgParser parser("bosun-agent status",
+                        "Show every service: state, pid, restarts, last exit and probe.");
+  socket.add_to(parser);
+  parser.flag("json", 0, "print the agent's JSON as it is", json)
+      .epilog(
+          "Exit status: 0 when every service is ready, 1 otherwise, 2 when the agent cannot be "
+          "reached.\n");
+  bool proceed = false;
+  const int code = parse_or_exit(parser, args, out, err, proceed);
+  if (!proceed) {
+    return code;
+  }
+  const auto response = call(socket, "GET", "/v1/status", "bosun-agent status", err);
+  if (!response) {
+    return exit_code::k_invalid_input;
+  }
+  const Object::Ptr body = parse_object(response->body);
+  const auto services = body->getArray("services");
+  bool all_ready = true;
+  for (std::size_t i = 0; i < services->size(); ++i) {
+    // A one-shot task that finished cleanly (e.g. migrations) counts as fine.
+    const auto service = services->getObject(static_cast<unsigned>(i));
+    const std::string state = service->getValue<std::string>("state");
+    const bool finished = state == "exited" && !service->isNull("last_exit_code") &&
+                          service->getValue<int>("last_exit_code") == 0;
+    all_ready = all_ready && (state == "ready" || finished);
+  }
+  if (json) {
+    out << response->body << "\n";
+    return all_ready ? exit_code::k_ok : exit_code::k_failed;
+  }
+  out << pad("SERVICE", 12) << pad("STATE", 12) << pad("PID", 8) << pad("RESTARTS", 9)
+      << pad("SINCE", 8) << "PROBE\n";
+  for (std::size_t i = 0; i < services->size(); ++i) {
+    const auto service = services->getObject(static_cast<unsigned>(i));
+    const std::string pid =
+        service->isNull("pid") ? "-" : std::to_string(service->getValue<int>("pid"));
+    out << pad(service->getValue<std::string>("name"), 12)
+        << pad(service->getValue<std::string>("state"), 12) << pad(pid, 8)
+        << pad(std::to_string(service->getValue<std::int64_t>("restarts")), 9)
+        << pad(age(service->getValue<std::int64_t>("state_since_unix_ms")), 8)
+        << service->getValue<std::string>("probe") << "\n";
+    if (!service->getValue<std::string>("last_exit").empty()) {
+      out << "    last exit: " << service->getValue<std::string>("last_exit") << "\n";
+    }
+    const auto evidence = service->getArray("evidence");
+    if (evidence->size() > 0 && service->getValue<std::string>("state") != "ready") {
+      out << "    last log lines (" << service->getValue<std::string>("log") << "):\n";
+      for (std::size_t k = 0; k < evidence->size(); ++k) {
+        out << "      " << evidence->getElement<std::string>(static_cast<unsigned>(k)) << "\n";
+      }
+    }
+  }
+  return all_ready ? exit_code::k_ok : exit_code::k_failed;
+}
+
+int service_action(const std::string& action, const std::vector<std::string>& args,
+                   std::ostream& out, std::ostream& err) {
+  SocketOptions socket;
+  std::string service;
+  cli::ArgParser parser("bosun-agent " + action, action == "start" ? "Start a stopped service."
+                                                 : action == "stop"
+                                                     ? "Stop a service gracefully (its stop "
+                                                       "signal, then SIGKILL after its timeout)."
+                                                     : "Restart a service.");
+  socket.add_to(parser);
+  parser.positional("SERVICE", "the service's name in the manifest", service, true);
+  bool proceed = false;
+  const int code = parse_or_exit(parser, args, out, err, proceed);
+  if (!proceed) {
+    return code;
+  }
+  const auto response =
+      call(socket, "POST", "/v1/services/" + service + "/" + action, "bosun-agent " + action, err);
+  if (!response) {
+    return exit_code::k_invalid_input;
+  }
+  out << action << " requested for " << service << "\n";
+  return exit_code::k_ok;
+}
+
+int logs_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  SocketOptions socket;
+  std::string service;
+  std::string lines = "50";
+  bool follow = false;
+  cli::ArgParser parser("bosun-agent logs", "Print a service's log (stdout and stderr).");
+  socket.add_to(parser);
+  parser.option("lines", 'n', "N", "how many of the last lines (default 50)", lines)
+      .flag("follow", 'f', "keep printing new lines until interrupted", follow)
+      .positional("SERVICE", "the service's name in the manifest", service, true);
+  bool proceed = false;
+  const int code = parse_or_exit(parser, args, out, err, proceed);
+  if (!proceed) {
+    return code;
+  }
+  if (lines.empty() || lines.find_first_not_of("0123456789") != std::string::npos ||
+      lines.size() > 6) {
+    err << "bosun-agent logs: -n takes a number of lines, got \"" << lines << "\"\n";
+    return exit_code::k_invalid_input;
+  }
+  const auto response = call(socket, "GET", "/v1/services/" + service + "/logs?lines=" + lines,
+                             "bosun-agent logs", err);
+  if (!response) {
+    return exit_code::k_invalid_input;
+  }
+  Object::Ptr body = parse_object(response->body);
+  const auto array = body->getArray("lines");
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    out << array->getElement<std::string>(static_cast<unsigned>(i)) << "\n";
+  }
+  out.flush();
+  auto offset = body->getValue<std::uint64_t>("offset");
+  while (follow) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    const auto next =
+        call(socket, "GET", "/v1/services/" + service + "/logs?offset=" + std::to_string(offset),
+             "bosun-agent logs", err);
+    if (!next) {
+      return exit_code::k_failed;
+    }
+    body = parse_object(next->body);
+    out << body->getValue<std::string>("text");
+    out.flush();
+    offset = body->getValue<std::uint64_t>("offset");
+  }
+  return exit_code::k_ok;
+}
+
+int events_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  SocketOptions socket;
+  std::string since;
+  bool json = false;
+  cli::ArgParser parser(
+      "bosun-agent events",
+      "Print the agent's journal: starts, exits with their status, restarts, crash loops, "
+      "probe failures, adoptions.");
+  socket.add_to(parser);
+  parser
+      .option("since", 0, "T",
+              "only events newer than T: a duration ago (10m, 2h) or Unix milliseconds", since)
+      .flag("json", 0, "print JSON", json);
+  bool proceed = false;
+  const int code = parse_or_exit(parser, args, out, err, proceed);
+  if (!proceed) {
+    return code;
+  }
+  std::int64_t since_ms = 0;
+  if (!since.empty()) {
+    if (since.find_first_not_of("0123456789") == std::string::npos && since.size() < 19) {
+      since_ms = std::stoll(since);
+    } else if (const auto ago = parse_duration(since)) {
+      since_ms = now_unix_ms() - ago->count();
+    } else {
+      err << "bosun-agent events: --since " << ago.error() << "\n";
+      return exit_code::k_invalid_input;
+    }
+  }
+  const auto response = call(socket, "GET", "/v1/events?since=" + std::to_string(since_ms),
+                             "bosun-agent events", err);
+  if (!response) {
+    return exit_code::k_invalid_input;
+  }
+  if (json) {
+    out << response->body << "\n";
+    return exit_code::k_ok;
+  }
+  const auto events = parse_object(response->body)->getArray("events");
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    const auto event = events->getObject(static_cast<unsigned>(i));
+    const std::time_t seconds =
+        static_cast<std::time_t>(event->getValue<std::int64_t>("unix_ms") / 1000);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&seconds));
+    const std::string service = event->getValue<std::string>("service");
+    out << when << "  " << pad(service.empty() ? "(agent)" : service, 10)
+        << pad(event->getValue<std::string>("kind"), 16) << event->getValue<std::string>("detail")
+        << "\n";
+  }
+  return exit_code::k_ok;
+}
+
+int simple_get(const std::string& command, const std::string& path, const std::string& summary,
+               const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  SocketOptions socket;
+  cli::ArgParser parser("bosun-agent " + command, summary);
+  socket.add_to(parser);
+  bool proceed = false;
+  const int code = parse_or_exit(parser, args, out, err, proceed);
+  if (!proceed) {
+    return code;
+  }
+  const auto response =
+      call(socket, command == "stop-all" ? "POST" : "GET", path, "bosun-agent " + command, err);
+  if (!response) {
+    return exit_code::k_invalid_input;
+  }
+  out << (command == "stop-all"
+              ? "stopping every service in reverse dependency order; the agent exits after\n"
+              : response->body);
+  return exit_code::k_ok;
+}
+
+}  // namespace
 
 int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (!args.empty() && args[0] == "--version") {
     out << "bosun-agent " << k_version << "\n";
     return exit_code::k_ok;
   }
+  using Args = const std::vector<std::string>&;
   const std::vector<cli::Subcommand> commands{
+      {"run", "supervise the app's services (the daemon)",
+       [&](Args sub) { return run_daemon(sub, out, err); }},
+      {"status", "show the services' state",
+       [&](Args sub) { return status_command(sub, out, err); }},
+      {"start", "start a service",
+       [&](Args sub) { return service_action("start", sub, out, err); }},
+      {"stop", "stop a service", [&](Args sub) { return service_action("stop", sub, out, err); }},
+      {"restart", "restart a service",
+       [&](Args sub) { return service_action("restart", sub, out, err); }},
+      {"logs", "print a service's log", [&](Args sub) { return logs_command(sub, out, err); }},
+      {"events", "print the agent's journal",
+       [&](Args sub) { return events_command(sub, out, err); }},
+      {"metrics", "print Prometheus metrics",
+       [&](Args sub) {
+         return simple_get("metrics", "/v1/metrics",
+                           "Print the agent's metrics in the Prometheus text format.", sub, out,
+                           err);
+       }},
+      {"stop-all", "stop every service, then the agent",
+       [&](Args sub) {
+         return simple_get("stop-all", "/v1/stop-all",
+                           "Stop every service in reverse dependency order, then stop the agent.",
+                           sub, out, err);
+       }},
       {"manifest", "check a release's manifest on this host (manifest check -c FILE)",
-       [&](const std::vector<std::string>& sub) {
+       [&](Args sub) {
          const std::vector<cli::Subcommand> manifest_commands{
              {"check", "validate the app manifest and show what it defines",
-              [&](const std::vector<std::string>& rest) {
+              [&](Args rest) {
                 return manifest::run_check_command("bosun-agent manifest check", rest, out, err);
               }},
          };
@@ -27,10 +460,11 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
                               manifest_commands, sub, out, err);
        }},
   };
-  return cli::dispatch("bosun-agent",
-                       "The bosun host agent. Supervision (run, status, start, stop, logs) and "
-                       "releases (deploy, rollback) are being built; see docs/ARCHITECTURE.md.",
-                       commands, args, out, err);
+  return cli::dispatch(
+      "bosun-agent",
+      "The bosun host agent: supervises the app's services and answers on a Unix socket.\n"
+      "Releases (deploy, rollback) are being built; see docs/ARCHITECTURE.md.",
+      commands, args, out, err);
 }
 
 }  // namespace bosun::agent

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +19,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-CheckResult result(Status status, std::string evidence, std::string action, Clock::time_point start) {
+CheckResult result(Status status, std::string evidence, std::string action,
+                   Clock::time_point start) {
   return CheckResult{status, std::move(evidence), std::move(action),
                      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)};
 }
@@ -29,7 +31,8 @@ CheckResult run_log_check(const manifest::LogCheck& check, const CheckContext& c
   const auto start = Clock::now();
   std::ifstream in(context.log_path, std::ios::binary);
   if (!in) {
-    return result(Status::fail, "no log yet at " + context.log_path, "wait for the service to write", start);
+    return result(Status::fail, "no log yet at " + context.log_path,
+                  "wait for the service to write", start);
   }
   in.seekg(0, std::ios::end);
   const auto size = static_cast<std::uint64_t>(in.tellg());
@@ -48,9 +51,9 @@ CheckResult run_log_check(const manifest::LogCheck& check, const CheckContext& c
 
 CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext& context) {
   const auto start = Clock::now();
-  std::vector<std::string> words = check.command.uses_shell()
-                                       ? std::vector<std::string>{"/bin/sh", "-c", check.command.shell}
-                                       : check.command.argv;
+  std::vector<std::string> words =
+      check.command.uses_shell() ? std::vector<std::string>{"/bin/sh", "-c", check.command.shell}
+                                 : check.command.argv;
   std::vector<char*> argv;
   for (std::string& word : words) {
     argv.push_back(word.data());
@@ -79,6 +82,7 @@ CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext&
     ::setpgid(0, 0);
     ::dup2(pipe_fds[1], 1);
     ::dup2(pipe_fds[1], 2);
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
     if (!context.cwd.empty() && ::chdir(context.cwd.c_str()) != 0) {
       ::_exit(126);
     }
@@ -94,7 +98,8 @@ CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext&
   const auto deadline = start + context.timeout;
   bool timed_out = false;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -126,11 +131,13 @@ CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext&
   const std::string observed = "exit " + std::to_string(code) +
                                (shown.empty() ? "" : ", output " + quote_for_message(trim(shown)));
   if (code != check.exit_code) {
-    return result(Status::fail, observed + " (expected exit " + std::to_string(check.exit_code) + ")",
+    return result(Status::fail,
+                  observed + " (expected exit " + std::to_string(check.exit_code) + ")",
                   "run the command by hand to see why", start);
   }
   if (!check.output_contains.empty() && output.find(check.output_contains) == std::string::npos) {
-    return result(Status::fail, observed + " (output lacks " + quote_for_message(check.output_contains) + ")",
+    return result(Status::fail,
+                  observed + " (output lacks " + quote_for_message(check.output_contains) + ")",
                   "run the command by hand to see why", start);
   }
   return result(Status::pass, observed, "", start);
@@ -164,7 +171,8 @@ CheckResult run_sqlite_check(const manifest::SqliteCheck& check, const CheckCont
     return result(Status::fail, quote_for_message(check.query) + " failed: " + error,
                   "check the database and the query", start);
   }
-  return result(Status::pass, quote_for_message(check.query) + " returned " + quote_for_message(observed), "",
+  return result(Status::pass,
+                quote_for_message(check.query) + " returned " + quote_for_message(observed), "",
                 start);
 }
 

@@ -17,7 +17,8 @@ std::chrono::microseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
 }
 
-CheckResult result(Status status, std::string evidence, std::string action, Clock::time_point start) {
+CheckResult result(Status status, std::string evidence, std::string action,
+                   Clock::time_point start) {
   return CheckResult{status, std::move(evidence), std::move(action), since(start)};
 }
 
@@ -45,15 +46,16 @@ bool has_http_response(const std::string& reply) {
 CheckResult run_tcp_check(const manifest::TcpCheck& check, const CheckContext& context) {
   const auto start = Clock::now();
   std::string error;
-  const int fd = detail::connect_with_deadline(check.host, check.port, start + context.timeout, error);
+  const int fd =
+      detail::connect_with_deadline(check.host, check.port, start + context.timeout, error);
   const std::string where = check.host + ":" + std::to_string(check.port);
   if (fd < 0) {
     return result(Status::fail, "cannot connect to " + where + ": " + error,
                   "start the service, or check that it listens on " + where, start);
   }
   ::close(fd);
-  return result(Status::pass, "connected to " + where + " in " + detail::format_micros(since(start)), "",
-                start);
+  return result(Status::pass,
+                "connected to " + where + " in " + detail::format_micros(since(start)), "", start);
 }
 
 CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContext& context) {
@@ -71,7 +73,8 @@ CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContex
     const auto password = context.env.find(check.password_env);
     if (password == context.env.end()) {
       ::close(fd);
-      return result(Status::fail, check.password_env + " is not set", "set " + check.password_env, start);
+      return result(Status::fail, check.password_env + " is not set", "set " + check.password_env,
+                    start);
     }
     request += "*2\r\n$4\r\nAUTH\r\n$" + std::to_string(password->second.size()) + "\r\n" +
                password->second + "\r\n";
@@ -84,13 +87,14 @@ CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContex
   });
   ::close(fd);
   if (answered && reply.find("+PONG") != std::string::npos) {
-    return result(Status::pass, "PONG from " + where + " in " + detail::format_micros(since(start)), "",
-                  start);
+    return result(Status::pass, "PONG from " + where + " in " + detail::format_micros(since(start)),
+                  "", start);
   }
   const std::string line = reply.substr(0, reply.find("\r\n"));
-  return result(Status::fail,
-                "no PONG from " + where + (line.empty() ? " (no answer)" : ": " + quote_for_message(line)),
-                "check that Redis is up and not loading or refusing commands", start);
+  return result(
+      Status::fail,
+      "no PONG from " + where + (line.empty() ? " (no answer)" : ": " + quote_for_message(line)),
+      "check that Redis is up and not loading or refusing commands", start);
 }
 
 CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext& context) {
@@ -107,11 +111,12 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
   std::string error;
   const int fd = detail::connect_with_deadline(url->host, url->port, deadline, error);
   if (fd < 0) {
-    return result(Status::fail, "cannot connect to " + check.url + ": " + error,
-                  "start the service, or check that it listens on port " + std::to_string(url->port),
-                  start);
+    return result(
+        Status::fail, "cannot connect to " + check.url + ": " + error,
+        "start the service, or check that it listens on port " + std::to_string(url->port), start);
   }
-  const std::string host_header = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+  const std::string host_header =
+      url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
   const std::string request = "GET " + url->target + " HTTP/1.1\r\nHost: " + host_header + ":" +
                               std::to_string(url->port) +
                               "\r\nUser-Agent: bosun-check\r\nConnection: close\r\n\r\n";
@@ -120,10 +125,11 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
   ::close(fd);
   const auto took = since(start);
   if (!reply.starts_with("HTTP/1.") || reply.size() < 12) {
-    return result(Status::fail,
-                  std::string(complete ? "not an HTTP answer" : "no complete answer before the timeout") +
-                      " from " + check.url,
-                  "check the service's logs", start);
+    return result(
+        Status::fail,
+        std::string(complete ? "not an HTTP answer" : "no complete answer before the timeout") +
+            " from " + check.url,
+        "check the service's logs", start);
   }
   const int status = std::atoi(reply.substr(9, 3).c_str());
   const std::size_t body_at = reply.find("\r\n\r\n");
@@ -136,11 +142,13 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
                   "look at the response and the service's log", start);
   }
   if (!check.body_contains.empty() && body.find(check.body_contains) == std::string::npos) {
-    return result(Status::fail, observed + " (body lacks " + quote_for_message(check.body_contains) + ")",
+    return result(Status::fail,
+                  observed + " (body lacks " + quote_for_message(check.body_contains) + ")",
                   "look at the response and the service's log", start);
   }
   if (check.max_latency && took > *check.max_latency) {
-    return result(Status::fail, observed + " (slower than " + format_duration(*check.max_latency) + ")",
+    return result(Status::fail,
+                  observed + " (slower than " + format_duration(*check.max_latency) + ")",
                   "find what slows the service down: load, CPU, the database", start);
   }
   return result(Status::pass, observed, "", start);

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ ChildProcess::ChildProcess(const ProcessOptions& options) : m_output_file(option
     ::dup2(null_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(out_fd, 2);
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) {
       ::_exit(126);
     }

@@ -125,12 +125,12 @@ void Worker::run(const std::atomic<bool>& stop) {
         queue.promote_due();
         next_housekeeping = std::chrono::steady_clock::now() + k_housekeeping_every;
       }
+      if (!announced_idle) {
+        m_log << "waiting for jobs" << std::endl;  // the readiness signal the manifest waits for
+        announced_idle = true;
+      }
       const auto job = queue.take(k_take_wait);
       if (!job) {
-        if (!announced_idle) {
-          m_log << "waiting for jobs" << std::endl;
-          announced_idle = true;
-        }
         continue;
       }
       announced_idle = false;

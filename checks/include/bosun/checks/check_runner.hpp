@@ -27,10 +27,10 @@ struct CheckResult {
 
 struct CheckContext {
   std::chrono::milliseconds timeout{2000};
-  std::string log_path;           // for log checks: the service's log file
-  std::uint64_t log_offset = 0;   // ... read from here (the service's start)
+  std::string log_path;                    // for log checks: the service's log file
+  std::uint64_t log_offset = 0;            // ... read from here (the service's start)
   std::map<std::string, std::string> env;  // for exec checks and redis password_env
-  std::string cwd;                // for exec checks
+  std::string cwd;                         // for exec checks
 };
 
 CheckResult run_check(const manifest::CheckKind& check, const CheckContext& context);

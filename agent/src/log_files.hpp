@@ -1,0 +1,28 @@
+#pragma once
+// Service log files: size-based rotation and reading the tail.
+//
+// Services write straight to shared/logs/<service>.log (O_APPEND) so that logging does not
+// depend on the agent. Rotation therefore copies and truncates (like logrotate's
+// copytruncate): lines written between the copy and the truncation can be lost; the window
+// is the time to copy one file of max_size.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bosun::agent {
+
+// When `path` is larger than `max_size`: shifts path.1 .. path.(keep-1) up by one, copies
+// the log to path.1 and truncates it. Returns true when it rotated.
+bool rotate_if_larger(const std::string& path, std::uint64_t max_size, int keep);
+
+// The last `count` lines (without their newlines).
+std::vector<std::string> tail_lines(const std::string& path, std::size_t count);
+
+std::uint64_t file_size(const std::string& path);
+
+// Text appended after `offset`, at most `limit` bytes; `offset` moves past what was read.
+// A file shorter than `offset` (rotated) is read from its start.
+std::string read_from(const std::string& path, std::uint64_t& offset, std::size_t limit);
+
+}  // namespace bosun::agent

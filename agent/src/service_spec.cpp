@@ -1,0 +1,148 @@
+#include "service_spec.hpp"
+
+#include <stdexcept>
+
+#include "bosun/common/names.hpp"
+#include "bosun/common/text.hpp"
+#include "bosun/manifest/variables.hpp"
+
+namespace bosun::agent {
+namespace {
+
+class Expander {
+ public:
+  Expander(std::map<std::string, std::string> values, std::string service)
+      : m_values(std::move(values)), m_service(std::move(service)) {}
+
+  std::string operator()(const std::string& text) const {
+    auto expanded = manifest::expand_variables(text, m_values);
+    if (!expanded) {
+      throw std::runtime_error("service " + m_service + ": " + expanded.error() + " in " +
+                               quote_for_message(text));
+    }
+    return *expanded;
+  }
+
+  std::vector<std::string> argv(const manifest::Command& command) const {
+    if (command.uses_shell()) {
+      return {"/bin/sh", "-c", (*this)(command.shell)};
+    }
+    std::vector<std::string> words;
+    for (const std::string& word : command.argv) {
+      words.push_back((*this)(word));
+    }
+    return words;
+  }
+
+  manifest::CheckSpec check(manifest::CheckSpec spec) const {
+    if (auto* http = std::get_if<manifest::HttpCheck>(&spec.kind)) {
+      http->url = (*this)(http->url);
+    } else if (auto* sqlite = std::get_if<manifest::SqliteCheck>(&spec.kind)) {
+      sqlite->path = (*this)(sqlite->path);
+    } else if (auto* exec = std::get_if<manifest::ExecCheck>(&spec.kind)) {
+      exec->command.argv = argv(exec->command);
+      exec->command.shell.clear();
+    }
+    return spec;
+  }
+
+ private:
+  std::map<std::string, std::string> m_values;
+  std::string m_service;
+};
+
+std::string unquote(std::string_view value) {
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+    return std::string(value.substr(1, value.size() - 2));
+  }
+  return std::string(value);
+}
+
+}  // namespace
+
+std::vector<std::string> ServiceSpec::env_list() const {
+  std::vector<std::string> list;
+  for (const auto& [variable, value] : env) {
+    list.push_back(variable + "=" + value);
+  }
+  return list;
+}
+
+std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest, const ResolveInputs& inputs) {
+  const std::map<std::string, std::string> variables{
+      {"host", inputs.host},
+      {"root", inputs.layout.root.string()},
+      {"shared", inputs.layout.shared().string()},
+      {"release", inputs.release_dir},
+      {"app", manifest.app},
+      {"stage", inputs.stage},
+  };
+  std::vector<ServiceSpec> specs;
+  for (const manifest::Service* service : manifest.start_order()) {
+    const Expander expand(variables, service->name);
+    ServiceSpec spec;
+    spec.name = service->name;
+    spec.argv = expand.argv(service->command);
+    spec.env = inputs.base_env;
+    for (const manifest::EnvVar& var : manifest.env) {
+      spec.env[var.name] = expand(var.value);
+    }
+    for (const auto& [name, value] : inputs.dotenv) {
+      spec.env[name] = value;
+    }
+    for (const manifest::EnvVar& var : service->env) {
+      spec.env[var.name] = expand(var.value);
+    }
+    spec.cwd = service->cwd.empty() ? inputs.release_dir
+               : service->cwd.starts_with("/") ? expand(service->cwd)
+                                                : inputs.release_dir + "/" + expand(service->cwd);
+    spec.log_path = inputs.layout.log_of(service->name).string();
+    spec.depends_on = service->depends_on;
+    if (service->ready) {
+      spec.ready = *service->ready;
+      spec.ready->check = expand.check(service->ready->check);
+    }
+    if (service->liveness) {
+      spec.liveness = *service->liveness;
+      spec.liveness->check = expand.check(service->liveness->check);
+    }
+    spec.restart = service->restart;
+    spec.stop = service->stop;
+    spec.logs = service->logs;
+    spec.nofile = service->nofile;
+    spec.user = service->user;
+    if (service->restart.crash_loop.on_crash_loop) {
+      spec.on_crash_loop = expand.argv(*service->restart.crash_loop.on_crash_loop);
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+std::map<std::string, std::string> parse_dotenv(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::size_t line_number = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    std::string_view line = trim(std::string_view(text).substr(start, end == std::string::npos ? std::string::npos : end - start));
+    start = end == std::string::npos ? text.size() : end + 1;
+    ++line_number;
+    if (line.empty() || line.front() == '#') {
+      continue;
+    }
+    if (line.starts_with("export ")) {
+      line = trim(line.substr(7));
+    }
+    const std::size_t equals = line.find('=');
+    const std::string name(trim(line.substr(0, equals)));
+    if (equals == std::string_view::npos || !is_valid_env_name(name)) {
+      // The line may hold a secret: name only its number.
+      throw std::runtime_error(".env line " + std::to_string(line_number) + " is not NAME=value");
+    }
+    values[name] = unquote(trim(line.substr(equals + 1)));
+  }
+  return values;
+}
+
+}  // namespace bosun::agent

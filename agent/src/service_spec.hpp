@@ -1,0 +1,52 @@
+#pragma once
+// A service as the agent runs it on this host: the manifest's definition with ${variables}
+// expanded, the environment merged and paths made absolute. Pure: tested without processes.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bosun/manifest/model.hpp"
+#include "host_layout.hpp"
+
+namespace bosun::agent {
+
+struct ServiceSpec {
+  std::string name;
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  std::string log_path;
+  std::vector<std::string> depends_on;
+  std::optional<manifest::ProbeSpec> ready;
+  std::optional<manifest::ProbeSpec> liveness;
+  manifest::RestartSpec restart;
+  manifest::StopSpec stop;
+  manifest::LogSpec logs;
+  std::optional<std::uint64_t> nofile;
+  std::string user;
+  std::vector<std::string> on_crash_loop;  // argv; empty: no hook
+
+  std::vector<std::string> env_list() const;  // "NAME=value"
+};
+
+struct ResolveInputs {
+  HostLayout layout;
+  std::string release_dir;                    // working directory of services
+  std::string host;                           // ${host}
+  std::string stage;                          // ${stage}
+  std::map<std::string, std::string> base_env;  // PATH, HOME, LANG... from the agent
+  std::map<std::string, std::string> dotenv;    // shared/.env: secrets and host settings
+};
+
+// Environment precedence, lowest first: base, manifest env, shared/.env, service env.
+// Throws std::runtime_error naming the service and value when a variable cannot be expanded.
+std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest, const ResolveInputs& inputs);
+
+// KEY=VALUE lines; '#' comments, blank lines, "export " prefixes and surrounding quotes are
+// accepted. Throws std::runtime_error with the line number of a malformed line.
+std::map<std::string, std::string> parse_dotenv(const std::string& text);
+
+}  // namespace bosun::agent

@@ -1,0 +1,758 @@
+#include "supervisor.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <stdexcept>
+
+#include "adoption_record.hpp"
+#include "bosun/common/text.hpp"
+#include "bosun/common/duration.hpp"
+#include "journal.hpp"
+#include "log_files.hpp"
+#include "probe_runner.hpp"
+#include "process.hpp"
+#include "restart_tracker.hpp"
+
+namespace bosun::agent {
+
+std::string to_string(ServiceState state) {
+  switch (state) {
+    case ServiceState::stopped:
+      return "stopped";
+    case ServiceState::waiting:
+      return "waiting";
+    case ServiceState::starting:
+      return "starting";
+    case ServiceState::ready:
+      return "ready";
+    case ServiceState::unhealthy:
+      return "unhealthy";
+    case ServiceState::stopping:
+      return "stopping";
+    case ServiceState::backoff:
+      return "backoff";
+    case ServiceState::crash_loop:
+      return "crash-loop";
+    case ServiceState::failed:
+      return "failed";
+    case ServiceState::exited:
+      return "exited";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+// epoll tags: what became readable.
+constexpr std::uint64_t k_tag_timer = 1ULL << 32;
+constexpr std::uint64_t k_tag_wakeup = 2ULL << 32;
+constexpr std::uint64_t k_tag_signal = 3ULL << 32;
+constexpr std::uint64_t k_tag_pidfd = 4ULL << 32;
+
+// Readiness is probed fast right after a start (crash-to-ready latency is a headline
+// number), backing off by 1.5x up to the probe's interval.
+constexpr microseconds k_first_ready_probe{200};
+constexpr milliseconds k_ready_attempt_timeout{2000};
+constexpr milliseconds k_housekeeping_every{2000};
+constexpr std::size_t k_evidence_lines = 20;
+
+enum class Due { none, start, probe_ready, probe_liveness, kill };
+
+struct Runtime {
+  ServiceSpec spec;
+  ServiceState state = ServiceState::stopped;
+  RestartTracker tracker;
+  bool wanted = true;           // the operator wants it running
+  bool restart_after_stop = false;
+  pid_t pid = -1;
+  int pidfd = -1;
+  bool adopted = false;
+  std::uint64_t generation = 0;  // one per instance; stale probe results are ignored
+  Clock::time_point started{};
+  std::int64_t started_unix_ms = 0;
+  std::uint64_t log_offset = 0;
+  Clock::time_point state_since = Clock::now();
+  std::int64_t state_since_unix_ms = now_unix_ms();
+  Due due = Due::none;
+  Clock::time_point due_at{};
+  microseconds ready_delay = k_first_ready_probe;
+  Clock::time_point ready_deadline{};
+  bool probe_in_flight = false;
+  std::int64_t restarts = 0;
+  std::string last_exit;
+  std::optional<int> last_exit_code;
+  std::string probe;
+  bool probe_ok = false;
+  int liveness_failures = 0;
+  std::vector<std::string> evidence;
+
+  explicit Runtime(ServiceSpec service)
+      : spec(std::move(service)), tracker(spec.restart.backoff, spec.restart.crash_loop) {}
+};
+
+struct Request {
+  RequestKind kind;
+  std::string service;
+  std::promise<std::string> done;
+};
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) {
+    text += (text.empty() ? "" : " | ") + line;
+  }
+  return text;
+}
+
+}  // namespace
+
+struct Supervisor::Impl {
+  Impl(std::vector<ServiceSpec> services, HostLayout host_layout, Journal& agent_journal)
+      : layout(std::move(host_layout)), journal(agent_journal) {
+    for (ServiceSpec& spec : services) {
+      runtimes.emplace_back(std::move(spec));
+    }
+    epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    timer_fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    wakeup_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    signal_fd = ::signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (epoll_fd < 0 || timer_fd < 0 || wakeup_fd < 0 || signal_fd < 0) {
+      throw std::runtime_error(std::string("cannot set up the event loop: ") + std::strerror(errno));
+    }
+    watch(timer_fd, k_tag_timer);
+    watch(wakeup_fd, k_tag_wakeup);
+    watch(signal_fd, k_tag_signal);
+    probes = std::make_unique<ProbeRunner>(2, [this] { wake(); });
+    publish();
+  }
+
+  ~Impl() {
+    probes.reset();
+    for (Runtime& runtime : runtimes) {
+      if (runtime.pidfd >= 0) {
+        ::close(runtime.pidfd);
+      }
+    }
+    for (int fd : {epoll_fd, timer_fd, wakeup_fd, signal_fd}) {
+      if (fd >= 0) {
+        ::close(fd);
+      }
+    }
+  }
+
+  void watch(int fd, std::uint64_t tag) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = tag;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event);
+  }
+
+  void wake() {
+    const std::uint64_t one = 1;
+    (void)!::write(wakeup_fd, &one, sizeof one);
+  }
+
+  // ---- state changes ----
+
+  void set_state(Runtime& runtime, ServiceState state) {
+    if (runtime.state == state) {
+      return;
+    }
+    runtime.state = state;
+    runtime.state_since = Clock::now();
+    runtime.state_since_unix_ms = now_unix_ms();
+  }
+
+  void schedule(Runtime& runtime, Due due, Clock::time_point at) {
+    runtime.due = due;
+    runtime.due_at = at;
+  }
+
+  bool dependencies_ready(const Runtime& runtime) const {
+    for (const std::string& name : runtime.spec.depends_on) {
+      const auto it = std::find_if(runtimes.begin(), runtimes.end(),
+                                   [&](const Runtime& other) { return other.spec.name == name; });
+      if (it == runtimes.end() || it->state != ServiceState::ready) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool is_running(const Runtime& runtime) const { return runtime.pidfd >= 0; }
+
+  // Starts every wanted, not running service whose dependencies are ready.
+  void start_eligible() {
+    for (Runtime& runtime : runtimes) {
+      const bool idle = runtime.state == ServiceState::stopped || runtime.state == ServiceState::waiting;
+      if (!runtime.wanted || is_running(runtime) || !idle) {
+        continue;
+      }
+      if (dependencies_ready(runtime)) {
+        spawn(runtime);
+      } else if (runtime.state != ServiceState::waiting) {
+        set_state(runtime, ServiceState::waiting);
+      }
+    }
+  }
+
+  void spawn(Runtime& runtime) {
+    const ServiceSpec& spec = runtime.spec;
+    runtime.started = Clock::now();  // also when the start fails: the backoff counts from here
+    runtime.log_offset = file_size(spec.log_path);
+    SpawnedProcess process;
+    try {
+      process = spawn_process({spec.argv, spec.env_list(), spec.cwd, spec.log_path, spec.nofile, spec.user});
+    } catch (const std::exception& error) {
+      runtime.last_exit = std::string("could not start: ") + error.what();
+      journal.record(spec.name, "start-failed", runtime.last_exit);
+      on_unexpected_exit(runtime, Clock::now());
+      return;
+    }
+    runtime.pid = process.pid;
+    runtime.pidfd = process.pidfd;
+    runtime.adopted = false;
+    runtime.started = Clock::now();
+    runtime.started_unix_ms = now_unix_ms();
+    ++runtime.generation;
+    watch(runtime.pidfd, k_tag_pidfd | index_of(runtime));
+    save_record(record_path(runtime), {process.pid, process.start_ticks, runtime.log_offset, runtime.started_unix_ms});
+    journal.record(spec.name, "started", "pid " + std::to_string(process.pid) + ": " + join(spec.argv, " "));
+    begin_readiness(runtime);
+  }
+
+  void begin_readiness(Runtime& runtime) {
+    set_state(runtime, ServiceState::starting);
+    runtime.liveness_failures = 0;
+    runtime.probe_in_flight = false;
+    if (!runtime.spec.ready) {
+      became_ready(runtime, "no ready probe: ready once started");
+      return;
+    }
+    runtime.ready_delay = k_first_ready_probe;
+    runtime.ready_deadline = Clock::now() + runtime.spec.ready->timeout;
+    schedule(runtime, Due::probe_ready, Clock::now() + runtime.ready_delay);
+  }
+
+  void became_ready(Runtime& runtime, const std::string& evidence) {
+    set_state(runtime, ServiceState::ready);
+    runtime.evidence.clear();
+    const auto took = std::chrono::duration_cast<microseconds>(Clock::now() - runtime.started);
+    journal.record(runtime.spec.name, "ready",
+                   evidence + " (" + std::to_string(took.count() / 1000) + "." +
+                       std::to_string(took.count() % 1000 / 100) + "ms after start)");
+    if (runtime.spec.liveness) {
+      schedule(runtime, Due::probe_liveness, Clock::now() + runtime.spec.liveness->interval);
+    } else {
+      schedule(runtime, Due::none, {});
+    }
+    start_eligible();
+  }
+
+  void stop(Runtime& runtime, const std::string& why) {
+    if (!is_running(runtime)) {
+      set_state(runtime, ServiceState::stopped);
+      schedule(runtime, Due::none, {});
+      return;
+    }
+    if (runtime.state == ServiceState::stopping) {
+      return;
+    }
+    set_state(runtime, ServiceState::stopping);
+    signal_group(runtime.pid, signal_number(runtime.spec.stop.signal));
+    journal.record(runtime.spec.name, "stopping", why + ": SIG" + runtime.spec.stop.signal + " to pid " +
+                                                      std::to_string(runtime.pid) + ", SIGKILL after " +
+                                                      format_duration(runtime.spec.stop.timeout));
+    schedule(runtime, Due::kill, Clock::now() + runtime.spec.stop.timeout);
+  }
+
+  // ---- exits ----
+
+  void on_pidfd(std::size_t index) {
+    Runtime& runtime = runtimes[index];
+    if (runtime.pidfd < 0) {
+      return;
+    }
+    // The process is a zombie until reaped, so its group id cannot be reused yet: clear out
+    // anything it left behind in its group before reaping it.
+    if (!runtime.adopted) {
+      signal_group(runtime.pid, SIGKILL);
+    }
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, runtime.pidfd, nullptr);
+    const ExitStatus status = collect_exit(runtime.pidfd, !runtime.adopted);
+    runtime.pidfd = -1;
+    runtime.pid = -1;
+    runtime.probe_in_flight = false;
+    ++runtime.generation;
+    remove_record(record_path(runtime));
+    runtime.last_exit = describe_exit(status);
+    runtime.last_exit_code = status.known && status.signal == 0 ? std::optional(status.code) : std::nullopt;
+    const auto now = Clock::now();
+    if (runtime.state == ServiceState::stopping) {
+      journal.record(runtime.spec.name, "stopped", runtime.last_exit);
+      set_state(runtime, ServiceState::stopped);
+      schedule(runtime, Due::none, {});
+      if (runtime.restart_after_stop) {
+        runtime.restart_after_stop = false;
+        runtime.wanted = true;
+        start_eligible();
+      }
+      return;
+    }
+    const bool clean = status.known && status.signal == 0 && status.code == 0;
+    runtime.evidence = clean ? std::vector<std::string>{} : tail_lines(runtime.spec.log_path, k_evidence_lines);
+    journal.record(runtime.spec.name, "exited",
+                   runtime.last_exit + "; last log lines: " +
+                       join_lines(tail_lines(runtime.spec.log_path, 5)));
+    const manifest::RestartPolicy policy = runtime.spec.restart.policy;
+    if (policy == manifest::RestartPolicy::never || (policy == manifest::RestartPolicy::on_failure && clean)) {
+      set_state(runtime, ServiceState::exited);
+      schedule(runtime, Due::none, {});
+      return;
+    }
+    on_unexpected_exit(runtime, now);
+  }
+
+  void on_unexpected_exit(Runtime& runtime, Clock::time_point now) {
+    const RestartDecision decision = runtime.tracker.on_exit(runtime.started, now);
+    if (decision.entered_crash_loop) {
+      journal.record(runtime.spec.name, "crash-loop",
+                     "more than " + std::to_string(runtime.spec.restart.crash_loop.restarts) + " restarts in " +
+                         format_duration(runtime.spec.restart.crash_loop.window) + "; last: " + runtime.last_exit +
+                         (decision.give_up ? "; giving up as configured"
+                                           : "; next try in " + format_duration(decision.delay)));
+      run_hook(runtime);
+    }
+    if (decision.give_up) {
+      set_state(runtime, ServiceState::failed);
+      schedule(runtime, Due::none, {});
+      return;
+    }
+    set_state(runtime, decision.crash_loop ? ServiceState::crash_loop : ServiceState::backoff);
+    journal.record(runtime.spec.name, "restarting", "in " + format_duration(decision.delay));
+    schedule(runtime, Due::start, now + decision.delay);
+  }
+
+  // The alert hook runs detached: the agent does not wait for it.
+  void run_hook(const Runtime& runtime) {
+    if (runtime.spec.on_crash_loop.empty()) {
+      return;
+    }
+    std::vector<std::string> env = runtime.spec.env_list();
+    env.push_back("BOSUN_SERVICE=" + runtime.spec.name);
+    env.push_back("BOSUN_EVENT=crash-loop");
+    env.push_back("BOSUN_LAST_EXIT=" + runtime.last_exit);
+    try {
+      const SpawnedProcess hook = spawn_process(
+          {runtime.spec.on_crash_loop, env, runtime.spec.cwd, runtime.spec.log_path, std::nullopt, ""});
+      hooks.push_back(hook.pidfd);
+      watch(hook.pidfd, k_tag_pidfd | (1ULL << 31) | (hooks.size() - 1));
+      journal.record(runtime.spec.name, "hook", "on_crash_loop started, pid " + std::to_string(hook.pid));
+    } catch (const std::exception& error) {
+      journal.record(runtime.spec.name, "hook", std::string("on_crash_loop could not start: ") + error.what());
+    }
+  }
+
+  void on_hook_exit(std::size_t index) {
+    if (index < hooks.size() && hooks[index] >= 0) {
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, hooks[index], nullptr);
+      collect_exit(hooks[index], true);
+      hooks[index] = -1;
+    }
+  }
+
+  // ---- probes ----
+
+  void submit_probe(Runtime& runtime, ProbeRole role) {
+    const manifest::ProbeSpec& probe = role == ProbeRole::readiness ? *runtime.spec.ready : *runtime.spec.liveness;
+    checks::CheckContext context;
+    context.timeout = role == ProbeRole::readiness ? std::min(k_ready_attempt_timeout, probe.timeout) : probe.timeout;
+    context.log_path = runtime.spec.log_path;
+    context.log_offset = runtime.log_offset;
+    context.env = runtime.spec.env;
+    context.cwd = runtime.spec.cwd;
+    runtime.probe_in_flight = true;
+    probes->submit({index_of(runtime), runtime.generation, role, probe.check.kind, context});
+  }
+
+  void on_probe(const ProbeOutcome& outcome) {
+    Runtime& runtime = runtimes[outcome.service];
+    if (outcome.generation != runtime.generation || !is_running(runtime)) {
+      return;  // for an instance that is gone
+    }
+    runtime.probe_in_flight = false;
+    runtime.probe_ok = outcome.result.passed();
+    runtime.probe = checks::to_string(outcome.result.status) + ": " + outcome.result.evidence;
+    const auto now = Clock::now();
+    if (outcome.role == ProbeRole::readiness) {
+      if (runtime.state != ServiceState::starting && runtime.state != ServiceState::unhealthy) {
+        return;
+      }
+      if (outcome.result.passed()) {
+        became_ready(runtime, outcome.result.evidence);
+        return;
+      }
+      if (runtime.state == ServiceState::starting && now >= runtime.ready_deadline) {
+        set_state(runtime, ServiceState::unhealthy);
+        runtime.evidence = tail_lines(runtime.spec.log_path, k_evidence_lines);
+        journal.record(runtime.spec.name, "not-ready",
+                       "not ready within " + format_duration(runtime.spec.ready->timeout) + ": " +
+                           outcome.result.evidence);
+      }
+      const auto interval = std::chrono::duration_cast<microseconds>(runtime.spec.ready->interval);
+      runtime.ready_delay = std::min(interval, runtime.ready_delay * 3 / 2);
+      schedule(runtime, Due::probe_ready, now + runtime.ready_delay);
+      return;
+    }
+    if (runtime.state != ServiceState::ready) {
+      return;
+    }
+    const manifest::ProbeSpec& liveness = *runtime.spec.liveness;
+    schedule(runtime, Due::probe_liveness, now + liveness.interval);
+    if (outcome.result.passed()) {
+      runtime.liveness_failures = 0;
+      return;
+    }
+    if (now - runtime.started < liveness.start_period) {
+      return;
+    }
+    ++runtime.liveness_failures;
+    journal.record(runtime.spec.name, "liveness-failed",
+                   std::to_string(runtime.liveness_failures) + "/" + std::to_string(liveness.failures) + ": " +
+                       outcome.result.evidence);
+    if (runtime.liveness_failures >= liveness.failures) {
+      runtime.evidence = tail_lines(runtime.spec.log_path, k_evidence_lines);
+      runtime.evidence.insert(runtime.evidence.begin(), "liveness: " + outcome.result.evidence);
+      ++runtime.restarts;
+      runtime.restart_after_stop = true;
+      stop(runtime, "liveness failed " + std::to_string(runtime.liveness_failures) + " times");
+    }
+  }
+
+  // ---- timers ----
+
+  void on_due(Runtime& runtime, Clock::time_point now) {
+    const Due due = runtime.due;
+    runtime.due = Due::none;
+    switch (due) {
+      case Due::none:
+        break;
+      case Due::start:
+        if (runtime.wanted && !is_running(runtime)) {
+          ++runtime.restarts;
+          set_state(runtime, ServiceState::stopped);
+          if (dependencies_ready(runtime)) {
+            spawn(runtime);
+          } else {
+            set_state(runtime, ServiceState::waiting);
+          }
+        }
+        break;
+      case Due::probe_ready:
+        if (!runtime.probe_in_flight && is_running(runtime)) {
+          submit_probe(runtime, ProbeRole::readiness);
+        }
+        break;
+      case Due::probe_liveness:
+        if (!runtime.probe_in_flight && runtime.state == ServiceState::ready) {
+          submit_probe(runtime, ProbeRole::liveness);
+        }
+        break;
+      case Due::kill:
+        if (is_running(runtime)) {
+          journal.record(runtime.spec.name, "killed",
+                         "did not stop within " + format_duration(runtime.spec.stop.timeout) + "; SIGKILL");
+          signal_group(runtime.pid, SIGKILL);
+        }
+        break;
+    }
+    (void)now;
+  }
+
+  void housekeeping() {
+    for (const Runtime& runtime : runtimes) {
+      if (rotate_if_larger(runtime.spec.log_path, runtime.spec.logs.max_size, runtime.spec.logs.keep)) {
+        journal.record(runtime.spec.name, "log-rotated", runtime.spec.log_path);
+      }
+    }
+    next_housekeeping = Clock::now() + k_housekeeping_every;
+  }
+
+  void arm_timer() {
+    Clock::time_point earliest = next_housekeeping;
+    for (const Runtime& runtime : runtimes) {
+      if (runtime.due != Due::none && runtime.due_at < earliest) {
+        earliest = runtime.due_at;
+      }
+    }
+    // steady_clock is CLOCK_MONOTONIC on Linux, so its time points arm the timerfd directly.
+    const auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(earliest.time_since_epoch());
+    itimerspec spec{};
+    spec.it_value.tv_sec = static_cast<time_t>(since_epoch.count() / 1'000'000'000);
+    spec.it_value.tv_nsec = static_cast<long>(since_epoch.count() % 1'000'000'000);
+    if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) {
+      spec.it_value.tv_nsec = 1;  // zero would disarm the timer
+    }
+    ::timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &spec, nullptr);
+  }
+
+  // ---- requests ----
+
+  std::string handle(RequestKind kind, const std::string& name) {
+    if (kind == RequestKind::stop_all) {
+      stopping_all = true;
+      for (Runtime& runtime : runtimes) {
+        runtime.wanted = false;
+      }
+      return "";
+    }
+    const auto it = std::find_if(runtimes.begin(), runtimes.end(),
+                                 [&](const Runtime& runtime) { return runtime.spec.name == name; });
+    if (it == runtimes.end()) {
+      return "unknown service \"" + name + "\"";
+    }
+    Runtime& runtime = *it;
+    switch (kind) {
+      case RequestKind::start:
+        runtime.wanted = true;
+        runtime.tracker.reset();
+        if (!is_running(runtime)) {
+          set_state(runtime, ServiceState::stopped);
+          schedule(runtime, Due::none, {});
+          journal.record(name, "start-requested", "by the operator");
+          start_eligible();
+        }
+        return "";
+      case RequestKind::stop:
+        runtime.wanted = false;
+        runtime.restart_after_stop = false;
+        stop(runtime, "stop requested");
+        return "";
+      case RequestKind::restart:
+        runtime.wanted = true;
+        runtime.tracker.reset();
+        if (is_running(runtime)) {
+          runtime.restart_after_stop = true;
+          stop(runtime, "restart requested");
+        } else {
+          set_state(runtime, ServiceState::stopped);
+          schedule(runtime, Due::none, {});
+          start_eligible();
+        }
+        return "";
+      case RequestKind::stop_all:
+        break;
+    }
+    return "";
+  }
+
+  // Stops services whose dependents are all down: reverse dependency order.
+  void continue_stopping_all() {
+    for (Runtime& runtime : runtimes) {
+      if (!is_running(runtime) || runtime.state == ServiceState::stopping) {
+        if (!is_running(runtime) && runtime.state != ServiceState::stopped) {
+          set_state(runtime, ServiceState::stopped);
+          schedule(runtime, Due::none, {});
+        }
+        continue;
+      }
+      const bool dependents_down = std::none_of(runtimes.begin(), runtimes.end(), [&](const Runtime& other) {
+        return is_running(other) && std::find(other.spec.depends_on.begin(), other.spec.depends_on.end(),
+                                              runtime.spec.name) != other.spec.depends_on.end();
+      });
+      if (dependents_down) {
+        stop(runtime, "agent shutting down");
+      }
+    }
+  }
+
+  bool all_stopped() const {
+    return std::none_of(runtimes.begin(), runtimes.end(), [this](const Runtime& r) { return is_running(r); });
+  }
+
+  // ---- adoption ----
+
+  void adopt_survivors() {
+    for (Runtime& runtime : runtimes) {
+      const auto record = load_record(record_path(runtime));
+      if (!record) {
+        continue;
+      }
+      const auto pidfd = adopt_process(record->pid, record->start_ticks);
+      if (!pidfd) {
+        remove_record(record_path(runtime));
+        journal.record(runtime.spec.name, "not-adopted", "pid " + std::to_string(record->pid) + " is gone");
+        continue;
+      }
+      runtime.pid = record->pid;
+      runtime.pidfd = *pidfd;
+      runtime.adopted = true;
+      runtime.log_offset = record->log_offset;
+      runtime.started_unix_ms = record->started_unix_ms;
+      runtime.started = Clock::now() - milliseconds(std::max<std::int64_t>(0, now_unix_ms() - record->started_unix_ms));
+      ++runtime.generation;
+      watch(runtime.pidfd, k_tag_pidfd | index_of(runtime));
+      journal.record(runtime.spec.name, "adopted", "pid " + std::to_string(runtime.pid) + " still running");
+      begin_readiness(runtime);
+    }
+  }
+
+  // ---- loop ----
+
+  void run() {
+    layout.create();
+    journal.record("", "agent-started", "supervising " + std::to_string(runtimes.size()) + " service(s)");
+    adopt_survivors();
+    start_eligible();
+    next_housekeeping = Clock::now() + k_housekeeping_every;
+    bool leaving = false;
+    while (!(leaving || (stopping_all && all_stopped()))) {
+      publish();
+      arm_timer();
+      epoll_event events[16];
+      const int count = ::epoll_wait(epoll_fd, events, 16, -1);
+      if (count < 0 && errno != EINTR) {
+        throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
+      }
+      for (int i = 0; i < count; ++i) {
+        const std::uint64_t tag = events[i].data.u64;
+        const std::uint64_t kind = tag & 0xffffffff00000000ULL;
+        if (kind == k_tag_timer) {
+          std::uint64_t expirations = 0;
+          (void)!::read(timer_fd, &expirations, sizeof expirations);
+        } else if (kind == k_tag_wakeup) {
+          std::uint64_t value = 0;
+          (void)!::read(wakeup_fd, &value, sizeof value);
+        } else if (kind == k_tag_signal) {
+          signalfd_siginfo info{};
+          (void)!::read(signal_fd, &info, sizeof info);
+          journal.record("", "agent-stopping", std::string("SIG") + ::sigabbrev_np(static_cast<int>(info.ssi_signo)) +
+                                                   ": services keep running for the next agent to adopt");
+          leaving = true;
+        } else if (kind == k_tag_pidfd) {
+          const std::uint64_t index = tag & 0xffffffffULL;
+          if ((index & (1ULL << 31)) != 0) {
+            on_hook_exit(static_cast<std::size_t>(index & 0x7fffffffULL));
+          } else {
+            on_pidfd(static_cast<std::size_t>(index));
+          }
+        }
+      }
+      for (const ProbeOutcome& outcome : probes->take_results()) {
+        on_probe(outcome);
+      }
+      std::deque<Request> pending;
+      {
+        std::lock_guard lock(requests_mutex);
+        pending.swap(requests);
+      }
+      for (Request& request : pending) {
+        request.done.set_value(handle(request.kind, request.service));
+      }
+      const auto now = Clock::now();
+      for (Runtime& runtime : runtimes) {
+        if (runtime.due != Due::none && runtime.due_at <= now) {
+          on_due(runtime, now);
+        }
+      }
+      if (now >= next_housekeeping) {
+        housekeeping();
+      }
+      if (stopping_all) {
+        continue_stopping_all();
+      }
+    }
+    publish();
+    journal.record("", "agent-exited", stopping_all ? "services stopped" : "services left running");
+  }
+
+  // ---- snapshot ----
+
+  void publish() {
+    std::vector<ServiceStatus> statuses;
+    for (const Runtime& runtime : runtimes) {
+      ServiceStatus status;
+      status.name = runtime.spec.name;
+      status.state = runtime.state;
+      status.pid = runtime.pid;
+      status.adopted = runtime.adopted;
+      status.restarts = runtime.restarts;
+      status.last_exit = runtime.last_exit;
+      status.last_exit_code = runtime.last_exit_code;
+      status.state_since_unix_ms = runtime.state_since_unix_ms;
+      status.started_unix_ms = runtime.started_unix_ms;
+      status.probe = runtime.probe;
+      status.probe_ok = runtime.probe_ok;
+      status.liveness_failures = runtime.liveness_failures;
+      status.depends_on = runtime.spec.depends_on;
+      status.log_path = runtime.spec.log_path;
+      status.evidence = runtime.evidence;
+      statuses.push_back(std::move(status));
+    }
+    std::lock_guard lock(published_mutex);
+    published = std::move(statuses);
+  }
+
+  std::size_t index_of(const Runtime& runtime) const { return static_cast<std::size_t>(&runtime - runtimes.data()); }
+  std::filesystem::path record_path(const Runtime& runtime) const {
+    return layout.run_dir() / (runtime.spec.name + ".pid");
+  }
+
+  HostLayout layout;
+  Journal& journal;
+  std::vector<Runtime> runtimes;
+  std::vector<int> hooks;
+  int epoll_fd = -1;
+  int timer_fd = -1;
+  int wakeup_fd = -1;
+  int signal_fd = -1;
+  std::unique_ptr<ProbeRunner> probes;
+  Clock::time_point next_housekeeping{};
+  bool stopping_all = false;
+  std::mutex requests_mutex;
+  std::deque<Request> requests;
+  mutable std::mutex published_mutex;
+  std::vector<ServiceStatus> published;
+};
+
+Supervisor::Supervisor(std::vector<ServiceSpec> services, HostLayout layout, Journal& journal)
+    : m_impl(std::make_unique<Impl>(std::move(services), std::move(layout), journal)) {}
+
+Supervisor::~Supervisor() = default;
+
+void Supervisor::run() { m_impl->run(); }
+
+std::vector<ServiceStatus> Supervisor::snapshot() const {
+  std::lock_guard lock(m_impl->published_mutex);
+  return m_impl->published;
+}
+
+std::future<std::string> Supervisor::request(RequestKind kind, const std::string& service) {
+  Request request{kind, service, {}};
+  std::future<std::string> result = request.done.get_future();
+  {
+    std::lock_guard lock(m_impl->requests_mutex);
+    m_impl->requests.push_back(std::move(request));
+  }
+  m_impl->wake();
+  return result;
+}
+
+}  // namespace bosun::agent

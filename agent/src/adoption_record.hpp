@@ -13,7 +13,7 @@ namespace bosun::agent {
 struct AdoptionRecord {
   pid_t pid = -1;
   std::uint64_t start_ticks = 0;
-  std::uint64_t log_offset = 0;      // where the service's log began at its start
+  std::uint64_t log_offset = 0;  // where the service's log began at its start
   std::int64_t started_unix_ms = 0;
 };
 

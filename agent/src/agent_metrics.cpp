@@ -18,8 +18,8 @@ std::string render_metrics(const std::vector<ServiceStatus>& services) {
   out << "# HELP bosun_service_ready 1 when the service passed its readiness check.\n"
          "# TYPE bosun_service_ready gauge\n";
   for (const ServiceStatus& s : services) {
-    out << "bosun_service_ready{service=\"" << s.name << "\"} " << (s.state == ServiceState::ready ? 1 : 0)
-        << "\n";
+    out << "bosun_service_ready{service=\"" << s.name << "\"} "
+        << (s.state == ServiceState::ready ? 1 : 0) << "\n";
   }
   out << "# HELP bosun_service_restarts_total Restarts since the agent started.\n"
          "# TYPE bosun_service_restarts_total counter\n";
@@ -30,15 +30,16 @@ std::string render_metrics(const std::vector<ServiceStatus>& services) {
          "# TYPE bosun_service_last_exit_code gauge\n";
   for (const ServiceStatus& s : services) {
     if (!s.last_exit.empty()) {
-      out << "bosun_service_last_exit_code{service=\"" << s.name << "\"} " << s.last_exit_code.value_or(-1)
-          << "\n";
+      out << "bosun_service_last_exit_code{service=\"" << s.name << "\"} "
+          << s.last_exit_code.value_or(-1) << "\n";
     }
   }
   out << "# HELP bosun_service_check_ok 1 when the last probe passed.\n"
          "# TYPE bosun_service_check_ok gauge\n";
   for (const ServiceStatus& s : services) {
     if (!s.probe.empty()) {
-      out << "bosun_service_check_ok{service=\"" << s.name << "\"} " << (s.probe_ok ? 1 : 0) << "\n";
+      out << "bosun_service_check_ok{service=\"" << s.name << "\"} " << (s.probe_ok ? 1 : 0)
+          << "\n";
     }
   }
   out << "# HELP bosun_service_crash_loop 1 while the service is in a crash loop.\n"

@@ -11,13 +11,15 @@
 
 namespace bosun::agent {
 
-ApiResponse call_agent(const std::string& socket_path, const std::string& method, const std::string& path) {
+ApiResponse call_agent(const std::string& socket_path, const std::string& method,
+                       const std::string& path) {
   Poco::Net::StreamSocket socket;
   try {
     socket.connect(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, socket_path),
                    Poco::Timespan(5, 0));
   } catch (const Poco::Exception& error) {
-    throw std::runtime_error("cannot reach the agent at " + socket_path + " (" + error.displayText() +
+    throw std::runtime_error("cannot reach the agent at " + socket_path + " (" +
+                             error.displayText() +
                              "); is `bosun-agent run` running with this root?");
   }
   try {
@@ -33,7 +35,8 @@ ApiResponse call_agent(const std::string& socket_path, const std::string& method
     Poco::StreamCopier::copyStream(in, body);
     return {static_cast<int>(response.getStatus()), body.str()};
   } catch (const Poco::Exception& error) {
-    throw std::runtime_error("the agent at " + socket_path + " did not answer: " + error.displayText());
+    throw std::runtime_error("the agent at " + socket_path +
+                             " did not answer: " + error.displayText());
   }
 }
 

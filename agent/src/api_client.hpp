@@ -11,6 +11,7 @@ struct ApiResponse {
 };
 
 // Throws std::runtime_error naming the socket when the agent cannot be reached.
-ApiResponse call_agent(const std::string& socket_path, const std::string& method, const std::string& path);
+ApiResponse call_agent(const std::string& socket_path, const std::string& method,
+                       const std::string& path);
 
 }  // namespace bosun::agent

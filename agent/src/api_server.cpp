@@ -49,7 +49,8 @@ Reply error_reply(int status, const std::string& message) {
 }
 
 std::optional<std::int64_t> parse_number(const std::string& text, std::int64_t max) {
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
   const std::int64_t value = std::stoll(text);
@@ -58,9 +59,11 @@ std::optional<std::int64_t> parse_number(const std::string& text, std::int64_t m
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(Supervisor& supervisor, Journal& journal) : m_supervisor(supervisor), m_journal(journal) {}
+  Handler(Supervisor& supervisor, Journal& journal)
+      : m_supervisor(supervisor), m_journal(journal) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
     Reply reply;
     try {
       reply = route(request);
@@ -92,12 +95,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return {200, render_metrics(m_supervisor.snapshot()), "text/plain; version=0.0.4"};
     }
     if (path == "/v1/events" && method == "GET") {
-      const auto since = query.count("since") ? parse_number(query["since"], INT64_MAX) : std::optional<std::int64_t>(0);
-      const auto limit = query.count("limit") ? parse_number(query["limit"], 10'000) : std::optional<std::int64_t>(1000);
+      const auto since = query.count("since") ? parse_number(query["since"], INT64_MAX)
+                                              : std::optional<std::int64_t>(0);
+      const auto limit = query.count("limit") ? parse_number(query["limit"], 10'000)
+                                              : std::optional<std::int64_t>(1000);
       if (!since || !limit) {
         return error_reply(400, "since must be a Unix time in milliseconds and limit 0 to 10000");
       }
-      return json_reply(200, events_to_json(m_journal.since(*since, static_cast<std::size_t>(*limit))));
+      return json_reply(200,
+                        events_to_json(m_journal.since(*since, static_cast<std::size_t>(*limit))));
     }
     if (path == "/v1/stop-all" && method == "POST") {
       const std::string error = wait(m_supervisor.request(RequestKind::stop_all, ""));
@@ -115,10 +121,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       const std::string name = rest.substr(0, slash);
       const std::string action = rest.substr(slash + 1);
       const auto services = m_supervisor.snapshot();
-      const auto service = std::find_if(services.begin(), services.end(),
-                                        [&](const ServiceStatus& status) { return status.name == name; });
+      const auto service =
+          std::find_if(services.begin(), services.end(),
+                       [&](const ServiceStatus& status) { return status.name == name; });
       if (service == services.end()) {
-        return error_reply(404, "unknown service \"" + name.substr(0, 64) + "\"" + known_names(services));
+        return error_reply(
+            404, "unknown service \"" + name.substr(0, 64) + "\"" + known_names(services));
       }
       if (action == "logs" && method == "GET") {
         return logs(*service, query);
@@ -157,7 +165,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       body->set("offset", position);
       return json_reply(200, body);
     }
-    const auto lines = query.count("lines") ? parse_number(query["lines"], 100'000) : std::optional<std::int64_t>(50);
+    const auto lines = query.count("lines") ? parse_number(query["lines"], 100'000)
+                                            : std::optional<std::int64_t>(50);
     if (!lines) {
       return error_reply(400, "lines must be a number from 0 to 100000");
     }
@@ -191,8 +200,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(Supervisor& supervisor, Journal& journal) : m_supervisor(supervisor), m_journal(journal) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Factory(Supervisor& supervisor, Journal& journal)
+      : m_supervisor(supervisor), m_journal(journal) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler(m_supervisor, m_journal);
   }
 
@@ -204,7 +215,8 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 bool someone_listens(const std::string& path) {
   try {
     Poco::Net::StreamSocket probe;
-    probe.connect(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path), Poco::Timespan(1, 0));
+    probe.connect(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path),
+                  Poco::Timespan(1, 0));
     return true;
   } catch (const Poco::Exception&) {
     return false;
@@ -223,7 +235,9 @@ struct ApiServer::Impl {
 ApiServer::ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal)
     : m_impl(new Impl{socket_path, supervisor, journal, nullptr}) {}
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 void ApiServer::start() {
   const std::string& path = m_impl->path;
@@ -241,8 +255,8 @@ void ApiServer::start() {
   params->setMaxThreads(4);
   params->setKeepAlive(true);
   params->setTimeout(Poco::Timespan(30, 0));
-  m_impl->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(m_impl->supervisor, m_impl->journal),
-                                                           socket, params);
+  m_impl->server = std::make_unique<Poco::Net::HTTPServer>(
+      new Factory(m_impl->supervisor, m_impl->journal), socket, params);
   m_impl->server->start();
 }
 

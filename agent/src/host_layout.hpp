@@ -16,7 +16,9 @@ struct HostLayout {
   std::filesystem::path current() const { return root / "current"; }
   std::filesystem::path state_db() const { return root / "state.db"; }
   std::filesystem::path default_socket() const { return root / "agent.sock"; }
-  std::filesystem::path log_of(const std::string& service) const { return logs() / (service + ".log"); }
+  std::filesystem::path log_of(const std::string& service) const {
+    return logs() / (service + ".log");
+  }
 
   // Creates root, shared/logs and run/ when missing.
   void create() const;

@@ -15,7 +15,8 @@ std::int64_t now_unix_ms() {
 }
 
 Journal::Journal(const std::string& path) {
-  if (::sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+  if (::sqlite3_open_v2(path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
     const std::string error = m_db != nullptr ? ::sqlite3_errmsg(m_db) : "out of memory";
     ::sqlite3_close(m_db);
@@ -32,13 +33,17 @@ Journal::Journal(const std::string& path) {
                  nullptr, nullptr, nullptr);
 }
 
-Journal::~Journal() { ::sqlite3_close(m_db); }
+Journal::~Journal() {
+  ::sqlite3_close(m_db);
+}
 
-void Journal::record(const std::string& service, const std::string& kind, const std::string& detail) {
+void Journal::record(const std::string& service, const std::string& kind,
+                     const std::string& detail) {
   std::lock_guard lock(m_mutex);
   sqlite3_stmt* insert = nullptr;
-  if (::sqlite3_prepare_v2(m_db, "INSERT INTO events (unix_ms, service, kind, detail) VALUES (?, ?, ?, ?)", -1,
-                           &insert, nullptr) != SQLITE_OK) {
+  if (::sqlite3_prepare_v2(
+          m_db, "INSERT INTO events (unix_ms, service, kind, detail) VALUES (?, ?, ?, ?)", -1,
+          &insert, nullptr) != SQLITE_OK) {
     return;
   }
   ::sqlite3_bind_int64(insert, 1, now_unix_ms());
@@ -53,10 +58,11 @@ std::vector<JournalEvent> Journal::since(std::int64_t unix_ms, std::size_t limit
   std::lock_guard lock(m_mutex);
   std::vector<JournalEvent> events;
   sqlite3_stmt* query = nullptr;
-  if (::sqlite3_prepare_v2(m_db,
-                           "SELECT id, unix_ms, service, kind, detail FROM events WHERE unix_ms >= ? "
-                           "ORDER BY id DESC LIMIT ?",
-                           -1, &query, nullptr) != SQLITE_OK) {
+  if (::sqlite3_prepare_v2(
+          m_db,
+          "SELECT id, unix_ms, service, kind, detail FROM events WHERE unix_ms >= ? "
+          "ORDER BY id DESC LIMIT ?",
+          -1, &query, nullptr) != SQLITE_OK) {
     return events;
   }
   ::sqlite3_bind_int64(query, 1, unix_ms);
@@ -66,8 +72,8 @@ std::vector<JournalEvent> Journal::since(std::int64_t unix_ms, std::size_t limit
       const auto* value = ::sqlite3_column_text(query, column);
       return value != nullptr ? std::string(reinterpret_cast<const char*>(value)) : std::string();
     };
-    events.push_back({::sqlite3_column_int64(query, 0), ::sqlite3_column_int64(query, 1), text(2), text(3),
-                      text(4)});
+    events.push_back({::sqlite3_column_int64(query, 0), ::sqlite3_column_int64(query, 1), text(2),
+                      text(3), text(4)});
   }
   ::sqlite3_finalize(query);
   // Oldest first for reading, although the newest `limit` were selected.

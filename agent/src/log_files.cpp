@@ -19,10 +19,11 @@ bool rotate_if_larger(const std::string& path, std::uint64_t max_size, int keep)
   std::error_code ignored;
   std::filesystem::remove(path + "." + std::to_string(keep), ignored);
   for (int index = keep - 1; index >= 1; --index) {
-    std::filesystem::rename(path + "." + std::to_string(index), path + "." + std::to_string(index + 1),
-                            ignored);
+    std::filesystem::rename(path + "." + std::to_string(index),
+                            path + "." + std::to_string(index + 1), ignored);
   }
-  std::filesystem::copy_file(path, path + ".1", std::filesystem::copy_options::overwrite_existing, ignored);
+  std::filesystem::copy_file(path, path + ".1", std::filesystem::copy_options::overwrite_existing,
+                             ignored);
   std::filesystem::resize_file(path, 0, ignored);
   return true;
 }
@@ -52,7 +53,8 @@ std::vector<std::string> tail_lines(const std::string& path, std::size_t count) 
   std::size_t start = 0;
   while (start < buffer.size()) {
     const std::size_t end = buffer.find('\n', start);
-    lines.push_back(buffer.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    lines.push_back(
+        buffer.substr(start, end == std::string::npos ? std::string::npos : end - start));
     start = end == std::string::npos ? buffer.size() : end + 1;
   }
   if (lines.size() > count) {

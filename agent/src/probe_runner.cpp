@@ -2,7 +2,8 @@
 
 namespace bosun::agent {
 
-ProbeRunner::ProbeRunner(std::size_t threads, std::function<void()> notify) : m_notify(std::move(notify)) {
+ProbeRunner::ProbeRunner(std::size_t threads, std::function<void()> notify)
+    : m_notify(std::move(notify)) {
   for (std::size_t i = 0; i < threads; ++i) {
     m_threads.emplace_back([this] { work(); });
   }
@@ -46,7 +47,8 @@ void ProbeRunner::work() {
       job = std::move(m_jobs.front());
       m_jobs.pop_front();
     }
-    ProbeOutcome outcome{job.service, job.generation, job.role, checks::run_check(job.check, job.context)};
+    ProbeOutcome outcome{job.service, job.generation, job.role,
+                         checks::run_check(job.check, job.context)};
     {
       std::lock_guard lock(m_mutex);
       m_results.push_back(std::move(outcome));

@@ -18,7 +18,9 @@
 namespace bosun::agent {
 namespace {
 
-int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int open_pidfd(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 // Writes a message to fd 2 using only async-signal-safe calls (between fork and exec).
 void child_fail(const char* what) {
@@ -61,7 +63,8 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
     uid = account->pw_uid;
     gid = account->pw_gid;
   }
-  const int log_fd = ::open(request.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  const int log_fd =
+      ::open(request.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0) {
     throw std::runtime_error("cannot open " + request.log_path + ": " + std::strerror(errno));
   }
@@ -89,7 +92,8 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
       child_fail("changing to the working directory");
     }
     if (request.nofile) {
-      const rlimit limit{static_cast<rlim_t>(*request.nofile), static_cast<rlim_t>(*request.nofile)};
+      const rlimit limit{static_cast<rlim_t>(*request.nofile),
+                         static_cast<rlim_t>(*request.nofile)};
       if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
         child_fail("setting the open-files limit");
       }
@@ -138,7 +142,8 @@ ExitStatus collect_exit(int pidfd, bool is_child) {
   ExitStatus status;
   if (is_child) {
     siginfo_t info{};
-    if (::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(pidfd), &info, WEXITED) == 0) {
+    if (::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(pidfd), &info,
+                 WEXITED) == 0) {
       status.known = true;
       if (info.si_code == CLD_EXITED) {
         status.code = info.si_status;
@@ -186,8 +191,9 @@ std::uint64_t resident_bytes(pid_t pid) {
 
 int signal_number(const std::string& name) {
   static const std::pair<const char*, int> names[] = {
-      {"TERM", SIGTERM}, {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"HUP", SIGHUP},   {"KILL", SIGKILL},
-      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}, {"STOP", SIGSTOP}};
+      {"TERM", SIGTERM}, {"INT", SIGINT},     {"QUIT", SIGQUIT},
+      {"HUP", SIGHUP},   {"KILL", SIGKILL},   {"USR1", SIGUSR1},
+      {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}, {"STOP", SIGSTOP}};
   for (const auto& [text, number] : names) {
     if (name == text) {
       return number;

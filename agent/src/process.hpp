@@ -16,9 +16,9 @@ struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::string cwd;
-  std::string log_path;           // stdout and stderr, appended
+  std::string log_path;  // stdout and stderr, appended
   std::optional<std::uint64_t> nofile;
-  std::string user;               // empty: the agent's user
+  std::string user;  // empty: the agent's user
 };
 
 struct SpawnedProcess {

@@ -33,7 +33,7 @@ class RestartTracker {
  private:
   manifest::Backoff m_backoff;
   manifest::CrashLoopPolicy m_crash_loop;
-  int m_consecutive = 0;                 // quick crashes in a row
+  int m_consecutive = 0;                  // quick crashes in a row
   std::deque<Clock::time_point> m_exits;  // within the crash-loop window
   bool m_in_crash_loop = false;
 };

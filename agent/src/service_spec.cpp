@@ -52,7 +52,8 @@ class Expander {
 };
 
 std::string unquote(std::string_view value) {
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+      value.back() == value.front()) {
     return std::string(value.substr(1, value.size() - 2));
   }
   return std::string(value);
@@ -68,7 +69,8 @@ std::vector<std::string> ServiceSpec::env_list() const {
   return list;
 }
 
-std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest, const ResolveInputs& inputs) {
+std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
+                                          const ResolveInputs& inputs) {
   const std::map<std::string, std::string> variables{
       {"host", inputs.host},
       {"root", inputs.layout.root.string()},
@@ -93,9 +95,9 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest, co
     for (const manifest::EnvVar& var : service->env) {
       spec.env[var.name] = expand(var.value);
     }
-    spec.cwd = service->cwd.empty() ? inputs.release_dir
+    spec.cwd = service->cwd.empty()            ? inputs.release_dir
                : service->cwd.starts_with("/") ? expand(service->cwd)
-                                                : inputs.release_dir + "/" + expand(service->cwd);
+                                               : inputs.release_dir + "/" + expand(service->cwd);
     spec.log_path = inputs.layout.log_of(service->name).string();
     spec.depends_on = service->depends_on;
     if (service->ready) {
@@ -125,7 +127,8 @@ std::map<std::string, std::string> parse_dotenv(const std::string& text) {
   std::size_t start = 0;
   while (start < text.size()) {
     const std::size_t end = text.find('\n', start);
-    std::string_view line = trim(std::string_view(text).substr(start, end == std::string::npos ? std::string::npos : end - start));
+    std::string_view line = trim(std::string_view(text).substr(
+        start, end == std::string::npos ? std::string::npos : end - start));
     start = end == std::string::npos ? text.size() : end + 1;
     ++line_number;
     if (line.empty() || line.front() == '#') {

@@ -34,16 +34,17 @@ struct ServiceSpec {
 
 struct ResolveInputs {
   HostLayout layout;
-  std::string release_dir;                    // working directory of services
-  std::string host;                           // ${host}
-  std::string stage;                          // ${stage}
+  std::string release_dir;                      // working directory of services
+  std::string host;                             // ${host}
+  std::string stage;                            // ${stage}
   std::map<std::string, std::string> base_env;  // PATH, HOME, LANG... from the agent
   std::map<std::string, std::string> dotenv;    // shared/.env: secrets and host settings
 };
 
 // Environment precedence, lowest first: base, manifest env, shared/.env, service env.
 // Throws std::runtime_error naming the service and value when a variable cannot be expanded.
-std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest, const ResolveInputs& inputs);
+std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
+                                          const ResolveInputs& inputs);
 
 // KEY=VALUE lines; '#' comments, blank lines, "export " prefixes and surrounding quotes are
 // accepted. Throws std::runtime_error with the line number of a malformed line.

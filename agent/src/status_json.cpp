@@ -21,8 +21,9 @@ Object::Ptr status_to_json(const std::vector<ServiceStatus>& services) {
     entry->set("adopted", service.adopted);
     entry->set("restarts", service.restarts);
     entry->set("last_exit", service.last_exit);
-    entry->set("last_exit_code",
-               service.last_exit_code ? Poco::Dynamic::Var(*service.last_exit_code) : Poco::Dynamic::Var());
+    entry->set("last_exit_code", service.last_exit_code
+                                     ? Poco::Dynamic::Var(*service.last_exit_code)
+                                     : Poco::Dynamic::Var());
     entry->set("state_since_unix_ms", service.state_since_unix_ms);
     entry->set("started_unix_ms", service.started_unix_ms);
     entry->set("probe", service.probe);

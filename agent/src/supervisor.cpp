@@ -15,8 +15,8 @@
 #include <stdexcept>
 
 #include "adoption_record.hpp"
-#include "bosun/common/text.hpp"
 #include "bosun/common/duration.hpp"
+#include "bosun/common/text.hpp"
 #include "journal.hpp"
 #include "log_files.hpp"
 #include "probe_runner.hpp"
@@ -75,7 +75,7 @@ struct Runtime {
   ServiceSpec spec;
   ServiceState state = ServiceState::stopped;
   RestartTracker tracker;
-  bool wanted = true;           // the operator wants it running
+  bool wanted = true;  // the operator wants it running
   bool restart_after_stop = false;
   pid_t pid = -1;
   int pidfd = -1;
@@ -134,7 +134,8 @@ struct Supervisor::Impl {
     sigaddset(&stop_signals, SIGINT);
     signal_fd = ::signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
     if (epoll_fd < 0 || timer_fd < 0 || wakeup_fd < 0 || signal_fd < 0) {
-      throw std::runtime_error(std::string("cannot set up the event loop: ") + std::strerror(errno));
+      throw std::runtime_error(std::string("cannot set up the event loop: ") +
+                               std::strerror(errno));
     }
     watch(timer_fd, k_tag_timer);
     watch(wakeup_fd, k_tag_wakeup);
@@ -201,7 +202,8 @@ struct Supervisor::Impl {
   // Starts every wanted, not running service whose dependencies are ready.
   void start_eligible() {
     for (Runtime& runtime : runtimes) {
-      const bool idle = runtime.state == ServiceState::stopped || runtime.state == ServiceState::waiting;
+      const bool idle =
+          runtime.state == ServiceState::stopped || runtime.state == ServiceState::waiting;
       if (!runtime.wanted || is_running(runtime) || !idle) {
         continue;
       }
@@ -219,7 +221,8 @@ struct Supervisor::Impl {
     runtime.log_offset = file_size(spec.log_path);
     SpawnedProcess process;
     try {
-      process = spawn_process({spec.argv, spec.env_list(), spec.cwd, spec.log_path, spec.nofile, spec.user});
+      process = spawn_process(
+          {spec.argv, spec.env_list(), spec.cwd, spec.log_path, spec.nofile, spec.user});
     } catch (const std::exception& error) {
       runtime.last_exit = std::string("could not start: ") + error.what();
       journal.record(spec.name, "start-failed", runtime.last_exit);
@@ -233,8 +236,10 @@ struct Supervisor::Impl {
     runtime.started_unix_ms = now_unix_ms();
     ++runtime.generation;
     watch(runtime.pidfd, k_tag_pidfd | index_of(runtime));
-    save_record(record_path(runtime), {process.pid, process.start_ticks, runtime.log_offset, runtime.started_unix_ms});
-    journal.record(spec.name, "started", "pid " + std::to_string(process.pid) + ": " + join(spec.argv, " "));
+    save_record(record_path(runtime),
+                {process.pid, process.start_ticks, runtime.log_offset, runtime.started_unix_ms});
+    journal.record(spec.name, "started",
+                   "pid " + std::to_string(process.pid) + ": " + join(spec.argv, " "));
     begin_readiness(runtime);
   }
 
@@ -277,9 +282,10 @@ struct Supervisor::Impl {
     }
     set_state(runtime, ServiceState::stopping);
     signal_group(runtime.pid, signal_number(runtime.spec.stop.signal));
-    journal.record(runtime.spec.name, "stopping", why + ": SIG" + runtime.spec.stop.signal + " to pid " +
-                                                      std::to_string(runtime.pid) + ", SIGKILL after " +
-                                                      format_duration(runtime.spec.stop.timeout));
+    journal.record(runtime.spec.name, "stopping",
+                   why + ": SIG" + runtime.spec.stop.signal + " to pid " +
+                       std::to_string(runtime.pid) + ", SIGKILL after " +
+                       format_duration(runtime.spec.stop.timeout));
     schedule(runtime, Due::kill, Clock::now() + runtime.spec.stop.timeout);
   }
 
@@ -303,7 +309,8 @@ struct Supervisor::Impl {
     ++runtime.generation;
     remove_record(record_path(runtime));
     runtime.last_exit = describe_exit(status);
-    runtime.last_exit_code = status.known && status.signal == 0 ? std::optional(status.code) : std::nullopt;
+    runtime.last_exit_code =
+        status.known && status.signal == 0 ? std::optional(status.code) : std::nullopt;
     const auto now = Clock::now();
     if (runtime.state == ServiceState::stopping) {
       journal.record(runtime.spec.name, "stopped", runtime.last_exit);
@@ -317,12 +324,14 @@ struct Supervisor::Impl {
       return;
     }
     const bool clean = status.known && status.signal == 0 && status.code == 0;
-    runtime.evidence = clean ? std::vector<std::string>{} : tail_lines(runtime.spec.log_path, k_evidence_lines);
+    runtime.evidence =
+        clean ? std::vector<std::string>{} : tail_lines(runtime.spec.log_path, k_evidence_lines);
     journal.record(runtime.spec.name, "exited",
-                   runtime.last_exit + "; last log lines: " +
-                       join_lines(tail_lines(runtime.spec.log_path, 5)));
+                   runtime.last_exit +
+                       "; last log lines: " + join_lines(tail_lines(runtime.spec.log_path, 5)));
     const manifest::RestartPolicy policy = runtime.spec.restart.policy;
-    if (policy == manifest::RestartPolicy::never || (policy == manifest::RestartPolicy::on_failure && clean)) {
+    if (policy == manifest::RestartPolicy::never ||
+        (policy == manifest::RestartPolicy::on_failure && clean)) {
       set_state(runtime, ServiceState::exited);
       schedule(runtime, Due::none, {});
       return;
@@ -334,8 +343,9 @@ struct Supervisor::Impl {
     const RestartDecision decision = runtime.tracker.on_exit(runtime.started, now);
     if (decision.entered_crash_loop) {
       journal.record(runtime.spec.name, "crash-loop",
-                     "more than " + std::to_string(runtime.spec.restart.crash_loop.restarts) + " restarts in " +
-                         format_duration(runtime.spec.restart.crash_loop.window) + "; last: " + runtime.last_exit +
+                     "more than " + std::to_string(runtime.spec.restart.crash_loop.restarts) +
+                         " restarts in " + format_duration(runtime.spec.restart.crash_loop.window) +
+                         "; last: " + runtime.last_exit +
                          (decision.give_up ? "; giving up as configured"
                                            : "; next try in " + format_duration(decision.delay)));
       run_hook(runtime);
@@ -360,13 +370,15 @@ struct Supervisor::Impl {
     env.push_back("BOSUN_EVENT=crash-loop");
     env.push_back("BOSUN_LAST_EXIT=" + runtime.last_exit);
     try {
-      const SpawnedProcess hook = spawn_process(
-          {runtime.spec.on_crash_loop, env, runtime.spec.cwd, runtime.spec.log_path, std::nullopt, ""});
+      const SpawnedProcess hook = spawn_process({runtime.spec.on_crash_loop, env, runtime.spec.cwd,
+                                                 runtime.spec.log_path, std::nullopt, ""});
       hooks.push_back(hook.pidfd);
       watch(hook.pidfd, k_tag_pidfd | (1ULL << 31) | (hooks.size() - 1));
-      journal.record(runtime.spec.name, "hook", "on_crash_loop started, pid " + std::to_string(hook.pid));
+      journal.record(runtime.spec.name, "hook",
+                     "on_crash_loop started, pid " + std::to_string(hook.pid));
     } catch (const std::exception& error) {
-      journal.record(runtime.spec.name, "hook", std::string("on_crash_loop could not start: ") + error.what());
+      journal.record(runtime.spec.name, "hook",
+                     std::string("on_crash_loop could not start: ") + error.what());
     }
   }
 
@@ -381,9 +393,12 @@ struct Supervisor::Impl {
   // ---- probes ----
 
   void submit_probe(Runtime& runtime, ProbeRole role) {
-    const manifest::ProbeSpec& probe = role == ProbeRole::readiness ? *runtime.spec.ready : *runtime.spec.liveness;
+    const manifest::ProbeSpec& probe =
+        role == ProbeRole::readiness ? *runtime.spec.ready : *runtime.spec.liveness;
     checks::CheckContext context;
-    context.timeout = role == ProbeRole::readiness ? std::min(k_ready_attempt_timeout, probe.timeout) : probe.timeout;
+    context.timeout = role == ProbeRole::readiness
+                          ? std::min(k_ready_attempt_timeout, probe.timeout)
+                          : probe.timeout;
     context.log_path = runtime.spec.log_path;
     context.log_offset = runtime.log_offset;
     context.env = runtime.spec.env;
@@ -435,8 +450,8 @@ struct Supervisor::Impl {
     }
     ++runtime.liveness_failures;
     journal.record(runtime.spec.name, "liveness-failed",
-                   std::to_string(runtime.liveness_failures) + "/" + std::to_string(liveness.failures) + ": " +
-                       outcome.result.evidence);
+                   std::to_string(runtime.liveness_failures) + "/" +
+                       std::to_string(liveness.failures) + ": " + outcome.result.evidence);
     if (runtime.liveness_failures >= liveness.failures) {
       runtime.evidence = tail_lines(runtime.spec.log_path, k_evidence_lines);
       runtime.evidence.insert(runtime.evidence.begin(), "liveness: " + outcome.result.evidence);
@@ -477,8 +492,9 @@ struct Supervisor::Impl {
         break;
       case Due::kill:
         if (is_running(runtime)) {
-          journal.record(runtime.spec.name, "killed",
-                         "did not stop within " + format_duration(runtime.spec.stop.timeout) + "; SIGKILL");
+          journal.record(
+              runtime.spec.name, "killed",
+              "did not stop within " + format_duration(runtime.spec.stop.timeout) + "; SIGKILL");
           signal_group(runtime.pid, SIGKILL);
         }
         break;
@@ -488,7 +504,8 @@ struct Supervisor::Impl {
 
   void housekeeping() {
     for (const Runtime& runtime : runtimes) {
-      if (rotate_if_larger(runtime.spec.log_path, runtime.spec.logs.max_size, runtime.spec.logs.keep)) {
+      if (rotate_if_larger(runtime.spec.log_path, runtime.spec.logs.max_size,
+                           runtime.spec.logs.keep)) {
         journal.record(runtime.spec.name, "log-rotated", runtime.spec.log_path);
       }
     }
@@ -503,7 +520,8 @@ struct Supervisor::Impl {
       }
     }
     // steady_clock is CLOCK_MONOTONIC on Linux, so its time points arm the timerfd directly.
-    const auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(earliest.time_since_epoch());
+    const auto since_epoch =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(earliest.time_since_epoch());
     itimerspec spec{};
     spec.it_value.tv_sec = static_cast<time_t>(since_epoch.count() / 1'000'000'000);
     spec.it_value.tv_nsec = static_cast<long>(since_epoch.count() % 1'000'000'000);
@@ -573,10 +591,12 @@ struct Supervisor::Impl {
         }
         continue;
       }
-      const bool dependents_down = std::none_of(runtimes.begin(), runtimes.end(), [&](const Runtime& other) {
-        return is_running(other) && std::find(other.spec.depends_on.begin(), other.spec.depends_on.end(),
-                                              runtime.spec.name) != other.spec.depends_on.end();
-      });
+      const bool dependents_down =
+          std::none_of(runtimes.begin(), runtimes.end(), [&](const Runtime& other) {
+            return is_running(other) &&
+                   std::find(other.spec.depends_on.begin(), other.spec.depends_on.end(),
+                             runtime.spec.name) != other.spec.depends_on.end();
+          });
       if (dependents_down) {
         stop(runtime, "agent shutting down");
       }
@@ -584,7 +604,8 @@ struct Supervisor::Impl {
   }
 
   bool all_stopped() const {
-    return std::none_of(runtimes.begin(), runtimes.end(), [this](const Runtime& r) { return is_running(r); });
+    return std::none_of(runtimes.begin(), runtimes.end(),
+                        [this](const Runtime& r) { return is_running(r); });
   }
 
   // ---- adoption ----
@@ -598,7 +619,8 @@ struct Supervisor::Impl {
       const auto pidfd = adopt_process(record->pid, record->start_ticks);
       if (!pidfd) {
         remove_record(record_path(runtime));
-        journal.record(runtime.spec.name, "not-adopted", "pid " + std::to_string(record->pid) + " is gone");
+        journal.record(runtime.spec.name, "not-adopted",
+                       "pid " + std::to_string(record->pid) + " is gone");
         continue;
       }
       runtime.pid = record->pid;
@@ -606,10 +628,12 @@ struct Supervisor::Impl {
       runtime.adopted = true;
       runtime.log_offset = record->log_offset;
       runtime.started_unix_ms = record->started_unix_ms;
-      runtime.started = Clock::now() - milliseconds(std::max<std::int64_t>(0, now_unix_ms() - record->started_unix_ms));
+      runtime.started = Clock::now() - milliseconds(std::max<std::int64_t>(
+                                           0, now_unix_ms() - record->started_unix_ms));
       ++runtime.generation;
       watch(runtime.pidfd, k_tag_pidfd | index_of(runtime));
-      journal.record(runtime.spec.name, "adopted", "pid " + std::to_string(runtime.pid) + " still running");
+      journal.record(runtime.spec.name, "adopted",
+                     "pid " + std::to_string(runtime.pid) + " still running");
       begin_readiness(runtime);
     }
   }
@@ -618,7 +642,8 @@ struct Supervisor::Impl {
 
   void run() {
     layout.create();
-    journal.record("", "agent-started", "supervising " + std::to_string(runtimes.size()) + " service(s)");
+    journal.record("", "agent-started",
+                   "supervising " + std::to_string(runtimes.size()) + " service(s)");
     adopt_survivors();
     start_eligible();
     next_housekeeping = Clock::now() + k_housekeeping_every;
@@ -643,8 +668,9 @@ struct Supervisor::Impl {
         } else if (kind == k_tag_signal) {
           signalfd_siginfo info{};
           (void)!::read(signal_fd, &info, sizeof info);
-          journal.record("", "agent-stopping", std::string("SIG") + ::sigabbrev_np(static_cast<int>(info.ssi_signo)) +
-                                                   ": services keep running for the next agent to adopt");
+          journal.record("", "agent-stopping",
+                         std::string("SIG") + ::sigabbrev_np(static_cast<int>(info.ssi_signo)) +
+                             ": services keep running for the next agent to adopt");
           leaving = true;
         } else if (kind == k_tag_pidfd) {
           const std::uint64_t index = tag & 0xffffffffULL;
@@ -710,7 +736,9 @@ struct Supervisor::Impl {
     published = std::move(statuses);
   }
 
-  std::size_t index_of(const Runtime& runtime) const { return static_cast<std::size_t>(&runtime - runtimes.data()); }
+  std::size_t index_of(const Runtime& runtime) const {
+    return static_cast<std::size_t>(&runtime - runtimes.data());
+  }
   std::filesystem::path record_path(const Runtime& runtime) const {
     return layout.run_dir() / (runtime.spec.name + ".pid");
   }
@@ -737,7 +765,9 @@ Supervisor::Supervisor(std::vector<ServiceSpec> services, HostLayout layout, Jou
 
 Supervisor::~Supervisor() = default;
 
-void Supervisor::run() { m_impl->run(); }
+void Supervisor::run() {
+  m_impl->run();
+}
 
 std::vector<ServiceStatus> Supervisor::snapshot() const {
   std::lock_guard lock(m_impl->published_mutex);

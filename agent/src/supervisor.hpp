@@ -23,7 +23,18 @@ namespace bosun::agent {
 
 class Journal;
 
-enum class ServiceState { stopped, waiting, starting, ready, unhealthy, stopping, backoff, crash_loop, failed, exited };
+enum class ServiceState {
+  stopped,
+  waiting,
+  starting,
+  ready,
+  unhealthy,
+  stopping,
+  backoff,
+  crash_loop,
+  failed,
+  exited
+};
 std::string to_string(ServiceState state);
 
 // What the API shows of a service.
@@ -33,16 +44,16 @@ struct ServiceStatus {
   pid_t pid = -1;
   bool adopted = false;
   std::int64_t restarts = 0;
-  std::string last_exit;                // e.g. "exited with code 1", "killed by SIGKILL"
+  std::string last_exit;  // e.g. "exited with code 1", "killed by SIGKILL"
   std::optional<int> last_exit_code;
   std::int64_t state_since_unix_ms = 0;
   std::int64_t started_unix_ms = 0;
-  std::string probe;                    // last probe result: "pass: ..." or "fail: ..."
+  std::string probe;  // last probe result: "pass: ..." or "fail: ..."
   bool probe_ok = false;
   int liveness_failures = 0;
   std::vector<std::string> depends_on;
   std::string log_path;
-  std::vector<std::string> evidence;    // last log lines kept when it failed
+  std::vector<std::string> evidence;  // last log lines kept when it failed
 };
 
 enum class RequestKind { start, stop, restart, stop_all };

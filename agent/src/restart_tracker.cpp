@@ -17,10 +17,14 @@ RestartDecision RestartTracker::on_exit(Clock::time_point started, Clock::time_p
     m_exits.pop_front();
   }
   RestartDecision decision;
-  // initial, 2x, 4x, ... capped at max. The shift is bounded so it cannot overflow.
-  const int doublings = std::min(m_consecutive - 1, 30);
-  const auto doubled = m_backoff.initial * (std::int64_t{1} << doublings);
-  decision.delay = std::min<std::chrono::milliseconds>(doubled, m_backoff.max);
+  // The first crash after a stable run restarts at once (a service that ran for a while and
+  // fell over should be back in milliseconds); crashes after that wait initial, 2x, 4x, ...
+  // capped at max. The shift is bounded so it cannot overflow.
+  if (m_consecutive > 1) {
+    const int doublings = std::min(m_consecutive - 2, 30);
+    const auto doubled = m_backoff.initial * (std::int64_t{1} << doublings);
+    decision.delay = std::min<std::chrono::milliseconds>(doubled, m_backoff.max);
+  }
   if (static_cast<int>(m_exits.size()) > m_crash_loop.restarts) {
     decision.crash_loop = true;
     decision.entered_crash_loop = !m_in_crash_loop;

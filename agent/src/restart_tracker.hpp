@@ -1,7 +1,7 @@
 #pragma once
-// Decides when a crashed service runs again: exponential backoff between quick crashes,
-// reset after a stable run, and crash-loop detection with a capped cool-down. Pure logic
-// on injected times, so it is tested without waiting.
+// Decides when a crashed service runs again: at once after a stable run, then exponential
+// backoff between quick crashes (reset by a stable run), and crash-loop detection with a capped
+// cool-down. Pure logic on injected times, so it is tested without waiting.
 
 #include <chrono>
 #include <deque>

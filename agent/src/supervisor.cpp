@@ -4,12 +4,16 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <stdexcept>
@@ -108,6 +112,28 @@ struct Request {
   std::string service;
   std::promise<std::string> done;
 };
+
+// systemd's readiness protocol without libsystemd: one datagram to $NOTIFY_SOCKET.
+void notify_systemd(const std::string& message) {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || *path == '\0') {
+    return;
+  }
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path, sizeof address.sun_path - 1);
+  if (address.sun_path[0] == '@') {
+    address.sun_path[0] = '\0';  // abstract namespace
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return;
+  }
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + std::strlen(path));
+  (void)!::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
+                  reinterpret_cast<sockaddr*>(&address), length);
+  ::close(fd);
+}
 
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string text;
@@ -704,9 +730,34 @@ struct Supervisor::Impl {
       if (stopping_all) {
         continue_stopping_all();
       }
+      report_to_systemd();
     }
     publish();
     journal.record("", "agent-exited", stopping_all ? "services stopped" : "services left running");
+  }
+
+  // READY=1 once no service is still on its way up (waiting or starting); STATUS= whenever
+  // the count of ready services changes.
+  void report_to_systemd() {
+    const auto ready = std::count_if(runtimes.begin(), runtimes.end(), [](const Runtime& r) {
+      return r.state == ServiceState::ready;
+    });
+    const bool settled = std::none_of(runtimes.begin(), runtimes.end(), [](const Runtime& r) {
+      return r.state == ServiceState::waiting || r.state == ServiceState::starting;
+    });
+    std::string message;
+    if (settled && !told_ready) {
+      message = "READY=1\n";
+      told_ready = true;
+    }
+    if (ready != last_ready_count) {
+      message += "STATUS=" + std::to_string(ready) + "/" + std::to_string(runtimes.size()) +
+                 " services ready";
+      last_ready_count = ready;
+    }
+    if (!message.empty()) {
+      notify_systemd(message);
+    }
   }
 
   // ---- snapshot ----
@@ -754,6 +805,8 @@ struct Supervisor::Impl {
   std::unique_ptr<ProbeRunner> probes;
   Clock::time_point next_housekeeping{};
   bool stopping_all = false;
+  bool told_ready = false;
+  std::ptrdiff_t last_ready_count = -1;
   std::mutex requests_mutex;
   std::deque<Request> requests;
   mutable std::mutex published_mutex;

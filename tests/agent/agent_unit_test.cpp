@@ -26,18 +26,20 @@ TEST(RestartTracker, DoublesTheDelayUpToTheCap) {
     const auto now = t0 + milliseconds(10 * i);
     delays.push_back(tracker.on_exit(now - milliseconds(5), now).delay.count());
   }
-  EXPECT_EQ(delays, (std::vector<long>{100, 200, 400, 800, 1000, 1000}));
+  EXPECT_EQ(delays, (std::vector<long>{0, 100, 200, 400, 800, 1000}));
 }
 
 TEST(RestartTracker, AStableRunResetsTheBackoff) {
   RestartTracker tracker({milliseconds(100), milliseconds(30'000), milliseconds(60'000)},
                          {1000, milliseconds(60'000), milliseconds(300'000), false, std::nullopt});
   const auto t0 = Clock::now();
-  tracker.on_exit(t0, t0 + milliseconds(1));
-  EXPECT_EQ(tracker.on_exit(t0, t0 + milliseconds(2)).delay, milliseconds(200));
-  // Ran for two minutes before this crash: back to the initial delay.
+  EXPECT_EQ(tracker.on_exit(t0, t0 + milliseconds(1)).delay, milliseconds(0));
+  tracker.on_exit(t0, t0 + milliseconds(2));
+  EXPECT_EQ(tracker.on_exit(t0, t0 + milliseconds(3)).delay, milliseconds(200));
+  // Ran for two minutes before this crash: restarted at once, then backing off from initial.
   const auto later = t0 + std::chrono::minutes(5);
-  EXPECT_EQ(tracker.on_exit(later - std::chrono::minutes(2), later).delay, milliseconds(100));
+  EXPECT_EQ(tracker.on_exit(later - std::chrono::minutes(2), later).delay, milliseconds(0));
+  EXPECT_EQ(tracker.on_exit(later, later + milliseconds(1)).delay, milliseconds(100));
 }
 
 TEST(RestartTracker, DetectsCrashLoopsAndCoolsDown) {
@@ -96,7 +98,8 @@ TEST(ServiceSpec, ExpandsVariablesAndMergesEnvironment) {
   const auto specs = resolve_services(manifest, inputs);
   ASSERT_EQ(specs.size(), 2U);
   const ServiceSpec& web = specs[0];
-  EXPECT_EQ(web.argv, (std::vector<std::string>{"/srv/demo/releases/r1/bin/web", "--data", "/srv/demo/data"}));
+  EXPECT_EQ(web.argv, (std::vector<std::string>{"/srv/demo/releases/r1/bin/web", "--data",
+                                                "/srv/demo/data"}));
   EXPECT_EQ(web.env.at("DATABASE_URL"), "sqlite:////srv/demo/shared/app.db");
   EXPECT_EQ(web.env.at("LEVEL"), "service");  // base < manifest < .env < service
   EXPECT_EQ(web.env.at("JWT_SECRET_KEY"), "s3cret");
@@ -113,7 +116,8 @@ TEST(ServiceSpec, ExpandsVariablesAndMergesEnvironment) {
 
 TEST(DotEnv, ParsesTheUsualForms) {
   const auto values = parse_dotenv(
-      "# secrets\n\nJWT_SECRET_KEY=abc=def\nexport REDIS_URL = redis://h:1\nQUOTED=\"a b\"\nSINGLE='x'\nEMPTY=\n");
+      "# secrets\n\nJWT_SECRET_KEY=abc=def\nexport REDIS_URL = redis://h:1\nQUOTED=\"a "
+      "b\"\nSINGLE='x'\nEMPTY=\n");
   EXPECT_EQ(values.at("JWT_SECRET_KEY"), "abc=def");
   EXPECT_EQ(values.at("REDIS_URL"), "redis://h:1");
   EXPECT_EQ(values.at("QUOTED"), "a b");

@@ -2,7 +2,11 @@
 // redis-server, and small shell services for crash loops, liveness and stops.
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -20,7 +24,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
   return text;
@@ -53,7 +58,8 @@ services:
 )";
   yaml = replace_all(yaml, "@REDIS@", std::to_string(redis_port));
   yaml = replace_all(yaml, "@HTTP@", std::to_string(http_port));
-  return replace_all(yaml, "@BIN@", std::filesystem::path(PLATFORM_SERVER_BIN).parent_path().string());
+  return replace_all(yaml, "@BIN@",
+                     std::filesystem::path(PLATFORM_SERVER_BIN).parent_path().string());
 }
 
 class PlatformUnderAgent : public ::testing::Test {
@@ -62,7 +68,8 @@ class PlatformUnderAgent : public ::testing::Test {
     sandbox.write_manifest(platform_manifest(free_port(), free_port()));
     sandbox.write_env_file("JWT_SECRET_KEY=agent-test-secret-0123456789abcdef0123\n");
     sandbox.start_agent();
-    ASSERT_TRUE(sandbox.wait_for_state("worker", "ready", seconds(30))) << sandbox.status()->getArray("services")->size();
+    ASSERT_TRUE(sandbox.wait_for_state("worker", "ready", seconds(30)))
+        << sandbox.status()->getArray("services")->size();
   }
 
   AgentSandbox sandbox;
@@ -88,9 +95,12 @@ TEST_F(PlatformUnderAgent, KilledWorkerComesBackReady) {
   const int before = sandbox.pid_of("worker");
   ASSERT_GT(before, 0);
   ::kill(before, SIGKILL);
-  ASSERT_TRUE(wait_until([&] { return sandbox.pid_of("worker") > 0 && sandbox.pid_of("worker") != before &&
-                                      sandbox.state_of("worker") == "ready"; },
-                         seconds(15)));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sandbox.pid_of("worker") > 0 && sandbox.pid_of("worker") != before &&
+               sandbox.state_of("worker") == "ready";
+      },
+      seconds(15)));
   const auto worker = sandbox.service("worker");
   EXPECT_EQ(worker->getValue<int>("restarts"), 1);
   EXPECT_EQ(worker->getValue<std::string>("last_exit"), "killed by SIGKILL");
@@ -112,9 +122,12 @@ TEST_F(PlatformUnderAgent, AgentRestartAdoptsServicesWithoutRestartingThem) {
   EXPECT_GE(sandbox.event_index("server", "adopted"), 0);
   // Adopted services are still supervised: a crash is still restarted.
   ::kill(server, SIGKILL);
-  ASSERT_TRUE(wait_until([&] { return sandbox.pid_of("server") > 0 && sandbox.pid_of("server") != server &&
-                                      sandbox.state_of("server") == "ready"; },
-                         seconds(15)));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sandbox.pid_of("server") > 0 && sandbox.pid_of("server") != server &&
+               sandbox.state_of("server") == "ready";
+      },
+      seconds(15)));
 }
 
 TEST_F(PlatformUnderAgent, LogsAndMetricsThroughTheClient) {
@@ -123,7 +136,8 @@ TEST_F(PlatformUnderAgent, LogsAndMetricsThroughTheClient) {
   EXPECT_NE(logs.output.find("waiting for jobs"), std::string::npos) << logs.output;
   const CliRun metrics = sandbox.cli({"metrics", "--root", sandbox.root()});
   EXPECT_EQ(metrics.code, 0);
-  EXPECT_NE(metrics.output.find("bosun_service_ready{service=\"server\"} 1"), std::string::npos) << metrics.output;
+  EXPECT_NE(metrics.output.find("bosun_service_ready{service=\"server\"} 1"), std::string::npos)
+      << metrics.output;
   EXPECT_NE(metrics.output.find("bosun_agent_resident_bytes "), std::string::npos);
   const CliRun events = sandbox.cli({"events", "--since", "10m", "--root", sandbox.root()});
   EXPECT_EQ(events.code, 0);
@@ -133,7 +147,8 @@ TEST_F(PlatformUnderAgent, LogsAndMetricsThroughTheClient) {
 class ShellServices : public ::testing::Test {
  protected:
   void start(const std::string& services_yaml) {
-    sandbox.write_manifest("app: shell\nrepo: /nowhere.git\nservices:\n" + replace_all(services_yaml, "ROOT", sandbox.root()));
+    sandbox.write_manifest("app: shell\nrepo: /nowhere.git\nservices:\n" +
+                           replace_all(services_yaml, "ROOT", sandbox.root()));
     sandbox.start_agent();
   }
 
@@ -170,9 +185,11 @@ TEST_F(ShellServices, CrashLoopBacksOffWithoutBusyCpu) {
   EXPECT_EQ(flaky->getValue<int>("last_exit_code"), 3);
   const auto evidence = flaky->getArray("evidence");
   ASSERT_GT(evidence->size(), 0U);
-  EXPECT_NE(evidence->getElement<std::string>(static_cast<unsigned>(evidence->size() - 1)).find("boom"),
-            std::string::npos);
-  EXPECT_TRUE(wait_until([&] { return std::filesystem::exists(sandbox.root() + "/hook.out"); }, seconds(5)));
+  EXPECT_NE(
+      evidence->getElement<std::string>(static_cast<unsigned>(evidence->size() - 1)).find("boom"),
+      std::string::npos);
+  EXPECT_TRUE(wait_until([&] { return std::filesystem::exists(sandbox.root() + "/hook.out"); },
+                         seconds(5)));
   std::string hook_line;
   std::getline(std::ifstream(sandbox.root() + "/hook.out"), hook_line);
   EXPECT_EQ(hook_line, "flaky crash-loop");
@@ -183,7 +200,8 @@ TEST_F(ShellServices, CrashLoopBacksOffWithoutBusyCpu) {
   EXPECT_EQ(sandbox.state_of("flaky"), "crash-loop");
   // After the cool-down it tries again rather than staying dead.
   const int restarts = sandbox.service("flaky")->getValue<int>("restarts");
-  EXPECT_TRUE(wait_until([&] { return sandbox.service("flaky")->getValue<int>("restarts") > restarts; }, seconds(6)));
+  EXPECT_TRUE(wait_until(
+      [&] { return sandbox.service("flaky")->getValue<int>("restarts") > restarts; }, seconds(6)));
 }
 
 TEST_F(ShellServices, GiveUpStopsForGood) {
@@ -208,7 +226,8 @@ TEST_F(ShellServices, LivenessFailureRestarts) {
   std::this_thread::sleep_for(milliseconds(400));
   EXPECT_EQ(sandbox.pid_of("app"), before);  // passing liveness leaves it alone
   std::filesystem::remove(sandbox.root() + "/alive");
-  ASSERT_TRUE(wait_until([&] { return sandbox.pid_of("app") > 0 && sandbox.pid_of("app") != before; }, seconds(10)));
+  ASSERT_TRUE(wait_until(
+      [&] { return sandbox.pid_of("app") > 0 && sandbox.pid_of("app") != before; }, seconds(10)));
   std::ofstream(sandbox.root() + "/alive") << "yes";
   ASSERT_TRUE(sandbox.wait_for_state("app", "ready", seconds(10)));
   EXPECT_GE(sandbox.event_index("app", "liveness-failed"), 0);
@@ -304,7 +323,8 @@ TEST_F(ShellServices, BadRequestsGetClearErrorsAndTheDaemonSurvives) {
 )");
   CliRun run = sandbox.cli({"restart", "nosuch", "--root", sandbox.root()});
   EXPECT_EQ(run.code, 2);
-  EXPECT_NE(run.output.find("unknown service \"nosuch\"; services: web"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("unknown service \"nosuch\"; services: web"), std::string::npos)
+      << run.output;
   run = sandbox.cli({"logs", "web", "-n", "lots", "--root", sandbox.root()});
   EXPECT_EQ(run.code, 2);
   EXPECT_NE(run.output.find("-n takes a number"), std::string::npos) << run.output;
@@ -330,17 +350,55 @@ TEST_F(ShellServices, BadRequestsGetClearErrorsAndTheDaemonSurvives) {
   EXPECT_TRUE(sandbox.agent().running());
 }
 
+TEST(AgentRun, TellsSystemdWhenServicesAreUp) {
+  TempDir dir;
+  const std::string notify_path = dir.path() + "/notify.sock";
+  const int notify = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, notify_path.c_str(), sizeof address.sun_path - 1);
+  ASSERT_EQ(::bind(notify, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const unsigned short port = free_port();
+  std::ofstream(dir.path() + "/app.yaml")
+      << "app: demo\nrepo: r\nservices:\n  web:\n    command: [redis-server, --port, \"" << port
+      << "\", --save, \"\"]\n    ready: {redis: {port: " << port << "}}\n";
+  ChildProcess agent(
+      {{BOSUN_AGENT_BIN, "run", "--root", dir.path() + "/root", "-c", dir.path() + "/app.yaml"},
+       {"NOTIFY_SOCKET=" + notify_path},
+       dir.path(),
+       dir.path() + "/out"});
+  std::string received;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        char buffer[256];
+        const ssize_t n = ::recv(notify, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n > 0) {
+          received.append(buffer, static_cast<std::size_t>(n));
+        }
+        return received.find("READY=1") != std::string::npos;
+      },
+      seconds(10)))
+      << agent.output();
+  EXPECT_NE(received.find("STATUS=1/1 services ready"), std::string::npos) << received;
+  agent::call_agent(dir.path() + "/root/agent.sock", "POST", "/v1/stop-all");
+  EXPECT_TRUE(agent.wait(seconds(15)).has_value());
+  ::close(notify);
+}
+
 TEST(AgentRun, RefusesABrokenManifestWithFileLineCol) {
   TempDir dir;
-  std::ofstream(dir.path() + "/app.yaml") << "app: demo\nrepo: r\nservices:\n  web: {command: web}\n";
-  ChildProcess agent({{BOSUN_AGENT_BIN, "run", "--root", dir.path(), "-c", dir.path() + "/app.yaml"},
-                      {},
-                      dir.path(),
-                      dir.path() + "/out"});
+  std::ofstream(dir.path() + "/app.yaml")
+      << "app: demo\nrepo: r\nservices:\n  web: {command: web}\n";
+  ChildProcess agent(
+      {{BOSUN_AGENT_BIN, "run", "--root", dir.path(), "-c", dir.path() + "/app.yaml"},
+       {},
+       dir.path(),
+       dir.path() + "/out"});
   const auto status = agent.wait(seconds(10));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(WEXITSTATUS(*status), 2);
-  EXPECT_NE(agent.output().find("app.yaml:4:18: error: services.web.command"), std::string::npos) << agent.output();
+  EXPECT_NE(agent.output().find("app.yaml:4:18: error: services.web.command"), std::string::npos)
+      << agent.output();
 }
 
 }  // namespace

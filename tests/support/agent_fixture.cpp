@@ -35,7 +35,9 @@ AgentSandbox::~AgentSandbox() {
   }
 }
 
-void AgentSandbox::write_manifest(const std::string& yaml) const { std::ofstream(manifest_path()) << yaml; }
+void AgentSandbox::write_manifest(const std::string& yaml) const {
+  std::ofstream(manifest_path()) << yaml;
+}
 
 void AgentSandbox::write_env_file(const std::string& text) const {
   std::filesystem::create_directories(root() + "/shared");
@@ -84,7 +86,9 @@ Poco::JSON::Object::Ptr AgentSandbox::service(const std::string& name) {
   throw std::runtime_error("no service " + name);
 }
 
-std::string AgentSandbox::state_of(const std::string& name) { return service(name)->getValue<std::string>("state"); }
+std::string AgentSandbox::state_of(const std::string& name) {
+  return service(name)->getValue<std::string>("state");
+}
 
 int AgentSandbox::pid_of(const std::string& name) {
   const auto entry = service(name);
@@ -99,7 +103,8 @@ bool AgentSandbox::wait_for_state(const std::string& name, const std::string& st
 std::vector<std::map<std::string, std::string>> AgentSandbox::events() {
   const auto response = agent::call_agent(socket(), "GET", "/v1/events?since=0&limit=10000");
   Poco::JSON::Parser parser;
-  const auto list = parser.parse(response.body).extract<Poco::JSON::Object::Ptr>()->getArray("events");
+  const auto list =
+      parser.parse(response.body).extract<Poco::JSON::Object::Ptr>()->getArray("events");
   std::vector<std::map<std::string, std::string>> events;
   for (std::size_t i = 0; i < list->size(); ++i) {
     const auto entry = list->getObject(static_cast<unsigned>(i));

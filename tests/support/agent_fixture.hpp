@@ -41,7 +41,8 @@ class AgentSandbox {
   Poco::JSON::Object::Ptr service(const std::string& name);
   std::string state_of(const std::string& name);
   int pid_of(const std::string& name);
-  bool wait_for_state(const std::string& name, const std::string& state, std::chrono::milliseconds timeout);
+  bool wait_for_state(const std::string& name, const std::string& state,
+                      std::chrono::milliseconds timeout);
   // (service, kind, detail) in journal order.
   std::vector<std::map<std::string, std::string>> events();
   // The index of the first event matching service and kind; -1 when absent.

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -101,16 +102,24 @@ std::string ChildProcess::output() const {
 }
 
 unsigned short free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  // Below the kernel's ephemeral range (32768+ by default): a client polling a port in that
+  // range until a server listens can end up connected to itself, occupying the port.
+  static std::atomic<unsigned> counter{0};
+  const unsigned seed = static_cast<unsigned>(::getpid()) * 7919U + counter++ * 104729U;
+  for (unsigned attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<unsigned short>(15000 + (seed + attempt * 2654435761U) % 17000);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    if (free) {
+      return port;
+    }
+  }
+  throw std::runtime_error("no free port below 32000");
 }
 
 TempDir::TempDir() {

@@ -1,21 +1,19 @@
 #include "api_server.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/StreamSocket.h>
 #include <Poco/URI.h>
 
 #include "agent_metrics.hpp"
@@ -57,35 +55,40 @@ std::optional<std::int64_t> parse_number(const std::string& text, std::int64_t m
   return value <= max ? std::optional(value) : std::nullopt;
 }
 
-class Handler : public Poco::Net::HTTPRequestHandler {
+struct PlainRequest {
+  std::string method;
+  std::string target;
+  std::int64_t content_length = 0;
+};
+
+class Handler {
  public:
   Handler(Supervisor& supervisor, Journal& journal)
       : m_supervisor(supervisor), m_journal(journal) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    Reply reply;
+  Reply handle(const PlainRequest& request) {
     try {
-      reply = route(request);
+      return route(request);
     } catch (const std::exception& error) {
-      reply = error_reply(500, std::string("internal error: ") + error.what());
+      return error_reply(500, std::string("internal error: ") + error.what());
     }
-    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-    response.setContentType(reply.content_type);
-    response.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
-    response.send() << reply.body;
   }
 
  private:
-  Reply route(Poco::Net::HTTPServerRequest& request) {
-    const Poco::URI uri(request.getURI());
+  Reply route(const PlainRequest& request) {
+    Poco::URI uri;
+    try {
+      uri = Poco::URI(request.target);
+    } catch (const Poco::Exception&) {
+      return error_reply(400, "malformed request target");
+    }
     const std::string path = uri.getPath();
     std::map<std::string, std::string> query;
     for (const auto& [key, value] : uri.getQueryParameters()) {
       query[key] = value;
     }
-    const std::string& method = request.getMethod();
-    if (request.getContentLength64() > 4096) {
+    const std::string& method = request.method;
+    if (request.content_length > 4096) {
       return error_reply(413, "request bodies are not used by this API");
     }
     if (path == "/v1/status" && method == "GET") {
@@ -198,42 +201,146 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   Journal& m_journal;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  Factory(Supervisor& supervisor, Journal& journal)
-      : m_supervisor(supervisor), m_journal(journal) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(m_supervisor, m_journal);
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Error";
   }
+}
 
- private:
-  Supervisor& m_supervisor;
-  Journal& m_journal;
-};
+sockaddr_un unix_address(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) {
+    throw std::runtime_error("socket path too long: " + path);
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  return address;
+}
 
 bool someone_listens(const std::string& path) {
-  try {
-    Poco::Net::StreamSocket probe;
-    probe.connect(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path),
-                  Poco::Timespan(1, 0));
-    return true;
-  } catch (const Poco::Exception&) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const sockaddr_un address = unix_address(path);
+  const bool connected =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
+// Reads one request head (and ignores a small body). False for anything malformed.
+bool read_request(int fd, PlainRequest& request, std::string& error) {
+  std::string data;
+  char buffer[4096];
+  while (data.find("\r\n\r\n") == std::string::npos) {
+    if (data.size() > 16 * 1024) {
+      error = "request head larger than 16 KiB";
+      return false;
+    }
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) {
+      error = "incomplete request";
+      return false;
+    }
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  const std::size_t line_end = data.find("\r\n");
+  std::istringstream line(data.substr(0, line_end));
+  std::string version;
+  if (!(line >> request.method >> request.target >> version) || !version.starts_with("HTTP/1.")) {
+    error = "malformed request line";
     return false;
+  }
+  std::string headers = data.substr(line_end + 2);
+  for (char& c : headers) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const std::size_t length_at = headers.find("content-length:");
+  if (length_at != std::string::npos) {
+    try {
+      request.content_length = std::stoll(headers.substr(length_at + 15, 20));
+    } catch (const std::exception&) {
+      error = "malformed Content-Length";
+      return false;
+    }
+  }
+  return true;
+}
+
+void send_reply(int fd, const Reply& reply) {
+  std::string text = "HTTP/1.1 " + std::to_string(reply.status) + " " +
+                     reason_phrase(reply.status) + "\r\nContent-Type: " + reply.content_type +
+                     "\r\nContent-Length: " + std::to_string(reply.body.size()) +
+                     "\r\nConnection: close\r\n\r\n" + reply.body;
+  std::size_t sent = 0;
+  while (sent < text.size()) {
+    const ssize_t n = ::send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      return;
+    }
+    sent += static_cast<std::size_t>(n);
   }
 }
 
 }  // namespace
 
+// One thread blocks in accept(): no timers, so an idle agent is not woken up. Each
+// connection gets a short-lived thread with receive and send timeouts.
 struct ApiServer::Impl {
+  Impl(std::string socket_path, Supervisor& supervisor, Journal& journal)
+      : path(std::move(socket_path)), handler(supervisor, journal) {}
+
   std::string path;
-  Supervisor& supervisor;
-  Journal& journal;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  Handler handler;
+  int listen_fd = -1;
+  std::thread acceptor;
+  std::atomic<int> active{0};
+  std::atomic<bool> stopping{false};
+
+  void serve(int fd) {
+    const timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    PlainRequest request;
+    std::string error;
+    send_reply(
+        fd, read_request(fd, request, error) ? handler.handle(request) : error_reply(400, error));
+    ::close(fd);
+    --active;
+  }
+
+  void accept_loop() {
+    while (!stopping.load()) {
+      const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) {
+          continue;
+        }
+        if (stopping.load()) {
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // e.g. EMFILE: do not spin
+        continue;
+      }
+      ++active;
+      std::thread([this, fd] { serve(fd); }).detach();
+    }
+  }
 };
 
 ApiServer::ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal)
-    : m_impl(new Impl{socket_path, supervisor, journal, nullptr}) {}
+    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal)) {}
 
 ApiServer::~ApiServer() {
   stop();
@@ -247,26 +354,36 @@ void ApiServer::start() {
     }
     std::filesystem::remove(path);  // left behind by an agent that died
   }
-  Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path));
-  socket.listen(64);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const sockaddr_un address = unix_address(path);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(fd, 64) != 0) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    throw std::runtime_error("cannot listen on " + path + ": " + reason);
+  }
   ::chmod(path.c_str(), 0660);
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(4);
-  params->setKeepAlive(true);
-  params->setTimeout(Poco::Timespan(30, 0));
-  m_impl->server = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(m_impl->supervisor, m_impl->journal), socket, params);
-  m_impl->server->start();
+  m_impl->listen_fd = fd;
+  m_impl->acceptor = std::thread([impl = m_impl.get()] { impl->accept_loop(); });
 }
 
 void ApiServer::stop() {
-  if (m_impl->server) {
-    m_impl->server->stopAll(true);
-    m_impl->server.reset();
-    std::error_code ignored;
-    std::filesystem::remove(m_impl->path, ignored);
+  if (m_impl->listen_fd < 0) {
+    return;
   }
+  m_impl->stopping = true;
+  ::shutdown(m_impl->listen_fd, SHUT_RDWR);  // wakes the blocked accept()
+  m_impl->acceptor.join();
+  ::close(m_impl->listen_fd);
+  m_impl->listen_fd = -1;
+  // Requests in progress finish within their 5 s socket timeouts.
+  for (int i = 0; i < 600 && m_impl->active.load() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::error_code ignored;
+  std::filesystem::remove(m_impl->path, ignored);
 }
 
 }  // namespace bosun::agent

@@ -70,7 +70,7 @@ constexpr std::uint64_t k_tag_pidfd = 4ULL << 32;
 // number), backing off by 1.5x up to the probe's interval.
 constexpr microseconds k_first_ready_probe{200};
 constexpr milliseconds k_ready_attempt_timeout{2000};
-constexpr milliseconds k_housekeeping_every{2000};
+constexpr milliseconds k_housekeeping_every{5000};
 constexpr std::size_t k_evidence_lines = 20;
 
 enum class Due { none, start, probe_ready, probe_liveness, kill };

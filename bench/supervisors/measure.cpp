@@ -59,7 +59,8 @@ static long read_pid(int fd) {
 }
 
 // Waits until an instance other than `old_pid` accepts and greets; returns its pid or 0.
-static long wait_new_instance(unsigned short port, long old_pid, std::chrono::milliseconds timeout) {
+static long wait_new_instance(unsigned short port, long old_pid,
+                              std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     int fd = -1;
@@ -122,7 +123,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "crash %d: no new instance within 30 s\n", i);
       return 1;
     }
-    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - crashed);
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - crashed);
     std::printf("%lld\n", static_cast<long long>(latency.count()));
     std::fflush(stdout);
   }

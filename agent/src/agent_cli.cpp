@@ -90,21 +90,6 @@ std::optional<ApiResponse> call(const SocketOptions& options, const std::string&
   }
 }
 
-int parse_or_exit(cli::ArgParser& parser, const std::vector<std::string>& args, std::ostream& out,
-                  std::ostream& err, bool& proceed) {
-  proceed = false;
-  switch (parser.parse(args, out, err)) {
-    case cli::ArgParser::Outcome::help_shown:
-      return exit_code::k_ok;
-    case cli::ArgParser::Outcome::error:
-      return exit_code::k_invalid_input;
-    case cli::ArgParser::Outcome::proceed:
-      break;
-  }
-  proceed = true;
-  return exit_code::k_ok;
-}
-
 std::string age(std::int64_t since_unix_ms) {
   if (since_unix_ms <= 0) {
     return "-";
@@ -137,10 +122,8 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
               "manifest to use when there is no release yet (ROOT/current/app.yaml)", manifest_path)
       .option("host", 0, "NAME", "value of ${host} (default: this machine's name)", host)
       .option("stage", 0, "NAME", "value of ${stage}", stage);
-  bool proceed = false;
-  const int code = parse_or_exit(parser, args, out, err, proceed);
-  if (!proceed) {
-    return code;
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
   }
   if (root.empty()) {
     err << "bosun-agent run: --root DIR is required\n";
@@ -219,10 +202,8 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
       .epilog(
           "Exit status: 0 when every service is ready, 1 otherwise, 2 when the agent cannot be "
           "reached.\n");
-  bool proceed = false;
-  const int code = parse_or_exit(parser, args, out, err, proceed);
-  if (!proceed) {
-    return code;
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
   }
   const auto response = call(socket, "GET", "/v1/status", "bosun-agent status", err);
   if (!response) {
@@ -279,10 +260,8 @@ int service_action(const std::string& action, const std::vector<std::string>& ar
                                                      : "Restart a service.");
   socket.add_to(parser);
   parser.positional("SERVICE", "the service's name in the manifest", service, true);
-  bool proceed = false;
-  const int code = parse_or_exit(parser, args, out, err, proceed);
-  if (!proceed) {
-    return code;
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
   }
   const auto response =
       call(socket, "POST", "/v1/services/" + service + "/" + action, "bosun-agent " + action, err);
@@ -303,10 +282,8 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
   parser.option("lines", 'n', "N", "how many of the last lines (default 50)", lines)
       .flag("follow", 'f', "keep printing new lines until interrupted", follow)
       .positional("SERVICE", "the service's name in the manifest", service, true);
-  bool proceed = false;
-  const int code = parse_or_exit(parser, args, out, err, proceed);
-  if (!proceed) {
-    return code;
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
   }
   if (lines.empty() || lines.find_first_not_of("0123456789") != std::string::npos ||
       lines.size() > 6) {
@@ -354,10 +331,8 @@ int events_command(const std::vector<std::string>& args, std::ostream& out, std:
       .option("since", 0, "T",
               "only events newer than T: a duration ago (10m, 2h) or Unix milliseconds", since)
       .flag("json", 0, "print JSON", json);
-  bool proceed = false;
-  const int code = parse_or_exit(parser, args, out, err, proceed);
-  if (!proceed) {
-    return code;
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
   }
   std::int64_t since_ms = 0;
   if (!since.empty()) {
@@ -399,10 +374,8 @@ int simple_get(const std::string& command, const std::string& path, const std::s
   SocketOptions socket;
   cli::ArgParser parser("bosun-agent " + command, summary);
   socket.add_to(parser);
-  bool proceed = false;
-  const int code = parse_or_exit(parser, args, out, err, proceed);
-  if (!proceed) {
-    return code;
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
   }
   const auto response =
       call(socket, command == "stop-all" ? "POST" : "GET", path, "bosun-agent " + command, err);

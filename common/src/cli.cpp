@@ -187,6 +187,19 @@ ArgParser::Outcome ArgParser::parse(const std::vector<std::string>& args, std::o
   return Outcome::proceed;
 }
 
+std::optional<int> ArgParser::parse_or_exit_code(const std::vector<std::string>& args,
+                                                 std::ostream& out, std::ostream& err) {
+  switch (parse(args, out, err)) {
+    case Outcome::help_shown:
+      return exit_code::k_ok;
+    case Outcome::error:
+      return exit_code::k_invalid_input;
+    case Outcome::proceed:
+      break;
+  }
+  return std::nullopt;
+}
+
 std::string ArgParser::help() const {
   std::ostringstream out;
   out << "Usage: " << m_command_path << (m_options.empty() ? "" : " [OPTIONS]");

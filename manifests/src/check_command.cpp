@@ -22,13 +22,8 @@ int run_check_command(const std::string& command_path, const std::vector<std::st
               config)
       .flag("json", 0, "print the result as JSON on stdout", json)
       .epilog("Exit status: 0 valid (warnings may be printed), 2 invalid or unreadable.\n");
-  switch (parser.parse(args, out, err)) {
-    case cli::ArgParser::Outcome::help_shown:
-      return exit_code::k_ok;
-    case cli::ArgParser::Outcome::error:
-      return exit_code::k_invalid_input;
-    case cli::ArgParser::Outcome::proceed:
-      break;
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
   }
   if (config.empty()) {
     const char* from_env = std::getenv("BOSUN_CONFIG");

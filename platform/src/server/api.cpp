@@ -73,6 +73,21 @@ std::optional<std::string> string_field(const Object::Ptr& object, const std::st
   return value.extract<std::string>();
 }
 
+// {"email": ..., "password": ...} as strings; sets a 400 response otherwise.
+std::optional<std::pair<std::string, std::string>> read_credentials(const HttpRequest& request,
+                                                                    HttpResponse& error) {
+  const auto object = parse_object(request, error);
+  if (!object) {
+    return std::nullopt;
+  }
+  auto email = string_field(*object, "email", error);
+  auto password = email ? string_field(*object, "password", error) : std::nullopt;
+  if (!email || !password) {
+    return std::nullopt;
+  }
+  return std::pair{std::move(*email), std::move(*password)};
+}
+
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -212,23 +227,19 @@ HttpResponse Api::ready(const HttpRequest&) {
 
 HttpResponse Api::register_user(const HttpRequest& request) {
   HttpResponse error;
-  const auto object = parse_object(request, error);
-  if (!object) {
+  const auto credentials = read_credentials(request, error);
+  if (!credentials) {
     return error;
   }
-  const auto email = string_field(*object, "email", error);
-  const auto password = email ? string_field(*object, "password", error) : std::nullopt;
-  if (!email || !password) {
-    return error;
-  }
-  const std::string normalized = lower(*email);
+  const auto& [email, password] = *credentials;
+  const std::string normalized = lower(email);
   if (!valid_email(normalized)) {
     return json_error(400, "\"" + normalized.substr(0, 80) + "\" is not a valid email address");
   }
-  if (password->size() < 8 || password->size() > 256) {
+  if (password.size() < 8 || password.size() > 256) {
     return json_error(400, "the password must be 8 to 256 characters long");
   }
-  const std::string hash = hash_password(*password);
+  const std::string hash = hash_password(password);
   auto db = m_pool.acquire();
   UserStore users(*db);
   try {
@@ -244,21 +255,17 @@ HttpResponse Api::register_user(const HttpRequest& request) {
 
 HttpResponse Api::login(const HttpRequest& request) {
   HttpResponse error;
-  const auto object = parse_object(request, error);
-  if (!object) {
+  const auto credentials = read_credentials(request, error);
+  if (!credentials) {
     return error;
   }
-  const auto email = string_field(*object, "email", error);
-  const auto password = email ? string_field(*object, "password", error) : std::nullopt;
-  if (!email || !password) {
-    return error;
-  }
+  const auto& [email, password] = *credentials;
   auto db = m_pool.acquire();
-  const auto user = UserStore(*db).find_by_email(lower(*email));
+  const auto user = UserStore(*db).find_by_email(lower(email));
   // Verify even for unknown users so both failures take the same time.
   static const std::string unknown_user_hash = hash_password("timing-equalizer");
   const std::string& stored = user ? user->password_hash : unknown_user_hash;
-  if (!verify_password(*password, stored) || !user) {
+  if (!verify_password(password, stored) || !user) {
     HttpResponse refused = json_error(401, "wrong email or password");
     refused.headers.emplace_back("WWW-Authenticate", "Bearer");
     return refused;

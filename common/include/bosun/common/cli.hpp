@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ class ArgParser {
 
   // On --help/-h prints the help to `out`; on a usage error prints it and a hint to `err`.
   Outcome parse(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+  // parse() for commands: nullopt to go on, or the exit code to return at once (0 after
+  // --help, 2 after a usage error).
+  std::optional<int> parse_or_exit_code(const std::vector<std::string>& args, std::ostream& out,
+                                        std::ostream& err);
   std::string help() const;
 
  private:

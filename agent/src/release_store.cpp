@@ -1,0 +1,211 @@
+#include "release_store.hpp"
+
+#include <git2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+namespace bosun::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+// libgit2 is initialised once per process and never shut down (threads may still use it).
+void ensure_libgit2() {
+  static const int initialised = git_libgit2_init();
+  (void)initialised;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  const git_error* error = git_error_last();
+  throw std::runtime_error(what + ": " + (error != nullptr && error->message != nullptr ? error->message : "unknown error"));
+}
+
+template <typename T, void (*Free)(T*)>
+struct Git {
+  T* ptr = nullptr;
+  ~Git() {
+    if (ptr != nullptr) {
+      Free(ptr);
+    }
+  }
+};
+
+using Repository = Git<git_repository, git_repository_free>;
+using Remote = Git<git_remote, git_remote_free>;
+using Object = Git<git_object, git_object_free>;
+
+std::string read_revision(const fs::path& release) {
+  std::ifstream in(release / "REVISION");
+  std::string commit;
+  std::getline(in, commit);
+  return commit;
+}
+
+std::string utc_stamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
+}  // namespace
+
+ReleaseStore::ReleaseStore(fs::path root) : m_root(std::move(root)) { ensure_libgit2(); }
+
+void ReleaseStore::fetch(const std::string& repository) {
+  Repository repo;
+  if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
+    fs::create_directories(mirror_path());
+    if (git_repository_init(&repo.ptr, mirror_path().c_str(), /*is_bare=*/1) != 0) {
+      fail("cannot create the mirror at " + mirror_path().string());
+    }
+  }
+  Remote remote;
+  if (git_remote_lookup(&remote.ptr, repo.ptr, "origin") != 0) {
+    if (git_remote_create_with_fetchspec(&remote.ptr, repo.ptr, "origin", repository.c_str(),
+                                         "+refs/*:refs/*") != 0) {
+      fail("cannot add the repository " + repository);
+    }
+  } else if (repository != git_remote_url(remote.ptr)) {
+    if (git_remote_set_url(repo.ptr, "origin", repository.c_str()) != 0) {
+      fail("cannot change the repository to " + repository);
+    }
+    git_remote_free(remote.ptr);
+    remote.ptr = nullptr;
+    if (git_remote_lookup(&remote.ptr, repo.ptr, "origin") != 0) {
+      fail("cannot reopen the repository " + repository);
+    }
+  }
+  git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
+  options.prune = GIT_FETCH_PRUNE;
+  if (git_remote_fetch(remote.ptr, nullptr, &options, "bosun fetch") != 0) {
+    fail("cannot fetch " + repository);
+  }
+}
+
+std::string ReleaseStore::resolve(const std::string& ref) const {
+  Repository repo;
+  if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
+    fail("no mirror at " + mirror_path().string() + " (fetch first)");
+  }
+  Object object;
+  const std::string spec = ref + "^{commit}";
+  if (git_revparse_single(&object.ptr, repo.ptr, spec.c_str()) != 0) {
+    fail("unknown ref \"" + ref + "\"");
+  }
+  char sha[GIT_OID_HEXSZ + 1] = {};
+  git_oid_tostr(sha, sizeof sha, git_object_id(object.ptr));
+  return sha;
+}
+
+Release ReleaseStore::checkout(const std::string& commit) {
+  Repository repo;
+  if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
+    fail("no mirror at " + mirror_path().string() + " (fetch first)");
+  }
+  const std::string sha = resolve(commit);
+  Object object;
+  if (git_revparse_single(&object.ptr, repo.ptr, sha.c_str()) != 0) {
+    fail("cannot read commit " + sha);
+  }
+  Release release;
+  release.commit = sha;
+  release.id = utc_stamp() + "-" + sha.substr(0, 8);
+  release.path = releases_path() / release.id;
+  // Two checkouts of the same commit within one second get distinct directories.
+  for (int suffix = 2; fs::exists(release.path); ++suffix) {
+    release.id = utc_stamp() + "-" + sha.substr(0, 8) + "-" + std::to_string(suffix);
+    release.path = releases_path() / release.id;
+  }
+  const fs::path staging = releases_path() / ("." + release.id + ".tmp");
+  fs::create_directories(staging);
+  git_checkout_options options = GIT_CHECKOUT_OPTIONS_INIT;
+  options.checkout_strategy = GIT_CHECKOUT_FORCE;
+  const std::string target = staging.string();
+  options.target_directory = target.c_str();
+  if (git_checkout_tree(repo.ptr, object.ptr, &options) != 0) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    fail("cannot check out " + sha);
+  }
+  std::ofstream(staging / "REVISION") << sha << "\n";
+  // Only a complete checkout ever appears under its final name.
+  fs::rename(staging, release.path);
+  return release;
+}
+
+void ReleaseStore::switch_current(const Release& release) {
+  const fs::path link = m_root / "current";
+  const fs::path temporary = m_root / ".current.tmp";
+  std::error_code ignored;
+  fs::remove(temporary, ignored);
+  fs::create_symlink(fs::path("releases") / release.id, temporary);
+  fs::rename(temporary, link);  // rename(2): atomic replacement of the old link
+}
+
+std::optional<Release> ReleaseStore::current() const {
+  std::error_code error;
+  const fs::path target = fs::read_symlink(m_root / "current", error);
+  if (error) {
+    return std::nullopt;
+  }
+  Release release;
+  release.id = target.filename().string();
+  release.path = releases_path() / release.id;
+  release.commit = read_revision(release.path);
+  release.current = true;
+  return release;
+}
+
+std::vector<Release> ReleaseStore::list() const {
+  std::vector<Release> releases;
+  const auto live = current();
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(releases_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name.starts_with(".")) {
+      continue;
+    }
+    releases.push_back({name, read_revision(entry.path()), entry.path(), live && live->id == name});
+  }
+  // Ids start with a UTC timestamp, so name order is age order.
+  std::sort(releases.begin(), releases.end(), [](const Release& a, const Release& b) { return a.id < b.id; });
+  return releases;
+}
+
+std::vector<std::string> ReleaseStore::prune(std::size_t keep, const std::vector<std::string>& protect) {
+  std::vector<Release> releases = list();
+  std::vector<std::string> removed;
+  std::size_t excess = releases.size() > keep ? releases.size() - keep : 0;
+  for (const Release& release : releases) {
+    if (excess == 0) {
+      break;
+    }
+    const bool kept = release.current || std::find(protect.begin(), protect.end(), release.id) != protect.end();
+    if (kept) {
+      continue;
+    }
+    fs::remove_all(release.path);
+    removed.push_back(release.id);
+    --excess;
+  }
+  return removed;
+}
+
+void ReleaseStore::discard(const Release& release) {
+  const auto live = current();
+  if (live && live->id == release.id) {
+    throw std::runtime_error("release " + release.id + " is current and cannot be discarded");
+  }
+  std::error_code ignored;
+  fs::remove_all(release.path, ignored);
+}
+
+}  // namespace bosun::agent

@@ -1,0 +1,49 @@
+#pragma once
+// The host's releases (DESIGN.md "Host layout"): a bare mirror of the app's repository at
+// ROOT/repo.git fetched with libgit2, one checkout per release under
+// ROOT/releases/<UTCstamp>-<shortsha>/ with a REVISION file, and ROOT/current switched
+// atomically (a new symlink renamed over the old one).
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bosun::agent {
+
+struct Release {
+  std::string id;       // directory name: 20261122T154300Z-1a2b3c4d
+  std::string commit;   // full sha, from REVISION
+  std::filesystem::path path;
+  bool current = false;
+};
+
+class ReleaseStore {
+ public:
+  explicit ReleaseStore(std::filesystem::path root);
+
+  // Creates or updates the bare mirror from `repository` (a path, file://, ssh or https
+  // URL). Throws std::runtime_error with libgit2's message on failure.
+  void fetch(const std::string& repository);
+  // A branch, tag or commit (abbreviated or full) -> the full commit sha, from the mirror.
+  std::string resolve(const std::string& ref) const;
+  // Checks `commit` out into a new release directory with a REVISION file; returns it.
+  Release checkout(const std::string& commit);
+  // Points ROOT/current at `release` atomically.
+  void switch_current(const Release& release);
+  std::optional<Release> current() const;
+  // Oldest first.
+  std::vector<Release> list() const;
+  // Deletes the oldest releases beyond `keep`, never the current one or those in `protect`.
+  std::vector<std::string> prune(std::size_t keep, const std::vector<std::string>& protect);
+  // Deletes one release directory that is not current (a failed build, for instance).
+  void discard(const Release& release);
+
+  std::filesystem::path mirror_path() const { return m_root / "repo.git"; }
+  std::filesystem::path releases_path() const { return m_root / "releases"; }
+
+ private:
+  std::filesystem::path m_root;
+};
+
+}  // namespace bosun::agent

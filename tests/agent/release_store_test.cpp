@@ -1,0 +1,155 @@
+// Releases against real git repositories made in temporary directories.
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "child_process.hpp"
+#include "release_store.hpp"
+
+namespace bosun::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+class GitRepo {
+ public:
+  explicit GitRepo(std::string path) : m_path(std::move(path)) {
+    fs::create_directories(m_path);
+    git({"init", "-q", "-b", "main"});
+  }
+
+  std::string git(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{"git"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string log = m_path + "/../git.log";
+    fs::remove(log);
+    test::ChildProcess process({argv,
+                                {"HOME=" + m_path, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+                                 "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"},
+                                m_path,
+                                log});
+    const auto status = process.wait(std::chrono::seconds(30));
+    if (!status || WEXITSTATUS(*status) != 0) {
+      throw std::runtime_error("git failed: " + process.output());
+    }
+    return process.output();
+  }
+
+  std::string commit(const std::string& file, const std::string& content, const std::string& message) {
+    std::ofstream(m_path + "/" + file) << content;
+    git({"add", file});
+    git({"commit", "-q", "-m", message});
+    std::string sha = git({"rev-parse", "HEAD"});
+    sha.erase(sha.find_last_not_of("\n") + 1);
+    return sha;
+  }
+
+  const std::string& path() const { return m_path; }
+
+ private:
+  std::string m_path;
+};
+
+std::string read(const fs::path& file) {
+  std::ifstream in(file);
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
+
+class ReleaseStoreTest : public ::testing::Test {
+ protected:
+  test::TempDir dir;
+  GitRepo repo{dir.path() + "/app"};
+  ReleaseStore store{dir.path() + "/root"};
+};
+
+TEST_F(ReleaseStoreTest, FetchResolveAndCheckOut) {
+  const std::string v1 = repo.commit("app.txt", "version 1", "v1");
+  repo.git({"tag", "v1"});
+  const std::string v2 = repo.commit("app.txt", "version 2", "v2");
+  store.fetch(repo.path());
+  EXPECT_EQ(store.resolve("main"), v2);
+  EXPECT_EQ(store.resolve("v1"), v1);
+  EXPECT_EQ(store.resolve(v1.substr(0, 7)), v1);
+  const Release release = store.checkout("v1");
+  EXPECT_TRUE(std::regex_match(release.id, std::regex(R"(\d{8}T\d{6}Z-[0-9a-f]{8})"))) << release.id;
+  EXPECT_EQ(release.id.substr(17), v1.substr(0, 8));
+  EXPECT_EQ(read(release.path / "app.txt"), "version 1");
+  EXPECT_EQ(read(release.path / "REVISION"), v1);
+  EXPECT_FALSE(fs::exists(release.path / ".git"));
+}
+
+TEST_F(ReleaseStoreTest, FetchPicksUpNewCommitsAndFileUrls) {
+  repo.commit("a.txt", "1", "first");
+  store.fetch("file://" + repo.path());
+  const std::string second = repo.commit("a.txt", "2", "second");
+  EXPECT_NE(store.resolve("main"), second);
+  store.fetch("file://" + repo.path());
+  EXPECT_EQ(store.resolve("main"), second);
+}
+
+TEST_F(ReleaseStoreTest, SwitchesCurrentAtomicallyByRelativeLink) {
+  repo.commit("a.txt", "1", "first");
+  store.fetch(repo.path());
+  const Release first = store.checkout("main");
+  const Release second = store.checkout("main");  // same commit, distinct directory
+  EXPECT_NE(first.id, second.id);
+  store.switch_current(first);
+  store.switch_current(second);
+  const auto live = store.current();
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->id, second.id);
+  EXPECT_EQ(fs::read_symlink(dir.path() + "/root/current"), fs::path("releases") / second.id);
+  EXPECT_EQ(read(fs::path(dir.path()) / "root/current/a.txt"), "1");
+  const auto all = store.list();
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_FALSE(all[0].current);
+  EXPECT_TRUE(all[1].current);
+}
+
+TEST_F(ReleaseStoreTest, PruneNeverRemovesCurrentOrProtected) {
+  repo.commit("a.txt", "1", "first");
+  store.fetch(repo.path());
+  std::vector<Release> releases;
+  for (int i = 0; i < 5; ++i) {
+    releases.push_back(store.checkout("main"));
+  }
+  store.switch_current(releases[0]);  // oldest is live (after a rollback, say)
+  const auto removed = store.prune(2, {releases[1].id});
+  EXPECT_EQ(removed, (std::vector<std::string>{releases[2].id, releases[3].id, releases[4].id}));
+  const auto left = store.list();
+  ASSERT_EQ(left.size(), 2U);
+  EXPECT_EQ(left[0].id, releases[0].id);
+  EXPECT_EQ(left[1].id, releases[1].id);
+  EXPECT_THROW(store.discard(releases[0]), std::runtime_error);
+  store.discard(releases[1]);
+  EXPECT_EQ(store.list().size(), 1U);
+}
+
+TEST_F(ReleaseStoreTest, ErrorsNameWhatIsWrong) {
+  repo.commit("a.txt", "1", "first");
+  try {
+    store.resolve("main");
+    FAIL() << "no mirror yet";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("fetch first"), std::string::npos) << error.what();
+  }
+  store.fetch(repo.path());
+  try {
+    store.resolve("no-such-branch");
+    FAIL();
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("unknown ref \"no-such-branch\""), std::string::npos) << error.what();
+  }
+  ReleaseStore elsewhere(dir.path() + "/other-root");
+  EXPECT_THROW(elsewhere.fetch(dir.path() + "/does-not-exist"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace bosun::agent

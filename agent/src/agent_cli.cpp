@@ -24,6 +24,7 @@
 #include "bosun/manifest/loader.hpp"
 #include "host_layout.hpp"
 #include "journal.hpp"
+#include "release_store.hpp"
 #include "service_spec.hpp"
 #include "supervisor.hpp"
 
@@ -388,6 +389,49 @@ int simple_get(const std::string& command, const std::string& path, const std::s
   return exit_code::k_ok;
 }
 
+int releases_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string root;
+  bool json = false;
+  cli::ArgParser parser("bosun-agent releases",
+                        "List the releases on this host, oldest first, and which one is current.");
+  parser.option("root", 'r', "DIR", "the app's root on this host (required)", root)
+      .flag("json", 0, "print JSON", json);
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
+  }
+  if (root.empty()) {
+    err << "bosun-agent releases: --root DIR is required\n";
+    return exit_code::k_invalid_input;
+  }
+  const std::vector<Release> releases = ReleaseStore(root).list();
+  if (json) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const Release& release : releases) {
+      Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      entry->set("id", release.id);
+      entry->set("commit", release.commit);
+      entry->set("current", release.current);
+      entry->set("path", release.path.string());
+      list->add(entry);
+    }
+    Object::Ptr body = new Object;
+    body->set("releases", list);
+    body->stringify(out);
+    out << "\n";
+    return exit_code::k_ok;
+  }
+  if (releases.empty()) {
+    out << "no releases under " << root << "/releases\n";
+    return exit_code::k_ok;
+  }
+  out << pad("RELEASE", 30) << pad("COMMIT", 14) << "CURRENT\n";
+  for (const Release& release : releases) {
+    out << pad(release.id, 30) << pad(release.commit.substr(0, 12), 14)
+        << (release.current ? "*" : "") << "\n";
+  }
+  return exit_code::k_ok;
+}
+
 }  // namespace
 
 int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -415,6 +459,8 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
                            "Print the agent's metrics in the Prometheus text format.", sub, out,
                            err);
        }},
+      {"releases", "list the releases on this host",
+       [&](Args sub) { return releases_command(sub, out, err); }},
       {"stop-all", "stop every service, then the agent",
        [&](Args sub) {
          return simple_get("stop-all", "/v1/stop-all",

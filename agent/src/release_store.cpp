@@ -22,7 +22,9 @@ void ensure_libgit2() {
 
 [[noreturn]] void fail(const std::string& what) {
   const git_error* error = git_error_last();
-  throw std::runtime_error(what + ": " + (error != nullptr && error->message != nullptr ? error->message : "unknown error"));
+  throw std::runtime_error(
+      what + ": " +
+      (error != nullptr && error->message != nullptr ? error->message : "unknown error"));
 }
 
 template <typename T, void (*Free)(T*)>
@@ -57,7 +59,9 @@ std::string utc_stamp() {
 
 }  // namespace
 
-ReleaseStore::ReleaseStore(fs::path root) : m_root(std::move(root)) { ensure_libgit2(); }
+ReleaseStore::ReleaseStore(fs::path root) : m_root(std::move(root)) {
+  ensure_libgit2();
+}
 
 void ReleaseStore::fetch(const std::string& repository) {
   Repository repo;
@@ -176,11 +180,13 @@ std::vector<Release> ReleaseStore::list() const {
     releases.push_back({name, read_revision(entry.path()), entry.path(), live && live->id == name});
   }
   // Ids start with a UTC timestamp, so name order is age order.
-  std::sort(releases.begin(), releases.end(), [](const Release& a, const Release& b) { return a.id < b.id; });
+  std::sort(releases.begin(), releases.end(),
+            [](const Release& a, const Release& b) { return a.id < b.id; });
   return releases;
 }
 
-std::vector<std::string> ReleaseStore::prune(std::size_t keep, const std::vector<std::string>& protect) {
+std::vector<std::string> ReleaseStore::prune(std::size_t keep,
+                                             const std::vector<std::string>& protect) {
   std::vector<Release> releases = list();
   std::vector<std::string> removed;
   std::size_t excess = releases.size() > keep ? releases.size() - keep : 0;
@@ -188,7 +194,8 @@ std::vector<std::string> ReleaseStore::prune(std::size_t keep, const std::vector
     if (excess == 0) {
       break;
     }
-    const bool kept = release.current || std::find(protect.begin(), protect.end(), release.id) != protect.end();
+    const bool kept =
+        release.current || std::find(protect.begin(), protect.end(), release.id) != protect.end();
     if (kept) {
       continue;
     }

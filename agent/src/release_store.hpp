@@ -12,8 +12,8 @@
 namespace bosun::agent {
 
 struct Release {
-  std::string id;       // directory name: 20261122T154300Z-1a2b3c4d
-  std::string commit;   // full sha, from REVISION
+  std::string id;      // directory name: 20261122T154300Z-1a2b3c4d
+  std::string commit;  // full sha, from REVISION
   std::filesystem::path path;
   bool current = false;
 };

@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "bosun/agent/agent_cli.hpp"
 #include "child_process.hpp"
 #include "release_store.hpp"
 
@@ -28,11 +30,12 @@ class GitRepo {
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = m_path + "/../git.log";
     fs::remove(log);
-    test::ChildProcess process({argv,
-                                {"HOME=" + m_path, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-                                 "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"},
-                                m_path,
-                                log});
+    test::ChildProcess process(
+        {argv,
+         {"HOME=" + m_path, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+          "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"},
+         m_path,
+         log});
     const auto status = process.wait(std::chrono::seconds(30));
     if (!status || WEXITSTATUS(*status) != 0) {
       throw std::runtime_error("git failed: " + process.output());
@@ -40,7 +43,8 @@ class GitRepo {
     return process.output();
   }
 
-  std::string commit(const std::string& file, const std::string& content, const std::string& message) {
+  std::string commit(const std::string& file, const std::string& content,
+                     const std::string& message) {
     std::ofstream(m_path + "/" + file) << content;
     git({"add", file});
     git({"commit", "-q", "-m", message});
@@ -78,7 +82,8 @@ TEST_F(ReleaseStoreTest, FetchResolveAndCheckOut) {
   EXPECT_EQ(store.resolve("v1"), v1);
   EXPECT_EQ(store.resolve(v1.substr(0, 7)), v1);
   const Release release = store.checkout("v1");
-  EXPECT_TRUE(std::regex_match(release.id, std::regex(R"(\d{8}T\d{6}Z-[0-9a-f]{8})"))) << release.id;
+  EXPECT_TRUE(std::regex_match(release.id, std::regex(R"(\d{8}T\d{6}Z-[0-9a-f]{8})")))
+      << release.id;
   EXPECT_EQ(release.id.substr(17), v1.substr(0, 8));
   EXPECT_EQ(read(release.path / "app.txt"), "version 1");
   EXPECT_EQ(read(release.path / "REVISION"), v1);
@@ -145,10 +150,28 @@ TEST_F(ReleaseStoreTest, ErrorsNameWhatIsWrong) {
     store.resolve("no-such-branch");
     FAIL();
   } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("unknown ref \"no-such-branch\""), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("unknown ref \"no-such-branch\""), std::string::npos)
+        << error.what();
   }
   ReleaseStore elsewhere(dir.path() + "/other-root");
   EXPECT_THROW(elsewhere.fetch(dir.path() + "/does-not-exist"), std::runtime_error);
+}
+
+TEST_F(ReleaseStoreTest, ReleasesCommandListsThem) {
+  const std::string sha = repo.commit("a.txt", "1", "first");
+  store.fetch(repo.path());
+  const Release release = store.checkout("main");
+  store.switch_current(release);
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(run_agent_cli({"releases", "--root", dir.path() + "/root"}, out, err), 0) << err.str();
+  EXPECT_NE(out.str().find(release.id), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(sha.substr(0, 12)), std::string::npos) << out.str();
+  std::ostringstream json;
+  EXPECT_EQ(run_agent_cli({"releases", "--json", "--root", dir.path() + "/root"}, json, err), 0);
+  EXPECT_NE(json.str().find("\"current\":true"), std::string::npos) << json.str();
+  std::ostringstream none;
+  EXPECT_EQ(run_agent_cli({"releases"}, none, err), 2);
 }
 
 }  // namespace

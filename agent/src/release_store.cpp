@@ -14,12 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// libgit2 is initialised once per process and never shut down (threads may still use it).
-void ensure_libgit2() {
-  static const int initialised = git_libgit2_init();
-  (void)initialised;
-}
-
 [[noreturn]] void fail(const std::string& what) {
   const git_error* error = git_error_last();
   throw std::runtime_error(
@@ -59,8 +53,14 @@ std::string utc_stamp() {
 
 }  // namespace
 
+// libgit2 counts init/shutdown pairs: each store holds it for its lifetime, and the last one
+// releases its global state (caches that would otherwise look like leaks).
 ReleaseStore::ReleaseStore(fs::path root) : m_root(std::move(root)) {
-  ensure_libgit2();
+  git_libgit2_init();
+}
+
+ReleaseStore::~ReleaseStore() {
+  git_libgit2_shutdown();
 }
 
 void ReleaseStore::fetch(const std::string& repository) {

@@ -21,6 +21,9 @@ struct Release {
 class ReleaseStore {
  public:
   explicit ReleaseStore(std::filesystem::path root);
+  ~ReleaseStore();
+  ReleaseStore(const ReleaseStore&) = delete;
+  ReleaseStore& operator=(const ReleaseStore&) = delete;
 
   // Creates or updates the bare mirror from `repository` (a path, file://, ssh or https
   // URL). Throws std::runtime_error with libgit2's message on failure.

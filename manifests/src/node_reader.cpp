@@ -1,4 +1,4 @@
-#include "node_reader.hpp"
+#include "bosun/manifest/node_reader.hpp"
 
 #include <algorithm>
 #include <limits>

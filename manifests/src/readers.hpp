@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "bosun/manifest/model.hpp"
-#include "node_reader.hpp"
+#include "bosun/manifest/node_reader.hpp"
 
 namespace bosun::manifest::detail {
 

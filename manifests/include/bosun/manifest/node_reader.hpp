@@ -1,7 +1,7 @@
 #pragma once
-// Internal: typed reads from yaml-cpp nodes that record a diagnostic for every problem and
-// never throw. Each reader returns std::nullopt after reporting; callers keep going so that
-// one pass finds every problem in the file.
+// Typed reads from yaml-cpp nodes, shared by the manifest and playbook loaders. Every
+// problem is recorded as a diagnostic and nothing throws: each reader returns std::nullopt
+// after reporting, and callers keep going so that one pass finds every problem in a file.
 
 #include <cstdint>
 #include <optional>

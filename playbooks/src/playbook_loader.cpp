@@ -19,16 +19,16 @@ using manifest::detail::Field;
 using manifest::detail::MapReader;
 using manifest::detail::ReadContext;
 
-const std::vector<StepKind> k_builtins{StepKind::lock,    StepKind::fetch,   StepKind::checkout,
-                                       StepKind::build,   StepKind::preflight, StepKind::backup,
-                                       StepKind::migrate, StepKind::switch_release, StepKind::restart,
-                                       StepKind::verify,  StepKind::prune};
+const std::vector<StepKind> k_builtins{
+    StepKind::lock,      StepKind::fetch,  StepKind::checkout, StepKind::build,
+    StepKind::preflight, StepKind::backup, StepKind::migrate,  StepKind::switch_release,
+    StepKind::restart,   StepKind::verify, StepKind::prune};
 
 // Pairs (earlier, later) that must keep this order when both are present.
 const std::vector<std::pair<StepKind, StepKind>> k_order{
-    {StepKind::fetch, StepKind::checkout},   {StepKind::checkout, StepKind::build},
-    {StepKind::build, StepKind::switch_release}, {StepKind::preflight, StepKind::switch_release},
-    {StepKind::backup, StepKind::migrate},   {StepKind::migrate, StepKind::switch_release},
+    {StepKind::fetch, StepKind::checkout},         {StepKind::checkout, StepKind::build},
+    {StepKind::build, StepKind::switch_release},   {StepKind::preflight, StepKind::switch_release},
+    {StepKind::backup, StepKind::migrate},         {StepKind::migrate, StepKind::switch_release},
     {StepKind::switch_release, StepKind::restart}, {StepKind::restart, StepKind::verify},
     {StepKind::switch_release, StepKind::prune}};
 
@@ -55,7 +55,8 @@ std::optional<Step> read_run_step(ReadContext& context, const MapReader& map, st
   }
   step.name = "run-" + std::to_string(index + 1);
   if (const Field* f = map.get("name")) {
-    ok &= manifest::detail::assign(step.name, manifest::detail::read_name(context, *f, "step name"));
+    ok &=
+        manifest::detail::assign(step.name, manifest::detail::read_name(context, *f, "step name"));
   }
   if (const Field* f = map.get("env")) {
     ok &= manifest::detail::assign(step.env, manifest::detail::read_env(context, *f));
@@ -78,11 +79,12 @@ std::optional<Step> read_run_step(ReadContext& context, const MapReader& map, st
 std::optional<Step> read_step(ReadContext& context, const Field& field, std::size_t index) {
   const auto unknown = [&](const std::string& name, Location where) {
     const auto suggestion = closest_match(name, builtin_step_names());
-    context.diagnostics.error(where, field.path,
-                              "unknown step " + quote_for_message(name) +
-                                  (suggestion ? " (did you mean \"" + *suggestion + "\"?)"
-                                              : "; built-in steps: " + join(builtin_step_names(), ", ") +
-                                                    ", or run: [command...]"));
+    context.diagnostics.error(
+        where, field.path,
+        "unknown step " + quote_for_message(name) +
+            (suggestion ? " (did you mean \"" + *suggestion + "\"?)"
+                        : "; built-in steps: " + join(builtin_step_names(), ", ") +
+                              ", or run: [command...]"));
   };
   if (field.value.IsScalar()) {  // "- migrate"
     const auto kind = builtin_named(field.value.Scalar());
@@ -90,11 +92,13 @@ std::optional<Step> read_step(ReadContext& context, const Field& field, std::siz
       unknown(field.value.Scalar(), field.value_where);
       return std::nullopt;
     }
-    return Step{*kind, field.value.Scalar(), {}, {}, "", std::nullopt, OnFailure::abort, field.value_where};
+    return Step{
+        *kind, field.value.Scalar(), {}, {}, "", std::nullopt, OnFailure::abort, field.value_where};
   }
   if (!field.value.IsMap()) {
-    context.diagnostics.error(field.value_where, field.path,
-                              "a step is a built-in name or a map, got " + manifest::detail::describe_node(field.value));
+    context.diagnostics.error(
+        field.value_where, field.path,
+        "a step is a built-in name or a map, got " + manifest::detail::describe_node(field.value));
     return std::nullopt;
   }
   if (field.value["run"]) {
@@ -103,7 +107,8 @@ std::optional<Step> read_step(ReadContext& context, const Field& field, std::siz
   }
   // "- build: {timeout: 30m}"
   if (field.value.size() != 1) {
-    context.diagnostics.error(field.value_where, field.path, "a built-in step is one key: {build: {timeout: 30m}}");
+    context.diagnostics.error(field.value_where, field.path,
+                              "a built-in step is one key: {build: {timeout: 30m}}");
     return std::nullopt;
   }
   const auto entry = *field.value.begin();
@@ -144,17 +149,21 @@ std::optional<Strategy> read_strategy(ReadContext& context, const Field& field) 
     if (text.ends_with("%")) {
       Field number = *f;
       number.value = YAML::Node(text.substr(0, text.size() - 1));
-      ok &= manifest::detail::assign(strategy.serial, manifest::detail::read_int(context, number, 1, 100));
+      ok &= manifest::detail::assign(strategy.serial,
+                                     manifest::detail::read_int(context, number, 1, 100));
       strategy.serial_percent = true;
     } else {
-      ok &= manifest::detail::assign(strategy.serial, manifest::detail::read_int(context, *f, 1, 10'000));
+      ok &= manifest::detail::assign(strategy.serial,
+                                     manifest::detail::read_int(context, *f, 1, 10'000));
     }
   }
   if (const Field* f = map.get("canary")) {
-    ok &= manifest::detail::assign(strategy.canary, manifest::detail::read_int(context, *f, 0, 10'000));
+    ok &= manifest::detail::assign(strategy.canary,
+                                   manifest::detail::read_int(context, *f, 0, 10'000));
   }
   if (const Field* f = map.get("max_fail")) {
-    ok &= manifest::detail::assign(strategy.max_fail, manifest::detail::read_int(context, *f, 0, 10'000));
+    ok &= manifest::detail::assign(strategy.max_fail,
+                                   manifest::detail::read_int(context, *f, 0, 10'000));
   }
   if (const Field* f = map.get("rollback")) {
     const auto choice = manifest::detail::read_choice(context, *f, {"all", "failed-only"});
@@ -177,14 +186,17 @@ void check_order(const std::vector<Step>& steps, Diagnostics& diagnostics) {
     int seen = 0;
     for (const Step& step : steps) {
       if (step.kind == kind && ++seen == 2) {
-        diagnostics.error(step.where, "steps", "step \"" + step_kind_name(kind) + "\" appears twice");
+        diagnostics.error(step.where, "steps",
+                          "step \"" + step_kind_name(kind) + "\" appears twice");
       }
     }
   }
   for (std::size_t i = 0; i < steps.size(); ++i) {
     for (std::size_t k = 0; k < i; ++k) {
-      if (steps[i].kind == StepKind::run && steps[k].kind == StepKind::run && steps[i].name == steps[k].name) {
-        diagnostics.error(steps[i].where, "steps", "two run steps are named \"" + steps[i].name + "\"");
+      if (steps[i].kind == StepKind::run && steps[k].kind == StepKind::run &&
+          steps[i].name == steps[k].name) {
+        diagnostics.error(steps[i].where, "steps",
+                          "two run steps are named \"" + steps[i].name + "\"");
       }
     }
   }
@@ -196,8 +208,9 @@ void check_order(const std::vector<Step>& steps, Diagnostics& diagnostics) {
     const auto a = position(before);
     const auto b = position(after);
     if (a && b && *a > *b) {
-      diagnostics.error(steps[*a].where, "steps",
-                        "\"" + step_kind_name(before) + "\" must come before \"" + step_kind_name(after) + "\"");
+      diagnostics.error(
+          steps[*a].where, "steps",
+          "\"" + step_kind_name(before) + "\" must come before \"" + step_kind_name(after) + "\"");
     }
   }
 }
@@ -246,7 +259,8 @@ const std::vector<std::string>& builtin_step_names() {
 }
 
 const Step* Playbook::find(StepKind kind) const {
-  const auto it = std::find_if(steps.begin(), steps.end(), [kind](const Step& step) { return step.kind == kind; });
+  const auto it = std::find_if(steps.begin(), steps.end(),
+                               [kind](const Step& step) { return step.kind == kind; });
   return it == steps.end() ? nullptr : &*it;
 }
 
@@ -271,7 +285,8 @@ LoadResult parse_playbook(std::string_view yaml_text, const std::string& file_na
           diagnostics.error(f->value_where, f->path, "expected a non-empty list of steps");
         }
         for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
-          if (auto step = read_step(context, manifest::detail::element_field(*f, i, f->value[i]), i)) {
+          if (auto step =
+                  read_step(context, manifest::detail::element_field(*f, i, f->value[i]), i)) {
             playbook.steps.push_back(std::move(*step));
           }
         }
@@ -282,7 +297,8 @@ LoadResult parse_playbook(std::string_view yaml_text, const std::string& file_na
       result.playbook = std::move(playbook);
     }
   } catch (const YAML::Exception& error) {
-    diagnostics.error(manifest::detail::location_of(error.mark), "", "YAML syntax error: " + error.msg);
+    diagnostics.error(manifest::detail::location_of(error.mark), "",
+                      "YAML syntax error: " + error.msg);
   } catch (const std::exception& error) {
     diagnostics.error({}, "", std::string("could not read the playbook: ") + error.what());
   }

@@ -15,7 +15,20 @@
 
 namespace bosun::playbook {
 
-enum class StepKind { lock, fetch, checkout, build, preflight, backup, migrate, switch_release, restart, verify, prune, run };
+enum class StepKind {
+  lock,
+  fetch,
+  checkout,
+  build,
+  preflight,
+  backup,
+  migrate,
+  switch_release,
+  restart,
+  verify,
+  prune,
+  run
+};
 
 // The YAML name of a step kind ("switch" for switch_release).
 std::string step_kind_name(StepKind kind);
@@ -25,10 +38,10 @@ enum class OnFailure { abort, continue_on };
 
 struct Step {
   StepKind kind = StepKind::run;
-  std::string name;               // the built-in's name, or the hook's given name
-  manifest::Command command;      // run steps
+  std::string name;           // the built-in's name, or the hook's given name
+  manifest::Command command;  // run steps
   std::vector<manifest::EnvVar> env;
-  std::string cwd;                // run steps; relative to the release
+  std::string cwd;                  // run steps; relative to the release
   std::optional<Duration> timeout;  // empty: the step's default
   OnFailure on_failure = OnFailure::abort;
   manifest::Location where;

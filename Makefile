@@ -47,10 +47,10 @@ demo: build
 	@scripts/demo $(BUILD_DIR)
 
 format:
-	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' '*.c' | xargs clang-format -i
 
 check-format:
-	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+	git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' '*.c' | xargs clang-format --dry-run --Werror
 
 # libFuzzer on the manifest loader (clang). FUZZ_SECONDS bounds the run.
 FUZZ_SECONDS ?= 60

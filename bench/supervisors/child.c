@@ -2,9 +2,9 @@
  * (so the benchmark can tell a new instance from a dying one), and exits with code 1 as
  * soon as a client sends "exit". With NOTIFY_FD set (s6's readiness protocol) it writes a
  * newline there once it listens. */
-#include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>

@@ -57,7 +57,8 @@ TEST(DatabaseBackup, ConsistentWhileAWriterRuns) {
     sqlite3* w = open(live);
     for (int i = 0; !stop.load() && i < 200'000; ++i) {
       ::sqlite3_exec(w,
-                     "BEGIN; INSERT INTO t (v) VALUES (hex(randomblob(64))); UPDATE total SET n = n + 1; COMMIT;",
+                     "BEGIN; INSERT INTO t (v) VALUES (hex(randomblob(64))); UPDATE total SET n = "
+                     "n + 1; COMMIT;",
                      nullptr, nullptr, nullptr);
     }
     ::sqlite3_close(w);
@@ -81,9 +82,11 @@ TEST(DatabaseBackup, RestorePutsTheOldDataBack) {
   test::TempDir dir;
   const std::string live = dir.path() + "/app.db";
   sqlite3* db = open(live);
-  ::sqlite3_exec(db, "CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2);", nullptr, nullptr, nullptr);
+  ::sqlite3_exec(db, "CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2);", nullptr, nullptr,
+                 nullptr);
   backup_sqlite(live, dir.path() + "/before.db");
-  ::sqlite3_exec(db, "DELETE FROM t; ALTER TABLE t ADD COLUMN extra TEXT;", nullptr, nullptr, nullptr);
+  ::sqlite3_exec(db, "DELETE FROM t; ALTER TABLE t ADD COLUMN extra TEXT;", nullptr, nullptr,
+                 nullptr);
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM t"), 0);
   restore_sqlite(dir.path() + "/before.db", live);
   EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM t"), 2);  // the open connection sees it too
@@ -100,7 +103,8 @@ TEST(DatabaseBackup, ErrorsNameTheFile) {
     EXPECT_NE(std::string(error.what()).find("no database at"), std::string::npos);
   }
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/copy.db"));
-  EXPECT_THROW(restore_sqlite(dir.path() + "/missing.db", dir.path() + "/x.db"), std::runtime_error);
+  EXPECT_THROW(restore_sqlite(dir.path() + "/missing.db", dir.path() + "/x.db"),
+               std::runtime_error);
 }
 
 }  // namespace

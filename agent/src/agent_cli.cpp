@@ -22,6 +22,7 @@
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/manifest/check_command.hpp"
 #include "bosun/manifest/loader.hpp"
+#include "deploy_journal.hpp"
 #include "deploy_lock.hpp"
 #include "host_layout.hpp"
 #include "journal.hpp"
@@ -433,6 +434,84 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
   return exit_code::k_ok;
 }
 
+int history_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string root;
+  std::string limit = "20";
+  bool json = false;
+  cli::ArgParser parser(
+      "bosun-agent history",
+      "Deploys and rollbacks on this host, newest first: who, commit, release, steps with "
+      "their durations, result and reason.");
+  parser.option("root", 'r', "DIR", "the app's root on this host (required)", root)
+      .option("limit", 'n', "N", "how many runs (default 20)", limit)
+      .flag("json", 0, "print JSON", json);
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
+  }
+  if (root.empty() || limit.empty() || limit.size() > 6 ||
+      limit.find_first_not_of("0123456789") != std::string::npos) {
+    err << "bosun-agent history: --root DIR is required and -n takes a number\n";
+    return exit_code::k_invalid_input;
+  }
+  HostLayout{root}.create();
+  const auto runs = DeployJournal(HostLayout{root}.state_db().string()).history(std::stoul(limit));
+  const auto took = [](std::int64_t from, const std::optional<std::int64_t>& to) {
+    return to ? format_duration(std::chrono::milliseconds(*to - from)) : std::string("-");
+  };
+  if (json) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const RunRecord& run : runs) {
+      Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      entry->set("id", run.id);
+      entry->set("kind", run.kind);
+      entry->set("who", run.who);
+      entry->set("commit", run.commit);
+      entry->set("release", run.release);
+      entry->set("started_unix_ms", run.started_unix_ms);
+      entry->set("finished_unix_ms", run.finished_unix_ms
+                                         ? Poco::Dynamic::Var(*run.finished_unix_ms)
+                                         : Poco::Dynamic::Var());
+      entry->set("result", run.result.empty() ? "interrupted" : run.result);
+      entry->set("reason", run.reason);
+      Poco::JSON::Array::Ptr steps = new Poco::JSON::Array;
+      for (const StepRecord& step : run.steps) {
+        Object::Ptr s = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        s->set("name", step.name);
+        s->set("outcome", step.outcome.empty() ? "interrupted" : step.outcome);
+        s->set("duration_ms", step.finished_unix_ms ? Poco::Dynamic::Var(*step.finished_unix_ms -
+                                                                         step.started_unix_ms)
+                                                    : Poco::Dynamic::Var());
+        s->set("detail", step.detail);
+        steps->add(s);
+      }
+      entry->set("steps", steps);
+      list->add(entry);
+    }
+    Object::Ptr body = new Object;
+    body->set("runs", list);
+    body->stringify(out);
+    out << "\n";
+    return exit_code::k_ok;
+  }
+  if (runs.empty()) {
+    out << "no deploys or rollbacks recorded under " << root << "\n";
+    return exit_code::k_ok;
+  }
+  for (const RunRecord& run : runs) {
+    out << "#" << run.id << " " << run.kind << " " << run.commit.substr(0, 12) << " by " << run.who
+        << ": " << (run.result.empty() ? "interrupted" : run.result) << " in "
+        << took(run.started_unix_ms, run.finished_unix_ms)
+        << (run.reason.empty() ? "" : " (" + run.reason + ")") << "\n";
+    for (const StepRecord& step : run.steps) {
+      out << "    " << pad(step.name, 12)
+          << pad(step.outcome.empty() ? "interrupted" : step.outcome, 12)
+          << took(step.started_unix_ms, step.finished_unix_ms)
+          << (step.detail.empty() ? "" : "  " + step.detail) << "\n";
+    }
+  }
+  return exit_code::k_ok;
+}
+
 std::string default_holder() {
   const char* user = std::getenv("USER");
   char host[256] = {};
@@ -568,6 +647,8 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
                            "Print the agent's metrics in the Prometheus text format.", sub, out,
                            err);
        }},
+      {"history", "deploys and rollbacks on this host",
+       [&](Args sub) { return history_command(sub, out, err); }},
       {"lock", "take, give back or show the deploy lock",
        [&](Args sub) { return lock_command(sub, out, err); }},
       {"releases", "list the releases on this host",

@@ -55,12 +55,14 @@ TEST(DeployLock, HolderRenewsAndExpiredLocksAreTakenOver) {
 
 TEST(DeployLock, CommandLine) {
   test::TempDir dir;
-  const auto run = [&](std::vector<std::string> args, std::string& output) {
-    args.insert(args.begin(), "lock");
-    args.insert(args.end(), {"--root", dir.path()});
+  const auto run = [&](const std::vector<std::string>& args, std::string& output) {
+    std::vector<std::string> full{"lock"};
+    full.insert(full.end(), args.begin(), args.end());
+    full.push_back("--root");
+    full.push_back(dir.path());
     std::ostringstream out;
     std::ostringstream err;
-    const int code = run_agent_cli(args, out, err);
+    const int code = run_agent_cli(full, out, err);
     output = out.str() + err.str();
     return code;
   };

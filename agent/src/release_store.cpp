@@ -145,6 +145,25 @@ Release ReleaseStore::checkout(const std::string& commit) {
   return release;
 }
 
+void ReleaseStore::link_shared(const Release& release, const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    const fs::path target = m_root / "shared" / path;
+    if (!fs::exists(target)) {
+      fs::create_directories(target.parent_path());
+      if (fs::path(path).filename().string().find('.') != std::string::npos) {
+        std::ofstream(target).flush();  // a file such as .env
+      } else {
+        fs::create_directories(target);
+      }
+    }
+    const fs::path link = release.path / path;
+    fs::create_directories(link.parent_path());
+    std::error_code ignored;
+    fs::remove_all(link, ignored);  // what the repository had there is replaced by the link
+    fs::create_symlink(target, link);
+  }
+}
+
 void ReleaseStore::switch_current(const Release& release) {
   const fs::path link = m_root / "current";
   const fs::path temporary = m_root / ".current.tmp";

@@ -32,6 +32,10 @@ class ReleaseStore {
   std::string resolve(const std::string& ref) const;
   // Checks `commit` out into a new release directory with a REVISION file; returns it.
   Release checkout(const std::string& commit);
+  // Makes each of `paths` in the release a link to ROOT/shared/<path> (created as a
+  // directory when missing, or as an empty file when the name has a dot, like .env),
+  // replacing whatever the checkout had there.
+  void link_shared(const Release& release, const std::vector<std::string>& paths);
   // Points ROOT/current at `release` atomically.
   void switch_current(const Release& release);
   std::optional<Release> current() const;

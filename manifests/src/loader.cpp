@@ -19,8 +19,8 @@ using detail::MapReader;
 using detail::ReadContext;
 
 const std::vector<std::string> k_top_level_keys{
-    "app", "repo",  "root",     "keep_releases", "stages", "ssh",     "secrets",
-    "env", "build", "database", "services",      "verify", "requires"};
+    "app", "repo",  "root",     "keep_releases", "stages", "ssh",      "secrets",
+    "env", "build", "database", "services",      "verify", "requires", "shared"};
 
 std::vector<std::string> read_secret_names(ReadContext& context, const Field& field) {
   std::vector<std::string> names;
@@ -133,6 +133,23 @@ void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& mani
                                   "with 1 release kept there is nothing to roll back to");
     }
     manifest.keep_releases = static_cast<int>(keep.value_or(manifest.keep_releases));
+  }
+  if (const Field* f = map.get("shared")) {
+    const auto paths = detail::read_string_list(context, *f);
+    for (const auto& [path, where] :
+         paths.value_or(std::vector<std::pair<std::string, Location>>{})) {
+      const bool escapes = path.starts_with("/") || path == ".." || path.starts_with("../") ||
+                           path.find("/../") != std::string::npos || path.ends_with("/..") ||
+                           path == ".";
+      if (escapes) {
+        context.diagnostics.error(
+            where, f->path,
+            quote_for_message(path) +
+                " must be a path inside the release, like data or .env (no leading / or ..)");
+        continue;
+      }
+      manifest.shared.push_back(path);
+    }
   }
   if (const Field* f = map.get("stages")) {
     manifest.stages = detail::read_stages(context, *f);

@@ -237,6 +237,7 @@ Object::Ptr manifest_json(const Manifest& m) {
   object->set("repo", m.repo);
   object->set("root", m.root);
   object->set("keep_releases", m.keep_releases);
+  object->set("shared", string_array(m.shared));
   Array::Ptr stages = new Array;
   for (const Stage& stage : m.stages) {
     Object::Ptr s = new_object();
@@ -349,6 +350,9 @@ std::string summarize(const Manifest& m) {
   append_row(out, "app", m.app);
   append_row(out, "repo", m.repo);
   append_row(out, "root", m.root + " (keep " + std::to_string(m.keep_releases) + " releases)");
+  if (!m.shared.empty()) {
+    append_row(out, "shared", join(m.shared, ", ") + " (linked into every release)");
+  }
   for (const Stage& stage : m.stages) {
     append_row(out, "stage", stage.name + ": " + join(stage.hosts, ", "));
   }

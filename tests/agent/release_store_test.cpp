@@ -157,6 +157,21 @@ TEST_F(ReleaseStoreTest, ErrorsNameWhatIsWrong) {
   EXPECT_THROW(elsewhere.fetch(dir.path() + "/does-not-exist"), std::runtime_error);
 }
 
+TEST_F(ReleaseStoreTest, SharedPathsLinkIntoShared) {
+  repo.commit("data", "a file the repository had", "first");
+  store.fetch(repo.path());
+  const Release one = store.checkout("main");
+  store.link_shared(one, {"data", ".env", "public/uploads"});
+  EXPECT_TRUE(fs::is_symlink(one.path / "data"));
+  EXPECT_TRUE(fs::is_directory(dir.path() + "/root/shared/data"));
+  EXPECT_TRUE(fs::is_regular_file(dir.path() + "/root/shared/.env"));
+  std::ofstream(one.path / "data" / "app.db") << "rows";
+  const Release two = store.checkout("main");
+  store.link_shared(two, {"data", ".env", "public/uploads"});
+  EXPECT_EQ(read(two.path / "data" / "app.db"), "rows");  // state survives the release
+  EXPECT_TRUE(fs::is_symlink(two.path / "public" / "uploads"));
+}
+
 TEST_F(ReleaseStoreTest, ReleasesCommandListsThem) {
   const std::string sha = repo.commit("a.txt", "1", "first");
   store.fetch(repo.path());

@@ -35,6 +35,7 @@ TEST(ManifestExamples, PlatformDefinesTheBundledServices) {
   ASSERT_TRUE(m.stages[1].ssh.has_value());
   EXPECT_EQ(m.stages[1].ssh->port, 2222);
   EXPECT_EQ(m.secrets, std::vector<std::string>{"JWT_SECRET_KEY"});
+  EXPECT_EQ(m.shared, (std::vector<std::string>{"data", ".env"}));
 
   std::vector<std::string> order;
   for (const Service* service : m.start_order()) {

@@ -132,6 +132,8 @@ const InvalidCase k_cases[] = {
      "\"a b\" is not a host name or address"},
     {"invalid_env_name", HEAD "env:\n  MY-VAR: x\nservices:\n  web: {command: [x]}\n", 4, 3,
      "invalid environment variable name \"MY-VAR\""},
+    {"shared_path_escapes", HEAD "shared: [data, ../etc]\nservices:\n  web: {command: [x]}\n", 3,
+     16, "\"../etc\" must be a path inside the release"},
     {"relative_root", HEAD "root: srv/app\nservices:\n  web: {command: [x]}\n", 3, 7,
      "must be an absolute path"},
     {"yaml_syntax_error", "app: [demo\nrepo: x\n", 2, 5, "YAML syntax error"},

@@ -220,6 +220,9 @@ struct Manifest {
   std::string repo;
   std::string root = "/srv/bosun/${app}";
   int keep_releases = 5;
+  // Paths inside each release that are links into ROOT/shared (e.g. data, .env): state that
+  // survives releases. Relative, without "..".
+  std::vector<std::string> shared;
   std::vector<Stage> stages;
   SshSettings ssh;
   std::vector<std::string> secrets;  // names only; values come from .bosun/secrets or env

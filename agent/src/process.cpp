@@ -24,7 +24,7 @@ int open_pidfd(pid_t pid) {
 
 // Writes a message to fd 2 using only async-signal-safe calls (between fork and exec).
 void child_fail(const char* what) {
-  const char prefix[] = "bosun-agent: cannot start service: ";
+  const char prefix[] = "bosun-agent: cannot run: ";
   (void)!::write(2, prefix, sizeof prefix - 1);
   (void)!::write(2, what, std::strlen(what));
   const char* reason = std::strerror(errno);

@@ -1,0 +1,90 @@
+#include "migrate_step.hpp"
+
+#include <unistd.h>
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bosun/manifest/variables.hpp"
+
+namespace bosun::agent {
+namespace {
+
+std::vector<std::string> argv_of(const manifest::Command& command,
+                                 const std::map<std::string, std::string>& values) {
+  const auto expand = [&](const std::string& text) {
+    auto expanded = manifest::expand_variables(text, values);
+    return expanded ? *expanded : text;  // the loader already rejected unknown variables
+  };
+  if (command.uses_shell()) {
+    return {"/bin/sh", "-c", expand(command.shell)};
+  }
+  std::vector<std::string> words;
+  for (const std::string& word : command.argv) {
+    words.push_back(expand(word));
+  }
+  return words;
+}
+
+StepCommandResult run(const manifest::Command& command,
+                      const std::map<std::string, std::string>& values,
+                      const MigrateContext& context, const std::string& log_path) {
+  return run_step_command(
+      {argv_of(command, values), context.env, context.release_dir, log_path, context.timeout});
+}
+
+}  // namespace
+
+std::optional<long long> read_schema_version(const manifest::Database& database,
+                                             const MigrateContext& context) {
+  if (!database.migrate_version) {
+    return std::nullopt;
+  }
+  // The command's own output file, so that only what it printed is parsed.
+  const std::string output = context.log_path + ".version." + std::to_string(::getpid());
+  const auto result = run(*database.migrate_version, {}, context, output);
+  std::ifstream in(output);
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::error_code ignored;
+  std::filesystem::remove(output, ignored);
+  std::ofstream(context.log_path, std::ios::app) << "$ schema version: " << text.str();
+  if (!result.succeeded()) {
+    return std::nullopt;
+  }
+  const std::string printed = text.str();
+  const auto digit = std::find_if(printed.begin(), printed.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+  if (digit == printed.end()) {
+    return std::nullopt;
+  }
+  return std::stoll(std::string(digit, std::find_if_not(digit, printed.end(), [](char c) {
+                                  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+                                })));
+}
+
+StepCommandResult migrate_up(const manifest::Database& database, const MigrateContext& context) {
+  if (!database.migrate_up) {
+    StepCommandResult nothing;
+    nothing.started = true;
+    nothing.exit_code = 0;  // no migrations configured: nothing to do
+    return nothing;
+  }
+  return run(*database.migrate_up, {}, context, context.log_path);
+}
+
+StepCommandResult migrate_down(const manifest::Database& database, long long version,
+                               const MigrateContext& context) {
+  if (!database.migrate_down) {
+    StepCommandResult missing;
+    missing.error = "the manifest has no database.migrate.down command";
+    return missing;
+  }
+  return run(*database.migrate_down, {{"version", std::to_string(version)}}, context,
+             context.log_path);
+}
+
+}  // namespace bosun::agent

@@ -23,6 +23,9 @@ bosun_need(Poco_FOUND libpoco-dev "Poco (Foundation Net Util JSON Data DataSQLit
 find_package(SQLite3 QUIET)
 bosun_need(SQLite3_FOUND libsqlite3-dev "SQLite3")
 
+find_package(OpenSSL QUIET)
+bosun_need(OpenSSL_FOUND libssl-dev "OpenSSL")
+
 find_package(spdlog CONFIG QUIET)
 bosun_need(spdlog_FOUND libspdlog-dev "spdlog")
 

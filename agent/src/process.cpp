@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include "bosun/common/program_path.hpp"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -42,6 +44,14 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
   }
   // Everything the child touches is prepared before fork: after it, only exec-safe calls.
   std::vector<std::string> argv_storage = request.argv;
+  // Looked up in the service's own PATH (execvpe would use the agent's).
+  std::string path_list = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string& entry : request.env) {
+    if (entry.starts_with("PATH=")) {
+      path_list = entry.substr(5);
+    }
+  }
+  argv_storage[0] = find_program(argv_storage[0], path_list);
   std::vector<char*> argv;
   for (std::string& arg : argv_storage) {
     argv.push_back(arg.data());
@@ -103,7 +113,7 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
         child_fail("switching user");
       }
     }
-    ::execvpe(argv[0], argv.data(), envp.data());
+    ::execve(argv[0], argv.data(), envp.data());
     child_fail(argv[0]);
   }
   ::close(log_fd);

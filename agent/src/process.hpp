@@ -13,7 +13,7 @@
 namespace bosun::agent {
 
 struct SpawnRequest {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  std::vector<std::string> argv;  // argv[0] is looked up in env's PATH when it has no '/'
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::string cwd;
   std::string log_path;  // stdout and stderr, appended

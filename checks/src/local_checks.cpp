@@ -13,6 +13,7 @@
 
 #include "bosun/checks/check_runner.hpp"
 #include "bosun/common/text.hpp"
+#include "capture.hpp"
 
 namespace bosun::checks {
 namespace {
@@ -51,86 +52,23 @@ CheckResult run_log_check(const manifest::LogCheck& check, const CheckContext& c
 
 CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext& context) {
   const auto start = Clock::now();
-  std::vector<std::string> words =
+  const std::vector<std::string> argv =
       check.command.uses_shell() ? std::vector<std::string>{"/bin/sh", "-c", check.command.shell}
                                  : check.command.argv;
-  std::vector<char*> argv;
-  for (std::string& word : words) {
-    argv.push_back(word.data());
+  const detail::Captured run =
+      detail::capture_command(argv, context.env, context.cwd, context.timeout);
+  if (!run.started) {
+    return result(Status::fail, "cannot start " + argv.front(), "check the command", start);
   }
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (const auto& [name, value] : context.env) {
-    env_strings.push_back(name + "=" + value);
-  }
-  std::vector<char*> envp;
-  for (std::string& entry : env_strings) {
-    envp.push_back(entry.data());
-  }
-  envp.push_back(nullptr);
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return result(Status::fail, "cannot create a pipe", "", start);
-  }
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    return result(Status::fail, "cannot fork", "", start);
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    if (!context.cwd.empty() && ::chdir(context.cwd.c_str()) != 0) {
-      ::_exit(126);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execvpe(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  std::string output;
-  char buffer[4096];
-  const auto deadline = start + context.timeout;
-  bool timed_out = false;
-  while (true) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd waiting{pipe_fds[0], POLLIN, 0};
-    if (::poll(&waiting, 1, static_cast<int>(left.count())) != 1) {
-      continue;
-    }
-    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (n <= 0) {
-      break;
-    }
-    if (output.size() < 64 * 1024) {
-      output.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(pipe_fds[0]);
-  if (timed_out) {
-    ::kill(-pid, SIGKILL);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  const std::string shown = output.size() > 200 ? output.substr(output.size() - 200) : output;
-  if (timed_out) {
+  if (run.timed_out) {
     return result(Status::fail, "timed out after " + format_duration(context.timeout),
                   "make the command faster or raise the timeout", start);
   }
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  const std::string observed = "exit " + std::to_string(code) +
+  const std::string& output = run.output;
+  const std::string shown = output.size() > 200 ? output.substr(output.size() - 200) : output;
+  const std::string observed = "exit " + std::to_string(run.exit_code) +
                                (shown.empty() ? "" : ", output " + quote_for_message(trim(shown)));
-  if (code != check.exit_code) {
+  if (run.exit_code != check.exit_code) {
     return result(Status::fail,
                   observed + " (expected exit " + std::to_string(check.exit_code) + ")",
                   "run the command by hand to see why", start);

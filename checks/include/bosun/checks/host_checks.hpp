@@ -1,0 +1,54 @@
+#pragma once
+// Checks of the host itself — the ones behind a manifest's `requires` (deploy preflight and
+// gap analysis): tool versions, environment variables, free ports, disk, memory, files and
+// the OS. Each returns what it saw as evidence and, for failures, an action.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bosun/checks/check_runner.hpp"
+#include "bosun/common/version.hpp"
+
+namespace bosun::checks {
+
+// Runs `tool --version` (then `-v`, `-V`, `version`) and compares the first version it
+// prints with the constraint.
+CheckResult check_tool_version(const std::string& tool, const VersionConstraint& constraint,
+                               const std::map<std::string, std::string>& env);
+
+// Present, non-empty, at least `min_length` long, and not a placeholder ("changeme",
+// "your-...", "<...>", "xxx"). The value itself never appears in the evidence: only its
+// length and a short salted hash, so two hosts can be compared without leaking it.
+CheckResult check_env_var(const std::string& name, const std::map<std::string, std::string>& env,
+                          std::size_t min_length = 1);
+// "sha256:1a2b3c4d" of salt + value: equal values give equal fingerprints, nothing more.
+std::string fingerprint(const std::string& value, const std::string& salt);
+
+struct PortHolder {
+  int pid = 0;
+  std::string command;
+};
+// Who listens on TCP `port` (any local address), from /proc; nullopt when nobody does.
+// pid 0 when the socket's owner is not visible to this user.
+std::optional<PortHolder> port_holder(std::uint16_t port);
+// Passes when the port is free, or when one of `own_pids` holds it (the app's own service).
+CheckResult check_port_free(std::uint16_t port, const std::vector<int>& own_pids = {});
+
+CheckResult check_disk_free(const std::string& path, std::uint64_t at_least_bytes);
+CheckResult check_memory(std::uint64_t at_least_bytes);  // MemAvailable
+CheckResult check_file_exists(const std::string& path);
+
+struct OsRelease {
+  std::string id;       // e.g. ubuntu, debian
+  std::string version;  // VERSION_ID, e.g. 22.04
+  std::string pretty;   // PRETTY_NAME
+};
+std::optional<OsRelease> read_os_release(const std::string& path = "/etc/os-release");
+CheckResult check_os(const std::vector<std::string>& ids,
+                     const std::optional<VersionConstraint>& version,
+                     const std::string& os_release_path = "/etc/os-release");
+
+}  // namespace bosun::checks

@@ -1,0 +1,137 @@
+// Host checks against real things: fake tool binaries on a PATH, a socket this test holds,
+// the real disk and memory, os-release files written here.
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "bosun/checks/host_checks.hpp"
+#include "child_process.hpp"
+
+namespace bosun::checks {
+namespace {
+
+VersionConstraint constraint(const char* text) {
+  return VersionConstraint::parse(text).value();
+}
+
+class FakeTools : public ::testing::Test {
+ protected:
+  void tool(const std::string& name, const std::string& script) {
+    const std::string path = dir.path() + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\n" << script << "\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  }
+  std::map<std::string, std::string> env() const {
+    return {{"PATH", dir.path() + ":/usr/bin:/bin"}};
+  }
+  test::TempDir dir;
+};
+
+TEST_F(FakeTools, ComparesTheVersionATool_prints) {
+  tool("fake-redis", "echo 'Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0'");
+  const auto ok = check_tool_version("fake-redis", constraint(">=7.0"), env());
+  EXPECT_TRUE(ok.passed()) << ok.evidence;
+  EXPECT_EQ(ok.evidence, "fake-redis 7.0.15");
+  const auto old = check_tool_version("fake-redis", constraint(">=7.2"), env());
+  EXPECT_EQ(old.status, Status::fail);
+  EXPECT_EQ(old.evidence, "fake-redis 7.0.15 does not satisfy >=7.2");
+  EXPECT_EQ(old.action, "install fake-redis >=7.2");
+}
+
+TEST_F(FakeTools, MissingAndSilentTools) {
+  const auto missing = check_tool_version("no-such-tool-anywhere", constraint(">=1"), env());
+  EXPECT_EQ(missing.status, Status::fail);
+  EXPECT_NE(missing.evidence.find("not installed"), std::string::npos);
+  tool("mute", "echo 'no numbers here'");
+  EXPECT_EQ(check_tool_version("mute", constraint(">=1"), env()).status, Status::warn);
+  tool("only-v", "[ \"$1\" = -v ] && echo 'only-v 3.1' || exit 1");
+  EXPECT_TRUE(check_tool_version("only-v", constraint("^3"), env()).passed());
+}
+
+TEST(EnvChecks, JudgeWithoutRevealingTheValue) {
+  const std::map<std::string, std::string> env{{"GOOD", "s3cr3t-value-0123456789abcdef0123"},
+                                               {"EMPTY", ""},
+                                               {"PLACEHOLDER", "your-secret-here"},
+                                               {"ANGLE", "<jwt secret>"},
+                                               {"SHORT", "abc"}};
+  const auto good = check_env_var("GOOD", env, 32);
+  EXPECT_TRUE(good.passed()) << good.evidence;
+  EXPECT_EQ(good.evidence.find("s3cr3t"), std::string::npos);
+  EXPECT_NE(good.evidence.find("length 33"), std::string::npos);
+  EXPECT_EQ(check_env_var("MISSING", env).evidence, "MISSING is not set");
+  EXPECT_EQ(check_env_var("EMPTY", env).status, Status::fail);
+  EXPECT_NE(check_env_var("PLACEHOLDER", env).evidence.find("placeholder"), std::string::npos);
+  EXPECT_NE(check_env_var("ANGLE", env).evidence.find("placeholder"), std::string::npos);
+  const auto short_value = check_env_var("SHORT", env, 32);
+  EXPECT_EQ(short_value.status, Status::fail);
+  EXPECT_EQ(short_value.evidence.find("abc"), std::string::npos);
+}
+
+TEST(EnvChecks, FingerprintsCompareWithoutLeaking) {
+  EXPECT_EQ(fingerprint("same", "K"), fingerprint("same", "K"));
+  EXPECT_NE(fingerprint("same", "K"), fingerprint("other", "K"));
+  EXPECT_NE(fingerprint("same", "K"), fingerprint("same", "L"));  // salted per variable
+  EXPECT_EQ(fingerprint("x", "K").size(), std::string("sha256:").size() + 8);
+}
+
+TEST(PortChecks, NamesTheProcessHoldingAPort) {
+  const unsigned short port = test::free_port();
+  EXPECT_TRUE(check_port_free(port).passed());
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  const auto holder = port_holder(port);
+  ASSERT_TRUE(holder.has_value());
+  EXPECT_EQ(holder->pid, ::getpid());
+  const auto taken = check_port_free(port);
+  EXPECT_EQ(taken.status, Status::fail);
+  EXPECT_NE(taken.evidence.find("pid " + std::to_string(::getpid())), std::string::npos)
+      << taken.evidence;
+  // The app's own service holding its port is not a gap.
+  EXPECT_TRUE(check_port_free(port, {::getpid()}).passed());
+  ::close(fd);
+  EXPECT_TRUE(check_port_free(port).passed());
+}
+
+TEST(ResourceChecks, DiskMemoryAndFiles) {
+  test::TempDir dir;
+  EXPECT_TRUE(check_disk_free(dir.path() + "/not/yet/created", 1).passed());
+  const auto full = check_disk_free(dir.path(), 1ULL << 50);
+  EXPECT_EQ(full.status, Status::fail);
+  EXPECT_NE(full.evidence.find("needs 1024TiB"), std::string::npos) << full.evidence;
+  EXPECT_TRUE(check_memory(1).passed());
+  EXPECT_EQ(check_memory(1ULL << 60).status, Status::fail);
+  EXPECT_TRUE(check_file_exists(dir.path()).passed());
+  EXPECT_EQ(check_file_exists(dir.path() + "/nope").status, Status::fail);
+}
+
+TEST(OsChecks, ReadsOsRelease) {
+  test::TempDir dir;
+  const std::string file = dir.path() + "/os-release";
+  std::ofstream(file)
+      << "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n";
+  const auto os = read_os_release(file);
+  ASSERT_TRUE(os.has_value());
+  EXPECT_EQ(os->id, "ubuntu");
+  EXPECT_EQ(os->version, "22.04");
+  EXPECT_TRUE(
+      check_os({"ubuntu", "debian"}, VersionConstraint::parse(">=22.04").value(), file).passed());
+  EXPECT_EQ(check_os({"debian"}, std::nullopt, file).status, Status::fail);
+  const auto old = check_os({}, VersionConstraint::parse(">=24.04").value(), file);
+  EXPECT_EQ(old.status, Status::fail);
+  EXPECT_EQ(old.evidence, "Ubuntu 22.04.4 LTS (needs version >=24.04)");
+  EXPECT_EQ(check_os({}, std::nullopt, dir.path() + "/missing").status, Status::fail);
+}
+
+}  // namespace
+}  // namespace bosun::checks

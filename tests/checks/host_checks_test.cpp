@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "bosun/checks/host_checks.hpp"
+#include "bosun/checks/requirements.hpp"
+#include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
 
 namespace bosun::checks {
@@ -131,6 +133,39 @@ TEST(OsChecks, ReadsOsRelease) {
   EXPECT_EQ(old.status, Status::fail);
   EXPECT_EQ(old.evidence, "Ubuntu 22.04.4 LTS (needs version >=24.04)");
   EXPECT_EQ(check_os({}, std::nullopt, dir.path() + "/missing").status, Status::fail);
+}
+
+TEST_F(FakeTools, RequirementsBecomeGapRows) {
+  tool("fake-redis", "echo 'Redis server v=6.2.1'");
+  std::ofstream(dir.path() + "/os-release")
+      << "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian 12\"\n";
+  const auto loaded = manifest::parse_manifest(
+      "app: a\nrepo: r\nservices: {w: {command: [x]}}\nrequires:\n"
+      "  tools: {fake-redis: \">=7.0\"}\n  env: [JWT_SECRET_KEY, DATABASE_URL]\n  disk_free: 1MiB\n"
+      "  memory: 1MiB\n  os: {id: ubuntu}\n",
+      "app.yaml");
+  ASSERT_TRUE(loaded.ok());
+  RequirementInputs inputs;
+  inputs.env = env();
+  inputs.env["DATABASE_URL"] = "sqlite:///x.db";
+  inputs.disk_path = dir.path();
+  inputs.os_release_path = dir.path() + "/os-release";
+  const auto rows = check_requirements(loaded.manifest->requires_, inputs);
+  ASSERT_EQ(rows.size(), 6U);
+  EXPECT_EQ(rows[0].requirement, "tool fake-redis");
+  EXPECT_EQ(rows[0].result.status, Status::fail);
+  EXPECT_EQ(rows[1].requirement, "env JWT_SECRET_KEY");
+  EXPECT_EQ(rows[1].result.status, Status::fail);
+  EXPECT_TRUE(rows[2].result.passed());
+  EXPECT_TRUE(rows[3].result.passed());  // disk
+  EXPECT_TRUE(rows[4].result.passed());  // memory
+  EXPECT_EQ(rows[5].requirement, "os");
+  EXPECT_FALSE(rows[5].blocking);
+  EXPECT_FALSE(requirements_met(rows));
+  inputs.env["JWT_SECRET_KEY"] = "0123456789abcdef0123456789abcdef";
+  tool("fake-redis", "echo 'Redis server v=7.0.15'");
+  EXPECT_TRUE(requirements_met(
+      check_requirements(loaded.manifest->requires_, inputs)));  // os is only a warning
 }
 
 }  // namespace

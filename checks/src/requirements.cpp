@@ -1,0 +1,58 @@
+#include "bosun/checks/requirements.hpp"
+
+#include <algorithm>
+
+#include "bosun/common/byte_size.hpp"
+
+namespace bosun::checks {
+
+std::vector<RequirementRow> check_requirements(const manifest::Requirements& requires_,
+                                               const RequirementInputs& inputs) {
+  std::vector<RequirementRow> rows;
+  for (const manifest::ToolRequirement& tool : requires_.tools) {
+    CheckResult result = check_tool_version(tool.name, tool.constraint, inputs.env);
+    // A version that cannot be read is a warning: the tool is there.
+    const bool blocking = result.status != Status::warn;
+    rows.push_back({"tool " + tool.name, tool.constraint.text(), std::move(result), blocking});
+  }
+  for (const std::string& name : requires_.env) {
+    rows.push_back({"env " + name, "set", check_env_var(name, inputs.env), true});
+  }
+  for (std::uint16_t port : requires_.ports_free) {
+    rows.push_back(
+        {"port " + std::to_string(port), "free", check_port_free(port, inputs.own_pids), true});
+  }
+  if (requires_.disk_free) {
+    rows.push_back({"disk free", format_byte_size(*requires_.disk_free),
+                    check_disk_free(inputs.disk_path, *requires_.disk_free), true});
+  }
+  if (requires_.memory) {
+    rows.push_back(
+        {"memory", format_byte_size(*requires_.memory), check_memory(*requires_.memory), true});
+  }
+  for (const std::string& file : requires_.files) {
+    rows.push_back({"file " + file, "exists", check_file_exists(file), true});
+  }
+  if (requires_.os) {
+    std::string required;
+    for (const std::string& id : requires_.os->ids) {
+      required += (required.empty() ? "" : "|") + id;
+    }
+    if (requires_.os->version) {
+      required += (required.empty() ? "" : " ") + requires_.os->version->text();
+    }
+    // Another distribution may well work: a warning, not a stop.
+    rows.push_back({"os", required,
+                    check_os(requires_.os->ids, requires_.os->version, inputs.os_release_path),
+                    false});
+  }
+  return rows;
+}
+
+bool requirements_met(const std::vector<RequirementRow>& rows) {
+  return std::none_of(rows.begin(), rows.end(), [](const RequirementRow& row) {
+    return row.blocking && row.result.status == Status::fail;
+  });
+}
+
+}  // namespace bosun::checks

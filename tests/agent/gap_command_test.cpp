@@ -1,0 +1,59 @@
+// `bosun-agent gap`: the manifest's requirements checked on this machine.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "bosun/agent/agent_cli.hpp"
+#include "child_process.hpp"
+
+namespace bosun::agent {
+namespace {
+
+int run(const std::vector<std::string>& args, std::string& output) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = run_agent_cli(args, out, err);
+  output = out.str() + err.str();
+  return code;
+}
+
+TEST(GapCommand, UsesTheHostsEnvFileAndNeverPrintsValues) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/shared");
+  std::ofstream(dir.path() + "/shared/.env")
+      << "GAP_TEST_SECRET=super-secret-value-0123456789abcdef\n";
+  std::ofstream(dir.path() + "/app.yaml")
+      << "app: a\nrepo: r\nservices: {w: {command: [x]}}\n"
+         "requires:\n  tools: {sh: \"*\"}\n  env: [GAP_TEST_SECRET]\n  disk_free: 1KiB\n";
+  std::string output;
+  EXPECT_EQ(run({"gap", "-c", dir.path() + "/app.yaml", "--root", dir.path()}, output), 0)
+      << output;
+  EXPECT_NE(output.find("env GAP_TEST_SECRET"), std::string::npos) << output;
+  EXPECT_NE(output.find("no blocking gap"), std::string::npos) << output;
+  EXPECT_EQ(output.find("super-secret-value"), std::string::npos) << output;
+  EXPECT_EQ(run({"gap", "--json", "-c", dir.path() + "/app.yaml", "--root", dir.path()}, output),
+            0);
+  EXPECT_NE(output.find("\"met\":true"), std::string::npos) << output;
+  EXPECT_EQ(output.find("super-secret-value"), std::string::npos) << output;
+}
+
+TEST(GapCommand, BlockingGapsExitOne) {
+  test::TempDir dir;
+  std::ofstream(dir.path() + "/app.yaml")
+      << "app: a\nrepo: r\nservices: {w: {command: [x]}}\nrequires:\n  env: "
+         "[GAP_TEST_SURELY_UNSET_VARIABLE]\n";
+  std::string output;
+  EXPECT_EQ(run({"gap", "-c", dir.path() + "/app.yaml"}, output), 1);
+  EXPECT_NE(output.find("FAIL"), std::string::npos) << output;
+  EXPECT_NE(output.find("-> set GAP_TEST_SURELY_UNSET_VARIABLE"), std::string::npos) << output;
+  EXPECT_EQ(run({"gap"}, output), 2);
+  std::ofstream(dir.path() + "/bad.yaml") << "app: [\n";
+  EXPECT_EQ(run({"gap", "-c", dir.path() + "/bad.yaml"}, output), 2);
+  EXPECT_NE(output.find("bad.yaml:"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace bosun::agent

@@ -13,17 +13,12 @@
 #include "bosun/common/byte_size.hpp"
 #include "bosun/common/text.hpp"
 #include "capture.hpp"
+#include "make_result.hpp"
 
 namespace bosun::checks {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-CheckResult result(Status status, std::string evidence, std::string action,
-                   Clock::time_point start) {
-  return CheckResult{status, std::move(evidence), std::move(action),
-                     std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)};
-}
+using detail::Clock;
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -76,23 +71,24 @@ CheckResult check_tool_version(const std::string& tool, const VersionConstraint&
     const detail::Captured run =
         detail::capture_command({tool, flag}, env, "", std::chrono::seconds(5));
     if (!run.started || run.exit_code == 127) {
-      return result(Status::fail, tool + " is not installed (not found in PATH)",
-                    "install " + tool + " (" + constraint.text() + ")", start);
+      return detail::make_result(Status::fail, tool + " is not installed (not found in PATH)",
+                                 "install " + tool + " (" + constraint.text() + ")", start);
     }
     if (run.timed_out) {
       continue;
     }
     if (const auto version = Version::find_in(run.output)) {
       if (constraint.satisfied_by(*version)) {
-        return result(Status::pass, tool + " " + version->to_string(), "", start);
+        return detail::make_result(Status::pass, tool + " " + version->to_string(), "", start);
       }
-      return result(Status::fail,
-                    tool + " " + version->to_string() + " does not satisfy " + constraint.text(),
-                    "install " + tool + " " + constraint.text(), start);
+      return detail::make_result(
+          Status::fail,
+          tool + " " + version->to_string() + " does not satisfy " + constraint.text(),
+          "install " + tool + " " + constraint.text(), start);
     }
   }
-  return result(Status::warn, "could not read a version from " + tool,
-                "check it by hand: " + tool + " --version", start);
+  return detail::make_result(Status::warn, "could not read a version from " + tool,
+                             "check it by hand: " + tool + " --version", start);
 }
 
 std::string fingerprint(const std::string& value, const std::string& salt) {
@@ -114,26 +110,27 @@ CheckResult check_env_var(const std::string& name, const std::map<std::string, s
   const auto start = Clock::now();
   const auto found = env.find(name);
   if (found == env.end()) {
-    return result(Status::fail, name + " is not set",
-                  "set " + name + " (secrets go in .bosun/secrets)", start);
+    return detail::make_result(Status::fail, name + " is not set",
+                               "set " + name + " (secrets go in .bosun/secrets)", start);
   }
   const std::string& value = found->second;
   const std::string shape =
       "length " + std::to_string(value.size()) + ", " + fingerprint(value, name);
   if (value.empty()) {
-    return result(Status::fail, name + " is empty", "give " + name + " a value", start);
+    return detail::make_result(Status::fail, name + " is empty", "give " + name + " a value",
+                               start);
   }
   if (looks_like_placeholder(value)) {
-    return result(Status::fail, name + " looks like a placeholder (" + shape + ")",
-                  "replace the example value of " + name + " with a real one", start);
+    return detail::make_result(Status::fail, name + " looks like a placeholder (" + shape + ")",
+                               "replace the example value of " + name + " with a real one", start);
   }
   if (value.size() < min_length) {
-    return result(
+    return detail::make_result(
         Status::fail,
         name + " is too short (" + shape + "; at least " + std::to_string(min_length) + ")",
         "use a longer value for " + name, start);
   }
-  return result(Status::pass, name + " is set (" + shape + ")", "", start);
+  return detail::make_result(Status::pass, name + " is set (" + shape + ")", "", start);
 }
 
 std::optional<PortHolder> port_holder(std::uint16_t port) {
@@ -168,19 +165,20 @@ CheckResult check_port_free(std::uint16_t port, const std::vector<int>& own_pids
   const auto start = Clock::now();
   const auto holder = port_holder(port);
   if (!holder) {
-    return result(Status::pass, "port " + std::to_string(port) + " is free", "", start);
+    return detail::make_result(Status::pass, "port " + std::to_string(port) + " is free", "",
+                               start);
   }
   if (std::find(own_pids.begin(), own_pids.end(), holder->pid) != own_pids.end()) {
-    return result(Status::pass,
-                  "port " + std::to_string(port) + " is held by the app's own " + holder->command +
-                      " (pid " + std::to_string(holder->pid) + ")",
-                  "", start);
+    return detail::make_result(Status::pass,
+                               "port " + std::to_string(port) + " is held by the app's own " +
+                                   holder->command + " (pid " + std::to_string(holder->pid) + ")",
+                               "", start);
   }
-  return result(Status::fail,
-                "port " + std::to_string(port) + " is taken by " + holder->command +
-                    (holder->pid > 0 ? " (pid " + std::to_string(holder->pid) + ")" : ""),
-                "stop what holds port " + std::to_string(port) + " or change the app's port",
-                start);
+  return detail::make_result(
+      Status::fail,
+      "port " + std::to_string(port) + " is taken by " + holder->command +
+          (holder->pid > 0 ? " (pid " + std::to_string(holder->pid) + ")" : ""),
+      "stop what holds port " + std::to_string(port) + " or change the app's port", start);
 }
 
 CheckResult check_disk_free(const std::string& path, std::uint64_t at_least_bytes) {
@@ -191,15 +189,17 @@ CheckResult check_disk_free(const std::string& path, std::uint64_t at_least_byte
   }
   struct statvfs stats {};
   if (probe.empty() || ::statvfs(probe.c_str(), &stats) != 0) {
-    return result(Status::fail, "cannot measure free space at " + path, "check the path", start);
+    return detail::make_result(Status::fail, "cannot measure free space at " + path,
+                               "check the path", start);
   }
   const std::uint64_t free_bytes = static_cast<std::uint64_t>(stats.f_bavail) * stats.f_frsize;
   const std::string observed = format_byte_size(free_bytes) + " free at " + probe.string();
   if (free_bytes < at_least_bytes) {
-    return result(Status::fail, observed + " (needs " + format_byte_size(at_least_bytes) + ")",
-                  "free disk space: old releases, logs, backups", start);
+    return detail::make_result(Status::fail,
+                               observed + " (needs " + format_byte_size(at_least_bytes) + ")",
+                               "free disk space: old releases, logs, backups", start);
   }
-  return result(Status::pass, observed, "", start);
+  return detail::make_result(Status::pass, observed, "", start);
 }
 
 CheckResult check_memory(std::uint64_t at_least_bytes) {
@@ -213,23 +213,25 @@ CheckResult check_memory(std::uint64_t at_least_bytes) {
       const std::uint64_t available = kib * 1024;
       const std::string observed = format_byte_size(available) + " available";
       if (available < at_least_bytes) {
-        return result(Status::fail, observed + " (needs " + format_byte_size(at_least_bytes) + ")",
-                      "stop what uses memory, or use a larger host", start);
+        return detail::make_result(Status::fail,
+                                   observed + " (needs " + format_byte_size(at_least_bytes) + ")",
+                                   "stop what uses memory, or use a larger host", start);
       }
-      return result(Status::pass, observed, "", start);
+      return detail::make_result(Status::pass, observed, "", start);
     }
   }
-  return result(Status::warn, "cannot read MemAvailable from /proc/meminfo", "", start);
+  return detail::make_result(Status::warn, "cannot read MemAvailable from /proc/meminfo", "",
+                             start);
 }
 
 CheckResult check_file_exists(const std::string& path) {
   const auto start = Clock::now();
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
-    return result(Status::fail, path + " does not exist", "create " + path + " or fix the path",
-                  start);
+    return detail::make_result(Status::fail, path + " does not exist",
+                               "create " + path + " or fix the path", start);
   }
-  return result(Status::pass, path + " exists", "", start);
+  return detail::make_result(Status::pass, path + " exists", "", start);
 }
 
 std::optional<OsRelease> read_os_release(const std::string& path) {
@@ -266,21 +268,22 @@ CheckResult check_os(const std::vector<std::string>& ids,
   const auto start = Clock::now();
   const auto os = read_os_release(os_release_path);
   if (!os) {
-    return result(Status::fail, "cannot read " + os_release_path, "", start);
+    return detail::make_result(Status::fail, "cannot read " + os_release_path, "", start);
   }
   const std::string observed = os->pretty.empty() ? os->id + " " + os->version : os->pretty;
   if (!ids.empty() && std::find(ids.begin(), ids.end(), os->id) == ids.end()) {
-    return result(Status::fail, observed + " (needs " + join(ids, " or ") + ")",
-                  "use a supported OS", start);
+    return detail::make_result(Status::fail, observed + " (needs " + join(ids, " or ") + ")",
+                               "use a supported OS", start);
   }
   if (version) {
     const auto parsed = Version::parse(os->version);
     if (!parsed || !version->satisfied_by(*parsed)) {
-      return result(Status::fail, observed + " (needs version " + version->text() + ")",
-                    "upgrade the OS", start);
+      return detail::make_result(Status::fail,
+                                 observed + " (needs version " + version->text() + ")",
+                                 "upgrade the OS", start);
     }
   }
-  return result(Status::pass, observed, "", start);
+  return detail::make_result(Status::pass, observed, "", start);
 }
 
 }  // namespace bosun::checks

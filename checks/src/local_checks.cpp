@@ -14,17 +14,12 @@
 #include "bosun/checks/check_runner.hpp"
 #include "bosun/common/text.hpp"
 #include "capture.hpp"
+#include "make_result.hpp"
 
 namespace bosun::checks {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-CheckResult result(Status status, std::string evidence, std::string action,
-                   Clock::time_point start) {
-  return CheckResult{status, std::move(evidence), std::move(action),
-                     std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)};
-}
+using detail::Clock;
 
 }  // namespace
 
@@ -32,8 +27,8 @@ CheckResult run_log_check(const manifest::LogCheck& check, const CheckContext& c
   const auto start = Clock::now();
   std::ifstream in(context.log_path, std::ios::binary);
   if (!in) {
-    return result(Status::fail, "no log yet at " + context.log_path,
-                  "wait for the service to write", start);
+    return detail::make_result(Status::fail, "no log yet at " + context.log_path,
+                               "wait for the service to write", start);
   }
   in.seekg(0, std::ios::end);
   const auto size = static_cast<std::uint64_t>(in.tellg());
@@ -43,11 +38,12 @@ CheckResult run_log_check(const manifest::LogCheck& check, const CheckContext& c
   std::string line;
   while (std::getline(in, line)) {
     if (line.find(check.pattern) != std::string::npos) {
-      return result(Status::pass, "log line " + quote_for_message(line), "", start);
+      return detail::make_result(Status::pass, "log line " + quote_for_message(line), "", start);
     }
   }
-  return result(Status::fail, "no line containing " + quote_for_message(check.pattern) + " yet",
-                "look at the service's log for what it is waiting on", start);
+  return detail::make_result(Status::fail,
+                             "no line containing " + quote_for_message(check.pattern) + " yet",
+                             "look at the service's log for what it is waiting on", start);
 }
 
 CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext& context) {
@@ -58,27 +54,28 @@ CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext&
   const detail::Captured run =
       detail::capture_command(argv, context.env, context.cwd, context.timeout);
   if (!run.started) {
-    return result(Status::fail, "cannot start " + argv.front(), "check the command", start);
+    return detail::make_result(Status::fail, "cannot start " + argv.front(), "check the command",
+                               start);
   }
   if (run.timed_out) {
-    return result(Status::fail, "timed out after " + format_duration(context.timeout),
-                  "make the command faster or raise the timeout", start);
+    return detail::make_result(Status::fail, "timed out after " + format_duration(context.timeout),
+                               "make the command faster or raise the timeout", start);
   }
   const std::string& output = run.output;
   const std::string shown = output.size() > 200 ? output.substr(output.size() - 200) : output;
   const std::string observed = "exit " + std::to_string(run.exit_code) +
                                (shown.empty() ? "" : ", output " + quote_for_message(trim(shown)));
   if (run.exit_code != check.exit_code) {
-    return result(Status::fail,
-                  observed + " (expected exit " + std::to_string(check.exit_code) + ")",
-                  "run the command by hand to see why", start);
+    return detail::make_result(
+        Status::fail, observed + " (expected exit " + std::to_string(check.exit_code) + ")",
+        "run the command by hand to see why", start);
   }
   if (!check.output_contains.empty() && output.find(check.output_contains) == std::string::npos) {
-    return result(Status::fail,
-                  observed + " (output lacks " + quote_for_message(check.output_contains) + ")",
-                  "run the command by hand to see why", start);
+    return detail::make_result(
+        Status::fail, observed + " (output lacks " + quote_for_message(check.output_contains) + ")",
+        "run the command by hand to see why", start);
   }
-  return result(Status::pass, observed, "", start);
+  return detail::make_result(Status::pass, observed, "", start);
 }
 
 CheckResult run_sqlite_check(const manifest::SqliteCheck& check, const CheckContext& context) {
@@ -87,8 +84,8 @@ CheckResult run_sqlite_check(const manifest::SqliteCheck& check, const CheckCont
   if (::sqlite3_open_v2(check.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     const std::string error = db != nullptr ? ::sqlite3_errmsg(db) : "out of memory";
     ::sqlite3_close(db);
-    return result(Status::fail, "cannot open " + check.path + ": " + error,
-                  "check the database path and its permissions", start);
+    return detail::make_result(Status::fail, "cannot open " + check.path + ": " + error,
+                               "check the database path and its permissions", start);
   }
   ::sqlite3_busy_timeout(db, static_cast<int>(context.timeout.count()));
   sqlite3_stmt* statement = nullptr;
@@ -106,12 +103,12 @@ CheckResult run_sqlite_check(const manifest::SqliteCheck& check, const CheckCont
   ::sqlite3_finalize(statement);
   ::sqlite3_close(db);
   if (!ok) {
-    return result(Status::fail, quote_for_message(check.query) + " failed: " + error,
-                  "check the database and the query", start);
+    return detail::make_result(Status::fail, quote_for_message(check.query) + " failed: " + error,
+                               "check the database and the query", start);
   }
-  return result(Status::pass,
-                quote_for_message(check.query) + " returned " + quote_for_message(observed), "",
-                start);
+  return detail::make_result(
+      Status::pass, quote_for_message(check.query) + " returned " + quote_for_message(observed), "",
+      start);
 }
 
 }  // namespace bosun::checks

@@ -6,20 +6,16 @@
 #include "bosun/checks/check_runner.hpp"
 #include "bosun/common/text.hpp"
 #include "bosun/common/url.hpp"
+#include "make_result.hpp"
 #include "socket_util.hpp"
 
 namespace bosun::checks {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using detail::Clock;
 
 std::chrono::microseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
-}
-
-CheckResult result(Status status, std::string evidence, std::string action,
-                   Clock::time_point start) {
-  return CheckResult{status, std::move(evidence), std::move(action), since(start)};
 }
 
 // Headers complete and, when Content-Length is given, the whole body.
@@ -50,12 +46,13 @@ CheckResult run_tcp_check(const manifest::TcpCheck& check, const CheckContext& c
       detail::connect_with_deadline(check.host, check.port, start + context.timeout, error);
   const std::string where = check.host + ":" + std::to_string(check.port);
   if (fd < 0) {
-    return result(Status::fail, "cannot connect to " + where + ": " + error,
-                  "start the service, or check that it listens on " + where, start);
+    return detail::make_result(Status::fail, "cannot connect to " + where + ": " + error,
+                               "start the service, or check that it listens on " + where, start);
   }
   ::close(fd);
-  return result(Status::pass,
-                "connected to " + where + " in " + detail::format_micros(since(start)), "", start);
+  return detail::make_result(Status::pass,
+                             "connected to " + where + " in " + detail::format_micros(since(start)),
+                             "", start);
 }
 
 CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContext& context) {
@@ -65,16 +62,16 @@ CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContex
   std::string error;
   const int fd = detail::connect_with_deadline(check.host, check.port, deadline, error);
   if (fd < 0) {
-    return result(Status::fail, "cannot connect to Redis at " + where + ": " + error,
-                  "start redis-server, or check the port", start);
+    return detail::make_result(Status::fail, "cannot connect to Redis at " + where + ": " + error,
+                               "start redis-server, or check the port", start);
   }
   std::string request;
   if (!check.password_env.empty()) {
     const auto password = context.env.find(check.password_env);
     if (password == context.env.end()) {
       ::close(fd);
-      return result(Status::fail, check.password_env + " is not set", "set " + check.password_env,
-                    start);
+      return detail::make_result(Status::fail, check.password_env + " is not set",
+                                 "set " + check.password_env, start);
     }
     request += "*2\r\n$4\r\nAUTH\r\n$" + std::to_string(password->second.size()) + "\r\n" +
                password->second + "\r\n";
@@ -87,11 +84,12 @@ CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContex
   });
   ::close(fd);
   if (answered && reply.find("+PONG") != std::string::npos) {
-    return result(Status::pass, "PONG from " + where + " in " + detail::format_micros(since(start)),
-                  "", start);
+    return detail::make_result(Status::pass,
+                               "PONG from " + where + " in " + detail::format_micros(since(start)),
+                               "", start);
   }
   const std::string line = reply.substr(0, reply.find("\r\n"));
-  return result(
+  return detail::make_result(
       Status::fail,
       "no PONG from " + where + (line.empty() ? " (no answer)" : ": " + quote_for_message(line)),
       "check that Redis is up and not loading or refusing commands", start);
@@ -102,16 +100,16 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
   const auto deadline = start + context.timeout;
   const auto url = parse_http_url(check.url);
   if (!url) {
-    return result(Status::fail, url.error(), "fix the URL in the manifest", start);
+    return detail::make_result(Status::fail, url.error(), "fix the URL in the manifest", start);
   }
   if (url->scheme != "http") {
-    return result(Status::fail, "https checks are not supported yet: " + check.url,
-                  "probe the service's plain-http port on loopback", start);
+    return detail::make_result(Status::fail, "https checks are not supported yet: " + check.url,
+                               "probe the service's plain-http port on loopback", start);
   }
   std::string error;
   const int fd = detail::connect_with_deadline(url->host, url->port, deadline, error);
   if (fd < 0) {
-    return result(
+    return detail::make_result(
         Status::fail, "cannot connect to " + check.url + ": " + error,
         "start the service, or check that it listens on port " + std::to_string(url->port), start);
   }
@@ -125,7 +123,7 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
   ::close(fd);
   const auto took = since(start);
   if (!reply.starts_with("HTTP/1.") || reply.size() < 12) {
-    return result(
+    return detail::make_result(
         Status::fail,
         std::string(complete ? "not an HTTP answer" : "no complete answer before the timeout") +
             " from " + check.url,
@@ -138,20 +136,21 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
                                detail::format_micros(took) +
                                (body.empty() ? "" : ": " + quote_for_message(body));
   if (status != check.status) {
-    return result(Status::fail, observed + " (expected " + std::to_string(check.status) + ")",
-                  "look at the response and the service's log", start);
+    return detail::make_result(Status::fail,
+                               observed + " (expected " + std::to_string(check.status) + ")",
+                               "look at the response and the service's log", start);
   }
   if (!check.body_contains.empty() && body.find(check.body_contains) == std::string::npos) {
-    return result(Status::fail,
-                  observed + " (body lacks " + quote_for_message(check.body_contains) + ")",
-                  "look at the response and the service's log", start);
+    return detail::make_result(
+        Status::fail, observed + " (body lacks " + quote_for_message(check.body_contains) + ")",
+        "look at the response and the service's log", start);
   }
   if (check.max_latency && took > *check.max_latency) {
-    return result(Status::fail,
-                  observed + " (slower than " + format_duration(*check.max_latency) + ")",
-                  "find what slows the service down: load, CPU, the database", start);
+    return detail::make_result(
+        Status::fail, observed + " (slower than " + format_duration(*check.max_latency) + ")",
+        "find what slows the service down: load, CPU, the database", start);
   }
-  return result(Status::pass, observed, "", start);
+  return detail::make_result(Status::pass, observed, "", start);
 }
 
 }  // namespace bosun::checks

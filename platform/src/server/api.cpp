@@ -276,7 +276,7 @@ HttpResponse Api::login(const HttpRequest& request) {
   return json_response(200, body);
 }
 
-Api::Auth Api::authenticate(const HttpRequest& request, Database& db) {
+Api::Auth Api::authenticate(const HttpRequest& request, Database& db, bool admin_only) {
   const auto refuse = [](const std::string& message) {
     HttpResponse response = json_error(401, message);
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -297,6 +297,9 @@ Api::Auth Api::authenticate(const HttpRequest& request, Database& db) {
   if (!user) {
     return refuse("the token's user no longer exists");
   }
+  if (admin_only && user->role != "admin") {
+    return Auth{std::nullopt, json_error(403, "admin role required")};
+  }
   return Auth{std::move(user), {}};
 }
 
@@ -311,12 +314,9 @@ HttpResponse Api::me(const HttpRequest& request) {
 
 HttpResponse Api::admin_stats(const HttpRequest& request) {
   auto db = m_pool.acquire();
-  Auth auth = authenticate(request, *db);
+  Auth auth = authenticate(request, *db, /*admin_only=*/true);
   if (!auth.user) {
     return auth.refusal;
-  }
-  if (auth.user->role != "admin") {
-    return json_error(403, "admin role required");
   }
   ContentStore content(*db);
   Object::Ptr tasks = new_object();
@@ -333,12 +333,9 @@ HttpResponse Api::admin_stats(const HttpRequest& request) {
 
 HttpResponse Api::set_local_id(const HttpRequest& request, const std::string& id_text) {
   auto db = m_pool.acquire();
-  Auth auth = authenticate(request, *db);
+  Auth auth = authenticate(request, *db, /*admin_only=*/true);
   if (!auth.user) {
     return auth.refusal;
-  }
-  if (auth.user->role != "admin") {
-    return json_error(403, "admin role required");
   }
   const auto id = parse_id(id_text);
   if (!id) {

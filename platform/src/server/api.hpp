@@ -38,7 +38,8 @@ class Api {
   HttpResponse task(const HttpRequest& request, const std::string& task_id);
   HttpResponse metrics(const HttpRequest& request);
 
-  Auth authenticate(const HttpRequest& request, Database& db);
+  // The bearer token's user, or the 401 (or, with admin_only, 403) that refuses the request.
+  Auth authenticate(const HttpRequest& request, Database& db, bool admin_only = false);
   bool is_admin_email(const std::string& email) const;
 
   const ServerConfig& m_config;

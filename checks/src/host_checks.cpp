@@ -1,11 +1,15 @@
 #include "bosun/checks/host_checks.hpp"
 
+#include <openssl/asn1.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -232,6 +236,39 @@ CheckResult check_file_exists(const std::string& path) {
                                "create " + path + " or fix the path", start);
   }
   return detail::make_result(Status::pass, path + " exists", "", start);
+}
+
+CheckResult check_certificate_file(const std::string& pem_path, int warn_days) {
+  const auto start = detail::Clock::now();
+  FILE* file = std::fopen(pem_path.c_str(), "r");
+  if (file == nullptr) {
+    return detail::make_result(Status::fail, "cannot read " + pem_path,
+                               "check the certificate's path", start);
+  }
+  X509* certificate = PEM_read_X509(file, nullptr, nullptr, nullptr);
+  std::fclose(file);
+  if (certificate == nullptr) {
+    return detail::make_result(Status::fail, pem_path + " holds no PEM certificate",
+                               "check the file", start);
+  }
+  int days = 0;
+  int seconds = 0;
+  const int ok = ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(certificate));
+  X509_free(certificate);
+  if (ok != 1) {
+    return detail::make_result(Status::fail, "cannot read the expiry of " + pem_path,
+                               "check the file", start);
+  }
+  if (days < 0 || (days == 0 && seconds <= 0)) {
+    return detail::make_result(Status::fail,
+                               pem_path + " expired " + std::to_string(-days) + " day(s) ago",
+                               "renew the certificate", start);
+  }
+  const std::string observed = pem_path + " expires in " + std::to_string(days) + " day(s)";
+  if (days <= warn_days) {
+    return detail::make_result(Status::warn, observed, "renew the certificate soon", start);
+  }
+  return detail::make_result(Status::pass, observed, "", start);
 }
 
 std::optional<OsRelease> read_os_release(const std::string& path) {

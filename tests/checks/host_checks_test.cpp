@@ -117,6 +117,35 @@ TEST(ResourceChecks, DiskMemoryAndFiles) {
   EXPECT_EQ(check_file_exists(dir.path() + "/nope").status, Status::fail);
 }
 
+// A self-signed certificate made here with openssl, valid for `days`.
+std::string make_certificate(const std::string& dir, int days) {
+  const std::string pem = dir + "/cert-" + std::to_string(days) + ".pem";
+  test::ChildProcess openssl(
+      {{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=bosun-test",
+        "-days", std::to_string(days), "-keyout", dir + "/key.pem", "-out", pem},
+       {},
+       dir,
+       dir + "/openssl.log"});
+  openssl.wait(std::chrono::seconds(30));
+  return pem;
+}
+
+TEST(CertificateChecks, DaysToExpiry) {
+  test::TempDir dir;
+  const auto good = check_certificate_file(make_certificate(dir.path(), 90));
+  EXPECT_TRUE(good.passed()) << good.evidence;
+  // 90 days from when openssl ran, seen a moment later: 89 or 90 depending on rounding.
+  EXPECT_TRUE(good.evidence.find("expires in 89 day(s)") != std::string::npos ||
+              good.evidence.find("expires in 90 day(s)") != std::string::npos)
+      << good.evidence;
+  const auto soon = check_certificate_file(make_certificate(dir.path(), 5));
+  EXPECT_EQ(soon.status, Status::warn) << soon.evidence;
+  EXPECT_EQ(check_certificate_file(dir.path() + "/missing.pem").status, Status::fail);
+  std::ofstream(dir.path() + "/junk.pem") << "not a certificate";
+  EXPECT_NE(check_certificate_file(dir.path() + "/junk.pem").evidence.find("no PEM certificate"),
+            std::string::npos);
+}
+
 TEST(OsChecks, ReadsOsRelease) {
   test::TempDir dir;
   const std::string file = dir.path() + "/os-release";

@@ -41,6 +41,10 @@ CheckResult check_disk_free(const std::string& path, std::uint64_t at_least_byte
 CheckResult check_memory(std::uint64_t at_least_bytes);  // MemAvailable
 CheckResult check_file_exists(const std::string& path);
 
+// Days until the first certificate in a PEM file expires: pass above `warn_days`, warn at or
+// below it, fail when expired or unreadable. (TLS endpoints: not yet.)
+CheckResult check_certificate_file(const std::string& pem_path, int warn_days = 14);
+
 struct OsRelease {
   std::string id;       // e.g. ubuntu, debian
   std::string version;  // VERSION_ID, e.g. 22.04

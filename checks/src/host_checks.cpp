@@ -271,6 +271,72 @@ CheckResult check_certificate_file(const std::string& pem_path, int warn_days) {
   return detail::make_result(Status::pass, observed, "", start);
 }
 
+CheckResult check_load(double warn_per_core, double fail_per_core,
+                       const std::string& loadavg_path) {
+  const auto start = detail::Clock::now();
+  std::ifstream in(loadavg_path);
+  double one = 0;
+  double five = 0;
+  if (!(in >> one >> five)) {
+    return detail::make_result(Status::warn, "cannot read " + loadavg_path, "", start);
+  }
+  const long cores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  const double per_core = five / static_cast<double>(cores);
+  char observed[96];
+  std::snprintf(observed, sizeof observed, "load %.2f over 5 min on %ld core(s) (%.2f per core)",
+                five, cores, per_core);
+  if (per_core > fail_per_core) {
+    return detail::make_result(Status::fail, observed,
+                               "find what keeps the CPU busy (top), or add cores", start);
+  }
+  if (per_core > warn_per_core) {
+    return detail::make_result(Status::warn, observed, "watch the load; requests may queue", start);
+  }
+  return detail::make_result(Status::pass, observed, "", start);
+}
+
+CheckResult check_log_errors(const std::string& log_path, const std::vector<std::string>& patterns,
+                             std::size_t last_lines, std::size_t fail_at) {
+  const auto start = detail::Clock::now();
+  std::ifstream in(log_path, std::ios::binary);
+  if (!in) {
+    return detail::make_result(Status::warn, "no log at " + log_path, "", start);
+  }
+  // Keep only the last `last_lines` lines while reading: logs can be large.
+  std::vector<std::string> window;
+  std::size_t next = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (window.size() < last_lines) {
+      window.push_back(line);
+    } else if (last_lines > 0) {
+      window[next] = line;
+      next = (next + 1) % last_lines;
+    }
+  }
+  std::rotate(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(next), window.end());
+  std::size_t matches = 0;
+  std::string newest;
+  for (const std::string& entry : window) {
+    for (const std::string& pattern : patterns) {
+      if (entry.find(pattern) != std::string::npos) {
+        ++matches;
+        newest = entry;
+        break;
+      }
+    }
+  }
+  const std::string scope =
+      " in the last " + std::to_string(window.size()) + " lines of " + log_path;
+  if (matches == 0) {
+    return detail::make_result(Status::pass, "no " + join(patterns, "/") + scope, "", start);
+  }
+  const std::string observed = std::to_string(matches) + " line(s) with " + join(patterns, "/") +
+                               scope + ", newest: " + quote_for_message(newest);
+  return detail::make_result(matches >= fail_at ? Status::fail : Status::warn, observed,
+                             "read the log around those lines", start);
+}
+
 std::optional<OsRelease> read_os_release(const std::string& path) {
   std::ifstream in(path);
   if (!in) {

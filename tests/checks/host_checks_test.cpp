@@ -146,6 +146,45 @@ TEST(CertificateChecks, DaysToExpiry) {
             std::string::npos);
 }
 
+TEST(LoadChecks, ThresholdsPerCore) {
+  test::TempDir dir;
+  const std::string file = dir.path() + "/loadavg";
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const auto write = [&](double five) {
+    std::ofstream(file) << "0.10 " << five << " 0.05 1/100 12345\n";
+  };
+  write(0.1 * static_cast<double>(cores));
+  EXPECT_TRUE(check_load(1.0, 2.0, file).passed());
+  write(1.5 * static_cast<double>(cores));
+  EXPECT_EQ(check_load(1.0, 2.0, file).status, Status::warn);
+  write(3.0 * static_cast<double>(cores));
+  const auto busy = check_load(1.0, 2.0, file);
+  EXPECT_EQ(busy.status, Status::fail);
+  EXPECT_NE(busy.evidence.find("per core"), std::string::npos);
+  EXPECT_TRUE(check_load().status != Status::fail ||
+              check_load().evidence.find("load") != std::string::npos);
+}
+
+TEST(LogChecks, CountsErrorsInTheNewestLines) {
+  test::TempDir dir;
+  const std::string log = dir.path() + "/server.log";
+  {
+    std::ofstream out(log);
+    out << "ERROR old failure before the window\n";
+    for (int i = 0; i < 600; ++i) {
+      out << "INFO request " << i << "\n";
+    }
+  }
+  EXPECT_TRUE(check_log_errors(log, {"ERROR", "Exception"}, 500).passed());
+  std::ofstream(log, std::ios::app) << "ERROR database is locked\nTraceback: Exception in worker\n";
+  const auto some = check_log_errors(log, {"ERROR", "Exception"}, 500, 5);
+  EXPECT_EQ(some.status, Status::warn);
+  EXPECT_NE(some.evidence.find("2 line(s)"), std::string::npos) << some.evidence;
+  EXPECT_NE(some.evidence.find("Exception in worker"), std::string::npos) << some.evidence;
+  EXPECT_EQ(check_log_errors(log, {"ERROR", "Exception"}, 500, 2).status, Status::fail);
+  EXPECT_EQ(check_log_errors(dir.path() + "/none.log", {"ERROR"}).status, Status::warn);
+}
+
 TEST(OsChecks, ReadsOsRelease) {
   test::TempDir dir;
   const std::string file = dir.path() + "/os-release";

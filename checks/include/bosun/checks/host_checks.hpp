@@ -45,6 +45,17 @@ CheckResult check_file_exists(const std::string& path);
 // below it, fail when expired or unreadable. (TLS endpoints: not yet.)
 CheckResult check_certificate_file(const std::string& pem_path, int warn_days = 14);
 
+// The 5-minute load average per core: pass up to `warn_per_core`, warn up to
+// `fail_per_core`, fail above.
+CheckResult check_load(double warn_per_core = 1.0, double fail_per_core = 2.0,
+                       const std::string& loadavg_path = "/proc/loadavg");
+
+// Counts lines containing any of `patterns` (case-sensitive) among the last `last_lines` of a
+// log: pass at zero, warn up to `fail_at - 1`, fail from `fail_at`. The evidence quotes the
+// newest matching line.
+CheckResult check_log_errors(const std::string& log_path, const std::vector<std::string>& patterns,
+                             std::size_t last_lines = 500, std::size_t fail_at = 5);
+
 struct OsRelease {
   std::string id;       // e.g. ubuntu, debian
   std::string version;  // VERSION_ID, e.g. 22.04

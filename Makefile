@@ -54,7 +54,8 @@ check-format:
 
 # libFuzzer on the manifest loader (clang). FUZZ_SECONDS bounds the run.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz:
+	@scripts/install-deps --fuzz
 	CXX=clang++ $(CMAKE_CONFIGURE) -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug -DBOSUN_FUZZ=ON $(CMAKE_FLAGS)
 	cmake --build $(FUZZ_DIR) -j$(JOBS) --target manifest_fuzz
 	mkdir -p $(FUZZ_DIR)/corpus

@@ -166,12 +166,7 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
   }
   try {
-    if (fs::exists(layout.env_file())) {
-      std::ifstream in(layout.env_file());
-      std::ostringstream text;
-      text << in.rdbuf();
-      inputs.dotenv = parse_dotenv(text.str());
-    }
+    inputs.dotenv = read_dotenv_file(layout.env_file().string());
     std::vector<ServiceSpec> services = resolve_services(*loaded.manifest, inputs);
     layout.create();
     // The stop signals go to the event loop's signalfd: block them before any thread starts.
@@ -562,13 +557,8 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
     const HostLayout layout{root};
     inputs.disk_path = layout.root.string();
     try {
-      if (fs::exists(layout.env_file())) {
-        std::ifstream in(layout.env_file());
-        std::ostringstream text;
-        text << in.rdbuf();
-        for (const auto& [name, value] : parse_dotenv(text.str())) {
-          inputs.env[name] = value;
-        }
+      for (const auto& [name, value] : read_dotenv_file(layout.env_file().string())) {
+        inputs.env[name] = value;
       }
     } catch (const std::exception& error) {
       err << "bosun-agent gap: " << error.what() << "\n";

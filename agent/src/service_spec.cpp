@@ -4,6 +4,7 @@
 
 #include "bosun/common/names.hpp"
 #include "bosun/common/text.hpp"
+#include "bosun/common/text_file.hpp"
 #include "bosun/manifest/variables.hpp"
 
 namespace bosun::agent {
@@ -119,6 +120,11 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     specs.push_back(std::move(spec));
   }
   return specs;
+}
+
+std::map<std::string, std::string> read_dotenv_file(const std::string& path) {
+  const auto text = read_text_file(path);
+  return text ? parse_dotenv(*text) : std::map<std::string, std::string>{};
 }
 
 std::map<std::string, std::string> parse_dotenv(const std::string& text) {

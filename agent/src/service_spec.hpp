@@ -49,5 +49,7 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
 // KEY=VALUE lines; '#' comments, blank lines, "export " prefixes and surrounding quotes are
 // accepted. Throws std::runtime_error with the line number of a malformed line.
 std::map<std::string, std::string> parse_dotenv(const std::string& text);
+// parse_dotenv of a file; an absent file is an empty map.
+std::map<std::string, std::string> read_dotenv_file(const std::string& path);
 
 }  // namespace bosun::agent

@@ -135,14 +135,6 @@ void notify_systemd(const std::string& message) {
   ::close(fd);
 }
 
-std::string join_lines(const std::vector<std::string>& lines) {
-  std::string text;
-  for (const std::string& line : lines) {
-    text += (text.empty() ? "" : " | ") + line;
-  }
-  return text;
-}
-
 }  // namespace
 
 struct Supervisor::Impl {
@@ -354,7 +346,7 @@ struct Supervisor::Impl {
         clean ? std::vector<std::string>{} : tail_lines(runtime.spec.log_path, k_evidence_lines);
     journal.record(runtime.spec.name, "exited",
                    runtime.last_exit +
-                       "; last log lines: " + join_lines(tail_lines(runtime.spec.log_path, 5)));
+                       "; last log lines: " + join(tail_lines(runtime.spec.log_path, 5), " | "));
     const manifest::RestartPolicy policy = runtime.spec.restart.policy;
     if (policy == manifest::RestartPolicy::never ||
         (policy == manifest::RestartPolicy::on_failure && clean)) {

@@ -19,6 +19,14 @@ std::string format_diagnostic(const Diagnostic& diagnostic) {
   return out;
 }
 
+std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics) {
+  std::string text;
+  for (const Diagnostic& diagnostic : diagnostics) {
+    text += format_diagnostic(diagnostic) + "\n";
+  }
+  return text;
+}
+
 void Diagnostics::error(Location where, std::string path, std::string message) {
   m_items.push_back({Severity::error, m_file, where, std::move(path), std::move(message)});
 }

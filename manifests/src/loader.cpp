@@ -8,6 +8,7 @@
 
 #include "bosun/common/names.hpp"
 #include "bosun/common/text.hpp"
+#include "bosun/common/text_file.hpp"
 #include "dependency_graph.hpp"
 #include "readers.hpp"
 
@@ -236,15 +237,13 @@ LoadResult parse_manifest(std::string_view yaml_text, const std::string& file_na
 }
 
 LoadResult load_manifest_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const auto text = read_text_file(path);
+  if (!text) {
     Diagnostics diagnostics(path);
     diagnostics.error({}, "", "cannot read the manifest: no such file or not readable");
     return {std::nullopt, diagnostics.sorted()};
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_manifest(text.str(), path);
+  return parse_manifest(*text, path);
 }
 
 }  // namespace bosun::manifest

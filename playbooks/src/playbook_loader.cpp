@@ -7,6 +7,7 @@
 #include "bosun/common/names.hpp"
 #include "bosun/common/suggest.hpp"
 #include "bosun/common/text.hpp"
+#include "bosun/common/text_file.hpp"
 #include "bosun/manifest/node_reader.hpp"
 #include "bosun/playbook/playbook.hpp"
 
@@ -307,15 +308,13 @@ LoadResult parse_playbook(std::string_view yaml_text, const std::string& file_na
 }
 
 LoadResult load_playbook_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const auto text = read_text_file(path);
+  if (!text) {
     Diagnostics diagnostics(path);
     diagnostics.error({}, "", "cannot read the playbook: no such file or not readable");
     return {std::nullopt, diagnostics.sorted()};
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_playbook(text.str(), path);
+  return parse_playbook(*text, path);
 }
 
 }  // namespace bosun::playbook

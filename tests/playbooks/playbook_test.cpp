@@ -10,11 +10,7 @@ namespace {
 const std::string k_dir = std::string(BOSUN_SOURCE_DIR) + "/playbooks/";
 
 std::string describe(const LoadResult& result) {
-  std::string text;
-  for (const auto& d : result.diagnostics) {
-    text += manifest::format_diagnostic(d) + "\n";
-  }
-  return text;
+  return manifest::format_diagnostics(result.diagnostics);
 }
 
 TEST(Playbooks, ShippedDeployPlaybookLoads) {

@@ -11,11 +11,7 @@ namespace {
 const std::string k_examples = std::string(BOSUN_SOURCE_DIR) + "/manifests/examples/";
 
 std::string describe(const LoadResult& result) {
-  std::string text;
-  for (const Diagnostic& d : result.diagnostics) {
-    text += format_diagnostic(d) + "\n";
-  }
-  return text;
+  return format_diagnostics(result.diagnostics);
 }
 
 TEST(ManifestExamples, PlatformLoadsWithoutDiagnostics) {

@@ -9,11 +9,7 @@ namespace {
 
 Manifest load_ok(const std::string& yaml) {
   const LoadResult result = parse_manifest(yaml, "app.yaml");
-  std::string text;
-  for (const Diagnostic& d : result.diagnostics) {
-    text += format_diagnostic(d) + "\n";
-  }
-  EXPECT_TRUE(result.ok()) << text;
+  EXPECT_TRUE(result.ok()) << format_diagnostics(result.diagnostics);
   return result.manifest.value_or(Manifest{});
 }
 

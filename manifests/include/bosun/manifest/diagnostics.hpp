@@ -20,6 +20,8 @@ struct Diagnostic {
 
 // "app.yaml:14:12: error: services.server.ready.timeout: \"30\" needs a unit, ..."
 std::string format_diagnostic(const Diagnostic& diagnostic);
+// Every diagnostic, one per line.
+std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics);
 
 class Diagnostics {
  public:

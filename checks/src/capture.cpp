@@ -1,11 +1,10 @@
 #include "capture.hpp"
 
-#include "bosun/common/program_path.hpp"
+#include "bosun/common/child_exec.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,47 +17,21 @@ Captured capture_command(const std::vector<std::string>& argv,
   if (argv.empty()) {
     return captured;
   }
-  // Prepared before fork: after it, only exec-safe calls.
-  std::vector<std::string> words = argv;
-  const auto path = env.find("PATH");
-  words[0] = find_program(words[0], path == env.end() ? "/usr/bin:/bin" : path->second);
-  std::vector<char*> arg_pointers;
-  for (std::string& word : words) {
-    arg_pointers.push_back(word.data());
-  }
-  arg_pointers.push_back(nullptr);
-  std::vector<std::string> env_strings;
+  std::vector<std::string> env_list;
   for (const auto& [name, value] : env) {
-    env_strings.push_back(name + "=" + value);
+    env_list.push_back(name + "=" + value);
   }
-  std::vector<char*> env_pointers;
-  for (std::string& entry : env_strings) {
-    env_pointers.push_back(entry.data());
-  }
-  env_pointers.push_back(nullptr);
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return captured;
   }
-  const pid_t pid = ::fork();
-  if (pid < 0) {
+  pid_t pid = -1;
+  try {
+    pid = fork_exec({argv, env_list, cwd, pipe_fds[1], std::nullopt, "", "bosun"});
+  } catch (const std::exception&) {
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
     return captured;
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
-      ::_exit(126);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execve(arg_pointers[0], arg_pointers.data(), env_pointers.data());
-    ::_exit(127);
   }
   captured.started = true;
   ::close(pipe_fds[1]);

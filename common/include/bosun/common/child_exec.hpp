@@ -1,0 +1,31 @@
+#pragma once
+// Forking and exec'ing a command the one way bosun does it (services, deploy steps, checks):
+// the child gets its own process group, /dev/null on stdin, `output_fd` on stdout and
+// stderr, no other inherited descriptor, default signal handling, and its program looked up
+// in its own PATH. Only exec-safe calls run between fork and exec.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bosun {
+
+struct ChildSpec {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // "NAME=value": the child's whole environment
+  std::string cwd;               // empty: the caller's
+  int output_fd = -1;            // stdout and stderr
+  std::optional<std::uint64_t> nofile;
+  std::string user;           // empty: the caller's
+  std::string who = "bosun";  // prefixes failure messages: "<who>: cannot run: ..."
+};
+
+// Returns the child's pid (also its process group id). Throws std::runtime_error when it
+// cannot fork or `user` is unknown. A child that cannot be set up exits 126 and one whose
+// program cannot be executed exits 127, after writing why to `output_fd`.
+pid_t fork_exec(const ChildSpec& spec);
+
+}  // namespace bosun

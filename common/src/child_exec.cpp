@@ -1,0 +1,108 @@
+#include "bosun/common/child_exec.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "bosun/common/program_path.hpp"
+
+namespace bosun {
+namespace {
+
+// Writes "<prefix><what>: <errno text>" to fd 2 and exits: async-signal-safe calls only.
+[[noreturn]] void child_fail(const std::string& prefix, const char* what, int code) {
+  const char* reason = std::strerror(errno);
+  (void)!::write(2, prefix.data(), prefix.size());
+  (void)!::write(2, what, std::strlen(what));
+  (void)!::write(2, ": ", 2);
+  (void)!::write(2, reason, std::strlen(reason));
+  (void)!::write(2, "\n", 1);
+  ::_exit(code);
+}
+
+}  // namespace
+
+pid_t fork_exec(const ChildSpec& spec) {
+  if (spec.argv.empty()) {
+    throw std::runtime_error("empty command");
+  }
+  std::string path_list = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string& entry : spec.env) {
+    if (entry.starts_with("PATH=")) {
+      path_list = entry.substr(5);
+    }
+  }
+  std::vector<std::string> argv_storage = spec.argv;
+  argv_storage[0] = find_program(argv_storage[0], path_list);  // execvpe would use our PATH
+  std::vector<char*> argv;
+  for (std::string& arg : argv_storage) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage = spec.env;
+  std::vector<char*> envp;
+  for (std::string& entry : env_storage) {
+    envp.push_back(entry.data());
+  }
+  envp.push_back(nullptr);
+  uid_t uid = 0;
+  gid_t gid = 0;
+  if (!spec.user.empty()) {
+    const passwd* account = ::getpwnam(spec.user.c_str());
+    if (account == nullptr) {
+      throw std::runtime_error("no such user " + spec.user);
+    }
+    uid = account->pw_uid;
+    gid = account->pw_gid;
+  }
+  const std::string prefix = spec.who + ": cannot run: ";
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int signal = 1; signal < NSIG; ++signal) {
+      ::signal(signal, SIG_DFL);
+    }
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(spec.output_fd, 1) < 0 ||
+        ::dup2(spec.output_fd, 2) < 0) {
+      child_fail(prefix, "redirecting output", 126);
+    }
+    // Nothing of the parent's may leak into the child: an inherited listening socket would,
+    // for instance, keep the agent's API "alive" after the agent died.
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
+      child_fail(prefix, "changing to the working directory", 126);
+    }
+    if (spec.nofile) {
+      const rlimit limit{static_cast<rlim_t>(*spec.nofile), static_cast<rlim_t>(*spec.nofile)};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        child_fail(prefix, "setting the open-files limit", 126);
+      }
+    }
+    if (!spec.user.empty() &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
+      child_fail(prefix, "switching user", 126);
+    }
+    ::execve(argv[0], argv.data(), envp.data());
+    child_fail(prefix, argv[0], 127);
+  }
+  // The parent sets the group too, so that signalling the group works before the child runs.
+  ::setpgid(pid, pid);
+  return pid;
+}
+
+}  // namespace bosun

@@ -16,6 +16,7 @@ extern char** environ;
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include "agent_client_support.hpp"
 #include "api_client.hpp"
 #include "api_server.hpp"
 #include "bosun/checks/requirements.hpp"
@@ -25,10 +26,15 @@ extern char** environ;
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/manifest/check_command.hpp"
 #include "bosun/manifest/loader.hpp"
+#include "deploy_cli.hpp"
+#include "deploy_engine.hpp"
 #include "deploy_journal.hpp"
 #include "deploy_lock.hpp"
+#include "deploy_runs.hpp"
 #include "host_layout.hpp"
 #include "journal.hpp"
+#include "release_app.hpp"
+#include "release_ledger.hpp"
 #include "release_store.hpp"
 #include "service_spec.hpp"
 #include "supervisor.hpp"
@@ -38,63 +44,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Poco::JSON::Object;
-
-// Where the client finds the daemon: --socket, else --root/agent.sock, else $BOSUN_AGENT_SOCKET.
-struct SocketOptions {
-  std::string root;
-  std::string socket;
-
-  void add_to(cli::ArgParser& parser) {
-    parser.option("root", 'r', "DIR", "the app's root on this host (socket: DIR/agent.sock)", root)
-        .option("socket", 's', "PATH",
-                "the agent's socket (default: ROOT/agent.sock or $BOSUN_AGENT_SOCKET)", socket);
-  }
-
-  std::string path() const {
-    if (!socket.empty()) {
-      return socket;
-    }
-    if (!root.empty()) {
-      return HostLayout{root}.default_socket().string();
-    }
-    const char* from_env = std::getenv("BOSUN_AGENT_SOCKET");
-    return from_env != nullptr ? from_env : "";
-  }
-};
-
-Object::Ptr parse_object(const std::string& body) {
-  Poco::JSON::Parser parser;
-  return parser.parse(body).extract<Object::Ptr>();
-}
-
-// Calls the agent and turns failures into messages and exit codes. Returns nullopt after
-// reporting an error.
-std::optional<ApiResponse> call(const SocketOptions& options, const std::string& method,
-                                const std::string& path, const std::string& command,
-                                std::ostream& err) {
-  const std::string socket = options.path();
-  if (socket.empty()) {
-    err << command << ": say which agent: --root DIR, --socket PATH or $BOSUN_AGENT_SOCKET\n";
-    return std::nullopt;
-  }
-  try {
-    ApiResponse response = call_agent(socket, method, path);
-    if (response.status >= 400) {
-      std::string message = response.body;
-      try {
-        message = parse_object(response.body)->getValue<std::string>("error");
-      } catch (const std::exception&) {
-        // not JSON: show the body as it is
-      }
-      err << command << ": " << message << "\n";
-      return std::nullopt;
-    }
-    return response;
-  } catch (const std::exception& error) {
-    err << command << ": " << error.what() << "\n";
-    return std::nullopt;
-  }
-}
 
 std::string age(std::int64_t since_unix_ms) {
   if (since_unix_ms <= 0) {
@@ -109,6 +58,13 @@ std::string pad(const std::string& text, std::size_t width) {
 }
 
 // ---- run ----
+
+// A broken or missing manifest is the user's input; anything else is a failure.
+bool error_is_input(const std::exception& error) {
+  const std::string text = error.what();
+  return text.starts_with("the manifest is broken") || text.starts_with("no manifest at") ||
+         text.starts_with("no release at");
+}
 
 int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string root;
@@ -135,40 +91,18 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "bosun-agent run: --root DIR is required\n";
     return exit_code::k_invalid_input;
   }
-  const HostLayout layout{fs::absolute(root)};
-  const fs::path released_manifest = layout.current() / "app.yaml";
-  if (fs::exists(released_manifest)) {
-    manifest_path = released_manifest.string();
-  } else if (manifest_path.empty()) {
-    err << "bosun-agent run: no release at " << layout.current().string()
-        << " and no manifest given; pass -c app.yaml\n";
-    return exit_code::k_invalid_input;
-  }
-  const manifest::LoadResult loaded = manifest::load_manifest_file(manifest_path);
-  for (const auto& diagnostic : loaded.diagnostics) {
-    err << manifest::format_diagnostic(diagnostic) << "\n";
-  }
-  if (!loaded.ok()) {
-    return exit_code::k_invalid_input;
-  }
-  ResolveInputs inputs;
-  inputs.layout = layout;
-  inputs.release_dir = fs::exists(layout.current())
-                           ? fs::canonical(layout.current()).string()
-                           : fs::absolute(manifest_path).parent_path().string();
+  AgentSettings settings;
+  settings.layout = HostLayout{fs::absolute(root)};
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
-  inputs.host = host.empty() ? hostname : host;
-  inputs.stage = stage;
-  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME"}) {
-    if (const char* value = std::getenv(name)) {
-      inputs.base_env[name] = value;
-    }
-  }
+  settings.host = host.empty() ? hostname : host;
+  settings.stage = stage;
+  settings.base_env = agent_base_env();
   try {
-    inputs.dotenv = read_dotenv_file(layout.env_file().string());
-    std::vector<ServiceSpec> services = resolve_services(*loaded.manifest, inputs);
-    layout.create();
+    settings.layout.create();
+    ReleaseApp live = load_live_app(settings, manifest_path);
+    std::vector<ServiceSpec> services = live.specs;
+    const std::string app_name = live.manifest.app;
     // The stop signals go to the event loop's signalfd: block them before any thread starts.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -176,18 +110,29 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
     sigaddset(&stop_signals, SIGINT);
     ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
-    Journal journal(layout.state_db().string());
-    Supervisor supervisor(std::move(services), layout, journal);
-    ApiServer api(socket.empty() ? layout.default_socket().string() : socket, supervisor, journal);
+    Journal journal(settings.layout.state_db().string());
+    Supervisor supervisor(std::move(services), settings.layout, journal);
+    DeployEngine engine(settings, std::move(live), supervisor);
+    DeployRuns runs(engine);
+    ApiServer api(socket.empty() ? settings.layout.default_socket().string() : socket, supervisor,
+                  journal, &runs);
     api.start();
-    out << "bosun-agent " << k_version << " supervising " << loaded.manifest->app << " at "
-        << layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
+    out << "bosun-agent " << k_version << " supervising " << app_name << " at "
+        << settings.layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
+    runs.start_recovery();
     supervisor.run();
     api.stop();
+    if (runs.busy()) {
+      // A deploy is half way: leave it to the next agent's recovery, like a crash would.
+      journal.record("", "agent-exited",
+                     "a deploy or rollback was in progress; the next agent finishes or undoes it");
+      out.flush();
+      ::_exit(exit_code::k_ok);
+    }
     return exit_code::k_ok;
   } catch (const std::exception& error) {
     err << "bosun-agent run: " << error.what() << "\n";
-    return exit_code::k_failed;
+    return error_is_input(error) ? exit_code::k_invalid_input : exit_code::k_failed;
   }
 }
 
@@ -404,6 +349,14 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
     return exit_code::k_invalid_input;
   }
   const std::vector<Release> releases = ReleaseStore(root).list();
+  HostLayout{root}.create();
+  ReleaseLedger ledger(HostLayout{root}.state_db().string());
+  const auto record_of = [&](const Release& release) {
+    return ledger.find(release.id).value_or(ReleaseRecord{});
+  };
+  const auto schema_text = [](const ReleaseRecord& record) {
+    return record.schema ? std::to_string(*record.schema) : std::string("-");
+  };
   if (json) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
     for (const Release& release : releases) {
@@ -411,6 +364,14 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
       entry->set("id", release.id);
       entry->set("commit", release.commit);
       entry->set("current", release.current);
+      const ReleaseRecord record = record_of(release);
+      entry->set("state", record.id.empty() ? std::string("unknown") : to_string(record.state));
+      entry->set("reason", record.reason);
+      entry->set("schema_version",
+                 record.schema ? Poco::Dynamic::Var(*record.schema) : Poco::Dynamic::Var());
+      entry->set("verified_unix_ms", record.verified_unix_ms
+                                         ? Poco::Dynamic::Var(*record.verified_unix_ms)
+                                         : Poco::Dynamic::Var());
       entry->set("path", release.path.string());
       list->add(entry);
     }
@@ -424,10 +385,14 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
     out << "no releases under " << root << "/releases\n";
     return exit_code::k_ok;
   }
-  out << pad("RELEASE", 30) << pad("COMMIT", 14) << "CURRENT\n";
+  out << pad("RELEASE", 27) << pad("COMMIT", 14) << pad("STATE", 10) << pad("SCHEMA", 8)
+      << "CURRENT\n";
   for (const Release& release : releases) {
-    out << pad(release.id, 30) << pad(release.commit.substr(0, 12), 14)
-        << (release.current ? "*" : "") << "\n";
+    const ReleaseRecord record = record_of(release);
+    out << pad(release.id, 27) << pad(release.commit.substr(0, 12), 14)
+        << pad(record.id.empty() ? "unknown" : to_string(record.state), 10)
+        << pad(schema_text(record), 8) << (release.current ? "*" : "")
+        << (record.reason.empty() ? "" : "  " + record.reason) << "\n";
   }
   return exit_code::k_ok;
 }
@@ -750,6 +715,10 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
        [&](Args sub) { return history_command(sub, out, err); }},
       {"lock", "take, give back or show the deploy lock",
        [&](Args sub) { return lock_command(sub, out, err); }},
+      {"deploy", "deploy a commit on this host (run by the daemon)",
+       [&](Args sub) { return deploy_command(sub, out, err); }},
+      {"rollback", "go back to the last good release, or --to one",
+       [&](Args sub) { return rollback_command(sub, out, err); }},
       {"releases", "list the releases on this host",
        [&](Args sub) { return releases_command(sub, out, err); }},
       {"stop-all", "stop every service, then the agent",
@@ -772,8 +741,8 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
   };
   return cli::dispatch(
       "bosun-agent",
-      "The bosun host agent: supervises the app's services and answers on a Unix socket.\n"
-      "Releases (deploy, rollback) are being built; see docs/ARCHITECTURE.md.",
+      "The bosun host agent: supervises the app's services, deploys and rolls back releases, "
+      "and answers on a Unix socket. docs/AGENT.md describes it.",
       commands, args, out, err);
 }
 

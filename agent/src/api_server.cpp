@@ -17,6 +17,7 @@
 #include <Poco/URI.h>
 
 #include "agent_metrics.hpp"
+#include "deploy_runs.hpp"
 #include "journal.hpp"
 #include "log_files.hpp"
 #include "status_json.hpp"
@@ -61,10 +62,36 @@ struct PlainRequest {
   std::int64_t content_length = 0;
 };
 
+Object::Ptr event_to_json(const DeployEvent& event) {
+  Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  body->set("seq", event.seq);
+  body->set("time_unix_ms", event.unix_ms);
+  body->set("type", event.type);
+  body->set("run", event.run);
+  if (!event.step.empty()) {
+    body->set("step", event.step);
+  }
+  if (!event.outcome.empty()) {
+    body->set("outcome", event.outcome);
+  }
+  if (event.type == "step-finished") {
+    body->set("duration_ms", event.duration_ms);
+  }
+  body->set("message", event.message);
+  if (!event.evidence.empty()) {
+    Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
+    for (const std::string& line : event.evidence) {
+      lines->add(line);
+    }
+    body->set("evidence", lines);
+  }
+  return body;
+}
+
 class Handler {
  public:
-  Handler(Supervisor& supervisor, Journal& journal)
-      : m_supervisor(supervisor), m_journal(journal) {}
+  Handler(Supervisor& supervisor, Journal& journal, DeployRuns* runs)
+      : m_supervisor(supervisor), m_journal(journal), m_runs(runs) {}
 
   Reply handle(const PlainRequest& request) {
     try {
@@ -113,6 +140,10 @@ class Handler {
       Object::Ptr body = new Object;
       body->set("ok", error.empty());
       return json_reply(error.empty() ? 202 : 500, body);
+    }
+    if (path.starts_with("/v1/deploys") || path.starts_with("/v1/rollbacks") ||
+        path.starts_with("/v1/runs/")) {
+      return runs(method, path, query);
     }
     const std::string prefix = "/v1/services/";
     if (path.starts_with(prefix)) {
@@ -182,6 +213,112 @@ class Handler {
     return json_reply(200, body);
   }
 
+  Reply runs(const std::string& method, const std::string& path,
+             std::map<std::string, std::string>& query) {
+    if (m_runs == nullptr) {
+      return error_reply(404, "this agent does not run deploys");
+    }
+    const auto duration_ms =
+        [&](const std::string& key,
+            std::int64_t fallback) -> std::optional<std::chrono::milliseconds> {
+      if (!query.count(key)) {
+        return std::chrono::milliseconds(fallback);
+      }
+      const auto value = parse_number(query[key], 24LL * 3600 * 1000);
+      return value ? std::optional(std::chrono::milliseconds(*value)) : std::nullopt;
+    };
+    const auto started = [](const DeployRuns::Started& run) {
+      if (run.key == 0) {
+        return error_reply(409, run.error);
+      }
+      Object::Ptr body = new Object;
+      body->set("run", run.key);
+      return json_reply(202, body);
+    };
+    if (path == "/v1/deploys" || path == "/v1/rollbacks") {
+      if (method != "POST") {
+        return error_reply(405, path + " needs POST");
+      }
+      const auto lock_wait = duration_ms("lock_wait_ms", 0);
+      if (!lock_wait) {
+        return error_reply(400, "lock_wait_ms must be a number of milliseconds");
+      }
+      const std::string who =
+          query.count("who") && !query["who"].empty() ? query["who"] : "unknown";
+      if (path == "/v1/deploys") {
+        if (!query.count("ref") || query["ref"].empty()) {
+          return error_reply(400, "ref is required: a commit, branch or tag");
+        }
+        DeployRequest request;
+        request.ref = query["ref"];
+        request.who = who;
+        request.repo = query["repo"];
+        if (query.count("manifest") && !query["manifest"].empty()) {
+          request.manifest = query["manifest"];
+        }
+        request.playbook = query["playbook"];
+        request.lock_wait = *lock_wait;
+        return started(m_runs->start_deploy(request));
+      }
+      RollbackRequest request;
+      request.to = query["to"];
+      request.who = who;
+      const std::string db = query.count("db") ? query["db"] : "auto";
+      if (db != "auto" && db != "down" && db != "restore" && db != "none") {
+        return error_reply(400, "db must be auto, down, restore or none");
+      }
+      request.db = db == "down"      ? DbRollback::down
+                   : db == "restore" ? DbRollback::restore
+                   : db == "none"    ? DbRollback::none
+                                     : DbRollback::automatic;
+      request.force = query["force"] == "1" || query["force"] == "true";
+      const auto window = duration_ms("window_ms", 0);
+      if (!window) {
+        return error_reply(400, "window_ms must be a number of milliseconds");
+      }
+      request.window = *window;
+      request.lock_wait = *lock_wait;
+      return started(m_runs->start_rollback(request));
+    }
+    if (path == "/v1/runs/current") {
+      Object::Ptr body = new Object;
+      const auto key = m_runs->in_progress();
+      body->set("run", key ? Poco::Dynamic::Var(*key) : Poco::Dynamic::Var());
+      return json_reply(200, body);
+    }
+    // /v1/runs/KEY/events
+    const std::string rest = path.substr(std::string("/v1/runs/").size());
+    const std::size_t slash = rest.find('/');
+    const auto key = parse_number(rest.substr(0, slash), INT64_MAX);
+    if (!key || slash == std::string::npos || rest.substr(slash) != "/events" || method != "GET") {
+      return error_reply(404, "no such endpoint: " + method + " " + path.substr(0, 200));
+    }
+    const auto after = query.count("after") ? parse_number(query["after"], INT64_MAX)
+                                            : std::optional<std::int64_t>(0);
+    const auto wait = duration_ms("wait_ms", 0);
+    if (!after || !wait || *wait > std::chrono::milliseconds(30'000)) {
+      return error_reply(400, "after must be a number and wait_ms at most 30000");
+    }
+    const DeployRuns::Page page = m_runs->events(*key, static_cast<std::size_t>(*after), *wait);
+    if (!page.found) {
+      return error_reply(
+          404, "no run " + std::to_string(*key) + " (runs are kept in memory; see history)");
+    }
+    Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    Poco::JSON::Array::Ptr events = new Poco::JSON::Array;
+    for (const DeployEvent& event : page.events) {
+      events->add(event_to_json(event));
+    }
+    body->set("events", events);
+    body->set("done", page.done);
+    if (page.done) {
+      body->set("result", page.outcome.result);
+      body->set("exit_code", page.outcome.exit_code);
+      body->set("reason", page.outcome.reason);
+    }
+    return json_reply(200, body);
+  }
+
   static std::string wait(std::future<std::string> result) {
     if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
       return "the supervisor did not answer within 10s";
@@ -199,6 +336,7 @@ class Handler {
 
   Supervisor& m_supervisor;
   Journal& m_journal;
+  DeployRuns* m_runs;
 };
 
 const char* reason_phrase(int status) {
@@ -213,6 +351,8 @@ const char* reason_phrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 409:
+      return "Conflict";
     case 413:
       return "Payload Too Large";
     default:
@@ -298,8 +438,8 @@ void send_reply(int fd, const Reply& reply) {
 // One thread blocks in accept(): no timers, so an idle agent is not woken up. Each
 // connection gets a short-lived thread with receive and send timeouts.
 struct ApiServer::Impl {
-  Impl(std::string socket_path, Supervisor& supervisor, Journal& journal)
-      : path(std::move(socket_path)), handler(supervisor, journal) {}
+  Impl(std::string socket_path, Supervisor& supervisor, Journal& journal, DeployRuns* runs)
+      : path(std::move(socket_path)), handler(supervisor, journal, runs) {}
 
   std::string path;
   Handler handler;
@@ -339,8 +479,9 @@ struct ApiServer::Impl {
   }
 };
 
-ApiServer::ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal)
-    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal)) {}
+ApiServer::ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
+                     DeployRuns* runs)
+    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs)) {}
 
 ApiServer::~ApiServer() {
   stop();

@@ -7,6 +7,10 @@
 //   GET  /v1/events?since=UNIX_MS&limit=N    the journal
 //   GET  /v1/metrics                         Prometheus text
 //   POST /v1/stop-all                        stop every service (reverse order), then exit
+//   POST /v1/deploys?ref=R&who=W[&repo=&manifest=&playbook=&lock_wait_ms=]   202 {"run": KEY}
+//   POST /v1/rollbacks?who=W[&to=&db=&force=1&window_ms=&lock_wait_ms=]      202 {"run": KEY}
+//   GET  /v1/runs/KEY/events?after=N&wait_ms=M   events after the N-th, waiting up to M ms
+//   GET  /v1/runs/current                    {"run": KEY} of the run in progress, or null
 
 #include <memory>
 #include <string>
@@ -15,10 +19,13 @@ namespace bosun::agent {
 
 class Supervisor;
 class Journal;
+class DeployRuns;
 
 class ApiServer {
  public:
-  ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal);
+  // `runs` may be null: an agent without deploys (tests of supervision alone).
+  ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
+            DeployRuns* runs = nullptr);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

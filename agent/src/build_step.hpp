@@ -17,8 +17,11 @@ struct BuildOutcome {
   std::string log_path;
 };
 
-// `env` is the environment the commands run with (the services' base environment).
+// `env` is the environment the commands run with (the services' base environment);
+// `variables` the ${...} values expanded in the commands; `pid_record` as in StepCommand.
 BuildOutcome run_build(const manifest::Build& build, const std::string& release_dir,
-                       const std::map<std::string, std::string>& env, const std::string& log_path);
+                       const std::map<std::string, std::string>& env, const std::string& log_path,
+                       const std::map<std::string, std::string>& variables = {},
+                       const std::string& pid_record = "");
 
 }  // namespace bosun::agent

@@ -17,6 +17,7 @@ SqliteConnection open_journal(const std::string& path) {
       "PRAGMA synchronous=FULL;"
       "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"
       " who TEXT NOT NULL, commit_sha TEXT NOT NULL, release TEXT NOT NULL DEFAULT '',"
+      " previous TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '',"
       " started_unix_ms INTEGER NOT NULL, finished_unix_ms INTEGER, result TEXT NOT NULL DEFAULT "
       "'',"
       " reason TEXT NOT NULL DEFAULT '');"
@@ -39,7 +40,7 @@ std::vector<RunRecord> read_runs(SqliteConnection& db, const std::string& where,
                                  std::size_t limit) {
   sqlite3_stmt* query = db.prepare(
       "SELECT id, kind, who, commit_sha, release, started_unix_ms, finished_unix_ms, result, "
-      "reason FROM runs " +
+      "reason, previous, options FROM runs " +
       where + " LIMIT " + std::to_string(limit));
   std::vector<RunRecord> runs;
   while (::sqlite3_step(query) == SQLITE_ROW) {
@@ -53,6 +54,8 @@ std::vector<RunRecord> read_runs(SqliteConnection& db, const std::string& where,
     run.finished_unix_ms = optional_column(query, 6);
     run.result = text_column(query, 7);
     run.reason = text_column(query, 8);
+    run.previous = text_column(query, 9);
+    run.options = text_column(query, 10);
     runs.push_back(std::move(run));
   }
   ::sqlite3_finalize(query);
@@ -89,6 +92,17 @@ std::int64_t DeployJournal::begin(const std::string& kind, const std::string& wh
 void DeployJournal::set_release(std::int64_t run, const std::string& release) {
   SqliteConnection db = open_journal(m_path);
   db.run("UPDATE runs SET release = ? WHERE id = ?", {release}, {run});
+}
+
+void DeployJournal::set_commit(std::int64_t run, const std::string& commit) {
+  SqliteConnection db = open_journal(m_path);
+  db.run("UPDATE runs SET commit_sha = ? WHERE id = ?", {commit}, {run});
+}
+
+void DeployJournal::set_previous(std::int64_t run, const std::string& previous,
+                                 const std::string& options) {
+  SqliteConnection db = open_journal(m_path);
+  db.run("UPDATE runs SET previous = ?, options = ? WHERE id = ?", {previous, options}, {run});
 }
 
 void DeployJournal::step_started(std::int64_t run, const std::string& step) {

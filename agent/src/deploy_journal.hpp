@@ -24,7 +24,9 @@ struct RunRecord {
   std::string kind;  // deploy | rollback
   std::string who;   // passed by the controller, e.g. "alice@laptop"
   std::string commit;
-  std::string release;  // release id, once checked out
+  std::string release;   // release id, once checked out (rollback: the target)
+  std::string previous;  // the release that was live when the run began
+  std::string options;   // what the run was asked, e.g. "db=down window=0s"
   std::int64_t started_unix_ms = 0;
   std::optional<std::int64_t> finished_unix_ms;
   std::string result;  // succeeded | failed | rolled-back; empty while running
@@ -38,6 +40,8 @@ class DeployJournal {
 
   std::int64_t begin(const std::string& kind, const std::string& who, const std::string& commit);
   void set_release(std::int64_t run, const std::string& release);
+  void set_commit(std::int64_t run, const std::string& commit);
+  void set_previous(std::int64_t run, const std::string& previous, const std::string& options);
   void step_started(std::int64_t run, const std::string& step);
   void step_finished(std::int64_t run, const std::string& step, const std::string& outcome,
                      const std::string& detail);

@@ -7,32 +7,18 @@
 #include <fstream>
 #include <sstream>
 
-#include "bosun/manifest/variables.hpp"
-
 namespace bosun::agent {
 namespace {
-
-std::vector<std::string> argv_of(const manifest::Command& command,
-                                 const std::map<std::string, std::string>& values) {
-  const auto expand = [&](const std::string& text) {
-    auto expanded = manifest::expand_variables(text, values);
-    return expanded ? *expanded : text;  // the loader already rejected unknown variables
-  };
-  if (command.uses_shell()) {
-    return {"/bin/sh", "-c", expand(command.shell)};
-  }
-  std::vector<std::string> words;
-  for (const std::string& word : command.argv) {
-    words.push_back(expand(word));
-  }
-  return words;
-}
 
 StepCommandResult run(const manifest::Command& command,
                       const std::map<std::string, std::string>& values,
                       const MigrateContext& context, const std::string& log_path) {
-  return run_step_command(
-      {argv_of(command, values), context.env, context.release_dir, log_path, context.timeout});
+  std::map<std::string, std::string> all = context.variables;
+  for (const auto& [name, value] : values) {
+    all[name] = value;
+  }
+  return run_step_command({command_argv(command, all), context.env, context.release_dir, log_path,
+                           context.timeout, context.pid_record});
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ struct MigrateContext {
   std::map<std::string, std::string> env;
   std::string log_path;
   std::chrono::milliseconds timeout{600'000};
+  std::map<std::string, std::string> variables;  // ${...} values (${version} is added for down)
+  std::string pid_record;                        // as in StepCommand
 };
 
 // Runs migrate.version and reads the first number it prints; nullopt when there is no version

@@ -70,9 +70,9 @@ std::vector<std::string> ServiceSpec::env_list() const {
   return list;
 }
 
-std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
-                                          const ResolveInputs& inputs) {
-  const std::map<std::string, std::string> variables{
+std::map<std::string, std::string> host_variables(const manifest::Manifest& manifest,
+                                                  const ResolveInputs& inputs) {
+  return {
       {"host", inputs.host},
       {"root", inputs.layout.root.string()},
       {"shared", inputs.layout.shared().string()},
@@ -80,6 +80,24 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
       {"app", manifest.app},
       {"stage", inputs.stage},
   };
+}
+
+std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& manifest,
+                                                   const ResolveInputs& inputs) {
+  const Expander expand(host_variables(manifest, inputs), "environment");
+  std::map<std::string, std::string> env = inputs.base_env;
+  for (const manifest::EnvVar& var : manifest.env) {
+    env[var.name] = expand(var.value);
+  }
+  for (const auto& [name, value] : inputs.dotenv) {
+    env[name] = value;
+  }
+  return env;
+}
+
+std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
+                                          const ResolveInputs& inputs) {
+  const std::map<std::string, std::string> variables = host_variables(manifest, inputs);
   std::vector<ServiceSpec> specs;
   for (const manifest::Service* service : manifest.start_order()) {
     const Expander expand(variables, service->name);
@@ -117,6 +135,7 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     if (service->restart.crash_loop.on_crash_loop) {
       spec.on_crash_loop = expand.argv(*service->restart.crash_loop.on_crash_loop);
     }
+    spec.deploy = service->deploy;
     specs.push_back(std::move(spec));
   }
   return specs;

@@ -28,6 +28,7 @@ struct ServiceSpec {
   std::optional<std::uint64_t> nofile;
   std::string user;
   std::vector<std::string> on_crash_loop;  // argv; empty: no hook
+  manifest::DeployMode deploy = manifest::DeployMode::restart;
 
   std::vector<std::string> env_list() const;  // "NAME=value"
 };
@@ -45,6 +46,14 @@ struct ResolveInputs {
 // Throws std::runtime_error naming the service and value when a variable cannot be expanded.
 std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
                                           const ResolveInputs& inputs);
+
+// The ${...} values on this host: host, root, shared, release, app, stage.
+std::map<std::string, std::string> host_variables(const manifest::Manifest& manifest,
+                                                  const ResolveInputs& inputs);
+// The environment the app's commands get (build, migrate, hooks): base, manifest env and
+// shared/.env, in that precedence. Throws like resolve_services.
+std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& manifest,
+                                                   const ResolveInputs& inputs);
 
 // KEY=VALUE lines; '#' comments, blank lines, "export " prefixes and surrounding quotes are
 // accepted. Throws std::runtime_error with the line number of a malformed line.

@@ -20,6 +20,8 @@ Object::Ptr status_to_json(const std::vector<ServiceStatus>& services) {
     entry->set("pid", service.pid > 0 ? Poco::Dynamic::Var(service.pid) : Poco::Dynamic::Var());
     entry->set("adopted", service.adopted);
     entry->set("restarts", service.restarts);
+    entry->set("instance", service.instance);
+    entry->set("leaving", service.leaving);
     entry->set("last_exit", service.last_exit);
     entry->set("last_exit_code", service.last_exit_code
                                      ? Poco::Dynamic::Var(*service.last_exit_code)

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "adoption_record.hpp"
 #include "bosun/common/duration.hpp"
+#include "bosun/manifest/variables.hpp"
 #include "process.hpp"
 
 namespace bosun::agent {
@@ -35,6 +37,9 @@ StepCommandResult run_step_command(const StepCommand& command) {
     return result;
   }
   result.started = true;
+  if (!command.pid_record.empty()) {
+    save_record(command.pid_record, {process.pid, process.start_ticks, 0, 0});
+  }
   // Wait on the pidfd: no polling, and the timeout is exact.
   const auto deadline = started + command.timeout;
   while (true) {
@@ -58,11 +63,47 @@ StepCommandResult run_step_command(const StepCommand& command) {
   // Whatever the command left running in its group goes with it.
   signal_group(process.pid, SIGKILL);
   const ExitStatus status = collect_exit(process.pidfd, true);
+  if (!command.pid_record.empty()) {
+    remove_record(command.pid_record);
+  }
   result.exit_code = status.code;
   result.signal = status.signal;
   result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   return result;
+}
+
+std::vector<std::string> command_argv(const manifest::Command& command,
+                                      const std::map<std::string, std::string>& variables) {
+  const auto expand = [&](const std::string& text) {
+    auto expanded = manifest::expand_variables(text, variables);
+    return expanded ? *expanded : text;
+  };
+  if (command.uses_shell()) {
+    return {"/bin/sh", "-c", expand(command.shell)};
+  }
+  std::vector<std::string> words;
+  for (const std::string& word : command.argv) {
+    words.push_back(expand(word));
+  }
+  return words;
+}
+
+int kill_leftover_step(const std::string& pid_record) {
+  const auto record = load_record(pid_record);
+  if (!record) {
+    return -1;
+  }
+  remove_record(pid_record);
+  const auto pidfd = adopt_process(record->pid, record->start_ticks);
+  if (!pidfd) {
+    return -1;
+  }
+  signal_group(record->pid, SIGKILL);
+  pollfd gone{*pidfd, POLLIN, 0};
+  ::poll(&gone, 1, 5000);
+  ::close(*pidfd);
+  return record->pid;
 }
 
 }  // namespace bosun::agent

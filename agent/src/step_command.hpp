@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "bosun/manifest/model.hpp"
+
 namespace bosun::agent {
 
 struct StepCommand {
@@ -17,6 +19,9 @@ struct StepCommand {
   std::string cwd;
   std::string log_path;  // stdout and stderr, appended
   std::chrono::milliseconds timeout{600'000};
+  // Where its pid is recorded while it runs, so that an agent starting after a crash can
+  // kill what the dead agent left running (kill_leftover_step). Empty: not recorded.
+  std::string pid_record;
 };
 
 struct StepCommandResult {
@@ -32,5 +37,15 @@ struct StepCommandResult {
 };
 
 StepCommandResult run_step_command(const StepCommand& command);
+
+// A manifest command as argv with its ${...} variables expanded (the `sh:` form becomes
+// /bin/sh -c). Variables without a value are left as written (the loader rejected unknown
+// names already).
+std::vector<std::string> command_argv(const manifest::Command& command,
+                                      const std::map<std::string, std::string>& variables);
+
+// Kills the process group recorded at `pid_record` if that process still runs (an agent
+// died while a step command ran), and removes the record. Returns the pid killed, or -1.
+int kill_leftover_step(const std::string& pid_record);
 
 }  // namespace bosun::agent

@@ -65,6 +65,7 @@ constexpr std::uint64_t k_tag_timer = 1ULL << 32;
 constexpr std::uint64_t k_tag_wakeup = 2ULL << 32;
 constexpr std::uint64_t k_tag_signal = 3ULL << 32;
 constexpr std::uint64_t k_tag_pidfd = 4ULL << 32;
+constexpr std::uint64_t k_tag_leaving = 5ULL << 32;  // low bits: the old instance's pidfd
 
 // Readiness is probed fast right after a start (crash-to-ready latency is a headline
 // number), backing off by 1.5x up to the probe's interval.
@@ -75,15 +76,30 @@ constexpr std::size_t k_evidence_lines = 20;
 
 enum class Due { none, start, probe_ready, probe_liveness, kill };
 
+// An old instance kept running beside its replacement during an overlap start (it still
+// serves on the shared port), stopped once the replacement is ready.
+struct Leaving {
+  pid_t pid = -1;
+  int pidfd = -1;
+  bool adopted = false;
+  bool signalled = false;
+  Clock::time_point kill_at{};
+  std::filesystem::path record;
+};
+
 struct Runtime {
   ServiceSpec spec;
   ServiceState state = ServiceState::stopped;
   RestartTracker tracker;
-  bool wanted = true;  // the operator wants it running
+  bool wanted = true;    // the operator wants it running
+  bool retired = false;  // removed by a deploy: stopped and no longer shown
   bool restart_after_stop = false;
   pid_t pid = -1;
   int pidfd = -1;
+  std::uint64_t start_ticks = 0;
   bool adopted = false;
+  std::uint64_t instance = 0;
+  std::vector<Leaving> leaving;
   std::uint64_t generation = 0;  // one per instance; stale probe results are ignored
   Clock::time_point started{};
   std::int64_t started_unix_ms = 0;
@@ -111,6 +127,8 @@ struct Request {
   RequestKind kind;
   std::string service;
   std::promise<std::string> done;
+  std::optional<ServiceSpec> spec;  // update
+  UpdateMode mode = UpdateMode::in_place;
 };
 
 // systemd's readiness protocol without libsystemd: one datagram to $NOTIFY_SOCKET.
@@ -168,6 +186,9 @@ struct Supervisor::Impl {
       if (runtime.pidfd >= 0) {
         ::close(runtime.pidfd);
       }
+      for (const Leaving& old : runtime.leaving) {
+        ::close(old.pidfd);
+      }
     }
     for (int fd : {epoll_fd, timer_fd, wakeup_fd, signal_fd}) {
       if (fd >= 0) {
@@ -206,8 +227,9 @@ struct Supervisor::Impl {
 
   bool dependencies_ready(const Runtime& runtime) const {
     for (const std::string& name : runtime.spec.depends_on) {
-      const auto it = std::find_if(runtimes.begin(), runtimes.end(),
-                                   [&](const Runtime& other) { return other.spec.name == name; });
+      const auto it = std::find_if(runtimes.begin(), runtimes.end(), [&](const Runtime& other) {
+        return other.spec.name == name && !other.retired;
+      });
       if (it == runtimes.end() || it->state != ServiceState::ready) {
         return false;
       }
@@ -249,7 +271,9 @@ struct Supervisor::Impl {
     }
     runtime.pid = process.pid;
     runtime.pidfd = process.pidfd;
+    runtime.start_ticks = process.start_ticks;
     runtime.adopted = false;
+    ++runtime.instance;
     runtime.started = Clock::now();
     runtime.started_unix_ms = now_unix_ms();
     ++runtime.generation;
@@ -277,6 +301,7 @@ struct Supervisor::Impl {
   void became_ready(Runtime& runtime, const std::string& evidence) {
     set_state(runtime, ServiceState::ready);
     runtime.evidence.clear();
+    stop_leaving(runtime, "its replacement is ready");
     const auto took = std::chrono::duration_cast<microseconds>(Clock::now() - runtime.started);
     journal.record(runtime.spec.name, "ready",
                    evidence + " (" + std::to_string(took.count() / 1000) + "." +
@@ -305,6 +330,108 @@ struct Supervisor::Impl {
                        std::to_string(runtime.pid) + ", SIGKILL after " +
                        format_duration(runtime.spec.stop.timeout));
     schedule(runtime, Due::kill, Clock::now() + runtime.spec.stop.timeout);
+  }
+
+  // ---- overlap: old instances beside their replacement ----
+
+  // Keeps the running instance as a leaving one; the runtime is then free for a new one.
+  void keep_as_leaving(Runtime& runtime) {
+    Leaving old;
+    old.pid = runtime.pid;
+    old.pidfd = runtime.pidfd;
+    old.adopted = runtime.adopted;
+    old.record =
+        layout.run_dir() / (runtime.spec.name + ".leaving-" + std::to_string(old.pid) + ".pid");
+    save_record(old.record, {old.pid, runtime.start_ticks, 0, runtime.started_unix_ms});
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = k_tag_leaving | static_cast<std::uint32_t>(old.pidfd);
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, old.pidfd, &event);
+    journal.record(
+        runtime.spec.name, "overlap",
+        "pid " + std::to_string(old.pid) + " keeps serving until its replacement is ready");
+    runtime.leaving.push_back(std::move(old));
+    runtime.pidfd = -1;
+    runtime.pid = -1;
+    runtime.probe_in_flight = false;
+    ++runtime.generation;
+    remove_record(record_path(runtime));
+  }
+
+  void stop_leaving(Runtime& runtime, const std::string& why) {
+    for (Leaving& old : runtime.leaving) {
+      if (old.signalled) {
+        continue;
+      }
+      old.signalled = true;
+      old.kill_at = Clock::now() + runtime.spec.stop.timeout;
+      signal_group(old.pid, signal_number(runtime.spec.stop.signal));
+      journal.record(runtime.spec.name, "stopping",
+                     why + ": SIG" + runtime.spec.stop.signal + " to the old instance, pid " +
+                         std::to_string(old.pid));
+    }
+  }
+
+  void on_leaving_exit(int pidfd) {
+    for (Runtime& runtime : runtimes) {
+      const auto it = std::find_if(runtime.leaving.begin(), runtime.leaving.end(),
+                                   [&](const Leaving& old) { return old.pidfd == pidfd; });
+      if (it == runtime.leaving.end()) {
+        continue;
+      }
+      if (!it->adopted) {
+        signal_group(it->pid, SIGKILL);  // whatever it left in its group
+      }
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, pidfd, nullptr);
+      const ExitStatus status = collect_exit(pidfd, !it->adopted);
+      remove_record(it->record);
+      journal.record(runtime.spec.name, "stopped",
+                     "old instance, pid " + std::to_string(it->pid) + ": " + describe_exit(status));
+      runtime.leaving.erase(it);
+      return;
+    }
+  }
+
+  void kill_overdue_leaving(Clock::time_point now) {
+    for (Runtime& runtime : runtimes) {
+      for (Leaving& old : runtime.leaving) {
+        if (old.signalled && old.kill_at != Clock::time_point{} && old.kill_at <= now) {
+          old.kill_at = {};
+          journal.record(runtime.spec.name, "killed",
+                         "old instance, pid " + std::to_string(old.pid) + ", did not stop within " +
+                             format_duration(runtime.spec.stop.timeout) + "; SIGKILL");
+          signal_group(old.pid, SIGKILL);
+        }
+      }
+    }
+  }
+
+  // Old instances recorded by an agent that died during an overlap start.
+  void adopt_leaving(Runtime& runtime) {
+    const std::string prefix = runtime.spec.name + ".leaving-";
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(layout.run_dir(), error)) {
+      const std::string file = entry.path().filename().string();
+      if (!file.starts_with(prefix)) {
+        continue;
+      }
+      const auto record = load_record(entry.path());
+      const auto pidfd = record ? adopt_process(record->pid, record->start_ticks) : std::nullopt;
+      if (!pidfd) {
+        remove_record(entry.path());
+        continue;
+      }
+      Leaving old;
+      old.pid = record->pid;
+      old.pidfd = *pidfd;
+      old.adopted = true;
+      old.record = entry.path();
+      watch(old.pidfd, k_tag_leaving | static_cast<std::uint32_t>(old.pidfd));
+      journal.record(
+          runtime.spec.name, "adopted",
+          "old instance, pid " + std::to_string(old.pid) + ", stopped once the service is ready");
+      runtime.leaving.push_back(std::move(old));
+    }
   }
 
   // ---- exits ----
@@ -536,6 +663,11 @@ struct Supervisor::Impl {
       if (runtime.due != Due::none && runtime.due_at < earliest) {
         earliest = runtime.due_at;
       }
+      for (const Leaving& old : runtime.leaving) {
+        if (old.signalled && old.kill_at != Clock::time_point{} && old.kill_at < earliest) {
+          earliest = old.kill_at;
+        }
+      }
     }
     // steady_clock is CLOCK_MONOTONIC on Linux, so its time points arm the timerfd directly.
     const auto since_epoch =
@@ -551,6 +683,69 @@ struct Supervisor::Impl {
 
   // ---- requests ----
 
+  std::string update(ServiceSpec spec, UpdateMode mode) {
+    auto it = std::find_if(runtimes.begin(), runtimes.end(),
+                           [&](const Runtime& runtime) { return runtime.spec.name == spec.name; });
+    if (it == runtimes.end()) {
+      const std::string name = spec.name;
+      runtimes.emplace_back(std::move(spec));
+      journal.record(name, "added", "by a deploy");
+      start_eligible();
+      return "";
+    }
+    Runtime& runtime = *it;
+    const bool was_retired = runtime.retired;
+    runtime.retired = false;
+    runtime.spec = std::move(spec);
+    runtime.tracker = RestartTracker(runtime.spec.restart.backoff, runtime.spec.restart.crash_loop);
+    if (mode == UpdateMode::in_place && !was_retired) {
+      return "";
+    }
+    runtime.wanted = true;
+    if (!is_running(runtime) && runtime.state != ServiceState::stopping) {
+      set_state(runtime, ServiceState::stopped);
+      schedule(runtime, Due::none, {});
+      journal.record(runtime.spec.name, "updated", "new definition; starting");
+      start_eligible();
+      return "";
+    }
+    if (mode == UpdateMode::overlap && runtime.state == ServiceState::ready) {
+      keep_as_leaving(runtime);
+      set_state(runtime, ServiceState::stopped);
+      schedule(runtime, Due::none, {});
+      spawn(runtime);
+      return "";
+    }
+    // Restart, or an overlap whose old instance is not serving anyway.
+    runtime.restart_after_stop = true;
+    stop(runtime, "new definition");
+    return "";
+  }
+
+  std::string retire(const std::string& name) {
+    const auto it = std::find_if(runtimes.begin(), runtimes.end(),
+                                 [&](const Runtime& runtime) { return runtime.spec.name == name; });
+    if (it == runtimes.end()) {
+      return "unknown service \"" + name + "\"";
+    }
+    it->retired = true;
+    it->wanted = false;
+    it->restart_after_stop = false;
+    stop(*it, "removed from the manifest");
+    stop_leaving(*it, "removed from the manifest");
+    return "";
+  }
+
+  std::string handle(Request& request) {
+    if (request.kind == RequestKind::update && request.spec) {
+      return update(std::move(*request.spec), request.mode);
+    }
+    if (request.kind == RequestKind::retire) {
+      return retire(request.service);
+    }
+    return handle(request.kind, request.service);
+  }
+
   std::string handle(RequestKind kind, const std::string& name) {
     if (kind == RequestKind::stop_all) {
       stopping_all = true;
@@ -559,8 +754,9 @@ struct Supervisor::Impl {
       }
       return "";
     }
-    const auto it = std::find_if(runtimes.begin(), runtimes.end(),
-                                 [&](const Runtime& runtime) { return runtime.spec.name == name; });
+    const auto it = std::find_if(runtimes.begin(), runtimes.end(), [&](const Runtime& runtime) {
+      return runtime.spec.name == name && !runtime.retired;
+    });
     if (it == runtimes.end()) {
       return "unknown service \"" + name + "\"";
     }
@@ -594,6 +790,8 @@ struct Supervisor::Impl {
         }
         return "";
       case RequestKind::stop_all:
+      case RequestKind::update:
+      case RequestKind::retire:
         break;
     }
     return "";
@@ -601,6 +799,9 @@ struct Supervisor::Impl {
 
   // Stops services whose dependents are all down: reverse dependency order.
   void continue_stopping_all() {
+    for (Runtime& runtime : runtimes) {
+      stop_leaving(runtime, "agent shutting down");
+    }
     for (Runtime& runtime : runtimes) {
       if (!is_running(runtime) || runtime.state == ServiceState::stopping) {
         if (!is_running(runtime) && runtime.state != ServiceState::stopped) {
@@ -623,13 +824,14 @@ struct Supervisor::Impl {
 
   bool all_stopped() const {
     return std::none_of(runtimes.begin(), runtimes.end(),
-                        [this](const Runtime& r) { return is_running(r); });
+                        [this](const Runtime& r) { return is_running(r) || !r.leaving.empty(); });
   }
 
   // ---- adoption ----
 
   void adopt_survivors() {
     for (Runtime& runtime : runtimes) {
+      adopt_leaving(runtime);
       const auto record = load_record(record_path(runtime));
       if (!record) {
         continue;
@@ -643,7 +845,9 @@ struct Supervisor::Impl {
       }
       runtime.pid = record->pid;
       runtime.pidfd = *pidfd;
+      runtime.start_ticks = record->start_ticks;
       runtime.adopted = true;
+      ++runtime.instance;
       runtime.log_offset = record->log_offset;
       runtime.started_unix_ms = record->started_unix_ms;
       runtime.started = Clock::now() - milliseconds(std::max<std::int64_t>(
@@ -690,6 +894,8 @@ struct Supervisor::Impl {
                          std::string("SIG") + ::sigabbrev_np(static_cast<int>(info.ssi_signo)) +
                              ": services keep running for the next agent to adopt");
           leaving = true;
+        } else if (kind == k_tag_leaving) {
+          on_leaving_exit(static_cast<int>(tag & 0xffffffffULL));
         } else if (kind == k_tag_pidfd) {
           const std::uint64_t index = tag & 0xffffffffULL;
           if ((index & (1ULL << 31)) != 0) {
@@ -708,7 +914,7 @@ struct Supervisor::Impl {
         pending.swap(requests);
       }
       for (Request& request : pending) {
-        request.done.set_value(handle(request.kind, request.service));
+        request.done.set_value(handle(request));
       }
       const auto now = Clock::now();
       for (Runtime& runtime : runtimes) {
@@ -716,6 +922,7 @@ struct Supervisor::Impl {
           on_due(runtime, now);
         }
       }
+      kill_overdue_leaving(now);
       if (now >= next_housekeeping) {
         housekeeping();
       }
@@ -757,6 +964,9 @@ struct Supervisor::Impl {
   void publish() {
     std::vector<ServiceStatus> statuses;
     for (const Runtime& runtime : runtimes) {
+      if (runtime.retired) {
+        continue;
+      }
       ServiceStatus status;
       status.name = runtime.spec.name;
       status.state = runtime.state;
@@ -773,6 +983,8 @@ struct Supervisor::Impl {
       status.depends_on = runtime.spec.depends_on;
       status.log_path = runtime.spec.log_path;
       status.evidence = runtime.evidence;
+      status.instance = runtime.instance;
+      status.leaving = static_cast<int>(runtime.leaving.size());
       statuses.push_back(std::move(status));
     }
     std::lock_guard lock(published_mutex);
@@ -820,7 +1032,7 @@ std::vector<ServiceStatus> Supervisor::snapshot() const {
 }
 
 std::future<std::string> Supervisor::request(RequestKind kind, const std::string& service) {
-  Request request{kind, service, {}};
+  Request request{kind, service, {}, std::nullopt, UpdateMode::in_place};
   std::future<std::string> result = request.done.get_future();
   {
     std::lock_guard lock(m_impl->requests_mutex);
@@ -828,6 +1040,21 @@ std::future<std::string> Supervisor::request(RequestKind kind, const std::string
   }
   m_impl->wake();
   return result;
+}
+
+std::future<std::string> Supervisor::update(ServiceSpec spec, UpdateMode mode) {
+  Request request{RequestKind::update, spec.name, {}, std::move(spec), mode};
+  std::future<std::string> result = request.done.get_future();
+  {
+    std::lock_guard lock(m_impl->requests_mutex);
+    m_impl->requests.push_back(std::move(request));
+  }
+  m_impl->wake();
+  return result;
+}
+
+std::future<std::string> Supervisor::retire(const std::string& service) {
+  return request(RequestKind::retire, service);
 }
 
 }  // namespace bosun::agent

@@ -54,9 +54,18 @@ struct ServiceStatus {
   std::vector<std::string> depends_on;
   std::string log_path;
   std::vector<std::string> evidence;  // last log lines kept when it failed
+  std::uint64_t instance = 0;         // counts the instances started: a new one is a new number
+  int leaving = 0;                    // old instances still running after an overlap start
 };
 
-enum class RequestKind { start, stop, restart, stop_all };
+enum class RequestKind { start, stop, restart, stop_all, update, retire };
+
+// How a deploy brings a service onto a new definition.
+enum class UpdateMode {
+  in_place,  // only the definition changes (e.g. its release directory); no restart
+  restart,   // stop the old instance, then start the new one
+  overlap,   // start the new one beside the old one, stop the old one once the new is ready
+};
 
 class Supervisor {
  public:
@@ -73,6 +82,11 @@ class Supervisor {
   std::vector<ServiceStatus> snapshot() const;
   // Thread-safe: handled by the loop; the future carries an error message, empty when done.
   std::future<std::string> request(RequestKind kind, const std::string& service);
+  // Thread-safe: puts a service on a new definition (adding it when it is new). The future
+  // is set once the change has begun; readiness shows in snapshot() as a new `instance`.
+  std::future<std::string> update(ServiceSpec spec, UpdateMode mode);
+  // Thread-safe: stops a service the new release no longer has and forgets it.
+  std::future<std::string> retire(const std::string& service);
 
  private:
   struct Impl;

@@ -120,7 +120,8 @@ std::optional<Build> read_build(ReadContext& context, const Field& field) {
 }
 
 std::optional<Database> read_database(ReadContext& context, const Field& field) {
-  MapReader map(context, field, {"kind", "path", "migrate", "backup", "restore", "rollback"});
+  MapReader map(context, field,
+                {"kind", "path", "migrate", "backup", "restore", "rollback", "irreversible"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -177,6 +178,19 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
           "rollback: restore needs backup and restore commands for " +
               std::string(database.kind == DatabaseKind::none ? "this database"
                                                               : "a non-sqlite database"));
+    }
+  }
+  if (const Field* f = map.get("irreversible")) {
+    if (!f->value.IsSequence()) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "expected a list of schema versions, e.g. [4, 7]");
+    } else {
+      for (std::size_t i = 0; i < f->value.size(); ++i) {
+        if (const auto version =
+                read_int(context, element_field(*f, i, f->value[i]), 1, 1'000'000'000'000LL)) {
+          database.irreversible.push_back(*version);
+        }
+      }
     }
   }
   if (database.kind != DatabaseKind::sqlite && database.kind != DatabaseKind::none &&

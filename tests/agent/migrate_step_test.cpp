@@ -28,7 +28,9 @@ TEST(MigrateStep, UpDownAndVersionsWithThePlatformsMigrations) {
   MigrateContext context{dir.path(),
                          {{"DATABASE_URL", "sqlite:///" + dir.path() + "/app.db"}},
                          dir.path() + "/migrate.log",
-                         std::chrono::milliseconds(30'000)};
+                         std::chrono::milliseconds(30'000),
+                         {},
+                         ""};
   EXPECT_EQ(read_schema_version(database, context), 0);
   EXPECT_TRUE(migrate_up(database, context).succeeded());
   EXPECT_EQ(read_schema_version(database, context), 4);

@@ -29,7 +29,8 @@ TEST(StepCommand, SucceedsAndLogsWithItsEnvironmentAndDirectory) {
                         {{"APP", "demo"}},
                         dir.path(),
                         log,
-                        milliseconds(10'000)});
+                        milliseconds(10'000),
+                        ""});
   EXPECT_TRUE(result.succeeded()) << result.describe();
   EXPECT_EQ(result.exit_code, 0);
   const std::string output = slurp(log);
@@ -40,7 +41,7 @@ TEST(StepCommand, SucceedsAndLogsWithItsEnvironmentAndDirectory) {
 TEST(StepCommand, ReportsFailure) {
   test::TempDir dir;
   const auto result = run_step_command(
-      {{"/bin/sh", "-c", "exit 7"}, {}, dir.path(), dir.path() + "/log", milliseconds(10'000)});
+      {{"/bin/sh", "-c", "exit 7"}, {}, dir.path(), dir.path() + "/log", milliseconds(10'000), ""});
   EXPECT_FALSE(result.succeeded());
   EXPECT_EQ(result.exit_code, 7);
   EXPECT_EQ(result.describe(), "exited with code 7");
@@ -55,7 +56,8 @@ TEST(StepCommand, TimeoutKillsTheWholeGroup) {
                         {},
                         dir.path(),
                         dir.path() + "/log",
-                        milliseconds(300)});
+                        milliseconds(300),
+                        ""});
   EXPECT_TRUE(result.timed_out);
   EXPECT_FALSE(result.succeeded());
   EXPECT_LT(result.took, milliseconds(5'000));
@@ -70,7 +72,8 @@ TEST(StepCommand, MissingProgramIsAClearFailure) {
                                         {{"PATH", "/usr/bin:/bin"}},
                                         dir.path(),
                                         dir.path() + "/log",
-                                        milliseconds(5'000)});
+                                        milliseconds(5'000),
+                                        ""});
   EXPECT_FALSE(result.succeeded());
   EXPECT_EQ(result.exit_code, 127);
   EXPECT_NE(slurp(dir.path() + "/log").find("bosun-agent: cannot run: no-such-program-here"),

@@ -158,6 +158,9 @@ struct Database {
   std::optional<Command> backup;           // for engines other than sqlite
   std::optional<Command> restore;
   RollbackMode rollback = RollbackMode::down;
+  // Schema versions whose migration cannot be undone by migrate down (data is dropped):
+  // a rollback across one is refused unless it restores the backup.
+  std::vector<long long> irreversible;
 };
 
 // ---- fleet ----

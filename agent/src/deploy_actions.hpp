@@ -1,0 +1,54 @@
+#pragma once
+// The parts of a deploy that act on running services: restarting what a release changed,
+// waiting for readiness, and verifying the release (readiness, smoke checks, a stability
+// window). Used by deploys, automatic and manual rollbacks alike. Each returns a StepResult
+// whose evidence says what failed (the probe's output, the service's last log lines).
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bosun/manifest/model.hpp"
+#include "service_changes.hpp"
+#include "supervisor.hpp"
+
+namespace bosun::agent {
+
+struct StepResult {
+  enum class Outcome { ok, failed, skipped } outcome = Outcome::ok;
+  std::string detail;                 // one line: what was done, or why it failed
+  std::vector<std::string> evidence;  // failing probe output, last log lines
+
+  static StepResult ok(std::string detail) { return {Outcome::ok, std::move(detail), {}}; }
+  static StepResult skipped(std::string detail) {
+    return {Outcome::skipped, std::move(detail), {}};
+  }
+  static StepResult failed(std::string detail, std::vector<std::string> evidence = {}) {
+    return {Outcome::failed, std::move(detail), std::move(evidence)};
+  }
+  bool failed() const { return outcome == Outcome::failed; }
+};
+std::string to_string(StepResult::Outcome outcome);
+
+// Applies `plan`: retires removed services, updates unchanged ones in place, and replaces
+// the others one at a time in start order, each waiting for its new instance to be ready.
+StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
+                            const std::vector<ServiceSpec>& next);
+
+struct VerifySettings {
+  std::vector<manifest::CheckSpec> checks;    // smoke checks, variables expanded
+  std::chrono::milliseconds timeout{60'000};  // for readiness and the checks to pass
+  std::chrono::milliseconds window{10'000};   // then: no restart, crash or failed probe
+  std::map<std::string, std::string> env;     // for exec checks
+  std::string cwd;
+};
+
+// Every service ready, the smoke checks passing, then stable for the window.
+StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings);
+
+// A check with its ${...} variables expanded (http url, sqlite path, exec command).
+manifest::CheckSpec expand_check(manifest::CheckSpec spec,
+                                 const std::map<std::string, std::string>& variables);
+
+}  // namespace bosun::agent

@@ -1,0 +1,174 @@
+#include "release_ledger.hpp"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+#include "journal.hpp"
+#include "sqlite_connection.hpp"
+
+namespace bosun::agent {
+namespace {
+
+SqliteConnection open_ledger(const std::string& path) {
+  SqliteConnection db(path, "release ledger");
+  db.exec(
+      "PRAGMA synchronous=FULL;"
+      "CREATE TABLE IF NOT EXISTS releases (id TEXT PRIMARY KEY, commit_sha TEXT NOT NULL,"
+      " manifest TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+      " schema_version INTEGER, schema_from INTEGER, backup TEXT NOT NULL DEFAULT '',"
+      " created_unix_ms INTEGER NOT NULL, verified_unix_ms INTEGER);");
+  return db;
+}
+
+ReleaseState state_from(const std::string& text) {
+  if (text == "live") {
+    return ReleaseState::live;
+  }
+  if (text == "good") {
+    return ReleaseState::good;
+  }
+  if (text == "failed") {
+    return ReleaseState::failed;
+  }
+  if (text == "discarded") {
+    return ReleaseState::discarded;
+  }
+  return ReleaseState::built;
+}
+
+std::optional<std::int64_t> optional_int(sqlite3_stmt* statement, int column) {
+  if (::sqlite3_column_type(statement, column) == SQLITE_NULL) {
+    return std::nullopt;
+  }
+  return ::sqlite3_column_int64(statement, column);
+}
+
+std::vector<ReleaseRecord> select(SqliteConnection& db, const std::string& tail,
+                                  const std::string& parameter) {
+  sqlite3_stmt* query = db.prepare(
+      "SELECT id, commit_sha, manifest, state, reason, schema_version, schema_from, backup,"
+      " created_unix_ms, verified_unix_ms FROM releases " +
+      tail);
+  if (!parameter.empty()) {
+    ::sqlite3_bind_text(query, 1, parameter.c_str(), -1, SQLITE_TRANSIENT);
+  }
+  std::vector<ReleaseRecord> records;
+  while (::sqlite3_step(query) == SQLITE_ROW) {
+    ReleaseRecord record;
+    record.id = text_column(query, 0);
+    record.commit = text_column(query, 1);
+    record.manifest = text_column(query, 2);
+    record.state = state_from(text_column(query, 3));
+    record.reason = text_column(query, 4);
+    record.schema = optional_int(query, 5);
+    record.schema_from = optional_int(query, 6);
+    record.backup = text_column(query, 7);
+    record.created_unix_ms = ::sqlite3_column_int64(query, 8);
+    record.verified_unix_ms = optional_int(query, 9);
+    records.push_back(std::move(record));
+  }
+  ::sqlite3_finalize(query);
+  return records;
+}
+
+void bind_optional(sqlite3_stmt* statement, int index, std::optional<long long> value) {
+  if (value) {
+    ::sqlite3_bind_int64(statement, index, *value);
+  } else {
+    ::sqlite3_bind_null(statement, index);
+  }
+}
+
+}  // namespace
+
+std::string to_string(ReleaseState state) {
+  switch (state) {
+    case ReleaseState::built:
+      return "built";
+    case ReleaseState::live:
+      return "live";
+    case ReleaseState::good:
+      return "good";
+    case ReleaseState::failed:
+      return "failed";
+    case ReleaseState::discarded:
+      return "discarded";
+  }
+  return "built";
+}
+
+ReleaseLedger::ReleaseLedger(std::string state_db) : m_path(std::move(state_db)) {
+  SqliteConnection db = open_ledger(m_path);
+}
+
+void ReleaseLedger::add(const ReleaseRecord& record) {
+  SqliteConnection db = open_ledger(m_path);
+  db.run(
+      "INSERT OR REPLACE INTO releases (id, commit_sha, manifest, state, reason, backup,"
+      " created_unix_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {record.id, record.commit, record.manifest, to_string(record.state), record.reason,
+       record.backup},
+      {record.created_unix_ms != 0 ? record.created_unix_ms : now_unix_ms()});
+}
+
+void ReleaseLedger::set_state(const std::string& id, ReleaseState state,
+                              const std::string& reason) {
+  SqliteConnection db = open_ledger(m_path);
+  db.run("UPDATE releases SET state = ?, reason = ? WHERE id = ?", {to_string(state), reason, id},
+         {});
+}
+
+void ReleaseLedger::set_schema(const std::string& id, std::optional<long long> from,
+                               std::optional<long long> to) {
+  SqliteConnection db = open_ledger(m_path);
+  sqlite3_stmt* update =
+      db.prepare("UPDATE releases SET schema_from = ?1, schema_version = ?2 WHERE id = ?3");
+  bind_optional(update, 1, from);
+  bind_optional(update, 2, to);
+  ::sqlite3_bind_text(update, 3, id.c_str(), -1, SQLITE_TRANSIENT);
+  const int status = ::sqlite3_step(update);
+  ::sqlite3_finalize(update);
+  if (status != SQLITE_DONE) {
+    throw std::runtime_error("release ledger: cannot record the schema version of " + id);
+  }
+}
+
+void ReleaseLedger::set_backup(const std::string& id, const std::string& backup) {
+  SqliteConnection db = open_ledger(m_path);
+  db.run("UPDATE releases SET backup = ? WHERE id = ?", {backup, id}, {});
+}
+
+void ReleaseLedger::mark_verified(const std::string& id) {
+  SqliteConnection db = open_ledger(m_path);
+  db.run("UPDATE releases SET state = 'good', reason = '', verified_unix_ms = ?2 WHERE id = ?1",
+         {id}, {now_unix_ms()});
+}
+
+std::optional<ReleaseRecord> ReleaseLedger::find(const std::string& id) {
+  SqliteConnection db = open_ledger(m_path);
+  auto records = select(db, "WHERE id = ?1", id);
+  if (records.empty()) {
+    return std::nullopt;
+  }
+  return records.front();
+}
+
+std::vector<ReleaseRecord> ReleaseLedger::all() {
+  SqliteConnection db = open_ledger(m_path);
+  return select(db, "ORDER BY created_unix_ms, id", "");
+}
+
+std::optional<ReleaseRecord> ReleaseLedger::last_good(const std::string& except) {
+  SqliteConnection db = open_ledger(m_path);
+  auto records = select(db,
+                        "WHERE state = 'good' AND verified_unix_ms IS NOT NULL AND id != ?1"
+                        " ORDER BY verified_unix_ms DESC, id DESC LIMIT 1",
+                        except.empty() ? std::string("\x01") : except);
+  if (records.empty()) {
+    return std::nullopt;
+  }
+  return records.front();
+}
+
+}  // namespace bosun::agent

@@ -1,0 +1,43 @@
+#pragma once
+// The database side of deploys and rollbacks: the pre-migrate backup, and putting the schema
+// back to a recorded version — with the down scripts of the release being left (only it
+// knows how to undo its migrations) or, when that fails or is asked for, from the backup.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "bosun/manifest/model.hpp"
+#include "deploy_actions.hpp"
+
+namespace bosun::agent {
+
+// Where a release's commands run and with what.
+struct CommandSite {
+  std::string release_dir;
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> variables;
+  std::string log_path;
+  std::string pid_record;
+};
+
+// SQLite: the online backup API into `backup_path`; other engines: the manifest's backup
+// command with BOSUN_BACKUP_PATH set. Skipped when there is no database (yet).
+StepResult take_backup(const manifest::Database& database, const std::string& backup_path,
+                       const CommandSite& site);
+
+// Puts `backup_path` back (SQLite restore, or the restore command with BOSUN_BACKUP_PATH).
+StepResult restore_backup(const manifest::Database& database, const std::string& backup_path,
+                          const CommandSite& site);
+
+enum class SchemaUndo { down, restore, down_then_restore };
+
+// Brings the schema back to `target` using the leaving release's database settings and
+// commands (`leaving`), or the backup. Ok without change when already there.
+StepResult undo_schema(const manifest::Database& database, std::optional<long long> target,
+                       SchemaUndo how, const std::string& backup_path, const CommandSite& leaving);
+
+std::optional<long long> schema_version(const manifest::Database& database,
+                                        const CommandSite& site);
+
+}  // namespace bosun::agent

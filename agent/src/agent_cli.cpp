@@ -72,6 +72,7 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string manifest_path;
   std::string host;
   std::string stage;
+  std::string repo;
   cli::ArgParser parser(
       "bosun-agent run",
       "Run the agent: start the app's services in dependency order behind their readiness "
@@ -81,9 +82,13 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
   parser.option("root", 'r', "DIR", "the app's root on this host (required)", root)
       .option("socket", 's', "PATH", "API socket (default: ROOT/agent.sock)", socket)
       .option("config", 'c', "FILE",
-              "manifest to use when there is no release yet (ROOT/current/app.yaml)", manifest_path)
+              "manifest to run while there is no release (then: the current release's)",
+              manifest_path)
       .option("host", 0, "NAME", "value of ${host} (default: this machine's name)", host)
-      .option("stage", 0, "NAME", "value of ${stage}", stage);
+      .option("stage", 0, "NAME", "value of ${stage}", stage)
+      .option("repo", 0, "URL",
+              "the app's repository, for deploys before any release (default: the manifest's)",
+              repo);
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
     return *code;
   }
@@ -101,8 +106,13 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
   try {
     settings.layout.create();
     ReleaseApp live = load_live_app(settings, manifest_path);
+    if (!repo.empty()) {
+      live.manifest.repo = repo;
+    }
     std::vector<ServiceSpec> services = live.specs;
-    const std::string app_name = live.manifest.app;
+    const std::string app_name = live.manifest.app.empty()
+                                     ? "nothing yet (waiting for the first deploy)"
+                                     : live.manifest.app;
     // The stop signals go to the event loop's signalfd: block them before any thread starts.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);

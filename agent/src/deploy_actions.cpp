@@ -65,7 +65,8 @@ StepResult wait_for_new_instance(Supervisor& supervisor, const ServiceSpec& spec
       if (status->state == ServiceState::ready && status->leaving == 0) {
         return StepResult::ok("ready");
       }
-      if (hopeless(status->state)) {
+      if (hopeless(status->state) || status->state == ServiceState::unhealthy) {
+        // unhealthy: its readiness deadline passed
         return StepResult::failed(spec.name + " did not come up: " + to_string(status->state) +
                                       (status->last_exit.empty() ? "" : ", " + status->last_exit),
                                   service_evidence(*status));

@@ -903,8 +903,7 @@ ReleaseApp load_live_app(const AgentSettings& settings, const std::string& fallb
     return app;
   }
   if (fallback_manifest.empty()) {
-    throw std::runtime_error("no release at " + settings.layout.current().string() +
-                             " and no manifest given; pass -c app.yaml");
+    return {};  // nothing to run until the first deploy
   }
   const fs::path file = fs::absolute(fallback_manifest);
   return load_release_app(settings, file.parent_path().string(), file.string());

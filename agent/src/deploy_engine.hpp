@@ -67,7 +67,8 @@ class DeployEngine {
 };
 
 // What runs now: the current release with the manifest it was deployed with, or, before the
-// first deploy, `fallback_manifest` run from its own directory. Throws when neither loads.
+// first deploy, `fallback_manifest` run from its own directory, or else nothing (an agent
+// waiting for its first deploy). Throws when the manifest does not load.
 ReleaseApp load_live_app(const AgentSettings& settings, const std::string& fallback_manifest);
 
 }  // namespace bosun::agent

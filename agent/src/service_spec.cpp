@@ -97,7 +97,8 @@ std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& man
 
 std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
                                           const ResolveInputs& inputs) {
-  const std::map<std::string, std::string> variables = host_variables(manifest, inputs);
+  std::map<std::string, std::string> variables = host_variables(manifest, inputs);
+  variables["pid"] = "${pid}";  // known per instance: the supervisor fills it in at each start
   std::vector<ServiceSpec> specs;
   for (const manifest::Service* service : manifest.start_order()) {
     const Expander expand(variables, service->name);
@@ -139,6 +140,29 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     specs.push_back(std::move(spec));
   }
   return specs;
+}
+
+manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid) {
+  const std::string placeholder = "${pid}";
+  const std::string value = std::to_string(pid);
+  const auto fill = [&](std::string& text) {
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
+    }
+  };
+  if (auto* http = std::get_if<manifest::HttpCheck>(&probe.check.kind)) {
+    fill(http->url);
+    fill(http->body_contains);
+  } else if (auto* log = std::get_if<manifest::LogCheck>(&probe.check.kind)) {
+    fill(log->pattern);
+  } else if (auto* exec = std::get_if<manifest::ExecCheck>(&probe.check.kind)) {
+    for (std::string& word : exec->command.argv) {
+      fill(word);
+    }
+    fill(exec->output_contains);
+  }
+  return probe;
 }
 
 std::map<std::string, std::string> read_dotenv_file(const std::string& path) {

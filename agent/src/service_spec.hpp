@@ -20,7 +20,7 @@ struct ServiceSpec {
   std::string cwd;
   std::string log_path;
   std::vector<std::string> depends_on;
-  std::optional<manifest::ProbeSpec> ready;
+  std::optional<manifest::ProbeSpec> ready;  // may hold ${pid}: see probe_for_instance
   std::optional<manifest::ProbeSpec> liveness;
   manifest::RestartSpec restart;
   manifest::StopSpec stop;
@@ -54,6 +54,10 @@ std::map<std::string, std::string> host_variables(const manifest::Manifest& mani
 // shared/.env, in that precedence. Throws like resolve_services.
 std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& manifest,
                                                    const ResolveInputs& inputs);
+
+// A probe with ${pid} replaced by the instance's pid, so that during an overlap start the
+// check can tell the new instance's answers from the old one's.
+manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid);
 
 // KEY=VALUE lines; '#' comments, blank lines, "export " prefixes and surrounding quotes are
 // accepted. Throws std::runtime_error with the line number of a malformed line.

@@ -118,6 +118,9 @@ struct Runtime {
   bool probe_ok = false;
   int liveness_failures = 0;
   std::vector<std::string> evidence;
+  // The probes of the running instance (${pid} filled in).
+  std::optional<manifest::ProbeSpec> ready;
+  std::optional<manifest::ProbeSpec> liveness;
 
   explicit Runtime(ServiceSpec service)
       : spec(std::move(service)), tracker(spec.restart.backoff, spec.restart.crash_loop) {}
@@ -286,6 +289,12 @@ struct Supervisor::Impl {
   }
 
   void begin_readiness(Runtime& runtime) {
+    if (runtime.spec.ready) {
+      runtime.ready = probe_for_instance(*runtime.spec.ready, runtime.pid);
+    }
+    if (runtime.spec.liveness) {
+      runtime.liveness = probe_for_instance(*runtime.spec.liveness, runtime.pid);
+    }
     set_state(runtime, ServiceState::starting);
     runtime.liveness_failures = 0;
     runtime.probe_in_flight = false;
@@ -538,8 +547,17 @@ struct Supervisor::Impl {
   // ---- probes ----
 
   void submit_probe(Runtime& runtime, ProbeRole role) {
-    const manifest::ProbeSpec& probe =
-        role == ProbeRole::readiness ? *runtime.spec.ready : *runtime.spec.liveness;
+    std::optional<manifest::ProbeSpec>& slot =
+        role == ProbeRole::readiness ? runtime.ready : runtime.liveness;
+    const std::optional<manifest::ProbeSpec>& defined =
+        role == ProbeRole::readiness ? runtime.spec.ready : runtime.spec.liveness;
+    if (!slot && defined) {
+      slot = probe_for_instance(*defined, runtime.pid);  // added by an in-place update
+    }
+    if (!slot) {
+      return;
+    }
+    const manifest::ProbeSpec& probe = *slot;
     checks::CheckContext context;
     context.timeout = role == ProbeRole::readiness
                           ? std::min(k_ready_attempt_timeout, probe.timeout)

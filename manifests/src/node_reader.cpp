@@ -189,6 +189,9 @@ void check_variables(ReadContext& context, const Field& field, std::string_view 
     if (use.name == "version" && !context.allow_version_variable) {
       context.diagnostics.error(field.value_where, field.path,
                                 "${version} is only known in database.migrate.down");
+    } else if (use.name == "pid" && !context.allow_pid_variable) {
+      context.diagnostics.error(field.value_where, field.path,
+                                "${pid} is only known in a service's ready and liveness checks");
     } else if (std::find(known.begin(), known.end(), use.name) == known.end()) {
       const auto suggestion = closest_match(use.name, known);
       context.diagnostics.error(field.value_where, field.path,

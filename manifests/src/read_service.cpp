@@ -179,12 +179,14 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
       service.depends_on_where.push_back(where);
     }
   }
+  context.allow_pid_variable = true;
   if (const Field* f = map.get("ready")) {
     service.ready = read_probe(context, *f, ProbeRole::readiness);
   }
   if (const Field* f = map.get("liveness")) {
     service.liveness = read_probe(context, *f, ProbeRole::liveness);
   }
+  context.allow_pid_variable = false;
   if (const Field* f = map.get("restart")) {
     auto restart = read_restart(context, *f);
     service.restart = restart.value_or(service.restart);

@@ -11,6 +11,7 @@
 
 #include "bosun/agent/agent_cli.hpp"
 #include "child_process.hpp"
+#include "git_repo.hpp"
 #include "release_store.hpp"
 
 namespace bosun::agent {
@@ -18,46 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class GitRepo {
- public:
-  explicit GitRepo(std::string path) : m_path(std::move(path)) {
-    fs::create_directories(m_path);
-    git({"init", "-q", "-b", "main"});
-  }
-
-  std::string git(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv{"git"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string log = m_path + "/../git.log";
-    fs::remove(log);
-    test::ChildProcess process(
-        {argv,
-         {"HOME=" + m_path, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-          "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"},
-         m_path,
-         log});
-    const auto status = process.wait(std::chrono::seconds(30));
-    if (!status || WEXITSTATUS(*status) != 0) {
-      throw std::runtime_error("git failed: " + process.output());
-    }
-    return process.output();
-  }
-
-  std::string commit(const std::string& file, const std::string& content,
-                     const std::string& message) {
-    std::ofstream(m_path + "/" + file) << content;
-    git({"add", file});
-    git({"commit", "-q", "-m", message});
-    std::string sha = git({"rev-parse", "HEAD"});
-    sha.erase(sha.find_last_not_of("\n") + 1);
-    return sha;
-  }
-
-  const std::string& path() const { return m_path; }
-
- private:
-  std::string m_path;
-};
+using test::GitRepo;
 
 std::string read(const fs::path& file) {
   std::ifstream in(file);

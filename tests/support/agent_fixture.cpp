@@ -44,9 +44,14 @@ void AgentSandbox::write_env_file(const std::string& text) const {
   std::ofstream(root() + "/shared/.env") << text;
 }
 
-void AgentSandbox::start_agent() {
+void AgentSandbox::start_agent(const std::vector<std::string>& run_args) {
+  std::vector<std::string> argv{BOSUN_AGENT_BIN, "run", "--root", root()};
+  if (run_args.empty()) {
+    argv.insert(argv.end(), {"-c", manifest_path()});
+  }
+  argv.insert(argv.end(), run_args.begin(), run_args.end());
   m_agent = std::make_unique<ChildProcess>(
-      ProcessOptions{{BOSUN_AGENT_BIN, "run", "--root", root(), "-c", manifest_path()},
+      ProcessOptions{argv,
                      {"HOME=" + root(), "LANG=C.UTF-8"},
                      root(),
                      root() + "/agent-" + std::to_string(m_runs++) + ".out"});
@@ -125,13 +130,14 @@ int AgentSandbox::event_index(const std::string& service, const std::string& kin
   return -1;
 }
 
-CliRun AgentSandbox::cli(const std::vector<std::string>& args) const {
+CliRun AgentSandbox::cli(const std::vector<std::string>& args,
+                         std::chrono::milliseconds timeout) const {
   std::vector<std::string> argv{BOSUN_AGENT_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string log = root() + "/cli.out";
   std::filesystem::remove(log);
   ChildProcess process({argv, {}, root(), log});
-  const auto status = process.wait(std::chrono::seconds(30));
+  const auto status = process.wait(timeout);
   return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, process.output()};
 }
 

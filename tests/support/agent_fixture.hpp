@@ -31,8 +31,9 @@ class AgentSandbox {
   void write_manifest(const std::string& yaml) const;
   void write_env_file(const std::string& text) const;
 
-  // Starts `bosun-agent run` and waits until its API answers.
-  void start_agent();
+  // Starts `bosun-agent run --root ROOT` with `run_args` (default: -c app.yaml) and waits
+  // until its API answers.
+  void start_agent(const std::vector<std::string>& run_args = {});
   ChildProcess& agent() { return *m_agent; }
   // SIGKILLs the agent (services keep running).
   void kill_agent();
@@ -48,7 +49,8 @@ class AgentSandbox {
   // The index of the first event matching service and kind; -1 when absent.
   int event_index(const std::string& service, const std::string& kind);
 
-  CliRun cli(const std::vector<std::string>& args) const;
+  CliRun cli(const std::vector<std::string>& args,
+             std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
  private:
   TempDir m_dir;

@@ -1,5 +1,7 @@
 #include "server/api.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -176,6 +178,7 @@ HttpResponse Api::health(const HttpRequest&) {
   body->set("status", "ok");
   body->set("version", PLATFORM_VERSION);
   body->set("revision", m_revision);
+  body->set("pid", static_cast<int>(::getpid()));  // which instance answered (overlap deploys)
   body->set("uptime_s", std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::steady_clock::now() - m_started)
                             .count());
@@ -221,6 +224,7 @@ HttpResponse Api::ready(const HttpRequest&) {
                         std::to_string(m_config.store.redis.port));
   Object::Ptr body = new_object();
   body->set("status", all_ok ? "ready" : "degraded");
+  body->set("pid", static_cast<int>(::getpid()));
   body->set("checks", checks);
   return json_response(all_ok ? 200 : 503, body);
 }

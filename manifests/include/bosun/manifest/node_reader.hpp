@@ -24,6 +24,7 @@ Location location_of(const YAML::Mark& mark);
 struct ReadContext {
   Diagnostics& diagnostics;
   bool allow_version_variable = false;  // ${version} is only meaningful in migrate.down
+  bool allow_pid_variable = false;      // ${pid} is only meaningful in a service's probes
 };
 
 // One `key: value` entry of a map, with where both were written.

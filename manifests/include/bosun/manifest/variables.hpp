@@ -11,7 +11,8 @@
 
 namespace bosun::manifest {
 
-// host, root, shared, release, app, stage, version.
+// host, root, shared, release, app, stage, version (migrate.down only), pid (probes only:
+// the instance being probed, so that an overlap start probes the new instance).
 const std::vector<std::string>& known_variables();
 
 struct VariableUse {

@@ -125,7 +125,14 @@ StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
     if (spec == next.end()) {
       continue;
     }
-    const auto before = find_status(supervisor, change.name);
+    // An overlap start beside an instance that is still leaving would put three listeners
+    // on the port: let the old one finish first (bounded by its stop timeout).
+    const auto settled = Clock::now() + milliseconds(spec->stop.timeout) + milliseconds(2000);
+    auto before = find_status(supervisor, change.name);
+    while (before && before->leaving > 0 && Clock::now() < settled) {
+      std::this_thread::sleep_for(k_poll_every);
+      before = find_status(supervisor, change.name);
+    }
     if (const std::string error = await(supervisor.update(*spec, change.mode)); !error.empty()) {
       return StepResult::failed("updating " + change.name + ": " + error);
     }

@@ -1,0 +1,58 @@
+// The release ledger in a real state.db.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "child_process.hpp"
+#include "release_ledger.hpp"
+
+namespace bosun::agent {
+namespace {
+
+ReleaseRecord record(const std::string& id, std::int64_t created) {
+  return {id, "sha-" + id, "app.yaml", ReleaseState::built, "", {}, {}, "", created, {}};
+}
+
+TEST(ReleaseLedger, RecordsStatesSchemasAndBackups) {
+  test::TempDir dir;
+  ReleaseLedger ledger(dir.path() + "/state.db");
+  ledger.add(record("r1", 1000));
+  ledger.set_schema("r1", 3, 4);
+  ledger.set_backup("r1", "/b/r1.db");
+  ledger.set_state("r1", ReleaseState::live, "");
+  auto found = ledger.find("r1");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->commit, "sha-r1");
+  EXPECT_EQ(found->state, ReleaseState::live);
+  EXPECT_EQ(found->schema_from, 3);
+  EXPECT_EQ(found->schema, 4);
+  EXPECT_EQ(found->backup, "/b/r1.db");
+  EXPECT_FALSE(found->verified_unix_ms.has_value());
+  ledger.set_schema("r1", std::nullopt, std::nullopt);
+  EXPECT_FALSE(ledger.find("r1")->schema.has_value());
+  EXPECT_FALSE(ledger.find("nope").has_value());
+  // A second ledger on the same file sees the same records (it is state.db, not memory).
+  EXPECT_EQ(ReleaseLedger(dir.path() + "/state.db").all().size(), 1U);
+}
+
+TEST(ReleaseLedger, LastGoodIsTheNewestVerifiedOtherThanTheOneGiven) {
+  test::TempDir dir;
+  ReleaseLedger ledger(dir.path() + "/state.db");
+  for (const char* id : {"r1", "r2", "r3"}) {
+    ledger.add(record(id, 1000));
+  }
+  EXPECT_FALSE(ledger.last_good("").has_value());
+  ledger.mark_verified("r1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ledger.mark_verified("r2");
+  EXPECT_EQ(ledger.last_good("")->id, "r2");
+  EXPECT_EQ(ledger.last_good("r2")->id, "r1");
+  ledger.set_state("r1", ReleaseState::failed, "rolled back by alice");
+  EXPECT_FALSE(ledger.last_good("r2").has_value()) << "a release that failed since is not good";
+  EXPECT_EQ(ledger.find("r1")->reason, "rolled back by alice");
+  EXPECT_EQ(to_string(ledger.find("r3")->state), "built");
+}
+
+}  // namespace
+}  // namespace bosun::agent

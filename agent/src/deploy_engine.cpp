@@ -69,6 +69,15 @@ SchemaUndo undo_mode(const manifest::Database& database, DbRollback asked) {
                                                               : SchemaUndo::down_then_restore;
 }
 
+// How an automatic rollback undoes a deploy's migrations: the manifest's choice, except that
+// a migration marked irreversible above the target can only be undone by the backup.
+SchemaUndo automatic_undo(const manifest::Database& database, std::optional<long long> target) {
+  const bool irreversible_above =
+      target && std::any_of(database.irreversible.begin(), database.irreversible.end(),
+                            [&](long long version) { return version > *target; });
+  return irreversible_above ? SchemaUndo::restore : undo_mode(database, DbRollback::automatic);
+}
+
 DbRollback db_rollback_from(const std::string& text) {
   if (text == "down") {
     return DbRollback::down;
@@ -430,7 +439,7 @@ struct DeployEngine::Impl {
     if (state.migrate_started && state.next) {
       report.step("undo-migrate", [&] {
         return undo_schema(state.next->manifest.database, state.schema_from,
-                           undo_mode(state.next->manifest.database, DbRollback::automatic),
+                           automatic_undo(state.next->manifest.database, state.schema_from),
                            state.backup, site_of(*state.next, log_for(state.next->id, "db")));
       });
     }
@@ -460,7 +469,7 @@ struct DeployEngine::Impl {
     if (leaving.manifest.database.migrate_up) {
       result = report.step("rollback-migrate", [&] {
         return undo_schema(leaving.manifest.database, schema_target,
-                           undo_mode(leaving.manifest.database, DbRollback::automatic), backup,
+                           automatic_undo(leaving.manifest.database, schema_target), backup,
                            site_of(leaving, log_for(leaving.id, "db")));
       });
       if (result.failed()) {
@@ -801,7 +810,7 @@ struct DeployEngine::Impl {
           const ReleaseApp next = load_app(*release);
           report.step("undo-migrate", [&] {
             return undo_schema(next.manifest.database, record->schema_from,
-                               undo_mode(next.manifest.database, DbRollback::automatic),
+                               automatic_undo(next.manifest.database, record->schema_from),
                                record->backup, site_of(next, log_for(next.id, "db")));
           });
         } catch (const std::exception& error) {

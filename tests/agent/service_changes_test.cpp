@@ -37,8 +37,8 @@ const ServiceChange& change_of(const RestartPlan& plan, const std::string& name)
 TEST(ServiceChanges, ANewCommitRestartsWhatRunsFromTheRelease) {
   const auto live = app("/srv/app/releases/A", manifest::DeployMode::overlap);
   const auto next = app("/srv/app/releases/B", manifest::DeployMode::overlap);
-  const RestartPlan plan = plan_restarts({&live, "/srv/app/releases/A", "aaaa"},
-                                         {&next, "/srv/app/releases/B", "bbbb"});
+  const RestartPlan plan =
+      plan_restarts({&live, "/srv/app/releases/A", "aaaa"}, {&next, "/srv/app/releases/B", "bbbb"});
   EXPECT_EQ(change_of(plan, "redis").mode, UpdateMode::in_place);  // from PATH: unchanged
   EXPECT_EQ(change_of(plan, "server").mode, UpdateMode::overlap);
   EXPECT_EQ(change_of(plan, "server").why, "release content changed");
@@ -50,8 +50,8 @@ TEST(ServiceChanges, ANewCommitRestartsWhatRunsFromTheRelease) {
 TEST(ServiceChanges, TheSameCommitElsewhereRestartsNothing) {
   const auto live = app("/srv/app/releases/A", manifest::DeployMode::restart);
   const auto next = app("/srv/app/releases/B", manifest::DeployMode::restart);
-  const RestartPlan plan = plan_restarts({&live, "/srv/app/releases/A", "aaaa"},
-                                         {&next, "/srv/app/releases/B", "aaaa"});
+  const RestartPlan plan =
+      plan_restarts({&live, "/srv/app/releases/A", "aaaa"}, {&next, "/srv/app/releases/B", "aaaa"});
   EXPECT_TRUE(plan.restarted().empty());
 }
 

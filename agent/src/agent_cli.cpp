@@ -584,13 +584,6 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   return met ? exit_code::k_ok : exit_code::k_failed;
 }
 
-std::string default_holder() {
-  const char* user = std::getenv("USER");
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return std::string(user != nullptr ? user : "unknown") + "@" + host;
-}
-
 int lock_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string action;
   std::string root;
@@ -622,7 +615,7 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
     return exit_code::k_invalid_input;
   }
   if (holder.empty()) {
-    holder = default_holder();
+    holder = default_operator();
   }
   const auto ttl_value = parse_duration(ttl);
   const auto wait_value =

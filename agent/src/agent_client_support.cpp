@@ -1,5 +1,7 @@
 #include "agent_client_support.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <Poco/JSON/Parser.h>
@@ -25,6 +27,13 @@ std::string SocketOptions::path() const {
   }
   const char* from_env = std::getenv("BOSUN_AGENT_SOCKET");
   return from_env != nullptr ? from_env : "";
+}
+
+std::string default_operator() {
+  const char* user = std::getenv("USER");
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(user != nullptr ? user : "unknown") + "@" + host;
 }
 
 Object::Ptr parse_object(const std::string& body) {

@@ -22,6 +22,9 @@ struct SocketOptions {
   std::string path() const;
 };
 
+// Who is asking, when not told: "$USER@hostname". Recorded in locks and history.
+std::string default_operator();
+
 Poco::JSON::Object::Ptr parse_object(const std::string& body);
 
 // Calls the agent; on failure prints "COMMAND: why" to `err` and returns nullopt.

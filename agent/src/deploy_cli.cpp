@@ -28,13 +28,6 @@ std::string encode(const std::string& value) {
   return encoded;
 }
 
-std::string default_who() {
-  const char* user = std::getenv("USER");
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return std::string(user != nullptr ? user : "unknown") + "@" + host;
-}
-
 void print_event(const Object::Ptr& event, std::ostream& out) {
   const std::string type = event->optValue<std::string>("type", "");
   const std::string message = event->optValue<std::string>("message", "");
@@ -158,7 +151,7 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
     return exit_code::k_invalid_input;
   }
   std::string path = "/v1/deploys?ref=" + encode(commit.empty() ? ref : commit) +
-                     "&who=" + encode(who.empty() ? default_who() : who) +
+                     "&who=" + encode(who.empty() ? default_operator() : who) +
                      "&lock_wait_ms=" + std::to_string(lock_wait_ms);
   if (!repo.empty()) {
     path += "&repo=" + encode(repo);
@@ -218,7 +211,7 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
       !parse_wait(window, window_ms, command, "window", err)) {
     return exit_code::k_invalid_input;
   }
-  std::string path = "/v1/rollbacks?who=" + encode(who.empty() ? default_who() : who) +
+  std::string path = "/v1/rollbacks?who=" + encode(who.empty() ? default_operator() : who) +
                      "&db=" + db + "&window_ms=" + std::to_string(window_ms) +
                      "&lock_wait_ms=" + std::to_string(lock_wait_ms) + (force ? "&force=1" : "");
   if (!to.empty()) {

@@ -266,7 +266,7 @@ struct DeployEngine::Impl {
         if (repo.empty()) {
           return StepResult::failed("no repository: set `repo` in app.yaml or pass --repo");
         }
-        store.fetch(repo);
+        store.fetch(repo, fetch_credentials());
         state.commit = store.resolve(request.ref);
         journal.set_commit(report.run(), state.commit);
         return StepResult::ok(request.ref + " is " + state.commit.substr(0, 12));
@@ -378,6 +378,16 @@ struct DeployEngine::Impl {
                         hook_env("deploy", request.who, state.next ? &*state.next : nullptr));
     }
     return StepResult::failed("unknown step");
+  }
+
+  // From shared/.env (read now: a deploy key added since the agent started counts).
+  FetchCredentials fetch_credentials() const {
+    const auto dotenv = read_dotenv_file(settings.layout.env_file().string());
+    const auto value = [&](const char* name) {
+      const auto it = dotenv.find(name);
+      return it == dotenv.end() ? std::string() : it->second;
+    };
+    return {value("BOSUN_DEPLOY_KEY"), value("BOSUN_GIT_TOKEN"), value("BOSUN_GIT_USER")};
   }
 
   StepResult preflight(const ReleaseApp& next) {

@@ -51,6 +51,35 @@ std::string utc_stamp() {
   return text;
 }
 
+struct CredentialState {
+  const FetchCredentials* credentials;
+  int attempts = 0;
+};
+
+// libgit2 asks again after each rejected credential: give each kind one try, then give up
+// (a positive return means "no credential to offer": the fetch fails with the server's error).
+int offer_credentials(git_credential** out, const char* /*url*/, const char* user_from_url,
+                      unsigned int allowed, void* payload) {
+  auto* state = static_cast<CredentialState*>(payload);
+  if (++state->attempts > 2) {
+    return 1;
+  }
+  const FetchCredentials& given = *state->credentials;
+  const char* ssh_user = user_from_url != nullptr ? user_from_url : "git";
+  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0) {
+    if (!given.ssh_key.empty() && state->attempts == 1) {
+      return git_credential_ssh_key_new(out, ssh_user, nullptr, given.ssh_key.c_str(), nullptr);
+    }
+    return git_credential_ssh_key_from_agent(out, ssh_user);
+  }
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && !given.token.empty() &&
+      state->attempts == 1) {
+    const std::string user = given.user.empty() ? "x-access-token" : given.user;
+    return git_credential_userpass_plaintext_new(out, user.c_str(), given.token.c_str());
+  }
+  return 1;
+}
+
 }  // namespace
 
 // libgit2 counts init/shutdown pairs: each store holds it for its lifetime, and the last one
@@ -63,7 +92,7 @@ ReleaseStore::~ReleaseStore() {
   git_libgit2_shutdown();
 }
 
-void ReleaseStore::fetch(const std::string& repository) {
+void ReleaseStore::fetch(const std::string& repository, const FetchCredentials& credentials) {
   Repository repo;
   if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
     fs::create_directories(mirror_path());
@@ -89,6 +118,9 @@ void ReleaseStore::fetch(const std::string& repository) {
   }
   git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
   options.prune = GIT_FETCH_PRUNE;
+  CredentialState state{&credentials};
+  options.callbacks.credentials = offer_credentials;
+  options.callbacks.payload = &state;
   if (git_remote_fetch(remote.ptr, nullptr, &options, "bosun fetch") != 0) {
     fail("cannot fetch " + repository);
   }

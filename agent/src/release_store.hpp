@@ -18,6 +18,14 @@ struct Release {
   bool current = false;
 };
 
+// How to authenticate to the repository: a deploy key for ssh URLs (else the ssh-agent), a
+// token for https ones. Values come from the host's shared/.env, never from the command line.
+struct FetchCredentials {
+  std::string ssh_key;  // path of a private key file on the host
+  std::string token;    // https: sent as the password
+  std::string user;     // https user for the token (default "x-access-token")
+};
+
 class ReleaseStore {
  public:
   explicit ReleaseStore(std::filesystem::path root);
@@ -27,7 +35,7 @@ class ReleaseStore {
 
   // Creates or updates the bare mirror from `repository` (a path, file://, ssh or https
   // URL). Throws std::runtime_error with libgit2's message on failure.
-  void fetch(const std::string& repository);
+  void fetch(const std::string& repository, const FetchCredentials& credentials = {});
   // A branch, tag or commit (abbreviated or full) -> the full commit sha, from the mirror.
   std::string resolve(const std::string& ref) const;
   // Checks `commit` out into a new release directory with a REVISION file; returns it.

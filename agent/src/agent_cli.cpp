@@ -33,9 +33,11 @@ extern char** environ;
 #include "deploy_runs.hpp"
 #include "host_layout.hpp"
 #include "journal.hpp"
+#include "readiness_report.hpp"
 #include "release_app.hpp"
 #include "release_ledger.hpp"
 #include "release_store.hpp"
+#include "report_cli.hpp"
 #include "service_spec.hpp"
 #include "supervisor.hpp"
 
@@ -58,6 +60,28 @@ std::string pad(const std::string& text, std::size_t width) {
 }
 
 // ---- run ----
+
+// The readiness report of what runs now, with restarts counted over the last 10 minutes.
+checks::Report readiness_now(const AgentSettings& settings, const DeployEngine& engine,
+                             Supervisor& supervisor, Journal& journal) {
+  const ReleaseApp app = engine.live_app();
+  ReadinessInputs inputs;
+  inputs.app = &app;
+  inputs.services = supervisor.snapshot();
+  for (const JournalEvent& event : journal.since(now_unix_ms() - 600'000, 10'000)) {
+    if (event.kind == "exited") {
+      ++inputs.recent_restarts[event.service];
+    }
+  }
+  if (!app.id.empty()) {
+    if (const auto record = ReleaseLedger(settings.layout.state_db().string()).find(app.id)) {
+      inputs.recorded_schema = record->schema;
+    }
+  }
+  inputs.layout = settings.layout;
+  inputs.host = settings.host;
+  return build_readiness_report(inputs);
+}
 
 // A broken or missing manifest is the user's input; anything else is a failure.
 bool error_is_input(const std::exception& error) {
@@ -124,8 +148,11 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
     Supervisor supervisor(std::move(services), settings.layout, journal);
     DeployEngine engine(settings, std::move(live), supervisor);
     DeployRuns runs(engine);
+    const auto readiness = [&] {
+      return checks::render_json(readiness_now(settings, engine, supervisor, journal));
+    };
     ApiServer api(socket.empty() ? settings.layout.default_socket().string() : socket, supervisor,
-                  journal, &runs);
+                  journal, &runs, readiness);
     api.start();
     out << "bosun-agent " << k_version << " supervising " << app_name << " at "
         << settings.layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
@@ -712,6 +739,8 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
                            "Print the agent's metrics in the Prometheus text format.", sub, out,
                            err);
        }},
+      {"ready", "is the running app ready? (report with evidence and actions)",
+       [&](Args sub) { return ready_command(sub, out, err); }},
       {"gap", "check the manifest's requirements on this host",
        [&](Args sub) { return gap_command(sub, out, err); }},
       {"history", "deploys and rollbacks on this host",

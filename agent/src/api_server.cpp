@@ -90,8 +90,12 @@ Object::Ptr event_to_json(const DeployEvent& event) {
 
 class Handler {
  public:
-  Handler(Supervisor& supervisor, Journal& journal, DeployRuns* runs)
-      : m_supervisor(supervisor), m_journal(journal), m_runs(runs) {}
+  Handler(Supervisor& supervisor, Journal& journal, DeployRuns* runs,
+          std::function<std::string()> readiness)
+      : m_supervisor(supervisor),
+        m_journal(journal),
+        m_runs(runs),
+        m_readiness(std::move(readiness)) {}
 
   Reply handle(const PlainRequest& request) {
     try {
@@ -120,6 +124,9 @@ class Handler {
     }
     if (path == "/v1/status" && method == "GET") {
       return json_reply(200, status_to_json(m_supervisor.snapshot()));
+    }
+    if (path == "/v1/ready" && method == "GET" && m_readiness) {
+      return {200, m_readiness(), "application/json"};
     }
     if (path == "/v1/metrics" && method == "GET") {
       return {200, render_metrics(m_supervisor.snapshot()), "text/plain; version=0.0.4"};
@@ -337,6 +344,7 @@ class Handler {
   Supervisor& m_supervisor;
   Journal& m_journal;
   DeployRuns* m_runs;
+  std::function<std::string()> m_readiness;
 };
 
 const char* reason_phrase(int status) {
@@ -438,8 +446,9 @@ void send_reply(int fd, const Reply& reply) {
 // One thread blocks in accept(): no timers, so an idle agent is not woken up. Each
 // connection gets a short-lived thread with receive and send timeouts.
 struct ApiServer::Impl {
-  Impl(std::string socket_path, Supervisor& supervisor, Journal& journal, DeployRuns* runs)
-      : path(std::move(socket_path)), handler(supervisor, journal, runs) {}
+  Impl(std::string socket_path, Supervisor& supervisor, Journal& journal, DeployRuns* runs,
+       std::function<std::string()> readiness)
+      : path(std::move(socket_path)), handler(supervisor, journal, runs, std::move(readiness)) {}
 
   std::string path;
   Handler handler;
@@ -480,8 +489,9 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
-                     DeployRuns* runs)
-    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs)) {}
+                     DeployRuns* runs, std::function<std::string()> readiness)
+    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs, std::move(readiness))) {
+}
 
 ApiServer::~ApiServer() {
   stop();

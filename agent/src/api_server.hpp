@@ -11,7 +11,9 @@
 //   POST /v1/rollbacks?who=W[&to=&db=&force=1&window_ms=&lock_wait_ms=]      202 {"run": KEY}
 //   GET  /v1/runs/KEY/events?after=N&wait_ms=M   events after the N-th, waiting up to M ms
 //   GET  /v1/runs/current                    {"run": KEY} of the run in progress, or null
+//   GET  /v1/ready                           the readiness report (bosun.report/1 JSON)
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,8 +26,9 @@ class DeployRuns;
 class ApiServer {
  public:
   // `runs` may be null: an agent without deploys (tests of supervision alone).
+  // `readiness` builds the readiness report's JSON (may be empty: no /v1/ready).
   ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
-            DeployRuns* runs = nullptr);
+            DeployRuns* runs = nullptr, std::function<std::string()> readiness = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

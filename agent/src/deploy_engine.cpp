@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 
 #include "bosun/checks/requirements.hpp"
@@ -134,11 +135,17 @@ struct DeployEngine::Impl {
         store(settings.layout.root) {}
 
   AgentSettings settings;
-  ReleaseApp live;
+  ReleaseApp live;  // written only by the run in progress, under live_mutex
+  mutable std::mutex live_mutex;
   Supervisor& supervisor;
   DeployJournal journal;
   ReleaseLedger ledger;
   ReleaseStore store;
+
+  void set_live(const ReleaseApp& app) {
+    std::lock_guard guard(live_mutex);
+    live = app;
+  }
 
   // ---- places ----
 
@@ -538,7 +545,7 @@ struct DeployEngine::Impl {
         if (!state.verified) {
           ledger.mark_verified(state.next->id);
         }
-        live = *state.next;
+        set_live(*state.next);
       }
       outcome.result = "succeeded";
       outcome.reason =
@@ -576,7 +583,7 @@ struct DeployEngine::Impl {
     const StepResult back =
         roll_back_to(live, *state.next, state.schema_from, state.backup, report);
     if (back.failed()) {
-      live = *state.next;  // what the supervisor may partly run now; a person must look
+      set_live(*state.next);  // what the supervisor may partly run now; a person must look
       outcome.result = "failed";
       outcome.reason += "; the rollback failed too: " + back.detail;
     } else {
@@ -728,7 +735,7 @@ struct DeployEngine::Impl {
       const auto& [step, result] = *failure;
       const bool refused = step == "lock" || result.detail.starts_with("refused");
       if (store.current() && store.current()->id == goal.id) {
-        live = goal;  // switched: the supervisor runs (part of) the target now
+        set_live(goal);  // switched: the supervisor runs (part of) the target now
       }
       return finish(refused ? "refused" : "failed", step + " failed: " + result.detail,
                     refused ? 2 : 1, result.evidence);
@@ -737,7 +744,7 @@ struct DeployEngine::Impl {
     if (!leaving.id.empty()) {
       ledger.set_state(leaving.id, ReleaseState::failed, "rolled back by " + request.who);
     }
-    live = goal;
+    set_live(goal);
     return finish("succeeded", "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")", 0);
   }
 
@@ -867,7 +874,7 @@ struct DeployEngine::Impl {
         report.finished(outcome.result, outcome.reason, result.evidence);
         return outcome;
       }
-      live = back;
+      set_live(back);
       ledger.mark_verified(back.id);
       outcome.result = "rolled-back";
       outcome.reason = interrupted + " before verify; rolled back to " + back.id;
@@ -909,6 +916,11 @@ RunOutcome DeployEngine::rollback(const RollbackRequest& request, const EventSin
 
 std::vector<RunOutcome> DeployEngine::recover(const EventSink& sink) {
   return m_impl->recover(sink);
+}
+
+ReleaseApp DeployEngine::live_app() const {
+  std::lock_guard guard(m_impl->live_mutex);
+  return m_impl->live;
 }
 
 ReleaseApp load_live_app(const AgentSettings& settings, const std::string& fallback_manifest) {

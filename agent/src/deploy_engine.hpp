@@ -6,7 +6,7 @@
 // automatic rollback when anything fails after the switch; the manual rollback; and, when
 // the agent starts, finishing or undoing whatever a dead agent left half done.
 //
-// One run at a time (the caller serializes them); not thread-safe otherwise.
+// One run at a time (the caller serializes them); only live_app() is for other threads.
 
 #include <chrono>
 #include <cstdint>
@@ -60,6 +60,8 @@ class DeployEngine {
   RunOutcome rollback(const RollbackRequest& request, const EventSink& sink);
   // Finishes or undoes the runs a dead agent left unfinished, oldest first.
   std::vector<RunOutcome> recover(const EventSink& sink);
+  // What runs now (thread-safe: for the readiness report while a run goes on).
+  ReleaseApp live_app() const;
 
  private:
   struct Impl;

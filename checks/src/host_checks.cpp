@@ -17,6 +17,7 @@
 #include "bosun/common/byte_size.hpp"
 #include "bosun/common/text.hpp"
 #include "capture.hpp"
+#include "cert_expiry.hpp"
 #include "make_result.hpp"
 
 namespace bosun::checks {
@@ -251,24 +252,9 @@ CheckResult check_certificate_file(const std::string& pem_path, int warn_days) {
     return detail::make_result(Status::fail, pem_path + " holds no PEM certificate",
                                "check the file", start);
   }
-  int days = 0;
-  int seconds = 0;
-  const int ok = ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(certificate));
+  CheckResult result = detail::expiry_result(certificate, pem_path, warn_days, start);
   X509_free(certificate);
-  if (ok != 1) {
-    return detail::make_result(Status::fail, "cannot read the expiry of " + pem_path,
-                               "check the file", start);
-  }
-  if (days < 0 || (days == 0 && seconds <= 0)) {
-    return detail::make_result(Status::fail,
-                               pem_path + " expired " + std::to_string(-days) + " day(s) ago",
-                               "renew the certificate", start);
-  }
-  const std::string observed = pem_path + " expires in " + std::to_string(days) + " day(s)";
-  if (days <= warn_days) {
-    return detail::make_result(Status::warn, observed, "renew the certificate soon", start);
-  }
-  return detail::make_result(Status::pass, observed, "", start);
+  return result;
 }
 
 CheckResult check_load(double warn_per_core, double fail_per_core,

@@ -3,6 +3,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include "bosun/checks/check_runner.hpp"
 #include "bosun/common/text.hpp"
 #include "bosun/common/url.hpp"
@@ -95,6 +101,73 @@ CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContex
       "check that Redis is up and not loading or refusing commands", start);
 }
 
+namespace {
+
+// The value of header `name` (lower case) in an HTTP response head; empty when absent.
+std::string header_value(const std::string& head, const std::string& name) {
+  std::string lower = head;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::size_t at = lower.find("\r\n" + name + ":");
+  if (at == std::string::npos) {
+    return "";
+  }
+  const std::size_t from = at + 3 + name.size();
+  const std::size_t end = head.find("\r\n", from);
+  return std::string(trim(std::string_view(head).substr(from, end - from)));
+}
+
+// "application/json; charset=utf-8" matches "application/json".
+bool media_type_matches(const std::string& header, const std::string& expected) {
+  std::string type = header.substr(0, header.find(';'));
+  type = std::string(trim(type));
+  return std::equal(type.begin(), type.end(), expected.begin(), expected.end(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+}
+
+// Empty when every field matches; otherwise what differs.
+std::string json_mismatch(const std::string& body,
+                          const std::vector<manifest::JsonFieldExpectation>& fields) {
+  Poco::Dynamic::Var root;
+  try {
+    Poco::JSON::Parser parser;
+    root = parser.parse(body);
+  } catch (const std::exception&) {
+    return "the body is not JSON";
+  }
+  for (const manifest::JsonFieldExpectation& field : fields) {
+    Poco::Dynamic::Var node = root;
+    std::size_t from = 0;
+    bool found = true;
+    while (found && from <= field.path.size()) {
+      const std::size_t dot = std::min(field.path.find('.', from), field.path.size());
+      const std::string key = field.path.substr(from, dot - from);
+      from = dot + 1;
+      if (node.type() != typeid(Poco::JSON::Object::Ptr)) {
+        found = false;
+        break;
+      }
+      const auto object = node.extract<Poco::JSON::Object::Ptr>();
+      if (!object->has(key)) {
+        found = false;
+        break;
+      }
+      node = object->get(key);
+    }
+    if (!found) {
+      return field.path + " is missing";
+    }
+    const std::string text = node.isEmpty() ? "null" : node.convert<std::string>();
+    if (text != field.value) {
+      return field.path + " is " + quote_for_message(text) + ", expected " +
+             quote_for_message(field.value);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext& context) {
   const auto start = Clock::now();
   const auto deadline = start + context.timeout;
@@ -144,6 +217,30 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
     return detail::make_result(
         Status::fail, observed + " (body lacks " + quote_for_message(check.body_contains) + ")",
         "look at the response and the service's log", start);
+  }
+  if (!check.content_type.empty()) {
+    const std::string type = header_value(reply.substr(0, body_at), "content-type");
+    if (!media_type_matches(type, check.content_type)) {
+      const bool html = type.find("html") != std::string::npos ||
+                        body.find("<html") != std::string::npos ||
+                        body.find("<!DOCTYPE") != std::string::npos;
+      return detail::make_result(
+          Status::fail,
+          observed + " (Content-Type " + (type.empty() ? "missing" : quote_for_message(type)) +
+              ", expected " + check.content_type + ")",
+          html ? "an HTML page answered where the API should: the request reached a proxy "
+                 "error page, a default site or the wrong port; check the reverse proxy and "
+                 "that the service listens where the URL points"
+               : "make the endpoint answer with " + check.content_type,
+          start);
+    }
+  }
+  if (!check.json.empty()) {
+    std::string mismatch = json_mismatch(body, check.json);
+    if (!mismatch.empty()) {
+      return detail::make_result(Status::fail, observed + " (" + mismatch + ")",
+                                 "look at the response and the service's log", start);
+    }
   }
   if (check.max_latency && took > *check.max_latency) {
     return detail::make_result(

@@ -19,7 +19,8 @@ std::optional<HttpCheck> read_http(ReadContext& context, const Field& field) {
     check.url = *url;
     return check;
   }
-  MapReader map(context, field, {"url", "status", "body_contains", "max_latency"});
+  MapReader map(context, field,
+                {"url", "status", "body_contains", "max_latency", "content_type", "json"});
   const Field* url_field = map.require("url");
   if (!map.valid() || url_field == nullptr) {
     return std::nullopt;
@@ -39,6 +40,28 @@ std::optional<HttpCheck> read_http(ReadContext& context, const Field& field) {
   if (const Field* f = map.get("max_latency")) {
     check.max_latency = read_duration(context, *f);
     ok = ok && check.max_latency.has_value();
+  }
+  if (const Field* f = map.get("content_type")) {
+    ok &= assign(check.content_type, read_string(context, *f));
+    if (check.content_type == "json") {
+      check.content_type = "application/json";
+    }
+  }
+  if (const Field* f = map.get("json")) {
+    MapReader fields(context, *f);
+    ok = ok && fields.valid();
+    for (const Field& entry : fields.fields()) {
+      if (!entry.value.IsScalar()) {
+        context.diagnostics.error(entry.value_where, entry.path,
+                                  "expected a value to compare with (text, number or boolean)");
+        ok = false;
+        continue;
+      }
+      check.json.push_back({entry.key, entry.value.as<std::string>()});
+    }
+    if (check.content_type.empty() && !check.json.empty()) {
+      check.content_type = "application/json";
+    }
   }
   return ok ? std::optional(check) : std::nullopt;
 }

@@ -122,6 +122,16 @@ Object::Ptr check_json(const CheckSpec& check) {
       if (c.max_latency) {
         o->set("max_latency_ms", c.max_latency->count());
       }
+      if (!c.content_type.empty()) {
+        o->set("content_type", c.content_type);
+      }
+      if (!c.json.empty()) {
+        Object::Ptr fields = new_object();
+        for (const JsonFieldExpectation& field : c.json) {
+          fields->set(field.path, field.value);
+        }
+        o->set("json", fields);
+      }
       return o;
     }
     Object::Ptr operator()(const TcpCheck& c) const {

@@ -3,6 +3,7 @@
 // gap analysis): tool versions, environment variables, free ports, disk, memory, files and
 // the OS. Each returns what it saw as evidence and, for failures, an action.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -42,8 +43,12 @@ CheckResult check_memory(std::uint64_t at_least_bytes);  // MemAvailable
 CheckResult check_file_exists(const std::string& path);
 
 // Days until the first certificate in a PEM file expires: pass above `warn_days`, warn at or
-// below it, fail when expired or unreadable. (TLS endpoints: not yet.)
+// below it, fail when expired or unreadable.
 CheckResult check_certificate_file(const std::string& pem_path, int warn_days = 14);
+// The same for the certificate a TLS endpoint presents (the chain is not verified: this is
+// about expiry; SNI is sent with `host`).
+CheckResult check_certificate_endpoint(const std::string& host, std::uint16_t port,
+                                       std::chrono::milliseconds timeout, int warn_days = 14);
 
 // The 5-minute load average per core: pass up to `warn_per_core`, warn up to
 // `fail_per_core`, fail above.

@@ -38,11 +38,18 @@ struct EnvVar {
 
 // ---- check specifications (the checks/ library evaluates them) ----
 
+struct JsonFieldExpectation {
+  std::string path;   // dotted: "checks.redis.ok"
+  std::string value;  // compared with the field's JSON text ("true", "4", "ready")
+};
+
 struct HttpCheck {
   std::string url;
   int status = 200;           // expected status code
   std::string body_contains;  // empty: not checked
   std::optional<Duration> max_latency;
+  std::string content_type;                // expected media type ("application/json"); empty: any
+  std::vector<JsonFieldExpectation> json;  // fields of a JSON body that must equal values
 };
 
 struct TcpCheck {

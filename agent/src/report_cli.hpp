@@ -1,0 +1,29 @@
+#pragma once
+// `bosun-agent ready`: the readiness report of the running app, in the format asked for.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "bosun/checks/report.hpp"
+#include "bosun/common/cli.hpp"
+
+namespace bosun::agent {
+
+int ready_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// The output options every report command shares: --json, --md, --html, --no-color, -o FILE.
+struct ReportFormat {
+  bool json = false;
+  bool markdown = false;
+  bool html = false;
+  bool no_color = false;
+  std::string output;  // a file instead of stdout
+
+  void add_to(cli::ArgParser& parser);
+  // Writes the report; false (after a message on `err`) when the file cannot be written.
+  bool write(const checks::Report& report, std::ostream& out, std::ostream& err,
+             const std::string& command) const;
+};
+
+}  // namespace bosun::agent

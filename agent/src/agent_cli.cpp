@@ -3,8 +3,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-extern char** environ;
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -510,105 +508,6 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
     }
   }
   return exit_code::k_ok;
-}
-
-int gap_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string root;
-  std::string manifest_path;
-  bool json = false;
-  cli::ArgParser parser(
-      "bosun-agent gap",
-      "Check the manifest's `requires` on this host: tools and their versions, environment "
-      "variables (values never shown: length and a salted hash), free ports, disk, memory, "
-      "files, OS.");
-  parser
-      .option("config", 'c', "FILE", "the manifest (default: ROOT/current/app.yaml)", manifest_path)
-      .option("root", 'r', "DIR", "the app's root: its shared/.env counts, disk is measured there",
-              root)
-      .flag("json", 0, "print JSON", json)
-      .epilog("Exit status: 0 nothing blocking, 1 a blocking gap, 2 bad usage or manifest.\n");
-  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
-    return *code;
-  }
-  if (manifest_path.empty()) {
-    if (root.empty()) {
-      err << "bosun-agent gap: give -c FILE or --root DIR\n";
-      return exit_code::k_invalid_input;
-    }
-    manifest_path = (HostLayout{root}.current() / "app.yaml").string();
-  }
-  const manifest::LoadResult loaded = manifest::load_manifest_file(manifest_path);
-  if (!loaded.ok()) {
-    for (const auto& diagnostic : loaded.diagnostics) {
-      err << manifest::format_diagnostic(diagnostic) << "\n";
-    }
-    return exit_code::k_invalid_input;
-  }
-  checks::RequirementInputs inputs;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string text = *entry;
-    const std::size_t equals = text.find('=');
-    if (equals != std::string::npos) {
-      inputs.env[text.substr(0, equals)] = text.substr(equals + 1);
-    }
-  }
-  for (const manifest::EnvVar& var : loaded.manifest->env) {
-    inputs.env[var.name] = var.value;
-  }
-  if (!root.empty()) {
-    const HostLayout layout{root};
-    inputs.disk_path = layout.root.string();
-    try {
-      for (const auto& [name, value] : read_dotenv_file(layout.env_file().string())) {
-        inputs.env[name] = value;
-      }
-    } catch (const std::exception& error) {
-      err << "bosun-agent gap: " << error.what() << "\n";
-      return exit_code::k_invalid_input;
-    }
-    std::error_code ignored;
-    for (const auto& record : fs::directory_iterator(layout.run_dir(), ignored)) {
-      std::ifstream in(record.path());
-      int pid = 0;
-      if (in >> pid && pid > 0) {
-        inputs.own_pids.push_back(pid);  // the app's own services may hold its ports
-      }
-    }
-  }
-  const auto rows = checks::check_requirements(loaded.manifest->requires_, inputs);
-  const bool met = checks::requirements_met(rows);
-  if (json) {
-    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    for (const auto& row : rows) {
-      Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      entry->set("requirement", row.requirement);
-      entry->set("required", row.required);
-      entry->set("status", checks::to_string(row.result.status));
-      entry->set("blocking", row.blocking);
-      entry->set("evidence", row.result.evidence);
-      entry->set("action", row.result.action);
-      list->add(entry);
-    }
-    Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    body->set("met", met);
-    body->set("rows", list);
-    body->stringify(out);
-    out << "\n";
-    return met ? exit_code::k_ok : exit_code::k_failed;
-  }
-  out << pad("REQUIREMENT", 26) << pad("REQUIRED", 12) << pad("STATUS", 8) << "HOST / ACTION\n";
-  for (const auto& row : rows) {
-    const bool failed = row.result.status == checks::Status::fail;
-    const std::string status =
-        failed ? (row.blocking ? "FAIL" : "warn") : checks::to_string(row.result.status);
-    out << pad(row.requirement, 26) << pad(row.required, 12) << pad(status, 8)
-        << row.result.evidence << "\n";
-    if (!row.result.action.empty() && row.result.status != checks::Status::pass) {
-      out << std::string(46, ' ') << "-> " << row.result.action << "\n";
-    }
-  }
-  out << (met ? "no blocking gap\n" : "blocking gaps: a deploy would stop at preflight\n");
-  return met ? exit_code::k_ok : exit_code::k_failed;
 }
 
 int lock_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

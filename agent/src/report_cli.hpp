@@ -1,5 +1,6 @@
 #pragma once
-// `bosun-agent ready`: the readiness report of the running app, in the format asked for.
+// The report commands: `bosun-agent ready` (the running app) and `bosun-agent gap` (the
+// manifest's requirements on this host), in the format asked for.
 
 #include <ostream>
 #include <string>
@@ -10,6 +11,8 @@
 
 namespace bosun::agent {
 
+// `bosun-agent gap`: the manifest's requirements checked on this host, as a gap report.
+int gap_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ready_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // The output options every report command shares: --json, --md, --html, --no-color, -o FILE.

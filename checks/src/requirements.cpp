@@ -55,4 +55,20 @@ bool requirements_met(const std::vector<RequirementRow>& rows) {
   });
 }
 
+Report requirements_report(const std::vector<RequirementRow>& rows) {
+  Report report;
+  report.kind = "gap";
+  for (const RequirementRow& row : rows) {
+    const std::size_t space = row.requirement.find(' ');
+    ReportItem item;
+    item.group = row.requirement.substr(0, space);
+    item.name = space == std::string::npos ? "" : row.requirement.substr(space + 1);
+    item.required = row.required;
+    item.result = row.result;
+    item.blocking = row.blocking;
+    report.items.push_back(std::move(item));
+  }
+  return report;
+}
+
 }  // namespace bosun::checks

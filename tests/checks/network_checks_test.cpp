@@ -16,66 +16,15 @@
 #include "bosun/checks/host_checks.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
+#include "http_stub.hpp"
 
 namespace bosun::checks {
 namespace {
 
 using std::chrono::milliseconds;
 
-// Answers every connection with `response` (after `delay`), on a free loopback port.
-class CannedHttpServer {
- public:
-  explicit CannedHttpServer(std::string response, milliseconds delay = milliseconds(0))
-      : m_response(std::move(response)), m_delay(delay) {
-    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length);
-    m_port = ntohs(address.sin_port);
-    ::listen(m_fd, 16);
-    m_thread = std::thread([this] { serve(); });
-  }
-  ~CannedHttpServer() {
-    m_stop = true;
-    ::shutdown(m_fd, SHUT_RDWR);
-    m_thread.join();
-    ::close(m_fd);
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(m_port) + path;
-  }
-
- private:
-  void serve() {
-    while (!m_stop) {
-      const int client = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0) {
-        return;
-      }
-      char buffer[4096];
-      (void)!::recv(client, buffer, sizeof buffer, 0);
-      std::this_thread::sleep_for(m_delay);
-      (void)!::send(client, m_response.data(), m_response.size(), MSG_NOSIGNAL);
-      ::close(client);
-    }
-  }
-
-  std::string m_response;
-  milliseconds m_delay;
-  int m_fd = -1;
-  std::uint16_t m_port = 0;
-  std::atomic<bool> m_stop{false};
-  std::thread m_thread;
-};
-
-std::string http_response(int status, const std::string& type, const std::string& body) {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: " + type +
-         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
-         body;
-}
+using test::CannedHttpServer;
+using test::http_response;
 
 manifest::HttpCheck http_check(const std::string& yaml) {
   const auto loaded = manifest::parse_manifest(
@@ -184,10 +133,7 @@ TEST(CertificateChecks, ATlsEndpointsExpiry) {
   EXPECT_TRUE(check_certificate_endpoint("127.0.0.1", port, milliseconds(3000), 5).passed());
   // A port that does not speak TLS.
   CannedHttpServer plain(http_response(200, "text/plain", "hello"));
-  const std::string plain_url = plain.url("/");
-  const auto port_text = plain_url.substr(17, plain_url.rfind('/') - 17);
-  const auto no_tls = check_certificate_endpoint(
-      "127.0.0.1", static_cast<std::uint16_t>(std::stoi(port_text)), milliseconds(3000));
+  const auto no_tls = check_certificate_endpoint("127.0.0.1", plain.port(), milliseconds(3000));
   EXPECT_EQ(no_tls.status, Status::fail);
   EXPECT_NE(no_tls.evidence.find("no TLS handshake"), std::string::npos) << no_tls.evidence;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bosun/checks/host_checks.hpp"
+#include "bosun/checks/report.hpp"
 #include "bosun/manifest/model.hpp"
 
 namespace bosun::checks {
@@ -27,6 +28,9 @@ struct RequirementInputs {
 
 std::vector<RequirementRow> check_requirements(const manifest::Requirements& requires_,
                                                const RequirementInputs& inputs);
+
+// The rows as a gap report (kind "gap"): group and name from the requirement ("env X").
+Report requirements_report(const std::vector<RequirementRow>& rows);
 
 // True when no blocking row failed.
 bool requirements_met(const std::vector<RequirementRow>& rows);

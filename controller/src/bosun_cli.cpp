@@ -7,6 +7,9 @@
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/logging.hpp"
 #include "bosun/manifest/check_command.hpp"
+#include "fleet_commands.hpp"
+#include "host_commands.hpp"
+#include "setup_commands.hpp"
 
 namespace bosun::controller {
 namespace {
@@ -46,13 +49,39 @@ int run_bosun(const std::vector<std::string>& args, std::ostream& out, std::ostr
   configure_logging(verbosity);
   const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(first),
                                       args.end());
+  using Args = const std::vector<std::string>&;
   const std::vector<cli::Subcommand> commands{
+      {"init", "start a project: app.yaml, .bosun/secrets, .gitignore",
+       [&](Args sub) { return init_command(sub, out, err); }},
       {"manifest", "check the app manifest (manifest check)",
-       [&](const std::vector<std::string>& sub) { return run_manifest(sub, out, err); }},
+       [&](Args sub) { return run_manifest(sub, out, err); }},
+      {"setup", "make hosts ready: agent, layout, secrets, gap analysis",
+       [&](Args sub) { return setup_command(sub, out, err); }},
+      {"deploy", "deploy a commit to a stage",
+       [&](Args sub) { return deploy_command(sub, out, err); }},
+      {"rollback", "back to the last good release (or RELEASE) on a stage",
+       [&](Args sub) { return rollback_command(sub, out, err); }},
+      {"releases", "the releases on every host",
+       [&](Args sub) { return releases_command(sub, out, err); }},
+      {"status", "the incident view: releases, services, probes, drift",
+       [&](Args sub) { return status_command(sub, out, err); }},
+      {"ready", "the readiness report of every host",
+       [&](Args sub) { return ready_command(sub, out, err); }},
+      {"gap", "requirements on the laptop and every host, side by side",
+       [&](Args sub) { return gap_command(sub, out, err); }},
+      {"logs", "a service's log from every host",
+       [&](Args sub) { return logs_command(sub, out, err); }},
+      {"restart", "restart a service on every host",
+       [&](Args sub) { return restart_command(sub, out, err); }},
+      {"lock", "take, give back or show the deploy lock on every host",
+       [&](Args sub) { return lock_command(sub, out, err); }},
+      {"history", "deploys and rollbacks run from here",
+       [&](Args sub) { return history_command(sub, out, err); }},
   };
   return cli::dispatch("bosun",
                        "Deploy and run a web platform on your Linux hosts from one command.\n"
-                       "Global options (before COMMAND): -v/--verbose, --version.",
+                       "Global options (before COMMAND): -v/--verbose, --version. Every command "
+                       "also takes -c/--config, -d/--stage, --hosts, --json, --no-color.",
                        commands, rest, out, err);
 }
 

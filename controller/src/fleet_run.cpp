@@ -1,0 +1,289 @@
+#include "fleet_run.hpp"
+
+#include <future>
+#include <mutex>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "fleet_plan.hpp"
+#include "ssh_transport.hpp"
+
+namespace bosun::controller {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr milliseconds k_quick{60'000};
+
+// Runs `work(i)` for every index at once, one thread each, and waits for all.
+void in_parallel(const std::vector<std::size_t>& indexes,
+                 const std::function<void(std::size_t)>& work) {
+  std::vector<std::future<void>> running;
+  for (const std::size_t index : indexes) {
+    running.push_back(std::async(std::launch::async, [&work, index] { work(index); }));
+  }
+  for (auto& task : running) {
+    task.get();
+  }
+}
+
+std::vector<std::size_t> all_of(std::size_t count) {
+  std::vector<std::size_t> indexes(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    indexes[i] = i;
+  }
+  return indexes;
+}
+
+// Connects and reads the live release; false (with the outcome filled) when the host cannot
+// be used.
+bool probe(HostSession& host, HostOutcome& outcome) {
+  try {
+    host.connect();
+  } catch (const SshError& error) {
+    outcome.result = "unreachable";
+    outcome.reason = error.what();
+    return false;
+  }
+  const RemoteResult releases = host.agent_capture("releases", {"--json"}, k_quick);
+  if (releases.exit_code != 0) {
+    outcome.result = "unreachable";
+    outcome.reason = releases.error.empty() ? "bosun-agent did not answer on " + host.name() +
+                                                  " (run `bosun setup` first?): " + releases.output
+                                            : releases.error;
+    return false;
+  }
+  try {
+    Poco::JSON::Parser parser;
+    const auto list =
+        parser.parse(releases.output).extract<Poco::JSON::Object::Ptr>()->getArray("releases");
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+      const auto release = list->getObject(static_cast<unsigned>(i));
+      if (release->optValue<bool>("current", false)) {
+        outcome.from_commit = release->optValue<std::string>("commit", "");
+        outcome.from_release = release->optValue<std::string>("id", "");
+      }
+    }
+  } catch (const std::exception&) {
+    // an agent that prints something else: no "from" to show
+  }
+  return true;
+}
+
+std::string lock_message(const std::string& what) {
+  return what + " (bosun)";
+}
+
+// Takes the lock on every host; on any refusal gives back those taken. Empty when all taken.
+std::string lock_all(std::vector<HostSession>& hosts, const std::string& who,
+                     const std::string& what, milliseconds wait,
+                     std::vector<HostOutcome>& outcomes) {
+  std::vector<char> taken(hosts.size(), 0);
+  std::mutex mutex;
+  std::string refusal;
+  in_parallel(all_of(hosts.size()), [&](std::size_t i) {
+    std::vector<std::string> args{"--holder", who, "-m", lock_message(what), "--ttl", "10m"};
+    if (wait.count() > 0) {
+      args.insert(args.end(), {"--wait", std::to_string(wait.count()) + "ms"});
+    }
+    const RemoteResult result = hosts[i].agent_capture("lock acquire", args, k_quick + wait);
+    std::lock_guard guard(mutex);
+    if (result.exit_code == 0) {
+      taken[i] = 1;
+      return;
+    }
+    outcomes[i].result = "locked";
+    outcomes[i].reason = result.error.empty() ? result.output : result.error;
+    while (!outcomes[i].reason.empty() && outcomes[i].reason.back() == '\n') {
+      outcomes[i].reason.pop_back();
+    }
+    if (refusal.empty()) {
+      refusal = hosts[i].name() + ": " + outcomes[i].reason;
+    }
+  });
+  if (!refusal.empty()) {
+    in_parallel(all_of(hosts.size()), [&](std::size_t i) {
+      if (taken[i] != 0) {
+        hosts[i].agent_capture("lock release", {"--holder", who}, k_quick);
+      }
+    });
+  }
+  return refusal;
+}
+
+void unlock_all(std::vector<HostSession>& hosts, const std::string& who) {
+  in_parallel(all_of(hosts.size()), [&](std::size_t i) {
+    hosts[i].agent_capture("lock release", {"--holder", who}, k_quick);
+  });
+}
+
+// Runs a deploy or rollback on one host, following its events.
+void run_on_host(HostSession& host, const std::string& subcommand,
+                 const std::vector<std::string>& args, const FleetProgress& progress,
+                 HostOutcome& outcome, milliseconds timeout) {
+  const auto started = Clock::now();
+  AgentEvent finished;
+  const RemoteResult result = host.agent_run(
+      subcommand, args, [&](const AgentEvent& event) { progress(host.name(), event); }, finished,
+      timeout);
+  outcome.took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  if (!finished.type.empty()) {
+    outcome.result = finished.outcome;
+    outcome.reason = finished.message;
+    outcome.evidence = finished.evidence;
+  } else {
+    // The connection broke or the agent refused before a run began.
+    outcome.result = "failed";
+    outcome.reason = !result.error.empty() ? result.error +
+                                                 " (the agent goes on with the run by itself: see "
+                                                 "`bosun status` and `bosun history`)"
+                                           : result.output;
+  }
+  while (!outcome.reason.empty() && outcome.reason.back() == '\n') {
+    outcome.reason.pop_back();
+  }
+}
+
+std::string count_line(const std::vector<HostOutcome>& outcomes, const std::string& result) {
+  std::size_t count = 0;
+  for (const HostOutcome& outcome : outcomes) {
+    count += outcome.result == result ? 1U : 0U;
+  }
+  return std::to_string(count) + " " + result;
+}
+
+}  // namespace
+
+FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& plan,
+                          const FleetProgress& progress, const std::atomic<bool>& interrupted) {
+  FleetOutcome fleet;
+  fleet.hosts.resize(hosts.size());
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    fleet.hosts[i].host = hosts[i].name();
+    fleet.hosts[i].to_commit = plan.commit;
+  }
+  // 1. Every host reachable, before any change.
+  std::vector<char> usable(hosts.size(), 0);
+  in_parallel(all_of(hosts.size()),
+              [&](std::size_t i) { usable[i] = probe(hosts[i], fleet.hosts[i]) ? 1 : 0; });
+  if (std::find(usable.begin(), usable.end(), 0) != usable.end()) {
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+      if (usable[i] != 0) {
+        fleet.hosts[i].result = "skipped";
+        fleet.hosts[i].reason = "another host is unreachable: nothing was changed";
+      }
+    }
+    fleet.summary = "stopped before any change: " + count_line(fleet.hosts, "unreachable");
+    return fleet;
+  }
+  // 2. Every host locked.
+  const std::string what = "deploy " + plan.commit.substr(0, 12);
+  if (const std::string refused = lock_all(hosts, plan.who, what, plan.lock_wait, fleet.hosts);
+      !refused.empty()) {
+    for (HostOutcome& outcome : fleet.hosts) {
+      if (outcome.result.empty()) {
+        outcome.result = "skipped";
+        outcome.reason = "the stage is locked: nothing was changed";
+      }
+    }
+    fleet.summary = "locked: " + refused;
+    return fleet;
+  }
+  // 3. Batches.
+  std::vector<std::string> args{"--commit", plan.commit, "--who", plan.who, "--json"};
+  if (!plan.repo.empty()) {
+    args.insert(args.end(), {"--repo", plan.repo});
+  }
+  if (!plan.manifest_in_repo.empty()) {
+    args.insert(args.end(), {"--manifest", plan.manifest_in_repo});
+  }
+  std::size_t failed = 0;
+  bool stopped = false;
+  std::vector<std::size_t> deployed;
+  for (const Batch& batch : plan_batches(hosts.size(), plan.strategy)) {
+    if (stopped || interrupted) {
+      for (const std::size_t i : batch.hosts) {
+        fleet.hosts[i].result = "skipped";
+        fleet.hosts[i].reason = interrupted ? "interrupted (Ctrl-C) before its turn"
+                                            : "not started: the stage stopped after failures";
+      }
+      continue;
+    }
+    in_parallel(batch.hosts, [&](std::size_t i) {
+      run_on_host(hosts[i], "deploy", args, progress, fleet.hosts[i], plan.host_timeout);
+    });
+    for (const std::size_t i : batch.hosts) {
+      if (fleet.hosts[i].result == "succeeded") {
+        deployed.push_back(i);
+      } else {
+        ++failed;
+      }
+    }
+    if (over_failure_budget(failed, plan.strategy) || (batch.canary && failed > 0)) {
+      stopped = true;
+    }
+  }
+  // 4. One version across the stage: undo the hosts that took the new release.
+  if (stopped && plan.strategy.rollback_all && !deployed.empty()) {
+    in_parallel(deployed, [&](std::size_t i) {
+      HostOutcome undo;
+      std::vector<std::string> back{"--who", plan.who, "--json"};
+      if (!fleet.hosts[i].from_release.empty()) {
+        back.insert(back.end(), {"--to", fleet.hosts[i].from_release});
+      }
+      run_on_host(hosts[i], "rollback", back, progress, undo, plan.host_timeout);
+      fleet.hosts[i].result = undo.result == "succeeded" ? "reverted" : "failed";
+      fleet.hosts[i].reason = undo.result == "succeeded"
+                                  ? "deployed, then rolled back with the stage: " + undo.reason
+                                  : "the stage's rollback failed here: " + undo.reason;
+    });
+  }
+  unlock_all(hosts, plan.who);
+  fleet.ok = failed == 0 && !stopped && !interrupted;
+  fleet.summary = count_line(fleet.hosts, "succeeded") + ", " + std::to_string(failed) + " failed" +
+                  (stopped ? "; the stage stopped" : "") + (interrupted ? "; interrupted" : "");
+  return fleet;
+}
+
+FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan& plan,
+                            const FleetProgress& progress) {
+  FleetOutcome fleet;
+  fleet.hosts.resize(hosts.size());
+  std::vector<char> usable(hosts.size(), 0);
+  in_parallel(all_of(hosts.size()), [&](std::size_t i) {
+    fleet.hosts[i].host = hosts[i].name();
+    usable[i] = probe(hosts[i], fleet.hosts[i]) ? 1 : 0;
+  });
+  std::vector<std::size_t> reachable;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    if (usable[i] != 0) {
+      reachable.push_back(i);
+    }
+  }
+  // In an incident the reachable hosts go back at once, each under its own lock.
+  std::vector<std::string> args{"--who", plan.who, "--json", "--db", plan.db};
+  if (!plan.to.empty()) {
+    args.insert(args.end(), {"--to", plan.to});
+  }
+  if (plan.force) {
+    args.emplace_back("--force");
+  }
+  if (plan.lock_wait.count() > 0) {
+    args.insert(args.end(), {"--lock-wait", std::to_string(plan.lock_wait.count()) + "ms"});
+  }
+  in_parallel(reachable, [&](std::size_t i) {
+    run_on_host(hosts[i], "rollback", args, progress, fleet.hosts[i], milliseconds(30 * 60'000));
+  });
+  std::size_t ok = 0;
+  for (const HostOutcome& outcome : fleet.hosts) {
+    ok += outcome.result == "succeeded" ? 1U : 0U;
+  }
+  fleet.ok = ok == hosts.size();
+  fleet.summary = std::to_string(ok) + " of " + std::to_string(hosts.size()) + " rolled back";
+  return fleet;
+}
+
+}  // namespace bosun::controller

@@ -1,0 +1,19 @@
+#pragma once
+// The controller commands that ask every host of a stage something: status, releases, ready,
+// gap, logs, restart, lock, history — and init and setup.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace bosun::controller {
+
+int status_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int releases_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int ready_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int logs_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int restart_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int lock_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int history_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace bosun::controller

@@ -1,0 +1,138 @@
+#include "host_session.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "ssh_transport.hpp"
+
+namespace bosun::controller {
+
+namespace fs = std::filesystem;
+
+HostSession::HostSession(HostTarget target, std::string local_agent)
+    : m_target(std::move(target)), m_local_agent(std::move(local_agent)) {}
+
+Transport& HostSession::transport() {
+  if (!m_transport) {
+    if (m_target.local) {
+      m_transport = std::make_unique<LocalTransport>();
+    } else {
+      m_transport = std::make_unique<SshTransport>(m_target.ssh);
+    }
+  }
+  return *m_transport;
+}
+
+void HostSession::connect() {
+  if (auto* ssh = dynamic_cast<SshTransport*>(&transport())) {
+    ssh->connect();
+  }
+}
+
+std::string HostSession::agent_path() {
+  if (m_target.local && !fs::exists(m_target.agent) && !m_local_agent.empty()) {
+    return m_local_agent;
+  }
+  return m_target.agent;
+}
+
+RemoteResult HostSession::agent(const std::string& subcommand, const std::vector<std::string>& args,
+                                const LineSink& on_line, std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv{agent_path()};
+  for (std::size_t start = 0; start <= subcommand.size();) {  // "lock acquire" is two words
+    const std::size_t space = std::min(subcommand.find(' ', start), subcommand.size());
+    argv.push_back(subcommand.substr(start, space - start));
+    start = space + 1;
+  }
+  argv.insert(argv.end(), {"--root", m_target.root});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return transport().run(argv, on_line, timeout);
+}
+
+RemoteResult HostSession::agent_capture(const std::string& subcommand,
+                                        const std::vector<std::string>& args,
+                                        std::chrono::milliseconds timeout) {
+  std::string output;
+  RemoteResult result = agent(
+      subcommand, args,
+      [&](std::string_view line) {
+        output.append(line);
+        output.push_back('\n');
+      },
+      timeout);
+  result.output = std::move(output);
+  return result;
+}
+
+RemoteResult HostSession::agent_run(const std::string& subcommand,
+                                    const std::vector<std::string>& args,
+                                    const std::function<void(const AgentEvent&)>& on_event,
+                                    AgentEvent& finished, std::chrono::milliseconds timeout) {
+  std::string other;
+  RemoteResult result = agent(
+      subcommand, args,
+      [&](std::string_view line) {
+        AgentEvent event;
+        if (!parse_agent_event(line, event)) {
+          other.append(line);
+          other.push_back('\n');
+          return;
+        }
+        if (event.type == "run-finished") {
+          finished = event;
+        }
+        on_event(event);
+      },
+      timeout);
+  result.output = std::move(other);
+  return result;
+}
+
+bool parse_agent_event(std::string_view line, AgentEvent& event) {
+  if (!line.starts_with("{")) {
+    return false;
+  }
+  try {
+    Poco::JSON::Parser parser;
+    const auto object = parser.parse(std::string(line)).extract<Poco::JSON::Object::Ptr>();
+    event.type = object->optValue<std::string>("type", "");
+    if (event.type.empty()) {
+      return false;
+    }
+    event.step = object->optValue<std::string>("step", "");
+    event.outcome = object->optValue<std::string>("outcome", "");
+    event.message = object->optValue<std::string>("message", "");
+    event.duration_ms = object->optValue<std::int64_t>("duration_ms", 0);
+    if (const auto evidence = object->getArray("evidence")) {
+      for (std::size_t i = 0; i < evidence->size(); ++i) {
+        event.evidence.push_back(evidence->getElement<std::string>(static_cast<unsigned>(i)));
+      }
+    }
+    event.json = std::string(line);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::string sibling_agent_binary() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  if (error) {
+    return "";
+  }
+  for (const fs::path& candidate : {self.parent_path() / "bosun-agent",
+                                    self.parent_path().parent_path() / "agent" / "bosun-agent"}) {
+    if (fs::exists(candidate)) {
+      return candidate.string();
+    }
+  }
+  return "";
+}
+
+}  // namespace bosun::controller

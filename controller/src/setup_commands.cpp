@@ -1,0 +1,391 @@
+#include "setup_commands.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "bosun/checks/report.hpp"
+#include "bosun/checks/requirements.hpp"
+#include "bosun/common/exit_codes.hpp"
+#include "bosun/common/text.hpp"
+#include "bosun/common/text_file.hpp"
+#include "controller_context.hpp"
+#include "ssh_transport.hpp"
+
+extern char** environ;
+
+namespace bosun::controller {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_timeout{120'000};
+
+std::string pad(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
+}
+
+// KEY=VALUE lines of .bosun/secrets (comments and blanks skipped); values never printed.
+std::map<std::string, std::string> read_secrets(const std::string& path) {
+  std::map<std::string, std::string> values;
+  const auto text = read_text_file(path);
+  if (!text) {
+    return values;
+  }
+  std::istringstream lines(*text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const std::string_view trimmed = trim(line);
+    if (trimmed.empty() || trimmed.front() == '#') {
+      continue;
+    }
+    const std::size_t equals = trimmed.find('=');
+    if (equals != std::string_view::npos) {
+      values[std::string(trim(trimmed.substr(0, equals)))] =
+          std::string(trim(trimmed.substr(equals + 1)));
+    }
+  }
+  return values;
+}
+
+const char* k_manifest_template =
+    R"(# app.yaml: what bosun deploys and how it runs it. Check it with `bosun manifest check`.
+# The reference is docs/MANIFEST.md; manifests/examples/platform.yaml is a full example.
+app: myapp
+# Where hosts fetch releases from (ssh or https; a deploy key or token goes in .bosun/secrets).
+repo: git@github.com:me/myapp.git
+# The app's directory on every host.
+root: /srv/bosun/${app}
+keep_releases: 5
+# Paths in each release linked to shared/ on the host: state that survives releases.
+shared: [data, .env]
+
+stages:
+  production:
+    hosts: [deploy@203.0.113.10]
+
+# Names only: the values live in .bosun/secrets (not in git) and reach shared/.env on hosts.
+secrets: [SECRET_KEY]
+
+env:
+  DATABASE_URL: sqlite:///${shared}/data/app.db
+
+build:
+  - [make, build]
+
+services:
+  web:
+    command: [bin/web]
+    env: {PORT: "8080"}
+    ready: {http: {url: "http://127.0.0.1:8080/health"}, timeout: 30s}
+    deploy: overlap   # zero downtime when the app sets SO_REUSEPORT
+
+verify:
+  window: 10s
+  checks:
+    - http: {url: "http://127.0.0.1:8080/health"}
+
+requires:
+  env: [SECRET_KEY, DATABASE_URL]
+  ports_free: [8080]
+  disk_free: 1GiB
+)";
+
+}  // namespace
+
+int init_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const std::string command = "bosun init";
+  std::string dir = ".";
+  bool force = false;
+  cli::ArgParser parser(command,
+                        "Start a project: a commented app.yaml, a .bosun/secrets template "
+                        "(mode 0600) and .bosun/secrets added to .gitignore.");
+  parser.option("dir", 0, "DIR", "the project directory (default: here)", dir)
+      .flag("force", 0, "overwrite an existing app.yaml", force);
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
+  }
+  const fs::path root(dir);
+  const fs::path manifest = root / "app.yaml";
+  if (fs::exists(manifest) && !force) {
+    err << command << ": " << manifest.string() << " exists (--force to overwrite)\n";
+    return exit_code::k_invalid_input;
+  }
+  fs::create_directories(root / ".bosun");
+  std::ofstream(manifest) << k_manifest_template;
+  const fs::path secrets = root / ".bosun" / "secrets";
+  if (!fs::exists(secrets)) {
+    std::ofstream(secrets)
+        << "# NAME=value, one per line. Never commit this file: bosun pushes it to\n"
+           "# the hosts' shared/.env (mode 0600) with `bosun setup`.\n"
+           "SECRET_KEY=\n";
+  }
+  ::chmod(secrets.c_str(), 0600);
+  const fs::path ignore = root / ".gitignore";
+  const auto existing = read_text_file(ignore.string()).value_or("");
+  if (existing.find(".bosun/secrets") == std::string::npos) {
+    std::ofstream(ignore, std::ios::app)
+        << (existing.empty() || existing.back() == '\n' ? "" : "\n")
+        << ".bosun/secrets\n.bosun/history.db\n";
+  }
+  out << "wrote " << manifest.string() << ", " << secrets.string()
+      << " (0600) and .gitignore entries; edit app.yaml, then: bosun manifest check\n";
+  return exit_code::k_ok;
+}
+
+int setup_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const std::string command = "bosun setup";
+  GlobalOptions globals;
+  std::string agent_binary;
+  cli::ArgParser parser(
+      command,
+      "Make the hosts of a stage ready for deploys: upload the agent (SFTP), create the app's "
+      "layout, push .bosun/secrets to shared/.env (0600), start the agent (kept running by a "
+      "user-level daemon; it adopts the app if it restarts), then print the gap analysis.");
+  globals.add_to(parser);
+  parser.option("agent", 0, "FILE", "the bosun-agent binary to install (default: beside bosun)",
+                agent_binary);
+  parser.epilog("Exit status: 0 every host set up without blocking gaps, 1 otherwise.\n");
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
+  }
+  auto context = ControllerContext::open(globals, command, err);
+  if (!context) {
+    return exit_code::k_invalid_input;
+  }
+  if (agent_binary.empty()) {
+    agent_binary = sibling_agent_binary();
+  }
+  const auto binary = read_text_file(agent_binary);
+  if (agent_binary.empty() || !binary) {
+    err << command << ": no bosun-agent binary to install (pass --agent FILE)\n";
+    return exit_code::k_invalid_input;
+  }
+  const auto manifest_text = read_text_file(globals.config).value_or("");
+  const auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets");
+  std::string env_file;
+  for (const auto& [name, value] : secrets) {
+    env_file += name + "=" + value + "\n";
+  }
+  std::vector<HostSession>& hosts = context->hosts();
+  std::vector<std::string> reports(hosts.size());
+  std::vector<int> codes(hosts.size(), exit_code::k_ok);
+  std::mutex mutex;
+  std::vector<std::future<void>> running;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    running.push_back(std::async(std::launch::async, [&, i] {
+      HostSession& host = hosts[i];
+      const std::string root = host.target().root;
+      std::ostringstream log;
+      try {
+        host.connect();
+        host.transport().upload(*binary, root + "/bin/bosun-agent", 0755);
+        if (!env_file.empty()) {
+          host.transport().upload(env_file, root + "/shared/.env", 0600);
+        }
+        host.transport().upload(manifest_text, root + "/setup/app.yaml", 0644);
+        log << "agent installed at " << root << "/bin/bosun-agent";
+        if (!secrets.empty()) {
+          log << "; " << secrets.size() << " secret(s) in shared/.env (0600)";
+        }
+        log << "\n";
+        // A running agent is replaced by the new binary (it adopts the running services).
+        const RemoteResult status = host.agent_capture("status", {"--json"}, k_timeout);
+        if (status.exit_code == 0 || status.exit_code == 1) {
+          try {
+            Poco::JSON::Parser json;
+            const auto pid = json.parse(status.output)
+                                 .extract<Poco::JSON::Object::Ptr>()
+                                 ->getObject("agent")
+                                 ->getValue<int>("pid");
+            host.transport().capture({"kill", "-TERM", std::to_string(pid)}, k_timeout);
+            host.transport().capture(
+                {"sh", "-c",
+                 "i=0; while kill -0 " + std::to_string(pid) +
+                     " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done"},
+                k_timeout);
+          } catch (const std::exception&) {
+            // not an agent's answer: start one below
+          }
+        }
+        const std::string start =
+            "cd " + shell_quote(root) + " && setsid -f " +
+            shell_line({root + "/bin/bosun-agent", "run", "--root", root, "--repo",
+                        context->manifest().repo, "--host", host.target().ssh.host, "--stage",
+                        context->stage_name()}) +
+            " >> " + shell_quote(root + "/agent.log") + " 2>&1 < /dev/null";
+        const RemoteResult started = host.transport().capture({"sh", "-c", start}, k_timeout);
+        if (started.exit_code != 0) {
+          throw std::runtime_error("cannot start the agent: " + started.output + started.error);
+        }
+        bool up = false;
+        for (int attempt = 0; attempt < 50 && !up; ++attempt) {
+          const RemoteResult probe = host.agent_capture("status", {}, k_timeout);
+          up = probe.exit_code == 0 || probe.exit_code == 1;
+          if (!up) {
+            host.transport().capture({"sleep", "0.1"}, k_timeout);
+          }
+        }
+        if (!up) {
+          throw std::runtime_error("the agent did not come up; see " + root + "/agent.log");
+        }
+        log << "agent running (user-level daemon; log: " << root << "/agent.log)\n";
+        const RemoteResult gap =
+            host.agent_capture("gap", {"-c", root + "/setup/app.yaml"}, k_timeout);
+        log << gap.output;
+        codes[i] = gap.exit_code == 0 ? exit_code::k_ok : exit_code::k_failed;
+      } catch (const std::exception& error) {
+        log << "setup failed: " << error.what() << "\n";
+        codes[i] = exit_code::k_failed;
+      }
+      std::lock_guard guard(mutex);
+      reports[i] = log.str();
+    }));
+  }
+  for (auto& task : running) {
+    task.get();
+  }
+  int code = exit_code::k_ok;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    out << "== " << hosts[i].name() << "\n" << reports[i];
+    code = std::max(code, codes[i]);
+  }
+  return code;
+}
+
+int gap_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const std::string command = "bosun gap";
+  GlobalOptions globals;
+  cli::ArgParser parser(
+      command,
+      "What the app requires against what this laptop and every host have, side by side: "
+      "Requirement | Required | Local | Host(s) | Status | Action. Environment values are "
+      "never shown: presence, length and a short salted hash, so a value that differs "
+      "between the laptop and a host shows without leaking.");
+  globals.add_to(parser);
+  parser.epilog("Exit status: 0 no blocking gap on any host, 1 otherwise.\n");
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
+  }
+  auto context = ControllerContext::open(globals, command, err);
+  if (!context) {
+    return exit_code::k_invalid_input;
+  }
+  // The laptop: its environment plus the manifest's env and .bosun/secrets.
+  checks::RequirementInputs local;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const std::size_t equals = text.find('=');
+    if (equals != std::string::npos) {
+      local.env[text.substr(0, equals)] = text.substr(equals + 1);
+    }
+  }
+  for (const manifest::EnvVar& var : context->manifest().env) {
+    local.env[var.name] = var.value;
+  }
+  for (const auto& [name, value] : read_secrets(context->project_dir() + "/.bosun/secrets")) {
+    local.env[name] = value;
+  }
+  const checks::Report laptop =
+      checks::requirements_report(checks::check_requirements(context->manifest().requires_, local));
+  // The hosts: the same manifest, uploaded, checked by each agent.
+  const auto manifest_text = read_text_file(globals.config).value_or("");
+  std::vector<HostSession>& hosts = context->hosts();
+  std::vector<std::optional<checks::Report>> remote(hosts.size());
+  std::vector<std::string> failures(hosts.size());
+  std::vector<std::future<void>> running;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    running.push_back(std::async(std::launch::async, [&, i] {
+      try {
+        hosts[i].connect();
+        const std::string path = hosts[i].target().root + "/setup/app.yaml";
+        hosts[i].transport().upload(manifest_text, path, 0644);
+        const RemoteResult gap = hosts[i].agent_capture("gap", {"-c", path, "--json"}, k_timeout);
+        remote[i] = checks::parse_report_json(gap.output);
+        if (!remote[i]) {
+          failures[i] = gap.error.empty() ? gap.output : gap.error;
+        }
+      } catch (const std::exception& error) {
+        failures[i] = error.what();
+      }
+    }));
+  }
+  for (auto& task : running) {
+    task.get();
+  }
+  bool blocking = false;
+  Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
+  if (!globals.json) {
+    out << pad("REQUIREMENT", 26) << pad("REQUIRED", 12) << pad("LOCAL", 30) << pad("HOST(S)", 40)
+        << pad("STATUS", 8) << "ACTION\n";
+  }
+  for (std::size_t r = 0; r < laptop.items.size(); ++r) {
+    const checks::ReportItem& mine = laptop.items[r];
+    std::string hosts_text;
+    std::string action;
+    std::string status = "ok";
+    Poco::JSON::Object::Ptr row = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    row->set("requirement", mine.group + (mine.name.empty() ? "" : " " + mine.name));
+    row->set("required", mine.required);
+    row->set("local", mine.result.evidence);
+    row->set("local_status", checks::to_string(mine.result.status));
+    Poco::JSON::Object::Ptr per_host = new Poco::JSON::Object;
+    for (std::size_t h = 0; h < hosts.size(); ++h) {
+      if (!remote[h] || r >= remote[h]->items.size()) {
+        hosts_text += hosts[h].name() + ": unknown; ";
+        status = "FAIL";
+        continue;
+      }
+      const checks::ReportItem& theirs = remote[h]->items[r];
+      const bool failed = theirs.result.status == checks::Status::fail;
+      hosts_text += (hosts.size() > 1 ? hosts[h].name() + ": " : "") + theirs.result.evidence +
+                    (hosts.size() > 1 ? "; " : "");
+      per_host->set(hosts[h].name(), theirs.result.evidence);
+      if (failed && theirs.blocking) {
+        status = "FAIL";
+        blocking = true;
+        action = theirs.result.action;
+      } else if (theirs.result.status != checks::Status::pass && status == "ok") {
+        status = "warn";
+        action = theirs.result.action;
+      }
+    }
+    row->set("hosts", per_host);
+    row->set("status", status);
+    row->set("action", action);
+    rows->add(row);
+    if (!globals.json) {
+      out << pad(mine.group + (mine.name.empty() ? "" : " " + mine.name), 26)
+          << pad(mine.required, 12) << pad(mine.result.evidence.substr(0, 28), 30)
+          << pad(hosts_text.substr(0, 38), 40) << pad(status, 8) << action << "\n";
+    }
+  }
+  for (std::size_t h = 0; h < hosts.size(); ++h) {
+    if (!failures[h].empty()) {
+      blocking = true;
+      err << hosts[h].name() << ": " << failures[h] << "\n";
+    }
+  }
+  if (globals.json) {
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    body->set("blocking", blocking);
+    body->set("rows", rows);
+    body->stringify(out);
+    out << "\n";
+  } else {
+    out << (blocking ? "blocking gaps: a deploy would stop at preflight\n" : "no blocking gap\n");
+  }
+  return blocking ? exit_code::k_failed : exit_code::k_ok;
+}
+
+}  // namespace bosun::controller

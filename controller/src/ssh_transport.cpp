@@ -1,0 +1,330 @@
+#include "ssh_transport.hpp"
+
+#include <fcntl.h>
+#include <libssh/libssh.h>
+#include <libssh/sftp.h>
+
+#include <mutex>
+
+namespace bosun::controller {
+namespace {
+
+void init_libssh_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { ssh_init(); });
+}
+
+std::string fingerprint_of(ssh_session session) {
+  ssh_key key = nullptr;
+  if (ssh_get_server_publickey(session, &key) != SSH_OK) {
+    return "unknown";
+  }
+  unsigned char* hash = nullptr;
+  std::size_t length = 0;
+  std::string text = "unknown";
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) == SSH_OK) {
+    char* printable = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
+    if (printable != nullptr) {
+      text = printable;
+      ssh_string_free_char(printable);
+    }
+    ssh_clean_pubkey_hash(&hash);
+  }
+  text += std::string(" (") + ssh_key_type_to_char(ssh_key_type(key)) + ")";
+  ssh_key_free(key);
+  return text;
+}
+
+}  // namespace
+
+struct SshTransport::Impl {
+  SshSettings settings;
+  ssh_session session = nullptr;
+  bool connected = false;
+
+  std::string where() const {
+    return (settings.user.empty() ? "" : settings.user + "@") + settings.host +
+           (settings.port ? ":" + std::to_string(*settings.port) : "");
+  }
+
+  std::string error_text() const {
+    return session != nullptr ? ssh_get_error(session) : "no session";
+  }
+
+  void close() {
+    if (session != nullptr) {
+      if (connected) {
+        ssh_disconnect(session);
+      }
+      ssh_free(session);
+      session = nullptr;
+      connected = false;
+    }
+  }
+
+  void connect() {
+    if (connected) {
+      return;
+    }
+    init_libssh_once();
+    close();
+    session = ssh_new();
+    if (session == nullptr) {
+      throw SshError(SshError::Kind::protocol, "cannot create an SSH session");
+    }
+    ssh_options_set(session, SSH_OPTIONS_HOST, settings.host.c_str());
+    // The config is read first: what the manifest says explicitly wins over it.
+    ssh_options_parse_config(session,
+                             settings.config_file.empty() ? nullptr : settings.config_file.c_str());
+    if (settings.port) {
+      const unsigned int port = *settings.port;
+      ssh_options_set(session, SSH_OPTIONS_PORT, &port);
+    }
+    if (!settings.user.empty()) {
+      ssh_options_set(session, SSH_OPTIONS_USER, settings.user.c_str());
+    }
+    if (!settings.known_hosts.empty()) {
+      ssh_options_set(session, SSH_OPTIONS_KNOWNHOSTS, settings.known_hosts.c_str());
+      ssh_options_set(session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+    }
+    const long seconds =
+        std::max<long>(1, static_cast<long>(settings.connect_timeout.count() / 1000));
+    ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds);
+    if (ssh_connect(session) != SSH_OK) {
+      const std::string reason = error_text();
+      close();
+      throw SshError(SshError::Kind::unreachable, "cannot connect to " + where() + ": " + reason);
+    }
+    connected = true;
+    check_host_key();
+    authenticate();
+  }
+
+  void check_host_key() {
+    const ssh_known_hosts_e known = ssh_session_is_known_server(session);
+    const std::string fingerprint = fingerprint_of(session);
+    switch (known) {
+      case SSH_KNOWN_HOSTS_OK:
+        return;
+      case SSH_KNOWN_HOSTS_CHANGED:
+      case SSH_KNOWN_HOSTS_OTHER: {
+        close();
+        throw SshError(SshError::Kind::changed_host_key,
+                       "the host key of " + where() + " has CHANGED (it now presents " +
+                           fingerprint +
+                           "). This can be a machine that was rebuilt, or someone in the middle. "
+                           "Refusing to connect. If the change is expected, remove the old key "
+                           "(ssh-keygen -R " +
+                           settings.host + ") and connect again.");
+      }
+      case SSH_KNOWN_HOSTS_UNKNOWN:
+      case SSH_KNOWN_HOSTS_NOT_FOUND:
+        if (settings.accept_new_host_keys) {
+          if (ssh_session_update_known_hosts(session) != SSH_OK) {
+            const std::string reason = error_text();
+            close();
+            throw SshError(SshError::Kind::unknown_host,
+                           "cannot record the host key of " + where() + ": " + reason);
+          }
+          return;
+        }
+        close();
+        throw SshError(SshError::Kind::unknown_host,
+                       "unknown host " + where() + ": it presents " + fingerprint +
+                           ". Check the fingerprint with the machine's owner, then accept it "
+                           "with --accept-new-host-keys (or ssh to it once).");
+      case SSH_KNOWN_HOSTS_ERROR:
+        break;
+    }
+    const std::string reason = error_text();
+    close();
+    throw SshError(SshError::Kind::protocol,
+                   "cannot check the host key of " + where() + ": " + reason);
+  }
+
+  void authenticate() {
+    int status = SSH_AUTH_DENIED;
+    if (!settings.identity.empty()) {
+      ssh_key key = nullptr;
+      if (ssh_pki_import_privkey_file(settings.identity.c_str(), nullptr, nullptr, nullptr, &key) !=
+          SSH_OK) {
+        close();
+        throw SshError(SshError::Kind::authentication,
+                       "cannot read the key " + settings.identity + " for " + where());
+      }
+      status = ssh_userauth_publickey(session, nullptr, key);
+      ssh_key_free(key);
+    } else {
+      status = ssh_userauth_publickey_auto(session, nullptr, nullptr);
+    }
+    if (status != SSH_AUTH_SUCCESS) {
+      const std::string reason = error_text();
+      close();
+      throw SshError(SshError::Kind::authentication,
+                     "cannot log in to " + where() + " with a key" +
+                         (settings.identity.empty() ? " (ssh-agent, ~/.ssh/id_*)"
+                                                    : " (" + settings.identity + ")") +
+                         (reason.empty() ? "" : ": " + reason));
+    }
+  }
+
+  RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,
+                   std::chrono::milliseconds timeout) {
+    RemoteResult result;
+    try {
+      connect();
+    } catch (const SshError& error) {
+      result.error = error.what();
+      return result;
+    }
+    ssh_channel channel = ssh_channel_new(session);
+    if (channel == nullptr || ssh_channel_open_session(channel) != SSH_OK) {
+      result.error = "cannot open a channel to " + where() + ": " + error_text();
+      if (channel != nullptr) {
+        ssh_channel_free(channel);
+      }
+      connected = false;  // a broken session is reopened by the next command
+      return result;
+    }
+    const std::string line = shell_line(argv) + " 2>&1";
+    if (ssh_channel_request_exec(channel, line.c_str()) != SSH_OK) {
+      result.error = "cannot run a command on " + where() + ": " + error_text();
+      ssh_channel_free(channel);
+      return result;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto next_keepalive = std::chrono::steady_clock::now() + settings.keepalive;
+    std::string pending;
+    char buffer[8192];
+    bool lost = false;
+    while (true) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        result.error =
+            "timed out after " + std::to_string(timeout.count() / 1000) + "s on " + where();
+        break;
+      }
+      const int n = ssh_channel_read_timeout(channel, buffer, sizeof buffer, 0, 200);
+      if (n == SSH_ERROR) {
+        lost = true;
+        break;
+      }
+      if (n > 0) {
+        pending.append(buffer, static_cast<std::size_t>(n));
+        for (std::size_t end = pending.find('\n'); end != std::string::npos;
+             end = pending.find('\n')) {
+          on_line(std::string_view(pending).substr(0, end));
+          pending.erase(0, end + 1);
+        }
+        next_keepalive = std::chrono::steady_clock::now() + settings.keepalive;
+        continue;
+      }
+      if (ssh_channel_is_eof(channel) != 0) {
+        break;
+      }
+      if (now >= next_keepalive) {
+        // Quiet for a while: make sure the host is still there (and keep NATs open).
+        if (ssh_send_ignore(session, "keepalive") != SSH_OK) {
+          lost = true;
+          break;
+        }
+        next_keepalive = now + settings.keepalive;
+      }
+    }
+    if (!pending.empty()) {
+      on_line(pending);
+    }
+    if (lost) {
+      result.error = "lost the connection to " + where() + ": " + error_text();
+      connected = false;
+      ssh_channel_free(channel);
+      close();
+      return result;
+    }
+    if (result.error.empty()) {
+      ssh_channel_send_eof(channel);
+      result.exit_code = ssh_channel_get_exit_status(channel);
+    }
+    ssh_channel_close(channel);
+    ssh_channel_free(channel);
+    return result;
+  }
+
+  void upload(const std::string& content, const std::string& remote_path, int mode) {
+    connect();
+    const std::string directory = remote_path.substr(0, remote_path.rfind('/'));
+    const std::string staging = remote_path + ".bosun-upload";
+    if (!directory.empty()) {
+      const RemoteResult made = run(
+          {"mkdir", "-p", directory}, [](std::string_view) {}, std::chrono::seconds(30));
+      if (made.exit_code != 0) {
+        throw std::runtime_error("cannot create " + directory + " on " + where() + ": " +
+                                 made.error);
+      }
+    }
+    sftp_session sftp = sftp_new(session);
+    if (sftp == nullptr || sftp_init(sftp) != SSH_OK) {
+      if (sftp != nullptr) {
+        sftp_free(sftp);
+      }
+      throw std::runtime_error("cannot start SFTP on " + where() + ": " + error_text());
+    }
+    sftp_file file =
+        sftp_open(sftp, staging.c_str(), O_WRONLY | O_CREAT | O_TRUNC, static_cast<mode_t>(mode));
+    if (file == nullptr) {
+      sftp_free(sftp);
+      throw std::runtime_error("cannot write " + staging + " on " + where() + ": " + error_text());
+    }
+    std::size_t written = 0;
+    bool ok = true;
+    while (written < content.size()) {
+      const std::size_t chunk = std::min<std::size_t>(32 * 1024, content.size() - written);
+      const ssize_t n = sftp_write(file, content.data() + written, chunk);
+      if (n <= 0) {
+        ok = false;
+        break;
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    sftp_close(file);
+    ok = ok && sftp_chmod(sftp, staging.c_str(), static_cast<mode_t>(mode)) == SSH_OK;
+    sftp_free(sftp);
+    if (!ok) {
+      throw std::runtime_error("cannot write " + remote_path + " on " + where() + ": " +
+                               error_text());
+    }
+    // rename(2) on the host: atomic, and replaces the old file (SFTP's rename would not).
+    const RemoteResult moved = run(
+        {"mv", "-f", staging, remote_path}, [](std::string_view) {}, std::chrono::seconds(30));
+    if (moved.exit_code != 0) {
+      throw std::runtime_error("cannot put " + remote_path + " in place on " + where());
+    }
+  }
+};
+
+SshTransport::SshTransport(SshSettings settings) : m_impl(std::make_unique<Impl>()) {
+  m_impl->settings = std::move(settings);
+}
+
+SshTransport::~SshTransport() {
+  m_impl->close();
+}
+
+void SshTransport::connect() {
+  m_impl->connect();
+}
+
+RemoteResult SshTransport::run(const std::vector<std::string>& argv, const LineSink& on_line,
+                               std::chrono::milliseconds timeout) {
+  return m_impl->run(argv, on_line, timeout);
+}
+
+void SshTransport::upload(const std::string& content, const std::string& remote_path, int mode) {
+  m_impl->upload(content, remote_path, mode);
+}
+
+std::string SshTransport::describe() const {
+  return "ssh " + m_impl->where();
+}
+
+}  // namespace bosun::controller

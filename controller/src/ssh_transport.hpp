@@ -1,0 +1,64 @@
+#pragma once
+// The SSH transport on libssh: one session per host, reused for every command of a run;
+// ~/.ssh/config honoured (User, Port, IdentityFile, ProxyJump); ssh-agent and key files; strict
+// known_hosts checking (an unknown host is refused with its fingerprint unless new keys are
+// accepted explicitly; a changed key is always refused); connect, command and keepalive
+// timeouts; commands on exec channels with their output streamed line by line; uploads over
+// SFTP. libssh stays in the .cpp.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "transport.hpp"
+
+namespace bosun::controller {
+
+struct SshSettings {
+  std::string host;                   // address or a Host alias of ~/.ssh/config
+  std::optional<std::uint16_t> port;  // empty: from the config, else 22
+  std::string user;                   // empty: from the config, else the local user
+  std::string identity;               // a private key file; empty: agent and default keys
+  std::string known_hosts;            // empty: ~/.ssh/known_hosts
+  std::string config_file;            // empty: ~/.ssh/config
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds keepalive{15'000};
+  bool accept_new_host_keys = false;  // record an unknown host's key instead of refusing
+};
+
+// Why a connection was refused: the message says what to do.
+class SshError : public std::runtime_error {
+ public:
+  enum class Kind { unreachable, unknown_host, changed_host_key, authentication, protocol };
+  SshError(Kind kind, const std::string& message) : std::runtime_error(message), m_kind(kind) {}
+  Kind kind() const { return m_kind; }
+
+ private:
+  Kind m_kind;
+};
+
+class SshTransport final : public Transport {
+ public:
+  explicit SshTransport(SshSettings settings);
+  ~SshTransport() override;
+  SshTransport(const SshTransport&) = delete;
+  SshTransport& operator=(const SshTransport&) = delete;
+
+  // Connects, checks the host key and authenticates. Throws SshError. Called by the first
+  // run() or upload() when not called before.
+  void connect();
+
+  RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,
+                   std::chrono::milliseconds timeout) override;
+  void upload(const std::string& content, const std::string& remote_path, int mode) override;
+  std::string describe() const override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace bosun::controller

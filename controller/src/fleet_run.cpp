@@ -276,6 +276,10 @@ FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan&
   }
   in_parallel(reachable, [&](std::size_t i) {
     run_on_host(hosts[i], "rollback", args, progress, fleet.hosts[i], milliseconds(30 * 60'000));
+    HostOutcome after;
+    if (probe(hosts[i], after)) {
+      fleet.hosts[i].to_commit = after.from_commit;
+    }
   });
   std::size_t ok = 0;
   for (const HostOutcome& outcome : fleet.hosts) {

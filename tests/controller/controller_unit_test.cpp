@@ -1,0 +1,183 @@
+// The controller's pure parts: batches, host targets, shell quoting, the local history and
+// `bosun init`.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "bosun/controller/bosun_cli.hpp"
+#include "bosun/manifest/loader.hpp"
+#include "fleet_plan.hpp"
+#include "history_store.hpp"
+#include "host_target.hpp"
+#include "transport.hpp"
+
+namespace bosun::controller {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::vector<std::size_t>> hosts_of(const std::vector<Batch>& batches) {
+  std::vector<std::vector<std::size_t>> out;
+  for (const Batch& batch : batches) {
+    out.push_back(batch.hosts);
+  }
+  return out;
+}
+
+TEST(FleetPlan, CanaryFirstThenSerialBatches) {
+  playbook::Strategy strategy;
+  strategy.serial = 2;
+  strategy.canary = 1;
+  const auto batches = plan_batches(6, strategy);
+  EXPECT_EQ(hosts_of(batches), (std::vector<std::vector<std::size_t>>{{0}, {1, 2}, {3, 4}, {5}}));
+  EXPECT_TRUE(batches[0].canary);
+  EXPECT_FALSE(batches[1].canary);
+  strategy.canary = 0;
+  strategy.serial = 25;
+  strategy.serial_percent = true;
+  EXPECT_EQ(hosts_of(plan_batches(10, strategy)),
+            (std::vector<std::vector<std::size_t>>{{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9}}));
+  strategy.canary = 5;  // a canary as large as the stage is just the stage
+  strategy.serial = 100;
+  EXPECT_EQ(hosts_of(plan_batches(3, strategy)),
+            (std::vector<std::vector<std::size_t>>{{0, 1, 2}}));
+  EXPECT_TRUE(plan_batches(0, strategy).empty());
+  strategy.max_fail = 1;
+  EXPECT_FALSE(over_failure_budget(1, strategy));
+  EXPECT_TRUE(over_failure_budget(2, strategy));
+}
+
+manifest::Manifest manifest_of(const std::string& yaml) {
+  const auto loaded = manifest::parse_manifest(yaml, "app.yaml");
+  EXPECT_TRUE(loaded.ok()) << manifest::format_diagnostics(loaded.diagnostics);
+  return loaded.manifest.value_or(manifest::Manifest{});
+}
+
+const std::string k_base =
+    "app: shop\nrepo: r\nroot: /srv/${app}/${host}\nservices: {web: {command: [x]}}\n"
+    "ssh: {user: deploy, port: 2222, identity: /keys/id}\n";
+
+TEST(HostTargets, StagesSshSettingsAndRoots) {
+  const auto manifest =
+      manifest_of(k_base +
+                  "stages:\n"
+                  "  production: {hosts: [ecs-1.example.com, 'ops@10.0.0.9:22']}\n"
+                  "  staging: {hosts: [localhost], root: '/tmp/${stage}/${app}'}\n");
+  const auto production = resolve_targets(manifest, {"production", {}, false});
+  ASSERT_TRUE(production.has_value()) << production.error();
+  ASSERT_EQ(production->size(), 2U);
+  const HostTarget& first = (*production)[0];
+  EXPECT_EQ(first.ssh.host, "ecs-1.example.com");
+  EXPECT_EQ(first.ssh.user, "deploy");
+  EXPECT_EQ(first.ssh.port, 2222);
+  EXPECT_EQ(first.ssh.identity, "/keys/id");
+  EXPECT_EQ(first.root, "/srv/shop/ecs-1.example.com");
+  EXPECT_EQ(first.agent, "/srv/shop/ecs-1.example.com/bin/bosun-agent");
+  EXPECT_FALSE(first.local);
+  const HostTarget& second = (*production)[1];
+  EXPECT_EQ(second.ssh.user, "ops");
+  EXPECT_EQ(second.ssh.port, 22);
+  EXPECT_EQ(second.ssh.host, "10.0.0.9");
+  const auto staging = resolve_targets(manifest, {"staging", {}, true});
+  ASSERT_TRUE(staging.has_value());
+  EXPECT_TRUE((*staging)[0].local);
+  EXPECT_EQ((*staging)[0].root, "/tmp/staging/shop");
+  EXPECT_TRUE((*staging)[0].ssh.accept_new_host_keys);
+}
+
+TEST(HostTargets, ClearErrors) {
+  const auto manifest =
+      manifest_of(k_base + "stages:\n  production: {hosts: [a]}\n  staging: {hosts: [b]}\n");
+  const auto none = resolve_targets(manifest, {"", {}, false});
+  ASSERT_FALSE(none.has_value());
+  EXPECT_NE(none.error().find("-d/--stage: production, staging"), std::string::npos);
+  const auto typo = resolve_targets(manifest, {"prodution", {}, false});
+  EXPECT_NE(typo.error().find("did you mean production?"), std::string::npos) << typo.error();
+  const auto outside = resolve_targets(manifest, {"production", {"b"}, false});
+  EXPECT_NE(outside.error().find("not in stage production"), std::string::npos);
+  const auto subset = resolve_targets(manifest, {"production", {"a"}, false});
+  ASSERT_TRUE(subset.has_value());
+  const auto bad_port = resolve_targets(
+      manifest_of(k_base + "stages:\n  p: {hosts: ['h:99999']}\n"), {"p", {}, false});
+  EXPECT_NE(bad_port.error().find("port must be 1 to 65535"), std::string::npos);
+}
+
+TEST(Transport, ShellQuotingSurvivesAShell) {
+  for (const std::string& word :
+       {std::string("plain"), std::string("it's"), std::string("$HOME `x` \"q\""), std::string(""),
+        std::string("a b\nc")}) {
+    LocalTransport local;
+    const RemoteResult result =
+        local.capture({"sh", "-c", "printf '%s' " + shell_quote(word)}, std::chrono::seconds(10));
+    ASSERT_EQ(result.exit_code, 0);
+    EXPECT_EQ(result.output, word.empty() ? word : word + "\n");  // lines come back with \n
+  }
+  EXPECT_EQ(shell_line({"echo", "a b", "c"}), "echo 'a b' c");
+}
+
+TEST(Transport, LocalUploadIsAtomicWithItsMode) {
+  char dir_template[] = "/tmp/bosun-upload-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  LocalTransport local;
+  local.upload("SECRET=1\n", dir + "/shared/.env", 0600);
+  struct stat info {};
+  ASSERT_EQ(::stat((dir + "/shared/.env").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600U);
+  EXPECT_FALSE(fs::exists(dir + "/shared/.env.bosun-upload"));
+  const RemoteResult timed_out = local.run(
+      {"sleep", "5"}, [](std::string_view) {}, std::chrono::milliseconds(200));
+  EXPECT_EQ(timed_out.exit_code, -1);
+  EXPECT_EQ(timed_out.error, "timed out");
+  fs::remove_all(dir);
+}
+
+TEST(History, RecordsRunsWithTheirHosts) {
+  char dir_template[] = "/tmp/bosun-history-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  HistoryStore store(dir + "/.bosun/history.db");
+  HostOutcome host;
+  host.host = "ecs-1";
+  host.from_commit = "aaaa";
+  host.to_commit = "bbbb";
+  host.result = "succeeded";
+  host.took = std::chrono::milliseconds(1200);
+  store.record(
+      {0, "deploy", "production", "alice@laptop", "bbbb", 1000, 2500, true, "1 ok", {host}});
+  store.record({0, "rollback", "production", "bob@laptop", "", 3000, 3400, false, "0 of 1", {}});
+  const auto entries = store.recent(10);
+  ASSERT_EQ(entries.size(), 2U);
+  EXPECT_EQ(entries[0].kind, "rollback");
+  EXPECT_EQ(entries[1].who, "alice@laptop");
+  ASSERT_EQ(entries[1].hosts.size(), 1U);
+  EXPECT_EQ(entries[1].hosts[0].to_commit, "bbbb");
+  EXPECT_EQ(entries[1].hosts[0].took.count(), 1200);
+  fs::remove_all(dir);
+}
+
+TEST(InitCommand, WritesAManifestThatChecksAndKeepsSecretsOutOfGit) {
+  char dir_template[] = "/tmp/bosun-init-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(run_bosun({"init", "--dir", dir}, out, err), 0) << err.str();
+  EXPECT_TRUE(manifest::load_manifest_file(dir + "/app.yaml").ok());
+  struct stat info {};
+  ASSERT_EQ(::stat((dir + "/.bosun/secrets").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600U);
+  std::ifstream ignore(dir + "/.gitignore");
+  std::stringstream text;
+  text << ignore.rdbuf();
+  EXPECT_NE(text.str().find(".bosun/secrets"), std::string::npos);
+  EXPECT_EQ(run_bosun({"init", "--dir", dir}, out, err), 2) << "no silent overwrite";
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace bosun::controller

@@ -1,0 +1,243 @@
+// The controller against a loopback fleet: real sshd instances on 127.0.0.x with generated
+// host keys and a test user key, each host with its own agent (installed by `bosun setup`
+// over SFTP) and root, serving the platform's server on its own address.
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include "child_process.hpp"
+#include "git_repo.hpp"
+#include "http_client.hpp"
+#include "platform_fixture.hpp"
+#include "ssh_fleet.hpp"
+
+namespace bosun::test {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+const std::string k_secret = "fleet-secret-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+
+struct BosunRun {
+  int code = -1;
+  std::string output;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class FleetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis = std::make_unique<RedisServer>(work.path());
+    fs::create_directories(work.path() + "/home");
+  }
+
+  void TearDown() override {
+    for (const std::string& root : roots) {
+      if (fs::exists(root + "/agent.sock")) {
+        ChildProcess stop({{BOSUN_AGENT_BIN, "stop-all", "--root", root}, {}, root, ""});
+        stop.wait(seconds(20));
+        wait_until([&] { return !fs::exists(root + "/agent.sock"); }, seconds(20));
+      }
+    }
+  }
+
+  // The project: a git repository with app.yaml for `count` hosts of `fleet`.
+  void make_project(SshFleet& fleet, const std::string& extra_env = "") {
+    hosts_dir = work.path() + "/hosts";
+    std::ostringstream yaml;
+    yaml << "app: fleet\nrepo: " << repo.path() << "\nroot: " << hosts_dir << "/${host}\n"
+         << "stages:\n  test:\n    hosts: [";
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
+      yaml << (i == 0 ? "" : ", ") << fleet.entry(i);
+      roots.push_back(hosts_dir + "/" + fleet.address(i));
+    }
+    yaml << "]\nssh: {identity: " << fleet.identity() << ", known_hosts: " << fleet.known_hosts()
+         << ", connect_timeout: 5s}\n"
+         << "secrets: [JWT_SECRET_KEY]\n"
+         << "env:\n  DATABASE_URL: sqlite:///${shared}/app.db\n"
+         << "  REDIS_URL: redis://127.0.0.1:" << redis->port() << "\n"
+         << "  PLATFORM_BIN: " << fs::path(PLATFORM_SERVER_BIN).parent_path().string() << "\n"
+         << extra_env
+         << "build:\n  - {sh: 'mkdir -p bin && cp \"$PLATFORM_BIN/platform-server\" "
+            "\"$PLATFORM_BIN/platform-migrate\" bin/'}\n"
+         << "database:\n  kind: sqlite\n  path: ${shared}/app.db\n"
+         << "  migrate: {up: [bin/platform-migrate, up], down: [bin/platform-migrate, down, --to, "
+            "'${version}'], version: [bin/platform-migrate, status, --version]}\n"
+         << "services:\n  server:\n    command: [bin/platform-server]\n"
+         << "    env: {PORT: '" << port << "', BIND: '${host}', HANDOVER_GRACE_MS: '50'}\n"
+         << "    ready: {http: {url: 'http://${host}:" << port
+         << "/ready', body_contains: '\"pid\":${pid}'}, timeout: 5s, interval: 100ms}\n"
+         << "    deploy: overlap\n    stop: {timeout: 3s}\n"
+         << "verify:\n  window: 0s\n  checks:\n    - http: {url: 'http://${host}:" << port
+         << "/health'}\n";
+    repo.write("app.yaml", yaml.str());
+    repo.write(".gitignore", ".bosun/\n");
+    fs::create_directories(repo.path() + "/.bosun");
+    std::ofstream(repo.path() + "/.bosun/secrets") << "JWT_SECRET_KEY=" << k_secret << "\n";
+  }
+
+  std::string commit(const std::string& version, const std::string& extra = "") {
+    repo.write("VERSION", version + "\n");
+    if (!extra.empty()) {
+      std::ofstream(repo.path() + "/app.yaml", std::ios::app) << extra;
+    }
+    return repo.commit_all("v" + version);
+  }
+
+  BosunRun bosun(const std::vector<std::string>& args, seconds timeout = seconds(180)) {
+    std::vector<std::string> argv{BOSUN_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string log = work.path() + "/bosun-" + std::to_string(runs++) + ".out";
+    ChildProcess process(
+        {argv,
+         {"HOME=" + work.path() + "/home", "USER=tester", "BOSUN_WHO=tester@ci", "LANG=C.UTF-8"},
+         repo.path(),
+         log});
+    const auto status = process.wait(timeout);
+    const std::string output = process.output();
+    outputs += output;
+    return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, output};
+  }
+
+  TempDir work;
+  GitRepo repo{work.path() + "/repo"};
+  std::unique_ptr<RedisServer> redis;
+  unsigned short port = free_port();
+  std::string hosts_dir;
+  std::vector<std::string> roots;
+  std::string outputs;
+  int runs = 0;
+};
+
+TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
+  SshFleet fleet(5);
+  make_project(fleet);
+  const std::string v1 = commit("1");
+  // Unknown hosts are refused with their fingerprint until accepted explicitly.
+  const BosunRun refused = bosun({"setup"});
+  EXPECT_EQ(refused.code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("unknown host"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("SHA256:"), std::string::npos) << refused.output;
+  const BosunRun setup = bosun({"setup", "--accept-new-host-keys"});
+  ASSERT_EQ(setup.code, 0) << setup.output;
+  const BosunRun first = bosun({"deploy", "--json"});
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_NE(first.output.find("\"type\":\"summary\""), std::string::npos);
+  const std::string v2 = commit("2");
+  const BosunRun second = bosun({"deploy"});
+  ASSERT_EQ(second.code, 0) << second.output;
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    EXPECT_TRUE(
+        std::regex_search(second.output, std::regex(fleet.entry(i) + " +" + v1.substr(0, 8) +
+                                                    " -> " + v2.substr(0, 8) + " +succeeded")))
+        << second.output;
+  }
+  const BosunRun status = bosun({"status"});
+  EXPECT_EQ(status.code, 0) << status.output;
+  EXPECT_EQ(status.output.find("drift"), std::string::npos) << status.output;
+  const BosunRun back = bosun({"rollback"});
+  EXPECT_EQ(back.code, 0) << back.output;
+  EXPECT_NE(back.output.find("5 of 5 rolled back"), std::string::npos) << back.output;
+  const BosunRun history = bosun({"history"});
+  EXPECT_NE(history.output.find("rollback"), std::string::npos) << history.output;
+  EXPECT_NE(history.output.find("deploy " + v2.substr(0, 8)), std::string::npos);
+  // The secret is in the hosts' shared/.env (0600) and nowhere else.
+  for (const std::string& root : roots) {
+    EXPECT_EQ(read_file(root + "/shared/.env"), "JWT_SECRET_KEY=" + k_secret + "\n");
+    EXPECT_EQ(fs::status(root + "/shared/.env").permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+  }
+  EXPECT_EQ(outputs.find(k_secret), std::string::npos) << "in the controller's output";
+  for (const auto& entry : fs::recursive_directory_iterator(work.path())) {
+    if (!entry.is_regular_file() || entry.path().filename() == ".env" ||
+        entry.path().filename() == "secrets" ||
+        entry.path().string().find("/releases/") != std::string::npos) {
+      continue;
+    }
+    EXPECT_EQ(read_file(entry.path().string()).find(k_secret), std::string::npos)
+        << "the secret leaked into " << entry.path();
+  }
+}
+
+TEST_F(FleetTest, ACanaryFailureStopsTheStage) {
+  SshFleet fleet(3);
+  make_project(fleet);
+  fleet.trust_all();
+  commit("1");
+  ASSERT_EQ(bosun({"setup"}).code, 0);
+  ASSERT_EQ(bosun({"deploy"}).code, 0);
+  // A release whose server cannot reach Redis: /ready fails on the canary.
+  const std::string bad = commit("2-bad", "");
+  std::string yaml = read_file(repo.path() + "/app.yaml");
+  yaml = std::regex_replace(yaml, std::regex("HANDOVER_GRACE_MS: '50'"),
+                            "HANDOVER_GRACE_MS: '50', REDIS_URL: 'redis://127.0.0.1:1'");
+  repo.write("app.yaml", yaml);
+  const std::string broken = repo.commit_all("broken");
+  const BosunRun run = bosun({"deploy"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_TRUE(std::regex_search(run.output, std::regex(fleet.entry(0) + " .* rolled-back")))
+      << run.output;
+  for (std::size_t i = 1; i < fleet.size(); ++i) {
+    EXPECT_TRUE(std::regex_search(run.output, std::regex(fleet.entry(i) + " .* skipped")))
+        << run.output;
+  }
+  EXPECT_NE(run.output.find("the stage stopped"), std::string::npos);
+  (void)bad;
+  (void)broken;
+  const BosunRun status = bosun({"status"});
+  EXPECT_EQ(status.code, 0) << "every host is back on one good release: " << status.output;
+}
+
+TEST_F(FleetTest, AChangedHostKeyIsAlwaysRefused) {
+  SshFleet fleet(2);
+  make_project(fleet);
+  fleet.trust_wrong_key(1);
+  commit("1");
+  const BosunRun run = bosun({"setup", "--accept-new-host-keys"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_NE(run.output.find("has CHANGED"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("ssh-keygen -R"), std::string::npos) << run.output;
+  const BosunRun deploy = bosun({"deploy"});
+  EXPECT_EQ(deploy.code, 1) << deploy.output;
+  EXPECT_NE(deploy.output.find("stopped before any change"), std::string::npos) << deploy.output;
+}
+
+TEST_F(FleetTest, ASecondControllerIsLockedOutWithTheHoldersName) {
+  SshFleet fleet(2);
+  make_project(fleet);
+  fleet.trust_all();
+  commit("1");
+  ASSERT_EQ(bosun({"setup"}).code, 0);
+  // Another operator holds the stage (e.g. during an incident).
+  ChildProcess other({{BOSUN_AGENT_BIN, "lock", "acquire", "--root", roots[1], "--holder",
+                       "alice@laptop", "-m", "incident 42"},
+                      {},
+                      work.path(),
+                      work.path() + "/other.out"});
+  ASSERT_TRUE(other.wait(seconds(20)).has_value());
+  const BosunRun run = bosun({"deploy"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_NE(run.output.find("alice@laptop"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("incident 42"), std::string::npos) << run.output;
+  EXPECT_FALSE(fs::exists(roots[0] + "/current")) << "nothing changed on the free host";
+  const BosunRun lock = bosun({"lock", "status"});
+  EXPECT_NE(lock.output.find("unlocked"), std::string::npos) << "host 1's lock was given back";
+}
+
+}  // namespace
+}  // namespace bosun::test

@@ -149,7 +149,7 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
   std::string agent_binary;
   cli::ArgParser parser(
       command,
-      "Make the hosts of a stage ready for deploys: upload the agent (SFTP), create the app's "
+      "Make the hosts of a stage ready for deploys: upload the agent, create the app's "
       "layout, push .bosun/secrets to shared/.env (0600), start the agent (kept running by a "
       "user-level daemon; it adopts the app if it restarts), then print the gap analysis.");
   globals.add_to(parser);

@@ -3,8 +3,8 @@
 // ~/.ssh/config honoured (User, Port, IdentityFile, ProxyJump); ssh-agent and key files; strict
 // known_hosts checking (an unknown host is refused with its fingerprint unless new keys are
 // accepted explicitly; a changed key is always refused); connect, command and keepalive
-// timeouts; commands on exec channels with their output streamed line by line; uploads over
-// SFTP. libssh stays in the .cpp.
+// timeouts; commands on exec channels with their output streamed line by line; uploads
+// streamed over an exec channel (see upload()). libssh stays in the .cpp.
 
 #include <chrono>
 #include <cstdint>

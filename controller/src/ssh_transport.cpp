@@ -4,6 +4,7 @@
 #include <libssh/libssh.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 namespace bosun::controller {
@@ -204,13 +205,28 @@ struct SshTransport::Impl {
             "timed out after " + std::to_string(timeout.count() / 1000) + "s on " + where();
         break;
       }
-      const int n = ssh_channel_read_timeout(channel, buffer, sizeof buffer, 0, 200);
-      if (n == SSH_ERROR) {
+      // Both streams: a command that writes to stderr must not stall on a full window.
+      const int ready = ssh_channel_poll_timeout(channel, 200, 0);
+      if (ready == SSH_ERROR) {
         lost = true;
         break;
       }
+      int n = 0;
+      for (const int stream : {0, 1}) {
+        const int got = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, stream);
+        if (got == SSH_ERROR) {
+          lost = true;
+          break;
+        }
+        if (got > 0) {
+          n += got;
+          pending.append(buffer, static_cast<std::size_t>(got));
+        }
+      }
+      if (lost) {
+        break;
+      }
       if (n > 0) {
-        pending.append(buffer, static_cast<std::size_t>(n));
         for (std::size_t end = pending.find('\n'); end != std::string::npos;
              end = pending.find('\n')) {
           on_line(std::string_view(pending).substr(0, end));
@@ -219,7 +235,8 @@ struct SshTransport::Impl {
         next_keepalive = std::chrono::steady_clock::now() + settings.keepalive;
         continue;
       }
-      if (ssh_channel_is_eof(channel) != 0 || ssh_channel_is_closed(channel) != 0) {
+      if (ready == SSH_EOF || ssh_channel_is_eof(channel) != 0 ||
+          ssh_channel_is_closed(channel) != 0) {
         break;
       }
       if (now >= next_keepalive) {
@@ -244,6 +261,13 @@ struct SshTransport::Impl {
     if (result.error.empty()) {
       ssh_channel_send_eof(channel);
       result.exit_code = ssh_channel_get_exit_status(channel);
+    }
+    if (std::getenv("BOSUN_SSH_TRACE") != nullptr) {
+      std::fprintf(stderr, "ssh %s: %s -> %d %s (%lld ms)\n", where().c_str(), line.c_str(),
+                   result.exit_code, result.error.c_str(),
+                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - deadline + timeout)
+                                              .count()));
     }
     ssh_channel_close(channel);
     ssh_channel_free(channel);

@@ -239,5 +239,64 @@ TEST_F(FleetTest, ASecondControllerIsLockedOutWithTheHoldersName) {
   EXPECT_NE(lock.output.find("unlocked"), std::string::npos) << "host 1's lock was given back";
 }
 
+TEST_F(FleetTest, AHostWhoseSshdDiesMidDeployEndsConsistent) {
+  SshFleet fleet(3);
+  make_project(fleet);
+  fleet.trust_all();
+  const std::string v1 = commit("1");
+  ASSERT_EQ(bosun({"setup"}).code, 0);
+  ASSERT_EQ(bosun({"deploy"}).code, 0);
+  // v2 builds slowly, so the canary's sshd can die in the middle of its deploy.
+  std::string yaml = read_file(repo.path() + "/app.yaml");
+  yaml = std::regex_replace(yaml, std::regex("bin/'\\}"), "bin/ && sleep 2'}");
+  repo.write("app.yaml", yaml);
+  const std::string v2 = commit("2");
+  ChildProcess controller({{BOSUN_BIN, "deploy", "--json"},
+                           {"HOME=" + work.path() + "/home", "BOSUN_WHO=tester@ci"},
+                           repo.path(),
+                           work.path() + "/controller.out"});
+  ASSERT_TRUE(wait_until(
+      [&] { return controller.output().find("\"step\":\"build\"") != std::string::npos; },
+      seconds(60)))
+      << controller.output();
+  fleet.kill(0);
+  const auto status = controller.wait(seconds(120));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 1) << controller.output();
+  const std::string output = controller.output();
+  EXPECT_NE(output.find("lost the connection"), std::string::npos) << output;
+  EXPECT_NE(output.find("not started: the stage stopped"), std::string::npos) << output;
+  // The canary's agent finished the deploy by itself: one live release, verified good.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        ChildProcess releases({{BOSUN_AGENT_BIN, "history", "--root", roots[0], "-n", "1"},
+                               {},
+                               roots[0],
+                               work.path() + "/history.out"});
+        releases.wait(seconds(20));
+        return releases.output().find("succeeded") != std::string::npos;
+      },
+      seconds(60)))
+      << read_file(work.path() + "/history.out") << "\nagent log:\n"
+      << read_file(roots[0] + "/agent.log");
+  ChildProcess releases({{BOSUN_AGENT_BIN, "releases", "--root", roots[0]},
+                         {},
+                         roots[0],
+                         work.path() + "/releases.out"});
+  releases.wait(seconds(20));
+  EXPECT_TRUE(
+      std::regex_search(releases.output(), std::regex(v2.substr(0, 12) + " +good +[0-9-]+ +\\*")))
+      << releases.output();
+  // The others were never touched; status shows the drift and how to fix it.
+  fleet.start(0);
+  const BosunRun drift = bosun({"status"});
+  EXPECT_EQ(drift.code, 1) << drift.output;
+  EXPECT_NE(drift.output.find("version drift"), std::string::npos) << drift.output;
+  const BosunRun again = bosun({"deploy"});
+  EXPECT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(bosun({"status"}).code, 0);
+  (void)v1;
+}
+
 }  // namespace
 }  // namespace bosun::test

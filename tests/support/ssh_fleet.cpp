@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,38 @@ void SshFleet::trust_wrong_key(std::size_t i) const {
 }
 
 void SshFleet::stop(std::size_t i) {
+  m_hosts[i].sshd.reset();
+}
+
+void SshFleet::kill(std::size_t i) {
+  if (!m_hosts[i].sshd) {
+    return;
+  }
+  // Descendants of the listener, found through /proc parent links.
+  std::vector<int> doomed{m_hosts[i].sshd->pid()};
+  for (std::size_t next = 0; next < doomed.size(); ++next) {
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) {
+        continue;
+      }
+      const std::string stat = read_file(entry.path().string() + "/stat");
+      const std::size_t close = stat.rfind(')');
+      if (close == std::string::npos) {
+        continue;
+      }
+      std::istringstream fields(stat.substr(close + 2));
+      char state = 0;
+      int parent = 0;
+      fields >> state >> parent;
+      if (parent == doomed[next]) {
+        doomed.push_back(std::stoi(name));
+      }
+    }
+  }
+  for (auto it = doomed.rbegin(); it != doomed.rend(); ++it) {
+    ::kill(*it, SIGKILL);
+  }
   m_hosts[i].sshd.reset();
 }
 

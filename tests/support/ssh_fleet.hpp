@@ -30,6 +30,9 @@ class SshFleet {
   // A known_hosts entry for host `i` with a key it does not have (a "changed" key).
   void trust_wrong_key(std::size_t i) const;
   void stop(std::size_t i);
+  // The host's sshd dies: its listener and every session it forked (its descendants) are
+  // SIGKILLed, so open connections drop as they would when the machine's sshd crashes.
+  void kill(std::size_t i);
   void start(std::size_t i);
 
  private:

@@ -1,5 +1,6 @@
 #include "fleet_run.hpp"
 
+#include <algorithm>
 #include <future>
 #include <mutex>
 
@@ -38,6 +39,63 @@ std::vector<std::size_t> all_of(std::size_t count) {
   return indexes;
 }
 
+// The live release and its commit, from `bosun-agent releases --json`.
+void read_live(const std::string& json, HostOutcome& outcome) {
+  try {
+    Poco::JSON::Parser parser;
+    const auto list = parser.parse(json).extract<Poco::JSON::Object::Ptr>()->getArray("releases");
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+      const auto release = list->getObject(static_cast<unsigned>(i));
+      if (release->optValue<bool>("current", false)) {
+        outcome.from_commit = release->optValue<std::string>("commit", "");
+        outcome.from_release = release->optValue<std::string>("id", "");
+      }
+    }
+  } catch (const std::exception&) {
+    // an agent that prints something else: no "from" to show
+  }
+}
+
+// One command per host before any change: take its lock and read its live release (a
+// round trip saved per host against two commands). Returns "ok", "locked" or "unreachable".
+std::string lock_and_probe(HostSession& host, const std::string& who, const std::string& what,
+                           milliseconds wait, HostOutcome& outcome) {
+  try {
+    host.connect();
+  } catch (const SshError& error) {
+    outcome.result = "unreachable";
+    outcome.reason = error.what();
+    return outcome.result;
+  }
+  std::vector<std::string> lock_args{"--holder", who, "-m", what + " (bosun)", "--ttl", "10m"};
+  if (wait.count() > 0) {
+    lock_args.insert(lock_args.end(), {"--wait", std::to_string(wait.count()) + "ms"});
+  }
+  // Exit 3 from the script: the agent is missing or did not answer (not a lock refusal).
+  const std::string script = "live=$(" + shell_line(host.agent_argv("releases", {"--json"})) +
+                             " 2>&1) || { printf '%s\\n' \"$live\"; exit 3; }; " +
+                             shell_line(host.agent_argv("lock acquire", lock_args)) +
+                             " || exit 1; printf '%s\\n' \"$live\"";
+  const RemoteResult result = host.transport().capture({"sh", "-c", script}, k_quick + wait);
+  if (result.exit_code == 0) {
+    const std::size_t json = result.output.find('{');
+    read_live(json == std::string::npos ? "" : result.output.substr(json), outcome);
+    return "ok";
+  }
+  outcome.reason = result.error.empty() ? result.output : result.error;
+  while (!outcome.reason.empty() && outcome.reason.back() == '\n') {
+    outcome.reason.pop_back();
+  }
+  if (result.exit_code == 1) {
+    outcome.result = "locked";
+  } else {
+    outcome.result = "unreachable";
+    outcome.reason = "bosun-agent did not answer on " + host.name() +
+                     " (run `bosun setup` first?): " + outcome.reason;
+  }
+  return outcome.result;
+}
+
 // Connects and reads the live release; false (with the outcome filled) when the host cannot
 // be used.
 bool probe(HostSession& host, HostOutcome& outcome) {
@@ -71,47 +129,6 @@ bool probe(HostSession& host, HostOutcome& outcome) {
     // an agent that prints something else: no "from" to show
   }
   return true;
-}
-
-std::string lock_message(const std::string& what) {
-  return what + " (bosun)";
-}
-
-// Takes the lock on every host; on any refusal gives back those taken. Empty when all taken.
-std::string lock_all(std::vector<HostSession>& hosts, const std::string& who,
-                     const std::string& what, milliseconds wait,
-                     std::vector<HostOutcome>& outcomes) {
-  std::vector<char> taken(hosts.size(), 0);
-  std::mutex mutex;
-  std::string refusal;
-  in_parallel(all_of(hosts.size()), [&](std::size_t i) {
-    std::vector<std::string> args{"--holder", who, "-m", lock_message(what), "--ttl", "10m"};
-    if (wait.count() > 0) {
-      args.insert(args.end(), {"--wait", std::to_string(wait.count()) + "ms"});
-    }
-    const RemoteResult result = hosts[i].agent_capture("lock acquire", args, k_quick + wait);
-    std::lock_guard guard(mutex);
-    if (result.exit_code == 0) {
-      taken[i] = 1;
-      return;
-    }
-    outcomes[i].result = "locked";
-    outcomes[i].reason = result.error.empty() ? result.output : result.error;
-    while (!outcomes[i].reason.empty() && outcomes[i].reason.back() == '\n') {
-      outcomes[i].reason.pop_back();
-    }
-    if (refusal.empty()) {
-      refusal = hosts[i].name() + ": " + outcomes[i].reason;
-    }
-  });
-  if (!refusal.empty()) {
-    in_parallel(all_of(hosts.size()), [&](std::size_t i) {
-      if (taken[i] != 0) {
-        hosts[i].agent_capture("lock release", {"--holder", who}, k_quick);
-      }
-    });
-  }
-  return refusal;
 }
 
 void unlock_all(std::vector<HostSession>& hosts, const std::string& who) {
@@ -165,31 +182,27 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
     fleet.hosts[i].host = hosts[i].name();
     fleet.hosts[i].to_commit = plan.commit;
   }
-  // 1. Every host reachable, before any change.
-  std::vector<char> usable(hosts.size(), 0);
-  in_parallel(all_of(hosts.size()),
-              [&](std::size_t i) { usable[i] = probe(hosts[i], fleet.hosts[i]) ? 1 : 0; });
-  if (std::find(usable.begin(), usable.end(), 0) != usable.end()) {
-    for (std::size_t i = 0; i < hosts.size(); ++i) {
-      if (usable[i] != 0) {
-        fleet.hosts[i].result = "skipped";
-        fleet.hosts[i].reason = "another host is unreachable: nothing was changed";
-      }
-    }
-    fleet.summary = "stopped before any change: " + count_line(fleet.hosts, "unreachable");
-    return fleet;
-  }
-  // 2. Every host locked.
+  // 1. Every host reachable and locked, before any change.
   const std::string what = "deploy " + plan.commit.substr(0, 12);
-  if (const std::string refused = lock_all(hosts, plan.who, what, plan.lock_wait, fleet.hosts);
-      !refused.empty()) {
-    for (HostOutcome& outcome : fleet.hosts) {
-      if (outcome.result.empty()) {
-        outcome.result = "skipped";
-        outcome.reason = "the stage is locked: nothing was changed";
+  std::vector<std::string> state(hosts.size());
+  in_parallel(all_of(hosts.size()), [&](std::size_t i) {
+    state[i] = lock_and_probe(hosts[i], plan.who, what, plan.lock_wait, fleet.hosts[i]);
+  });
+  if (std::any_of(state.begin(), state.end(), [](const std::string& s) { return s != "ok"; })) {
+    in_parallel(all_of(hosts.size()), [&](std::size_t i) {
+      if (state[i] == "ok") {
+        hosts[i].agent_capture("lock release", {"--holder", plan.who}, k_quick);
+        fleet.hosts[i].result = "skipped";
+        fleet.hosts[i].reason = "another host is locked or unreachable: nothing was changed";
       }
+    });
+    const auto locked = std::find(state.begin(), state.end(), "locked");
+    if (locked != state.end()) {
+      const std::size_t i = static_cast<std::size_t>(locked - state.begin());
+      fleet.summary = "locked: " + hosts[i].name() + ": " + fleet.hosts[i].reason;
+    } else {
+      fleet.summary = "stopped before any change: " + count_line(fleet.hosts, "unreachable");
     }
-    fleet.summary = "locked: " + refused;
     return fleet;
   }
   // 3. Batches.

@@ -43,6 +43,11 @@ std::string HostSession::agent_path() {
 
 RemoteResult HostSession::agent(const std::string& subcommand, const std::vector<std::string>& args,
                                 const LineSink& on_line, std::chrono::milliseconds timeout) {
+  return transport().run(agent_argv(subcommand, args), on_line, timeout);
+}
+
+std::vector<std::string> HostSession::agent_argv(const std::string& subcommand,
+                                                 const std::vector<std::string>& args) {
   std::vector<std::string> argv{agent_path()};
   for (std::size_t start = 0; start <= subcommand.size();) {  // "lock acquire" is two words
     const std::size_t space = std::min(subcommand.find(' ', start), subcommand.size());
@@ -51,7 +56,7 @@ RemoteResult HostSession::agent(const std::string& subcommand, const std::vector
   }
   argv.insert(argv.end(), {"--root", m_target.root});
   argv.insert(argv.end(), args.begin(), args.end());
-  return transport().run(argv, on_line, timeout);
+  return argv;
 }
 
 RemoteResult HostSession::agent_capture(const std::string& subcommand,

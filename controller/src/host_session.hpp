@@ -37,6 +37,9 @@ class HostSession {
   // Throws SshError.
   void connect();
 
+  // The argv of `bosun-agent SUBCOMMAND --root ROOT ARGS...` on that host.
+  std::vector<std::string> agent_argv(const std::string& subcommand,
+                                      const std::vector<std::string>& args);
   // Runs `bosun-agent SUBCOMMAND --root ROOT ARGS...` there.
   RemoteResult agent(const std::string& subcommand, const std::vector<std::string>& args,
                      const LineSink& on_line, std::chrono::milliseconds timeout);

@@ -20,10 +20,12 @@ tl::expected<RepoFacts, std::string> resolve_in_repo(const std::string& manifest
   const std::filesystem::path manifest = std::filesystem::absolute(manifest_path);
   git_repository* repo = nullptr;
   if (git_repository_open_ext(&repo, manifest.parent_path().c_str(), 0, nullptr) != 0) {
+    const std::string reason = last_error();
     git_libgit2_shutdown();
     return tl::make_unexpected(manifest.parent_path().string() +
-                               " is not in a git repository: bosun deploys commits (" +
-                               last_error() + ")");
+                               " is not in a git repository: bosun deploys commits, and the "
+                               "manifest travels with them (" +
+                               reason + ")");
   }
   RepoFacts facts;
   const char* workdir = git_repository_workdir(repo);

@@ -231,10 +231,10 @@ class Builder {
   }
 
   void certificates() {
-    for (const std::string& file : m_app.manifest.requires_.files) {
-      if (file.ends_with(".pem") || file.ends_with(".crt")) {
-        auto path = manifest::expand_variables(file, m_app.variables);
-        add("certificates", file, checks::check_certificate_file(path ? *path : file));
+    for (const manifest::FileRequirement& file : m_app.manifest.requires_.files) {
+      if (file.path.ends_with(".pem") || file.path.ends_with(".crt")) {
+        auto path = manifest::expand_variables(file.path, m_app.variables);
+        add("certificates", file.path, checks::check_certificate_file(path ? *path : file.path));
       }
     }
   }

@@ -1,5 +1,8 @@
 #include "bosun/checks/host_checks.hpp"
 
+#include <pwd.h>
+#include <sys/stat.h>
+
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -237,6 +240,31 @@ CheckResult check_file_exists(const std::string& path) {
                                "create " + path + " or fix the path", start);
   }
   return detail::make_result(Status::pass, path + " exists", "", start);
+}
+
+CheckResult check_file(const std::string& path, std::optional<int> mode, const std::string& owner) {
+  const auto start = Clock::now();
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return detail::make_result(Status::fail, path + " does not exist",
+                               "create " + path + " or fix the path", start);
+  }
+  char have[8];
+  std::snprintf(have, sizeof have, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+  const passwd* user = ::getpwuid(info.st_uid);
+  const std::string owned_by = user != nullptr ? user->pw_name : std::to_string(info.st_uid);
+  const std::string observed = path + " mode " + have + ", owner " + owned_by;
+  if (mode && static_cast<int>(info.st_mode & 07777) != *mode) {
+    char want[8];
+    std::snprintf(want, sizeof want, "%04o", static_cast<unsigned>(*mode));
+    return detail::make_result(Status::fail, observed + " (expected mode " + want + ")",
+                               std::string("chmod ") + want + " " + path, start);
+  }
+  if (!owner.empty() && owned_by != owner) {
+    return detail::make_result(Status::fail, observed + " (expected owner " + owner + ")",
+                               "chown " + owner + " " + path, start);
+  }
+  return detail::make_result(Status::pass, observed, "", start);
 }
 
 CheckResult check_certificate_file(const std::string& pem_path, int warn_days) {

@@ -1,5 +1,7 @@
 #include "bosun/checks/requirements.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 
 #include "bosun/common/byte_size.hpp"
@@ -30,8 +32,18 @@ std::vector<RequirementRow> check_requirements(const manifest::Requirements& req
     rows.push_back(
         {"memory", format_byte_size(*requires_.memory), check_memory(*requires_.memory), true});
   }
-  for (const std::string& file : requires_.files) {
-    rows.push_back({"file " + file, "exists", check_file_exists(file), true});
+  for (const manifest::FileRequirement& file : requires_.files) {
+    std::string required = "exists";
+    if (file.mode) {
+      char octal[8];
+      std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(*file.mode));
+      required = std::string("mode ") + octal;
+    }
+    if (!file.owner.empty()) {
+      required += (required == "exists" ? std::string("owner ") : ", owner ") + file.owner;
+    }
+    rows.push_back(
+        {"file " + file.path, required, check_file(file.path, file.mode, file.owner), true});
   }
   if (requires_.os) {
     std::string required;

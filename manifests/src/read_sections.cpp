@@ -300,9 +300,37 @@ std::optional<Requirements> read_requirements(ReadContext& context, const Field&
     requirements.memory = read_byte_size(context, *f);
   }
   if (const Field* f = map.get("files")) {
-    auto files = read_string_list(context, *f);
-    for (const auto& [path, where] : files.value_or(decltype(files)::value_type{})) {
-      requirements.files.push_back(path);
+    // A path, or {path, mode: "0600", owner: deploy}.
+    if (!f->value.IsSequence()) {
+      context.diagnostics.error(f->value_where, f->path, "expected a list of files");
+    }
+    for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
+      const Field entry = element_field(*f, i, f->value[i]);
+      FileRequirement file;
+      if (entry.value.IsScalar()) {
+        file.path = read_string(context, entry).value_or("");
+      } else {
+        MapReader spec(context, entry, {"path", "mode", "owner"});
+        if (const Field* path = spec.require("path")) {
+          file.path = read_string(context, *path).value_or("");
+        }
+        if (const Field* mode = spec.get("mode")) {
+          const std::string text = read_string(context, *mode).value_or("");
+          if (text.empty() || text.size() > 4 ||
+              text.find_first_not_of("01234567") != std::string::npos) {
+            context.diagnostics.error(mode->value_where, mode->path,
+                                      "mode is octal permission bits in quotes, e.g. \"0600\"");
+          } else {
+            file.mode = std::stoi(text, nullptr, 8);
+          }
+        }
+        if (const Field* owner = spec.get("owner")) {
+          file.owner = read_string(context, *owner).value_or("");
+        }
+      }
+      if (!file.path.empty()) {
+        requirements.files.push_back(std::move(file));
+      }
     }
   }
   if (const Field* f = map.get("os")) {

@@ -1,5 +1,7 @@
 #include "bosun/manifest/summary.hpp"
 
+#include <cstdio>
+
 #include <sstream>
 
 #include <Poco/JSON/Array.h>
@@ -312,7 +314,21 @@ Object::Ptr manifest_json(const Manifest& m) {
                                               : Poco::Dynamic::Var());
   requires_object->set("memory_bytes", m.requires_.memory ? Poco::Dynamic::Var(*m.requires_.memory)
                                                           : Poco::Dynamic::Var());
-  requires_object->set("files", string_array(m.requires_.files));
+  Array::Ptr files = new Array;
+  for (const FileRequirement& file : m.requires_.files) {
+    Object::Ptr entry = new_object();
+    entry->set("path", file.path);
+    if (file.mode) {
+      char octal[8];
+      std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(*file.mode));
+      entry->set("mode", std::string(octal));
+    }
+    if (!file.owner.empty()) {
+      entry->set("owner", file.owner);
+    }
+    files->add(entry);
+  }
+  requires_object->set("files", files);
   if (m.requires_.os) {
     Object::Ptr os = new_object();
     os->set("id", string_array(m.requires_.os->ids));

@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -128,6 +129,40 @@ std::string make_certificate(const std::string& dir, int days) {
        dir + "/openssl.log"});
   openssl.wait(std::chrono::seconds(30));
   return pem;
+}
+
+TEST(FileChecks, ModeAndOwner) {
+  test::TempDir dir;
+  const std::string env = dir.path() + "/.env";
+  std::ofstream(env) << "SECRET=1\n";
+  ::chmod(env.c_str(), 0644);
+  const auto loose = check_file(env, 0600, "");
+  EXPECT_EQ(loose.status, Status::fail);
+  EXPECT_NE(loose.evidence.find("mode 0644"), std::string::npos) << loose.evidence;
+  EXPECT_EQ(loose.action, "chmod 0600 " + env);
+  ::chmod(env.c_str(), 0600);
+  EXPECT_TRUE(check_file(env, 0600, "").passed());
+  const auto stranger = check_file(env, std::nullopt, "no-such-user-here");
+  EXPECT_EQ(stranger.status, Status::fail);
+  EXPECT_EQ(stranger.action, "chown no-such-user-here " + env);
+  EXPECT_EQ(check_file(dir.path() + "/missing", std::nullopt, "").status, Status::fail);
+  // From the manifest: a path, or {path, mode, owner}; a bad mode is an error at its place.
+  const auto loaded = manifest::parse_manifest(
+      "app: a\nrepo: r\nservices: {w: {command: [x]}}\nrequires:\n  files: [/etc/hostname, "
+      "{path: " +
+          env + ", mode: '0600'}]\n",
+      "a.yaml");
+  ASSERT_TRUE(loaded.ok());
+  const auto rows = check_requirements(loaded.manifest->requires_, {});
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[1].required, "mode 0600");
+  EXPECT_TRUE(rows[1].result.passed()) << rows[1].result.evidence;
+  const auto bad = manifest::parse_manifest(
+      "app: a\nrepo: r\nservices: {w: {command: [x]}}\nrequires:\n  files: [{path: /x, mode: "
+      "0999}]\n",
+      "a.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(manifest::format_diagnostics(bad.diagnostics).find("a.yaml:5:"), std::string::npos);
 }
 
 TEST(CertificateChecks, DaysToExpiry) {

@@ -41,6 +41,8 @@ CheckResult check_port_free(std::uint16_t port, const std::vector<int>& own_pids
 CheckResult check_disk_free(const std::string& path, std::uint64_t at_least_bytes);
 CheckResult check_memory(std::uint64_t at_least_bytes);  // MemAvailable
 CheckResult check_file_exists(const std::string& path);
+// Exists and, when given, has exactly `mode` as permission bits and belongs to `owner`.
+CheckResult check_file(const std::string& path, std::optional<int> mode, const std::string& owner);
 
 // Days until the first certificate in a PEM file expires: pass above `warn_days`, warn at or
 // below it, fail when expired or unreadable.

@@ -209,6 +209,13 @@ struct ToolRequirement {
   Location where;
 };
 
+// A file the app needs on the host, optionally with its permission bits and owner.
+struct FileRequirement {
+  std::string path;
+  std::optional<int> mode;  // e.g. 0600
+  std::string owner;        // a user name; empty: any
+};
+
 struct OsRequirement {
   std::vector<std::string> ids;  // e.g. ubuntu, debian; empty: any
   std::optional<VersionConstraint> version;
@@ -220,7 +227,7 @@ struct Requirements {
   std::vector<std::uint16_t> ports_free;
   std::optional<std::uint64_t> disk_free;
   std::optional<std::uint64_t> memory;
-  std::vector<std::string> files;
+  std::vector<FileRequirement> files;
   std::optional<OsRequirement> os;
 };
 

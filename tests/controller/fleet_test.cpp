@@ -239,6 +239,39 @@ TEST_F(FleetTest, ASecondControllerIsLockedOutWithTheHoldersName) {
   EXPECT_NE(lock.output.find("unlocked"), std::string::npos) << "host 1's lock was given back";
 }
 
+TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
+  SshFleet fleet(2);
+  make_project(fleet);
+  // The laptop and the hosts both get the secret; the manifest requires it. (No ports_free
+  // here: loopback "hosts" share one kernel, so one host's server holds the others' port.)
+  std::ofstream(repo.path() + "/app.yaml", std::ios::app)
+      << "requires:\n  env: [JWT_SECRET_KEY]\n  disk_free: 1MiB\n";
+  fleet.trust_all();
+  commit("1");
+  ASSERT_EQ(bosun({"setup"}).code, 0);
+  const BosunRun before = bosun({"gap"});
+  EXPECT_EQ(before.code, 0) << before.output;
+  EXPECT_NE(before.output.find("REQUIREMENT"), std::string::npos);
+  EXPECT_NE(before.output.find("HOST(S)"), std::string::npos);
+  EXPECT_NE(before.output.find("env JWT_SECRET_KEY"), std::string::npos) << before.output;
+  EXPECT_NE(before.output.find("no blocking gap"), std::string::npos) << before.output;
+  const BosunRun gap_json = bosun({"gap", "--json"});
+  EXPECT_NE(gap_json.output.find("\"blocking\":false"), std::string::npos) << gap_json.output;
+  ASSERT_EQ(bosun({"deploy"}).code, 0);
+  const BosunRun ready = bosun({"ready"});
+  EXPECT_EQ(ready.code, 0) << ready.output;
+  EXPECT_NE(ready.output.find("ready: 0 failing"), std::string::npos) << ready.output;
+  const BosunRun restart = bosun({"restart", "server"});
+  EXPECT_EQ(restart.code, 0) << restart.output;
+  const BosunRun unknown = bosun({"restart", "nope"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.output.find("unknown service \"nope\""), std::string::npos);
+  const BosunRun logs = bosun({"logs", "server", "-n", "5"});
+  EXPECT_EQ(logs.code, 0) << logs.output;
+  EXPECT_NE(logs.output.find(fleet.entry(0) + " | "), std::string::npos) << logs.output;
+  EXPECT_EQ(outputs.find(k_secret), std::string::npos) << "the secret never shows";
+}
+
 TEST_F(FleetTest, AHostWhoseSshdDiesMidDeployEndsConsistent) {
   SshFleet fleet(3);
   make_project(fleet);

@@ -153,7 +153,7 @@ for n in "${sizes[@]}"; do
   (cd "$project" && "$bosun" deploy -c "$config" --commit "$v1" --playbook playbook.yaml >/dev/null)
   start=$(now_ms)
   (cd "$project" && /usr/bin/time -f "%M" -o "$work/rss-$n" \
-     "$bosun" deploy -c "$config" --commit "$v2" --playbook playbook.yaml >"$work/deploy-$n.log" 2>&1) ||
+     env ${TRACE:+BOSUN_SSH_TRACE=1} "$bosun" deploy -c "$config" --commit "$v2" --playbook playbook.yaml >"$work/deploy-$n.log" 2>&1) ||
     { cat "$work/deploy-$n.log"; exit 1; }
   bosun_ms=$(( $(now_ms) - start ))
   rss_kib=$(cat "$work/rss-$n")
@@ -186,5 +186,14 @@ for n in "${sizes[@]}"; do
     "$rollback_ms${rollback_ms:+ms}" "$ssh_rollback_ms${ssh_rollback_ms:+ms}" "$((rss_kib / 1024))MiB")")
 done
 
+ # What one SSH command costs here: the user's login shell runs for every command (bash
+# sources ~/.bashrc for ssh commands), and bosun runs three per host against the script's one.
+port0=${entries[0]##*:}
+start=$(now_ms)
+for _ in 1 2 3 4 5; do
+  ssh -q -i "$work/user" -o UserKnownHostsFile="$work/known_hosts" -o BatchMode=yes -p "$port0" \
+    "$user@${addresses[0]}" true
+done
+echo "one SSH command (connect + login shell + true): $(( ($(now_ms) - start) / 5 )) ms"
 printf '\n%-5s %-12s %-12s %-16s %-18s %s\n' "N" "bosun" "parallel-ssh" "bosun rollback" "ssh rollback" "bosun max RSS"
 printf '%s\n' "${results[@]}" | sed 's/-ms/-/g'

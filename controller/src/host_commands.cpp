@@ -13,6 +13,7 @@
 #include "bosun/common/exit_codes.hpp"
 #include "controller_context.hpp"
 #include "history_store.hpp"
+#include "local_repo.hpp"
 #include "progress_printer.hpp"
 #include "ssh_transport.hpp"
 
@@ -132,6 +133,9 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
     std::string live = "none";
     std::string commit;
     std::string state;
+    std::string good_commit;  // the newest release verified good other than the live one
+    std::string good_release;
+    std::int64_t good_when = -1;
     if (releases[i].failure.empty() && releases[i].result.exit_code == 0) {
       try {
         const auto list = parse_object(releases[i].result.output)->getArray("releases");
@@ -141,6 +145,12 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
             live = release->optValue<std::string>("id", "");
             commit = release->optValue<std::string>("commit", "");
             state = release->optValue<std::string>("state", "");
+          } else if (release->optValue<std::string>("state", "") == "good" &&
+                     !release->isNull("verified_unix_ms") &&
+                     release->getValue<std::int64_t>("verified_unix_ms") > good_when) {
+            good_when = release->getValue<std::int64_t>("verified_unix_ms");
+            good_commit = release->optValue<std::string>("commit", "");
+            good_release = release->optValue<std::string>("id", "");
           }
         }
       } catch (const std::exception&) {
@@ -156,6 +166,38 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
     if (!globals.json) {
       out << hosts[i].name() << ": " << live << " (" << short_commit(commit)
           << (state.empty() ? "" : ", " + state) << ")\n";
+    }
+    // What the live release brought since the last good one (the suspects in an incident).
+    if (!good_commit.empty() && !commit.empty() && good_commit != commit) {
+      const auto changes = changes_between(globals.config, good_commit, commit);
+      Poco::JSON::Object::Ptr since = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      since->set("last_good_release", good_release);
+      since->set("last_good_commit", good_commit);
+      if (changes) {
+        Poco::JSON::Array::Ptr commits_json = new Poco::JSON::Array;
+        for (const std::string& line : changes->commits) {
+          commits_json->add(line);
+        }
+        Poco::JSON::Array::Ptr migrations_json = new Poco::JSON::Array;
+        for (const std::string& path : changes->migrations) {
+          migrations_json->add(path);
+        }
+        since->set("commits", commits_json);
+        since->set("migrations", migrations_json);
+        if (!globals.json) {
+          out << "  since the last good release " << good_release << ": " << changes->commits.size()
+              << " commit(s), " << changes->migrations.size() << " migration file(s)\n";
+          for (const std::string& line : changes->commits) {
+            out << "      " << line << "\n";
+          }
+          for (const std::string& path : changes->migrations) {
+            out << "      migration: " << path << "\n";
+          }
+        }
+      } else if (!globals.json) {
+        out << "  since the last good release " << good_release << ": " << changes.error() << "\n";
+      }
+      entry->set("since_last_good", since);
     }
     if (!statuses[i].failure.empty()) {
       unhealthy = true;

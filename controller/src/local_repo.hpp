@@ -4,6 +4,7 @@
 // sits inside the repository.
 
 #include <string>
+#include <vector>
 
 #include <tl/expected.hpp>
 
@@ -18,5 +19,22 @@ struct RepoFacts {
 // `ref` (branch, tag, sha; default HEAD) in the repository containing `manifest_path`.
 tl::expected<RepoFacts, std::string> resolve_in_repo(const std::string& manifest_path,
                                                      const std::string& ref);
+
+}  // namespace bosun::controller
+
+namespace bosun::controller {
+
+struct ChangeSummary {
+  std::vector<std::string> commits;     // "1a2b3c4d subject", newest first
+  std::vector<std::string> migrations;  // changed paths with "migration" in them
+};
+
+// What changed from `from` to `to` in the repository containing `manifest_path`: the commits
+// (at most `limit`) and the migration files touched. Errors (unknown commits, no repository)
+// come back as the message.
+tl::expected<ChangeSummary, std::string> changes_between(const std::string& manifest_path,
+                                                         const std::string& from,
+                                                         const std::string& to,
+                                                         std::size_t limit = 20);
 
 }  // namespace bosun::controller

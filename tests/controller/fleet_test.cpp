@@ -150,6 +150,9 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
   const BosunRun status = bosun({"status"});
   EXPECT_EQ(status.code, 0) << status.output;
   EXPECT_EQ(status.output.find("drift"), std::string::npos) << status.output;
+  // What the live release brought since the last good one: the suspects in an incident.
+  EXPECT_NE(status.output.find("since the last good release"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find(v2.substr(0, 8) + " v2"), std::string::npos) << status.output;
   const BosunRun back = bosun({"rollback"});
   EXPECT_EQ(back.code, 0) << back.output;
   EXPECT_NE(back.output.find("5 of 5 rolled back"), std::string::npos) << back.output;

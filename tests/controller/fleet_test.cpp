@@ -2,6 +2,7 @@
 // host keys and a test user key, each host with its own agent (installed by `bosun setup`
 // over SFTP) and root, serving the platform's server on its own address.
 
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -273,6 +274,45 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
   EXPECT_EQ(logs.code, 0) << logs.output;
   EXPECT_NE(logs.output.find(fleet.entry(0) + " | "), std::string::npos) << logs.output;
   EXPECT_EQ(outputs.find(k_secret), std::string::npos) << "the secret never shows";
+}
+
+TEST_F(FleetTest, CtrlCStopsSchedulingLetsTheHostInFlightFinishAndReleasesLocks) {
+  SshFleet fleet(3);
+  make_project(fleet);
+  fleet.trust_all();
+  commit("1");
+  ASSERT_EQ(bosun({"setup"}).code, 0);
+  ASSERT_EQ(bosun({"deploy"}).code, 0);
+  std::string yaml = read_file(repo.path() + "/app.yaml");
+  yaml = std::regex_replace(yaml, std::regex("bin/'\\}"), "bin/ && sleep 2'}");
+  repo.write("app.yaml", yaml);
+  const std::string v2 = commit("2");
+  ChildProcess controller({{BOSUN_BIN, "deploy"},
+                           {"HOME=" + work.path() + "/home", "BOSUN_WHO=tester@ci"},
+                           repo.path(),
+                           work.path() + "/interrupted.out"});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return controller.output().find(": build ") != std::string::npos ||
+               controller.output().find(": checkout ") != std::string::npos;
+      },
+      seconds(60)))
+      << controller.output();
+  controller.signal(SIGINT);
+  const auto status = controller.wait(seconds(120));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 1) << controller.output();
+  const std::string output = controller.output();
+  EXPECT_TRUE(std::regex_search(output, std::regex(fleet.entry(0) + " .* succeeded"))) << output;
+  for (std::size_t i = 1; i < fleet.size(); ++i) {
+    EXPECT_TRUE(std::regex_search(output, std::regex(fleet.entry(i) + " .* skipped .*Ctrl-C")))
+        << output;
+  }
+  EXPECT_NE(output.find("interrupted"), std::string::npos) << output;
+  const BosunRun locks = bosun({"lock", "status"});
+  EXPECT_EQ(locks.output.find("locked:"), std::string::npos)
+      << "locks given back: " << locks.output;
+  (void)v2;
 }
 
 TEST_F(FleetTest, AHostWhoseSshdDiesMidDeployEndsConsistent) {

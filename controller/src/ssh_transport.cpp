@@ -261,6 +261,11 @@ struct SshTransport::Impl {
     if (result.error.empty()) {
       ssh_channel_send_eof(channel);
       result.exit_code = ssh_channel_get_exit_status(channel);
+      if (result.exit_code < 0) {
+        // Closed without an exit status: the session died under the command.
+        result.error = "lost the connection to " + where() + " (the command's end is unknown)";
+        connected = false;
+      }
     }
     if (std::getenv("BOSUN_SSH_TRACE") != nullptr) {
       std::fprintf(stderr, "ssh %s: %s -> %d %s (%lld ms)\n", where().c_str(), line.c_str(),

@@ -153,8 +153,8 @@ void SshFleet::kill(std::size_t i) {
       }
     }
   }
-  for (auto it = doomed.rbegin(); it != doomed.rend(); ++it) {
-    ::kill(*it, SIGKILL);
+  for (const int pid : doomed) {  // sshd first: the connection drops before its commands die
+    ::kill(pid, SIGKILL);
   }
   m_hosts[i].sshd.reset();
 }

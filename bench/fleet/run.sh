@@ -8,8 +8,11 @@
 #
 #   bosun           bosun deploy with a playbook deploying all hosts at once
 #   parallel-ssh    one OpenSSH session per host, all in parallel, running the steps as shell
+#   ansible         ansible-playbook (Debian's ansible-core, when installed), tuned: forks 50,
+#                   pipelining, ControlPersist, strategy free, no facts; one shell task with
+#                   the same steps
 #
-# Ansible and Capistrano are not in this run yet (see docs/BENCHMARKS.md).
+# Capistrano is not in this run yet (see docs/BENCHMARKS.md).
 #
 # Usage: bench/fleet/run.sh [N...]   (default: 1 10 50). Uses build/ (BUILD=dir to change).
 # Runs as the current user; starts and stops everything it needs. Takes a few minutes.
@@ -101,36 +104,89 @@ bosun_manifest() {  # N -> the manifest for the first N hosts, inside the app's 
   } >"$dir/bench-$n.yaml"
 }
 
+# ---- the same deploy as a shell script, for the tools without an agent ----
+remote_script() {  # TOOL ADDRESS COMMIT -> the deploy as one shell script run on the host
+  local tool=$1 address=$2 commit=$3 root="$work/hosts/$1/$2"
+  cat <<EOF
+set -e
+mkdir -p $root/releases
+cd $root
+[ -d repo.git ] || git clone -q --mirror $work/repo repo.git
+git -C repo.git fetch -q origin '+refs/*:refs/*'
+release=releases/\$(date -u +%Y%m%dT%H%M%S%N)-${commit:0:8}
+mkdir -p \$release
+git -C repo.git archive $commit | tar -x -C \$release
+echo $commit > \$release/REVISION
+(cd \$release && mkdir -p build && cp VERSION $work/app build/)
+ln -sfn \$release current.tmp && mv -T current.tmp current
+[ -f app.pid ] && kill \$(cat app.pid) 2>/dev/null || true
+cd current && (setsid build/app $address $app_port >/dev/null 2>&1 < /dev/null & echo \$! > $root/app.pid)
+for t in \$(seq 1 200); do
+  curl -fsS http://$address:$app_port/ 2>/dev/null | grep -q $commit && exit 0
+  sleep 0.02
+done
+exit 1
+EOF
+}
+
+stop_apps() {  # TOOL: stops what that tool started, frees the app port
+  for root in "$work"/hosts/$1/*/; do
+    [ -f "$root/app.pid" ] && kill "$(cat "$root/app.pid")" 2>/dev/null || true
+  done
+  sleep 0.5
+  rm -rf "$work/hosts/$1"
+}
+
 # ---- parallel OpenSSH ----
 ssh_deploy() {  # N COMMIT -> deploys to the first N hosts at once
   local n=$1 commit=$2 pids=() i
   for i in $(seq 0 $((n - 1))); do
-    local address=${addresses[$i]} port root="$work/hosts/ssh/${addresses[$i]}"
-    port=${entries[$i]##*:}
+    local port=${entries[$i]##*:}
     ssh -q -i "$work/user" -o UserKnownHostsFile="$work/known_hosts" -o BatchMode=yes -p "$port" \
-      "$user@$address" "set -e
-        mkdir -p $root/releases
-        cd $root
-        [ -d repo.git ] || git clone -q --mirror $work/repo repo.git
-        git -C repo.git fetch -q origin '+refs/*:refs/*'
-        release=releases/\$(date -u +%Y%m%dT%H%M%S%N)-${commit:0:8}
-        mkdir -p \$release
-        git -C repo.git archive $commit | tar -x -C \$release
-        echo $commit > \$release/REVISION
-        (cd \$release && mkdir -p build && cp VERSION $work/app build/)
-        ln -sfn \$release current.tmp && mv -T current.tmp current
-        [ -f app.pid ] && kill \$(cat app.pid) 2>/dev/null || true
-        cd current && (setsid build/app $address $app_port >/dev/null 2>&1 < /dev/null & echo \$! > $root/app.pid)
-        for t in \$(seq 1 200); do
-          curl -fsS http://$address:$app_port/ 2>/dev/null | grep -q $commit && exit 0
-          sleep 0.02
-        done
-        exit 1" &
+      "$user@${addresses[$i]}" "$(remote_script ssh "${addresses[$i]}" "$commit")" &
     pids+=($!)
   done
   local failed=0
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   return $failed
+}
+
+# ---- Ansible, tuned: forks, pipelining, ControlPersist, strategy free, no fact gathering ----
+ansible_setup() {  # N
+  local n=$1 i
+  mkdir -p "$work/ansible"
+  {
+    echo "[defaults]"
+    echo "forks = 50"
+    echo "strategy = free"
+    echo "gathering = explicit"
+    echo "interpreter_python = /usr/bin/python3"
+    echo "host_key_checking = True"
+    echo "inventory = $work/ansible/hosts-$n"
+    echo "[ssh_connection]"
+    echo "pipelining = True"
+    echo "ssh_args = -o ControlMaster=auto -o ControlPersist=120s -o UserKnownHostsFile=$work/known_hosts"
+    echo "control_path_dir = $work/ansible/cp"
+  } >"$work/ansible/ansible-$n.cfg"
+  : >"$work/ansible/hosts-$n"
+  for i in $(seq 0 $((n - 1))); do
+    echo "${addresses[$i]} ansible_port=${entries[$i]##*:} ansible_user=$user ansible_ssh_private_key_file=$work/user" \
+      >>"$work/ansible/hosts-$n"
+  done
+}
+
+ansible_deploy() {  # N COMMIT
+  local n=$1 commit=$2 i
+  {
+    echo "- hosts: all"
+    echo "  gather_facts: false"
+    echo "  tasks:"
+    echo "    - name: deploy"
+    echo "      ansible.builtin.shell: |"
+    remote_script ansible "__ADDRESS__" "$commit" | sed 's/^/        /'
+  } | sed 's/__ADDRESS__/{{ inventory_hostname }}/g' >"$work/ansible/deploy.yml"
+  ANSIBLE_CONFIG="$work/ansible/ansible-$n.cfg" ansible-playbook "$work/ansible/deploy.yml" \
+    >"$work/ansible/out-$n.log" 2>&1 || { tail -20 "$work/ansible/out-$n.log"; return 1; }
 }
 
 # The app's repository: a manifest per fleet size, the playbook, two commits.
@@ -179,11 +235,25 @@ for n in "${sizes[@]}"; do
     ssh_deploy "$n" "$v1"   # a rollback by hand is a deploy of the old commit
     ssh_rollback_ms=$(( $(now_ms) - start ))
   fi
-  for root in "$work"/hosts/ssh/*/; do kill "$(cat "$root/app.pid")" 2>/dev/null || true; done
-  sleep 0.5
-  rm -rf "$work/hosts/ssh"
-  results+=("$(printf '%-5s %-12s %-12s %-16s %-18s %s' "$n" "${bosun_ms}ms" "${ssh_ms}ms" \
-    "$rollback_ms${rollback_ms:+ms}" "$ssh_rollback_ms${ssh_rollback_ms:+ms}" "$((rss_kib / 1024))MiB")")
+  stop_apps ssh
+
+  ansible_ms="-"
+  ansible_rollback_ms="-"
+  if command -v ansible-playbook >/dev/null; then
+    ansible_setup "$n"
+    ansible_deploy "$n" "$v1" >/dev/null
+    start=$(now_ms)
+    ansible_deploy "$n" "$v2"
+    ansible_ms=$(( $(now_ms) - start ))
+    if [ "$n" -eq 10 ]; then
+      start=$(now_ms)
+      ansible_deploy "$n" "$v1"
+      ansible_rollback_ms=$(( $(now_ms) - start ))
+    fi
+    stop_apps ansible
+  fi
+  results+=("$(printf '%-5s %-12s %-12s %-12s %-16s %-14s %-18s %s' "$n" "${bosun_ms}ms" "${ssh_ms}ms" \
+    "${ansible_ms}ms" "${rollback_ms}ms" "${ssh_rollback_ms}ms" "${ansible_rollback_ms}ms" "$((rss_kib / 1024))MiB")")
 done
 
  # What one SSH command costs here: the user's login shell runs for every command (bash
@@ -195,5 +265,6 @@ for _ in 1 2 3 4 5; do
     "$user@${addresses[0]}" true
 done
 echo "one SSH command (connect + login shell + true): $(( ($(now_ms) - start) / 5 )) ms"
-printf '\n%-5s %-12s %-12s %-16s %-18s %s\n' "N" "bosun" "parallel-ssh" "bosun rollback" "ssh rollback" "bosun max RSS"
+printf '\n%-5s %-12s %-12s %-12s %-16s %-14s %-18s %s\n' "N" "bosun" "parallel-ssh" "ansible" \
+  "bosun rollback" "ssh rollback" "ansible rollback" "bosun max RSS"
 printf '%s\n' "${results[@]}" | sed 's/-ms/-/g'

@@ -129,7 +129,14 @@ StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
     // on the port: let the old one finish first (bounded by its stop timeout).
     const auto settled = Clock::now() + milliseconds(spec->stop.timeout) + milliseconds(2000);
     auto before = find_status(supervisor, change.name);
-    while (before && before->leaving > 0 && Clock::now() < settled) {
+    // An old instance being stopped, or one that will be once the current instance is ready,
+    // is waited for; one kept beside an instance that failed its readiness is not (it stops
+    // once the replacement is ready).
+    const auto settling = [](const std::optional<ServiceStatus>& status) {
+      return status && (status->leaving_stopping > 0 ||
+                        (status->leaving > 0 && status->state == ServiceState::starting));
+    };
+    while (settling(before) && Clock::now() < settled) {
       std::this_thread::sleep_for(k_poll_every);
       before = find_status(supervisor, change.name);
     }

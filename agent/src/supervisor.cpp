@@ -1003,6 +1003,9 @@ struct Supervisor::Impl {
       status.evidence = runtime.evidence;
       status.instance = runtime.instance;
       status.leaving = static_cast<int>(runtime.leaving.size());
+      status.leaving_stopping =
+          static_cast<int>(std::count_if(runtime.leaving.begin(), runtime.leaving.end(),
+                                         [](const Leaving& old) { return old.signalled; }));
       statuses.push_back(std::move(status));
     }
     std::lock_guard lock(published_mutex);

@@ -52,6 +52,21 @@ std::int64_t unix_ms() {
       .count();
 }
 
+// --lock-wait DURATION into `into`; false after saying why.
+bool parse_lock_wait(const std::string& text, std::chrono::milliseconds& into,
+                     const std::string& command, std::ostream& err) {
+  if (text.empty()) {
+    return true;
+  }
+  const auto wait = parse_duration(text);
+  if (!wait) {
+    err << command << ": --lock-wait: " << wait.error() << "\n";
+    return false;
+  }
+  into = *wait;
+  return true;
+}
+
 std::vector<std::string> names_of(std::vector<HostSession>& hosts) {
   std::vector<std::string> names;
   for (HostSession& host : hosts) {
@@ -121,13 +136,8 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
   plan.repo = context->manifest().repo;
   plan.manifest_in_repo = repo->manifest_in_repo;
   plan.strategy = loaded.playbook->strategy;
-  if (!lock_wait.empty()) {
-    const auto wait = parse_duration(lock_wait);
-    if (!wait) {
-      err << command << ": --lock-wait: " << wait.error() << "\n";
-      return exit_code::k_invalid_input;
-    }
-    plan.lock_wait = *wait;
+  if (!parse_lock_wait(lock_wait, plan.lock_wait, command, err)) {
+    return exit_code::k_invalid_input;
   }
   std::vector<HostSession>& hosts = context->hosts();
   if (!globals.json) {
@@ -186,13 +196,8 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
   plan.db = db;
   plan.force = force;
   plan.who = ControllerContext::who();
-  if (!lock_wait.empty()) {
-    const auto wait = parse_duration(lock_wait);
-    if (!wait) {
-      err << command << ": --lock-wait: " << wait.error() << "\n";
-      return exit_code::k_invalid_input;
-    }
-    plan.lock_wait = *wait;
+  if (!parse_lock_wait(lock_wait, plan.lock_wait, command, err)) {
+    return exit_code::k_invalid_input;
   }
   std::vector<HostSession>& hosts = context->hosts();
   ProgressPrinter printer(out, progress_mode(globals), names_of(hosts));

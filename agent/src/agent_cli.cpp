@@ -1,4 +1,5 @@
 #include "bosun/agent/agent_cli.hpp"
+#include "bosun/common/text.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -51,10 +52,6 @@ std::string age(std::int64_t since_unix_ms) {
   }
   const auto seconds = std::max<std::int64_t>(0, (now_unix_ms() - since_unix_ms) / 1000);
   return format_duration(std::chrono::seconds(seconds));
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
 }
 
 // ---- run ----
@@ -205,16 +202,16 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
     out << response->body << "\n";
     return all_ready ? exit_code::k_ok : exit_code::k_failed;
   }
-  out << pad("SERVICE", 12) << pad("STATE", 12) << pad("PID", 8) << pad("RESTARTS", 9)
-      << pad("SINCE", 8) << "PROBE\n";
+  out << pad_column("SERVICE", 12) << pad_column("STATE", 12) << pad_column("PID", 8)
+      << pad_column("RESTARTS", 9) << pad_column("SINCE", 8) << "PROBE\n";
   for (std::size_t i = 0; i < services->size(); ++i) {
     const auto service = services->getObject(static_cast<unsigned>(i));
     const std::string pid =
         service->isNull("pid") ? "-" : std::to_string(service->getValue<int>("pid"));
-    out << pad(service->getValue<std::string>("name"), 12)
-        << pad(service->getValue<std::string>("state"), 12) << pad(pid, 8)
-        << pad(std::to_string(service->getValue<std::int64_t>("restarts")), 9)
-        << pad(age(service->getValue<std::int64_t>("state_since_unix_ms")), 8)
+    out << pad_column(service->getValue<std::string>("name"), 12)
+        << pad_column(service->getValue<std::string>("state"), 12) << pad_column(pid, 8)
+        << pad_column(std::to_string(service->getValue<std::int64_t>("restarts")), 9)
+        << pad_column(age(service->getValue<std::int64_t>("state_since_unix_ms")), 8)
         << service->getValue<std::string>("probe") << "\n";
     if (!service->getValue<std::string>("last_exit").empty()) {
       out << "    last exit: " << service->getValue<std::string>("last_exit") << "\n";
@@ -343,9 +340,9 @@ int events_command(const std::vector<std::string>& args, std::ostream& out, std:
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&seconds));
     const std::string service = event->getValue<std::string>("service");
-    out << when << "  " << pad(service.empty() ? "(agent)" : service, 10)
-        << pad(event->getValue<std::string>("kind"), 16) << event->getValue<std::string>("detail")
-        << "\n";
+    out << when << "  " << pad_column(service.empty() ? "(agent)" : service, 10)
+        << pad_column(event->getValue<std::string>("kind"), 16)
+        << event->getValue<std::string>("detail") << "\n";
   }
   return exit_code::k_ok;
 }
@@ -420,13 +417,13 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
     out << "no releases under " << root << "/releases\n";
     return exit_code::k_ok;
   }
-  out << pad("RELEASE", 27) << pad("COMMIT", 14) << pad("STATE", 10) << pad("SCHEMA", 8)
-      << "CURRENT\n";
+  out << pad_column("RELEASE", 27) << pad_column("COMMIT", 14) << pad_column("STATE", 10)
+      << pad_column("SCHEMA", 8) << "CURRENT\n";
   for (const Release& release : releases) {
     const ReleaseRecord record = record_of(release);
-    out << pad(release.id, 27) << pad(release.commit.substr(0, 12), 14)
-        << pad(record.id.empty() ? "unknown" : to_string(record.state), 10)
-        << pad(schema_text(record), 8) << (release.current ? "*" : "")
+    out << pad_column(release.id, 27) << pad_column(release.commit.substr(0, 12), 14)
+        << pad_column(record.id.empty() ? "unknown" : to_string(record.state), 10)
+        << pad_column(schema_text(record), 8) << (release.current ? "*" : "")
         << (record.reason.empty() ? "" : "  " + record.reason) << "\n";
   }
   return exit_code::k_ok;
@@ -501,8 +498,8 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
         << took(run.started_unix_ms, run.finished_unix_ms)
         << (run.reason.empty() ? "" : " (" + run.reason + ")") << "\n";
     for (const StepRecord& step : run.steps) {
-      out << "    " << pad(step.name, 12)
-          << pad(step.outcome.empty() ? "interrupted" : step.outcome, 12)
+      out << "    " << pad_column(step.name, 12)
+          << pad_column(step.outcome.empty() ? "interrupted" : step.outcome, 12)
           << took(step.started_unix_ms, step.finished_unix_ms)
           << (step.detail.empty() ? "" : "  " + step.detail) << "\n";
     }

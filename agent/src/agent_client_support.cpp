@@ -6,6 +6,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include "bosun/common/environment.hpp"
 #include "host_layout.hpp"
 
 namespace bosun::agent {
@@ -30,10 +31,7 @@ std::string SocketOptions::path() const {
 }
 
 std::string default_operator() {
-  const char* user = std::getenv("USER");
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return std::string(user != nullptr ? user : "unknown") + "@" + host;
+  return user_at_host();
 }
 
 Object::Ptr parse_object(const std::string& body) {

@@ -143,7 +143,7 @@ class Handler {
                         events_to_json(m_journal.since(*since, static_cast<std::size_t>(*limit))));
     }
     if (path == "/v1/stop-all" && method == "POST") {
-      const std::string error = wait(m_supervisor.request(RequestKind::stop_all, ""));
+      const std::string error = await_reply(m_supervisor.request(RequestKind::stop_all, ""));
       Object::Ptr body = new Object;
       body->set("ok", error.empty());
       return json_reply(error.empty() ? 202 : 500, body);
@@ -179,7 +179,7 @@ class Handler {
           if (method != "POST") {
             return error_reply(405, action + " needs POST");
           }
-          const std::string error = wait(m_supervisor.request(kinds[i], name));
+          const std::string error = await_reply(m_supervisor.request(kinds[i], name));
           if (!error.empty()) {
             return error_reply(400, error);
           }
@@ -324,13 +324,6 @@ class Handler {
       body->set("reason", page.outcome.reason);
     }
     return json_reply(200, body);
-  }
-
-  static std::string wait(std::future<std::string> result) {
-    if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      return "the supervisor did not answer within 10s";
-    }
-    return result.get();
   }
 
   static std::string known_names(const std::vector<ServiceStatus>& services) {

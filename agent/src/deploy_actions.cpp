@@ -90,13 +90,6 @@ milliseconds restart_timeout(const ServiceSpec& spec) {
   return ready + milliseconds(spec.stop.timeout) + milliseconds(5000);
 }
 
-std::string await(std::future<std::string> reply) {
-  if (reply.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return "the supervisor did not answer within 10s";
-  }
-  return reply.get();
-}
-
 }  // namespace
 
 std::string to_string(StepResult::Outcome outcome) {
@@ -114,7 +107,7 @@ std::string to_string(StepResult::Outcome outcome) {
 StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
                             const std::vector<ServiceSpec>& next) {
   for (const std::string& name : plan.removed) {
-    if (const std::string error = await(supervisor.retire(name)); !error.empty()) {
+    if (const std::string error = await_reply(supervisor.retire(name)); !error.empty()) {
       return StepResult::failed("removing " + name + ": " + error);
     }
   }
@@ -140,7 +133,8 @@ StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
       std::this_thread::sleep_for(k_poll_every);
       before = find_status(supervisor, change.name);
     }
-    if (const std::string error = await(supervisor.update(*spec, change.mode)); !error.empty()) {
+    if (const std::string error = await_reply(supervisor.update(*spec, change.mode));
+        !error.empty()) {
       return StepResult::failed("updating " + change.name + ": " + error);
     }
     if (change.mode == UpdateMode::in_place) {

@@ -12,15 +12,12 @@
 #include "agent_client_support.hpp"
 #include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
+#include "bosun/common/text.hpp"
 
 namespace bosun::agent {
 namespace {
 
 using Poco::JSON::Object;
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
-}
 
 std::string encode(const std::string& value) {
   std::string encoded;
@@ -36,9 +33,9 @@ void print_event(const Object::Ptr& event, std::ostream& out) {
   } else if (type == "step-finished") {
     const std::string outcome = event->optValue<std::string>("outcome", "");
     const auto took = std::chrono::milliseconds(event->optValue<std::int64_t>("duration_ms", 0));
-    out << "  " << pad(event->optValue<std::string>("step", ""), 17)
-        << pad(outcome == "failed" ? "FAILED" : outcome, 8) << pad(format_duration(took), 8)
-        << message << "\n";
+    out << "  " << pad_column(event->optValue<std::string>("step", ""), 17)
+        << pad_column(outcome == "failed" ? "FAILED" : outcome, 8)
+        << pad_column(format_duration(took), 8) << message << "\n";
   } else if (type == "run-finished") {
     out << event->optValue<std::string>("outcome", "") << ": " << message << "\n";
   }

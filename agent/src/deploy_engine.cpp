@@ -294,13 +294,9 @@ struct DeployEngine::Impl {
                     "",
                     0,
                     {}});
-        // The manifest is read after linking shared paths: .env comes from shared/.
-        {
-          const ReleaseApp probe =
-              load_release_app(settings, state.release->path.string(), request.manifest);
-          store.link_shared(*state.release, probe.manifest.shared);
-        }
+        // Loaded once: its environment comes from ROOT/shared/.env, not from the links.
         state.next = load_app(*state.release);
+        store.link_shared(*state.release, state.next->manifest.shared);
         return StepResult::ok(state.release->id + " at " + state.release->path.string());
       }
       case StepKind::build: {

@@ -77,36 +77,37 @@ std::vector<RunRecord> read_runs(SqliteConnection& db, const std::string& where,
 
 }  // namespace
 
-DeployJournal::DeployJournal(std::string state_db) : m_path(std::move(state_db)) {
-  SqliteConnection db = open_journal(m_path);
-}
+DeployJournal::DeployJournal(const std::string& state_db)
+    : m_db(std::make_unique<SqliteConnection>(open_journal(state_db))) {}
+
+DeployJournal::~DeployJournal() = default;
 
 std::int64_t DeployJournal::begin(const std::string& kind, const std::string& who,
                                   const std::string& commit) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   db.run("INSERT INTO runs (kind, who, commit_sha, started_unix_ms) VALUES (?, ?, ?, ?)",
          {kind, who, commit}, {now_unix_ms()});
   return db.last_id();
 }
 
 void DeployJournal::set_release(std::int64_t run, const std::string& release) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   db.run("UPDATE runs SET release = ? WHERE id = ?", {release}, {run});
 }
 
 void DeployJournal::set_commit(std::int64_t run, const std::string& commit) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   db.run("UPDATE runs SET commit_sha = ? WHERE id = ?", {commit}, {run});
 }
 
 void DeployJournal::set_previous(std::int64_t run, const std::string& previous,
                                  const std::string& options) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   db.run("UPDATE runs SET previous = ?, options = ? WHERE id = ?", {previous, options}, {run});
 }
 
 void DeployJournal::step_started(std::int64_t run, const std::string& step) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   // A step retried after an interruption starts again from a clean row.
   db.run("INSERT OR REPLACE INTO run_steps (name, run, started_unix_ms) VALUES (?, ?, ?)", {step},
          {run, now_unix_ms()});
@@ -114,7 +115,7 @@ void DeployJournal::step_started(std::int64_t run, const std::string& step) {
 
 void DeployJournal::step_finished(std::int64_t run, const std::string& step,
                                   const std::string& outcome, const std::string& detail) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   db.run(
       "UPDATE run_steps SET outcome = ?1, detail = ?2, finished_unix_ms = ?4 WHERE name = ?3 AND "
       "run = ?5",
@@ -122,18 +123,18 @@ void DeployJournal::step_finished(std::int64_t run, const std::string& step,
 }
 
 void DeployJournal::finish(std::int64_t run, const std::string& result, const std::string& reason) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   db.run("UPDATE runs SET result = ?, reason = ?, finished_unix_ms = ? WHERE id = ?",
          {result, reason}, {now_unix_ms(), run});
 }
 
 std::vector<RunRecord> DeployJournal::history(std::size_t limit) {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   return read_runs(db, "ORDER BY id DESC", limit);
 }
 
 std::vector<RunRecord> DeployJournal::interrupted() {
-  SqliteConnection db = open_journal(m_path);
+  SqliteConnection& db = *m_db;
   return read_runs(db, "WHERE finished_unix_ms IS NULL ORDER BY id", 1000);
 }
 

@@ -5,11 +5,14 @@
 // when it starts. `bosun-agent history` reads it.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace bosun::agent {
+
+class SqliteConnection;
 
 struct StepRecord {
   std::string name;
@@ -36,7 +39,11 @@ struct RunRecord {
 
 class DeployJournal {
  public:
-  explicit DeployJournal(std::string state_db);
+  // One connection for the journal's lifetime (a deploy writes two rows per step).
+  explicit DeployJournal(const std::string& state_db);
+  ~DeployJournal();
+  DeployJournal(const DeployJournal&) = delete;
+  DeployJournal& operator=(const DeployJournal&) = delete;
 
   std::int64_t begin(const std::string& kind, const std::string& who, const std::string& commit);
   void set_release(std::int64_t run, const std::string& release);
@@ -53,7 +60,7 @@ class DeployJournal {
   std::vector<RunRecord> interrupted();
 
  private:
-  std::string m_path;
+  std::unique_ptr<SqliteConnection> m_db;
 };
 
 }  // namespace bosun::agent

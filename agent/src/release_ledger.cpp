@@ -98,12 +98,13 @@ std::string to_string(ReleaseState state) {
   return "built";
 }
 
-ReleaseLedger::ReleaseLedger(std::string state_db) : m_path(std::move(state_db)) {
-  SqliteConnection db = open_ledger(m_path);
-}
+ReleaseLedger::ReleaseLedger(const std::string& state_db)
+    : m_db(std::make_unique<SqliteConnection>(open_ledger(state_db))) {}
+
+ReleaseLedger::~ReleaseLedger() = default;
 
 void ReleaseLedger::add(const ReleaseRecord& record) {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   db.run(
       "INSERT OR REPLACE INTO releases (id, commit_sha, manifest, state, reason, backup,"
       " created_unix_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -114,14 +115,14 @@ void ReleaseLedger::add(const ReleaseRecord& record) {
 
 void ReleaseLedger::set_state(const std::string& id, ReleaseState state,
                               const std::string& reason) {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   db.run("UPDATE releases SET state = ?, reason = ? WHERE id = ?", {to_string(state), reason, id},
          {});
 }
 
 void ReleaseLedger::set_schema(const std::string& id, std::optional<long long> from,
                                std::optional<long long> to) {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   sqlite3_stmt* update =
       db.prepare("UPDATE releases SET schema_from = ?1, schema_version = ?2 WHERE id = ?3");
   bind_optional(update, 1, from);
@@ -135,18 +136,18 @@ void ReleaseLedger::set_schema(const std::string& id, std::optional<long long> f
 }
 
 void ReleaseLedger::set_backup(const std::string& id, const std::string& backup) {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   db.run("UPDATE releases SET backup = ? WHERE id = ?", {backup, id}, {});
 }
 
 void ReleaseLedger::mark_verified(const std::string& id) {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   db.run("UPDATE releases SET state = 'good', reason = '', verified_unix_ms = ?2 WHERE id = ?1",
          {id}, {now_unix_ms()});
 }
 
 std::optional<ReleaseRecord> ReleaseLedger::find(const std::string& id) {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   auto records = select(db, "WHERE id = ?1", id);
   if (records.empty()) {
     return std::nullopt;
@@ -155,12 +156,12 @@ std::optional<ReleaseRecord> ReleaseLedger::find(const std::string& id) {
 }
 
 std::vector<ReleaseRecord> ReleaseLedger::all() {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   return select(db, "ORDER BY created_unix_ms, id", "");
 }
 
 std::optional<ReleaseRecord> ReleaseLedger::last_good(const std::string& except) {
-  SqliteConnection db = open_ledger(m_path);
+  SqliteConnection& db = *m_db;
   auto records = select(db,
                         "WHERE state = 'good' AND verified_unix_ms IS NOT NULL AND id != ?1"
                         " ORDER BY verified_unix_ms DESC, id DESC LIMIT 1",

@@ -6,11 +6,14 @@
 // last good release and the version to migrate down to.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace bosun::agent {
+
+class SqliteConnection;
 
 enum class ReleaseState { built, live, good, failed, discarded };
 std::string to_string(ReleaseState state);
@@ -30,7 +33,11 @@ struct ReleaseRecord {
 
 class ReleaseLedger {
  public:
-  explicit ReleaseLedger(std::string state_db);
+  // One connection for the ledger's lifetime.
+  explicit ReleaseLedger(const std::string& state_db);
+  ~ReleaseLedger();
+  ReleaseLedger(const ReleaseLedger&) = delete;
+  ReleaseLedger& operator=(const ReleaseLedger&) = delete;
 
   void add(const ReleaseRecord& record);
   void set_state(const std::string& id, ReleaseState state, const std::string& reason);
@@ -47,7 +54,7 @@ class ReleaseLedger {
   std::optional<ReleaseRecord> last_good(const std::string& except);
 
  private:
-  std::string m_path;
+  std::unique_ptr<SqliteConnection> m_db;
 };
 
 }  // namespace bosun::agent

@@ -14,8 +14,6 @@
 #include "journal.hpp"
 #include "service_spec.hpp"
 
-extern char** environ;
-
 namespace bosun::agent {
 
 namespace fs = std::filesystem;
@@ -119,13 +117,7 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
     return exit_code::k_invalid_input;
   }
   checks::RequirementInputs inputs;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string text = *entry;
-    const std::size_t equals = text.find('=');
-    if (equals != std::string::npos) {
-      inputs.env[text.substr(0, equals)] = text.substr(equals + 1);
-    }
-  }
+  inputs.env = process_environment();
   for (const manifest::EnvVar& var : loaded.manifest->env) {
     inputs.env[var.name] = var.value;
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bosun/common/environment.hpp"
 #include "bosun/manifest/model.hpp"
 #include "host_layout.hpp"
 
@@ -59,10 +60,8 @@ std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& man
 // check can tell the new instance's answers from the old one's.
 manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid);
 
-// KEY=VALUE lines; '#' comments, blank lines, "export " prefixes and surrounding quotes are
-// accepted. Throws std::runtime_error with the line number of a malformed line.
-std::map<std::string, std::string> parse_dotenv(const std::string& text);
-// parse_dotenv of a file; an absent file is an empty map.
-std::map<std::string, std::string> read_dotenv_file(const std::string& path);
+// .env files are read with bosun::parse_dotenv / read_dotenv_file (common/environment.hpp).
+using bosun::parse_dotenv;
+using bosun::read_dotenv_file;
 
 }  // namespace bosun::agent

@@ -212,6 +212,17 @@ struct Supervisor::Impl {
     (void)!::write(wakeup_fd, &one, sizeof one);
   }
 
+  // From any thread: the loop handles it on its next turn.
+  std::future<std::string> enqueue(Request request) {
+    std::future<std::string> result = request.done.get_future();
+    {
+      std::lock_guard lock(requests_mutex);
+      requests.push_back(std::move(request));
+    }
+    wake();
+    return result;
+  }
+
   // ---- state changes ----
 
   void set_state(Runtime& runtime, ServiceState state) {
@@ -1053,25 +1064,19 @@ std::vector<ServiceStatus> Supervisor::snapshot() const {
 }
 
 std::future<std::string> Supervisor::request(RequestKind kind, const std::string& service) {
-  Request request{kind, service, {}, std::nullopt, UpdateMode::in_place};
-  std::future<std::string> result = request.done.get_future();
-  {
-    std::lock_guard lock(m_impl->requests_mutex);
-    m_impl->requests.push_back(std::move(request));
-  }
-  m_impl->wake();
-  return result;
+  return m_impl->enqueue({kind, service, {}, std::nullopt, UpdateMode::in_place});
 }
 
 std::future<std::string> Supervisor::update(ServiceSpec spec, UpdateMode mode) {
-  Request request{RequestKind::update, spec.name, {}, std::move(spec), mode};
-  std::future<std::string> result = request.done.get_future();
-  {
-    std::lock_guard lock(m_impl->requests_mutex);
-    m_impl->requests.push_back(std::move(request));
+  const std::string name = spec.name;
+  return m_impl->enqueue({RequestKind::update, name, {}, std::move(spec), mode});
+}
+
+std::string await_reply(std::future<std::string> reply) {
+  if (reply.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return "the supervisor did not answer within 10s";
   }
-  m_impl->wake();
-  return result;
+  return reply.get();
 }
 
 std::future<std::string> Supervisor::retire(const std::string& service) {

@@ -94,4 +94,8 @@ class Supervisor {
   std::unique_ptr<Impl> m_impl;
 };
 
+// Waits for a request's reply (bounded: a stuck loop must not hang the caller); the error
+// message, empty when done.
+std::string await_reply(std::future<std::string> reply);
+
 }  // namespace bosun::agent

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "bosun/checks/report.hpp"
+#include "bosun/common/text.hpp"
 
 namespace bosun::checks {
 namespace {
@@ -35,10 +36,6 @@ std::string label(const ReportItem& item) {
     return "WARN";
   }
   return "FAIL";
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
 }
 
 std::string counts_line(const Report& report) {
@@ -111,8 +108,8 @@ std::string render_text(const Report& report, TextStyle style) {
   }
   for (const ReportItem* item : report.by_severity()) {
     const std::string l = label(*item);
-    out << paint(pad(l, 5), colour_of(l)) << pad(item->group, group_width)
-        << pad(item->name, name_width);
+    out << paint(pad_column(l, 5), colour_of(l)) << pad_column(item->group, group_width)
+        << pad_column(item->name, name_width);
     if (!item->required.empty()) {
       out << "needs " << item->required << "; ";
     }

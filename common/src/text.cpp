@@ -51,4 +51,8 @@ std::string quote_for_message(std::string_view text) {
   return out;
 }
 
+std::string pad_column(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
+}
+
 }  // namespace bosun

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "bosun/common/environment.hpp"
 #include "bosun/manifest/diagnostics.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "host_target.hpp"
@@ -80,10 +81,7 @@ std::string ControllerContext::who() {
   if (const char* who = std::getenv("BOSUN_WHO"); who != nullptr && *who != '\0') {
     return who;
   }
-  const char* user = std::getenv("USER");
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return std::string(user != nullptr ? user : "unknown") + "@" + host;
+  return user_at_host();
 }
 
 }  // namespace bosun::controller

@@ -8,8 +8,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include "bosun/common/text.hpp"
 #include "fleet_plan.hpp"
-#include "ssh_transport.hpp"
 
 namespace bosun::controller {
 namespace {
@@ -60,11 +60,9 @@ void read_live(const std::string& json, HostOutcome& outcome) {
 // round trip saved per host against two commands). Returns "ok", "locked" or "unreachable".
 std::string lock_and_probe(HostSession& host, const std::string& who, const std::string& what,
                            milliseconds wait, HostOutcome& outcome) {
-  try {
-    host.connect();
-  } catch (const SshError& error) {
+  if (std::string why = host.try_connect(); !why.empty()) {
     outcome.result = "unreachable";
-    outcome.reason = error.what();
+    outcome.reason = std::move(why);
     return outcome.result;
   }
   std::vector<std::string> lock_args{"--holder", who, "-m", what + " (bosun)", "--ttl", "10m"};
@@ -83,9 +81,7 @@ std::string lock_and_probe(HostSession& host, const std::string& who, const std:
     return "ok";
   }
   outcome.reason = result.error.empty() ? result.output : result.error;
-  while (!outcome.reason.empty() && outcome.reason.back() == '\n') {
-    outcome.reason.pop_back();
-  }
+  outcome.reason = std::string(trim(outcome.reason));
   if (result.exit_code == 1) {
     outcome.result = "locked";
   } else {
@@ -99,11 +95,9 @@ std::string lock_and_probe(HostSession& host, const std::string& who, const std:
 // Connects and reads the live release; false (with the outcome filled) when the host cannot
 // be used.
 bool probe(HostSession& host, HostOutcome& outcome) {
-  try {
-    host.connect();
-  } catch (const SshError& error) {
+  if (std::string why = host.try_connect(); !why.empty()) {
     outcome.result = "unreachable";
-    outcome.reason = error.what();
+    outcome.reason = std::move(why);
     return false;
   }
   const RemoteResult releases = host.agent_capture("releases", {"--json"}, k_quick);
@@ -159,9 +153,7 @@ void run_on_host(HostSession& host, const std::string& subcommand,
                                                  "`bosun status` and `bosun history`)"
                                            : result.output;
   }
-  while (!outcome.reason.empty() && outcome.reason.back() == '\n') {
-    outcome.reason.pop_back();
-  }
+  outcome.reason = std::string(trim(outcome.reason));
 }
 
 std::string count_line(const std::vector<HostOutcome>& outcomes, const std::string& result) {

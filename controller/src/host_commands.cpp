@@ -11,11 +11,11 @@
 #include "bosun/checks/report.hpp"
 #include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
+#include "bosun/common/text.hpp"
 #include "controller_context.hpp"
 #include "history_store.hpp"
 #include "local_repo.hpp"
 #include "progress_printer.hpp"
-#include "ssh_transport.hpp"
 
 namespace bosun::controller {
 namespace {
@@ -24,10 +24,6 @@ using Poco::JSON::Object;
 using std::chrono::milliseconds;
 
 constexpr milliseconds k_timeout{120'000};
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
-}
 
 Object::Ptr parse_object(const std::string& text) {
   Poco::JSON::Parser parser;
@@ -56,10 +52,8 @@ std::vector<Answer> ask_all(std::vector<HostSession>& hosts, const std::string& 
                             const std::vector<std::string>& args) {
   std::vector<Answer> answers(hosts.size());
   each_host(hosts, [&](std::size_t i, HostSession& host) {
-    try {
-      host.connect();
-    } catch (const SshError& error) {
-      answers[i].failure = error.what();
+    answers[i].failure = host.try_connect();
+    if (!answers[i].failure.empty()) {
       return;
     }
     answers[i].result = host.agent_capture(subcommand, args, k_timeout);
@@ -219,7 +213,7 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
         const bool ok = service_state == "ready";
         unhealthy = unhealthy || !ok;
         if (!globals.json) {
-          out << "  " << pad(name, 14) << pad(service_state, 12) << "restarts "
+          out << "  " << pad_column(name, 14) << pad_column(service_state, 12) << "restarts "
               << service->optValue<std::int64_t>("restarts", 0);
           if (!ok) {
             out << "  " << service->optValue<std::string>("last_exit", "");
@@ -496,9 +490,9 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
         << (entry.ok ? "ok" : "FAILED") << ", " << entry.summary << " in "
         << format_duration(milliseconds(entry.finished_unix_ms - entry.started_unix_ms)) << "\n";
     for (const HostOutcome& host : entry.hosts) {
-      out << "    " << pad(host.host, 22)
-          << pad(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
-          << pad(host.result, 12) << format_duration(host.took) << "\n";
+      out << "    " << pad_column(host.host, 22)
+          << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
+          << pad_column(host.result, 12) << format_duration(host.took) << "\n";
     }
   }
   return exit_code::k_ok;

@@ -34,6 +34,15 @@ void HostSession::connect() {
   }
 }
 
+std::string HostSession::try_connect() {
+  try {
+    connect();
+    return "";
+  } catch (const SshError& error) {
+    return error.what();
+  }
+}
+
 std::string HostSession::agent_path() {
   if (m_target.local && !fs::exists(m_target.agent) && !m_local_agent.empty()) {
     return m_local_agent;
@@ -62,16 +71,7 @@ std::vector<std::string> HostSession::agent_argv(const std::string& subcommand,
 RemoteResult HostSession::agent_capture(const std::string& subcommand,
                                         const std::vector<std::string>& args,
                                         std::chrono::milliseconds timeout) {
-  std::string output;
-  RemoteResult result = agent(
-      subcommand, args,
-      [&](std::string_view line) {
-        output.append(line);
-        output.push_back('\n');
-      },
-      timeout);
-  result.output = std::move(output);
-  return result;
+  return transport().capture(agent_argv(subcommand, args), timeout);
 }
 
 RemoteResult HostSession::agent_run(const std::string& subcommand,

@@ -36,6 +36,8 @@ class HostSession {
   // Connects now (SSH), so that unknown hosts and bad keys show before anything changes.
   // Throws SshError.
   void connect();
+  // connect() without the exception: empty when connected, else why not.
+  std::string try_connect();
 
   // The argv of `bosun-agent SUBCOMMAND --root ROOT ARGS...` on that host.
   std::vector<std::string> agent_argv(const std::string& subcommand,

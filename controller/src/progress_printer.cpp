@@ -5,13 +5,10 @@
 #include <Poco/JSON/Parser.h>
 
 #include "bosun/common/duration.hpp"
+#include "bosun/common/text.hpp"
 
 namespace bosun::controller {
 namespace {
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
-}
 
 std::string elapsed(std::chrono::steady_clock::time_point since) {
   return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -67,7 +64,7 @@ void ProgressPrinter::on_event(const std::string& host, const AgentEvent& event)
     return;
   }
   if (event.type == "step-finished") {
-    m_out << host << ": " << pad(event.step, 16) << pad(event.outcome, 8)
+    m_out << host << ": " << pad_column(event.step, 16) << pad_column(event.outcome, 8)
           << format_duration(std::chrono::milliseconds(event.duration_ms)) << "  " << event.message
           << "\n";
   } else if (event.type == "note" || event.type == "run-finished") {
@@ -82,7 +79,7 @@ void ProgressPrinter::redraw() {
     m_out << "\033[" << m_lines.size() << "A";
   }
   for (const Line& line : m_lines) {
-    m_out << "\033[2K" << pad(line.host, 24) << pad(line.step, 14)
+    m_out << "\033[2K" << pad_column(line.host, 24) << pad_column(line.step, 14)
           << (line.step == "done" || line.step == "waiting" ? "" : elapsed(line.since)) << "  "
           << line.state << "\n";
   }
@@ -115,13 +112,13 @@ void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& tit
     return;
   }
   m_out << "\n" << title << ": " << outcome.summary << " in " << elapsed(m_started) << "\n";
-  m_out << pad("HOST", 24) << pad("FROM -> TO", 22) << pad("RESULT", 13) << pad("TIME", 8)
-        << "REASON\n";
+  m_out << pad_column("HOST", 24) << pad_column("FROM -> TO", 22) << pad_column("RESULT", 13)
+        << pad_column("TIME", 8) << "REASON\n";
   for (const HostOutcome& host : outcome.hosts) {
-    m_out << pad(host.host, 24)
-          << pad(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
-          << pad(host.result.empty() ? "-" : host.result, 13) << pad(format_duration(host.took), 8)
-          << host.reason << "\n";
+    m_out << pad_column(host.host, 24)
+          << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
+          << pad_column(host.result.empty() ? "-" : host.result, 13)
+          << pad_column(format_duration(host.took), 8) << host.reason << "\n";
     if (host.result != "succeeded") {
       for (const std::string& line : host.evidence) {
         m_out << "    " << line << "\n";

@@ -15,13 +15,12 @@
 
 #include "bosun/checks/report.hpp"
 #include "bosun/checks/requirements.hpp"
+#include "bosun/common/environment.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/text.hpp"
 #include "bosun/common/text_file.hpp"
 #include "controller_context.hpp"
 #include "ssh_transport.hpp"
-
-extern char** environ;
 
 namespace bosun::controller {
 namespace {
@@ -31,31 +30,17 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds k_timeout{120'000};
 
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
-}
-
-// KEY=VALUE lines of .bosun/secrets (comments and blanks skipped); values never printed.
-std::map<std::string, std::string> read_secrets(const std::string& path) {
-  std::map<std::string, std::string> values;
-  const auto text = read_text_file(path);
-  if (!text) {
-    return values;
+// .bosun/secrets (NAME=value lines; values never printed). nullopt after saying which line of
+// it is malformed.
+std::optional<std::map<std::string, std::string>> read_secrets(const std::string& path,
+                                                               const std::string& command,
+                                                               std::ostream& err) {
+  try {
+    return read_dotenv_file(path);
+  } catch (const std::exception& error) {
+    err << command << ": " << path << ": " << error.what() << "\n";
+    return std::nullopt;
   }
-  std::istringstream lines(*text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    const std::string_view trimmed = trim(line);
-    if (trimmed.empty() || trimmed.front() == '#') {
-      continue;
-    }
-    const std::size_t equals = trimmed.find('=');
-    if (equals != std::string_view::npos) {
-      values[std::string(trim(trimmed.substr(0, equals)))] =
-          std::string(trim(trimmed.substr(equals + 1)));
-    }
-  }
-  return values;
 }
 
 const char* k_manifest_template =
@@ -172,9 +157,12 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
     return exit_code::k_invalid_input;
   }
   const auto manifest_text = read_text_file(globals.config).value_or("");
-  const auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets");
+  const auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets", command, err);
+  if (!secrets) {
+    return exit_code::k_invalid_input;
+  }
   std::string env_file;
-  for (const auto& [name, value] : secrets) {
+  for (const auto& [name, value] : *secrets) {
     env_file += name + "=" + value + "\n";
   }
   std::vector<HostSession>& hosts = context->hosts();
@@ -195,8 +183,8 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
         }
         host.transport().upload(manifest_text, root + "/setup/app.yaml", 0644);
         log << "agent installed at " << root << "/bin/bosun-agent";
-        if (!secrets.empty()) {
-          log << "; " << secrets.size() << " secret(s) in shared/.env (0600)";
+        if (!secrets->empty()) {
+          log << "; " << secrets->size() << " secret(s) in shared/.env (0600)";
         }
         log << "\n";
         // A running agent is replaced by the new binary (it adopts the running services).
@@ -283,17 +271,15 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   // The laptop: its environment plus the manifest's env and .bosun/secrets.
   checks::RequirementInputs local;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string text = *entry;
-    const std::size_t equals = text.find('=');
-    if (equals != std::string::npos) {
-      local.env[text.substr(0, equals)] = text.substr(equals + 1);
-    }
-  }
+  local.env = process_environment();
   for (const manifest::EnvVar& var : context->manifest().env) {
     local.env[var.name] = var.value;
   }
-  for (const auto& [name, value] : read_secrets(context->project_dir() + "/.bosun/secrets")) {
+  const auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets", command, err);
+  if (!secrets) {
+    return exit_code::k_invalid_input;
+  }
+  for (const auto& [name, value] : *secrets) {
     local.env[name] = value;
   }
   const checks::Report laptop =
@@ -326,8 +312,8 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   bool blocking = false;
   Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
   if (!globals.json) {
-    out << pad("REQUIREMENT", 26) << pad("REQUIRED", 12) << pad("LOCAL", 30) << pad("HOST(S)", 40)
-        << pad("STATUS", 8) << "ACTION\n";
+    out << pad_column("REQUIREMENT", 26) << pad_column("REQUIRED", 12) << pad_column("LOCAL", 30)
+        << pad_column("HOST(S)", 40) << pad_column("STATUS", 8) << "ACTION\n";
   }
   for (std::size_t r = 0; r < laptop.items.size(); ++r) {
     const checks::ReportItem& mine = laptop.items[r];
@@ -365,9 +351,9 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
     row->set("action", action);
     rows->add(row);
     if (!globals.json) {
-      out << pad(mine.group + (mine.name.empty() ? "" : " " + mine.name), 26)
-          << pad(mine.required, 12) << pad(mine.result.evidence.substr(0, 28), 30)
-          << pad(hosts_text.substr(0, 38), 40) << pad(status, 8) << action << "\n";
+      out << pad_column(mine.group + (mine.name.empty() ? "" : " " + mine.name), 26)
+          << pad_column(mine.required, 12) << pad_column(mine.result.evidence.substr(0, 28), 30)
+          << pad_column(hosts_text.substr(0, 38), 40) << pad_column(status, 8) << action << "\n";
     }
   }
   for (std::size_t h = 0; h < hosts.size(); ++h) {

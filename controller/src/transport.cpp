@@ -14,8 +14,7 @@
 #include <stdexcept>
 
 #include "bosun/common/child_exec.hpp"
-
-extern char** environ;
+#include "bosun/common/environment.hpp"
 
 namespace bosun::controller {
 
@@ -66,8 +65,8 @@ RemoteResult LocalTransport::run(const std::vector<std::string>& argv, const Lin
     return result;
   }
   std::vector<std::string> env;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    env.emplace_back(*entry);
+  for (const auto& [name, value] : process_environment()) {
+    env.push_back(name + "=" + value);
   }
   pid_t pid = -1;
   try {

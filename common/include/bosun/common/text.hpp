@@ -11,5 +11,7 @@ namespace bosun {
 [[nodiscard]] std::string join(const std::vector<std::string>& parts, std::string_view separator);
 // Quotes a value for messages: "abc" with control characters escaped and long text cut.
 [[nodiscard]] std::string quote_for_message(std::string_view text);
+// A table column: `text` padded with spaces to `width`, or followed by one space when longer.
+[[nodiscard]] std::string pad_column(const std::string& text, std::size_t width);
 
 }  // namespace bosun

@@ -9,7 +9,6 @@
 #include "bosun/manifest/variables.hpp"
 #include "deploy_actions.hpp"
 #include "journal.hpp"
-#include "log_files.hpp"
 #include "schema_actions.hpp"
 
 namespace bosun::agent {
@@ -114,8 +113,10 @@ class Builder {
         observed.pid = status->pid;
         observed.last_exit = status->last_exit;
         observed.log_path = status->log_path;
-        observed.last_log_lines =
-            status->evidence.empty() ? std::vector<std::string>{} : tail_lines(status->log_path, 5);
+        // The lines the supervisor kept when it failed: no second read of the log.
+        const auto& kept = status->evidence;
+        observed.last_log_lines.assign(kept.end() - std::min<std::ptrdiff_t>(5, std::ssize(kept)),
+                                       kept.end());
         const auto restarts = m_in.recent_restarts.find(spec.name);
         observed.recent_restarts = restarts == m_in.recent_restarts.end() ? 0 : restarts->second;
       }

@@ -38,6 +38,7 @@
 #include "release_store.hpp"
 #include "report_cli.hpp"
 #include "service_spec.hpp"
+#include "session_cli.hpp"
 #include "supervisor.hpp"
 
 namespace bosun::agent {
@@ -655,6 +656,8 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
                            "Stop every service in reverse dependency order, then stop the agent.",
                            sub, out, err);
        }},
+      {"session", "run agent commands read from stdin (the controller's connection)",
+       [&](Args sub) { return session_command(sub, out, err, run_agent_cli); }},
       {"manifest", "check a release's manifest on this host (manifest check -c FILE)",
        [&](Args sub) {
          const std::vector<cli::Subcommand> manifest_commands{

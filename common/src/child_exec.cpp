@@ -76,8 +76,8 @@ pid_t fork_exec(const ChildSpec& spec) {
     for (int signal = 1; signal < NSIG; ++signal) {
       ::signal(signal, SIG_DFL);
     }
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(spec.output_fd, 1) < 0 ||
+    const int input_fd = spec.input_fd >= 0 ? spec.input_fd : ::open("/dev/null", O_RDONLY);
+    if (input_fd < 0 || ::dup2(input_fd, 0) < 0 || ::dup2(spec.output_fd, 1) < 0 ||
         ::dup2(spec.output_fd, 2) < 0) {
       child_fail(prefix, "redirecting output", 126);
     }

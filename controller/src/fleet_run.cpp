@@ -56,42 +56,6 @@ void read_live(const std::string& json, HostOutcome& outcome) {
   }
 }
 
-// One command per host before any change: take its lock and read its live release (a
-// round trip saved per host against two commands). Returns "ok", "locked" or "unreachable".
-std::string lock_and_probe(HostSession& host, const std::string& who, const std::string& what,
-                           milliseconds wait, HostOutcome& outcome) {
-  if (std::string why = host.try_connect(); !why.empty()) {
-    outcome.result = "unreachable";
-    outcome.reason = std::move(why);
-    return outcome.result;
-  }
-  std::vector<std::string> lock_args{"--holder", who, "-m", what + " (bosun)", "--ttl", "10m"};
-  if (wait.count() > 0) {
-    lock_args.insert(lock_args.end(), {"--wait", std::to_string(wait.count()) + "ms"});
-  }
-  // Exit 3 from the script: the agent is missing or did not answer (not a lock refusal).
-  const std::string script = "live=$(" + shell_line(host.agent_argv("releases", {"--json"})) +
-                             " 2>&1) || { printf '%s\\n' \"$live\"; exit 3; }; " +
-                             shell_line(host.agent_argv("lock acquire", lock_args)) +
-                             " || exit 1; printf '%s\\n' \"$live\"";
-  const RemoteResult result = host.transport().capture({"sh", "-c", script}, k_quick + wait);
-  if (result.exit_code == 0) {
-    const std::size_t json = result.output.find('{');
-    read_live(json == std::string::npos ? "" : result.output.substr(json), outcome);
-    return "ok";
-  }
-  outcome.reason = result.error.empty() ? result.output : result.error;
-  outcome.reason = std::string(trim(outcome.reason));
-  if (result.exit_code == 1) {
-    outcome.result = "locked";
-  } else {
-    outcome.result = "unreachable";
-    outcome.reason = "bosun-agent did not answer on " + host.name() +
-                     " (run `bosun setup` first?): " + outcome.reason;
-  }
-  return outcome.result;
-}
-
 // Connects and reads the live release; false (with the outcome filled) when the host cannot
 // be used.
 bool probe(HostSession& host, HostOutcome& outcome) {
@@ -103,31 +67,43 @@ bool probe(HostSession& host, HostOutcome& outcome) {
   const RemoteResult releases = host.agent_capture("releases", {"--json"}, k_quick);
   if (releases.exit_code != 0) {
     outcome.result = "unreachable";
-    outcome.reason = releases.error.empty() ? "bosun-agent did not answer on " + host.name() +
-                                                  " (run `bosun setup` first?): " + releases.output
-                                            : releases.error;
+    outcome.reason =
+        "bosun-agent did not answer on " + host.name() + " (run `bosun setup` first?): " +
+        std::string(trim(releases.error.empty() ? releases.output
+                                                : releases.error + " " + releases.output));
     return false;
   }
-  try {
-    Poco::JSON::Parser parser;
-    const auto list =
-        parser.parse(releases.output).extract<Poco::JSON::Object::Ptr>()->getArray("releases");
-    for (std::size_t i = 0; list && i < list->size(); ++i) {
-      const auto release = list->getObject(static_cast<unsigned>(i));
-      if (release->optValue<bool>("current", false)) {
-        outcome.from_commit = release->optValue<std::string>("commit", "");
-        outcome.from_release = release->optValue<std::string>("id", "");
-      }
-    }
-  } catch (const std::exception&) {
-    // an agent that prints something else: no "from" to show
-  }
+  const std::size_t json = releases.output.find('{');
+  read_live(json == std::string::npos ? "" : releases.output.substr(json), outcome);
   return true;
 }
 
+// Before any change: the host reachable, its live release read and its lock taken, in its
+// agent session (which then waits for the host's batch). Returns "ok", "locked" or
+// "unreachable".
+std::string lock_and_probe(HostSession& host, const std::string& who, const std::string& what,
+                           milliseconds wait, HostOutcome& outcome) {
+  if (!probe(host, outcome)) {
+    return outcome.result;
+  }
+  std::vector<std::string> lock_args{"--holder", who, "-m", what + " (bosun)", "--ttl", "10m"};
+  if (wait.count() > 0) {
+    lock_args.insert(lock_args.end(), {"--wait", std::to_string(wait.count()) + "ms"});
+  }
+  const RemoteResult result = host.agent_capture("lock acquire", lock_args, k_quick + wait);
+  if (result.exit_code == 0) {
+    return "ok";
+  }
+  outcome.reason = std::string(trim(result.error.empty() ? result.output : result.error));
+  outcome.result = result.exit_code == 1 ? "locked" : "unreachable";
+  return outcome.result;
+}
+
+// Gives every lock back and ends the agent sessions.
 void unlock_all(std::vector<HostSession>& hosts, const std::string& who) {
   in_parallel(all_of(hosts.size()), [&](std::size_t i) {
     hosts[i].agent_capture("lock release", {"--holder", who}, k_quick);
+    hosts[i].end_agent_session();
   });
 }
 
@@ -184,6 +160,7 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
     in_parallel(all_of(hosts.size()), [&](std::size_t i) {
       if (state[i] == "ok") {
         hosts[i].agent_capture("lock release", {"--holder", plan.who}, k_quick);
+        hosts[i].end_agent_session();
         fleet.hosts[i].result = "skipped";
         fleet.hosts[i].reason = "another host is locked or unreachable: nothing was changed";
       }
@@ -285,6 +262,7 @@ FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan&
     if (probe(hosts[i], after)) {
       fleet.hosts[i].to_commit = after.from_commit;
     }
+    hosts[i].end_agent_session();
   });
   std::size_t ok = 0;
   for (const HostOutcome& outcome : fleet.hosts) {

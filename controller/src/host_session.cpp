@@ -52,12 +52,10 @@ std::string HostSession::agent_path() {
 
 RemoteResult HostSession::agent(const std::string& subcommand, const std::vector<std::string>& args,
                                 const LineSink& on_line, std::chrono::milliseconds timeout) {
-  return transport().run(agent_argv(subcommand, args), on_line, timeout);
-}
-
-std::vector<std::string> HostSession::agent_argv(const std::string& subcommand,
-                                                 const std::vector<std::string>& args) {
-  std::vector<std::string> argv{agent_path()};
+  if (!m_agent || !m_agent->usable()) {
+    m_agent = std::make_unique<AgentChannel>(transport().start({agent_path(), "session"}));
+  }
+  std::vector<std::string> argv;
   for (std::size_t start = 0; start <= subcommand.size();) {  // "lock acquire" is two words
     const std::size_t space = std::min(subcommand.find(' ', start), subcommand.size());
     argv.push_back(subcommand.substr(start, space - start));
@@ -65,13 +63,29 @@ std::vector<std::string> HostSession::agent_argv(const std::string& subcommand,
   }
   argv.insert(argv.end(), {"--root", m_target.root});
   argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
+  return m_agent->call(argv, on_line, timeout);
 }
 
 RemoteResult HostSession::agent_capture(const std::string& subcommand,
                                         const std::vector<std::string>& args,
                                         std::chrono::milliseconds timeout) {
-  return transport().capture(agent_argv(subcommand, args), timeout);
+  std::string output;
+  RemoteResult result = agent(
+      subcommand, args,
+      [&](std::string_view line) {
+        output.append(line);
+        output.push_back('\n');
+      },
+      timeout);
+  result.output = std::move(output);
+  return result;
+}
+
+void HostSession::end_agent_session() {
+  if (m_agent) {
+    m_agent->close(std::chrono::milliseconds(5000));
+    m_agent.reset();
+  }
 }
 
 RemoteResult HostSession::agent_run(const std::string& subcommand,

@@ -1,7 +1,8 @@
 #pragma once
 // One host as the controller works with it: its transport (one SSH session for every step,
-// or local), and the bosun-agent client commands run there. Agent events (JSON lines) are
-// parsed as they stream back.
+// or local), and the bosun-agent client commands run there, all over one `bosun-agent
+// session` (AgentChannel) opened on first use and kept until end_agent_session(). Agent
+// events (JSON lines) are parsed as they stream back.
 
 #include <chrono>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_channel.hpp"
 #include "host_target.hpp"
 #include "transport.hpp"
 
@@ -39,10 +41,7 @@ class HostSession {
   // connect() without the exception: empty when connected, else why not.
   std::string try_connect();
 
-  // The argv of `bosun-agent SUBCOMMAND --root ROOT ARGS...` on that host.
-  std::vector<std::string> agent_argv(const std::string& subcommand,
-                                      const std::vector<std::string>& args);
-  // Runs `bosun-agent SUBCOMMAND --root ROOT ARGS...` there.
+  // Runs `bosun-agent SUBCOMMAND --root ROOT ARGS...` there, in the host's agent session.
   RemoteResult agent(const std::string& subcommand, const std::vector<std::string>& args,
                      const LineSink& on_line, std::chrono::milliseconds timeout);
   RemoteResult agent_capture(const std::string& subcommand, const std::vector<std::string>& args,
@@ -52,6 +51,8 @@ class HostSession {
   RemoteResult agent_run(const std::string& subcommand, const std::vector<std::string>& args,
                          const std::function<void(const AgentEvent&)>& on_event,
                          AgentEvent& finished, std::chrono::milliseconds timeout);
+  // Ends the agent session (the next agent command opens a new one).
+  void end_agent_session();
 
  private:
   std::string agent_path();
@@ -59,6 +60,7 @@ class HostSession {
   HostTarget m_target;
   std::string m_local_agent;
   std::unique_ptr<Transport> m_transport;
+  std::unique_ptr<AgentChannel> m_agent;  // after m_transport: closed before it goes
 };
 
 // Parses one JSON-lines event; false for lines that are not events.

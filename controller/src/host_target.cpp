@@ -22,6 +22,9 @@ void apply(SshSettings& ssh, const manifest::SshSettings& from) {
   if (!from.known_hosts.empty()) {
     ssh.known_hosts = from.known_hosts;
   }
+  if (!from.proxy_jump.empty()) {
+    ssh.proxy_jump = from.proxy_jump;
+  }
   ssh.connect_timeout = from.connect_timeout;
   ssh.keepalive = from.keepalive;
 }

@@ -8,11 +8,13 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include "agent_service_plan.hpp"
 #include "bosun/checks/report.hpp"
 #include "bosun/checks/requirements.hpp"
 #include "bosun/common/environment.hpp"
@@ -128,21 +130,187 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
   return exit_code::k_ok;
 }
 
+namespace {
+
+// What every host of a `bosun setup` gets.
+struct SetupInputs {
+  std::string agent_binary;  // the file's bytes
+  std::string manifest_text;
+  std::map<std::string, std::string> secrets;
+  std::string service;  // auto, systemd or user
+  std::string repo;
+  std::string stage;
+};
+
+// The host's shared/.env with the project's secrets put in: values only the host has are
+// kept. Throws when the host's file is malformed (it is then left alone).
+std::string merged_env_file(HostSession& host, const std::map<std::string, std::string>& secrets,
+                            std::size_t& kept) {
+  const std::string path = host.target().root + "/shared/.env";
+  const RemoteResult current = host.transport().capture(
+      {"sh", "-c", "if [ -f " + shell_quote(path) + " ]; then cat " + shell_quote(path) + "; fi"},
+      k_timeout);
+  if (current.exit_code != 0) {
+    throw std::runtime_error("cannot read " + path + ": " + current.error);
+  }
+  std::map<std::string, std::string> merged;
+  try {
+    merged = parse_dotenv(current.output);
+  } catch (const std::exception& error) {
+    throw std::runtime_error(path + " on the host: " + error.what() +
+                             " (fix or remove it; it was left as it is)");
+  }
+  kept = 0;
+  for (const auto& [name, value] : merged) {
+    kept += secrets.contains(name) ? 0U : 1U;
+  }
+  for (const auto& [name, value] : secrets) {
+    merged[name] = value;
+  }
+  std::string text;
+  for (const auto& [name, value] : merged) {
+    text += name + "=" + value + "\n";
+  }
+  return text;
+}
+
+// Stops an agent already running there (it is replaced by the new binary; the next one
+// adopts the running services).
+void stop_running_agent(HostSession& host) {
+  const RemoteResult status = host.agent_capture("status", {"--json"}, k_timeout);
+  host.end_agent_session();  // the next commands talk to the new binary
+  if (status.exit_code != 0 && status.exit_code != 1) {
+    return;
+  }
+  try {
+    Poco::JSON::Parser json;
+    const auto pid = json.parse(status.output)
+                         .extract<Poco::JSON::Object::Ptr>()
+                         ->getObject("agent")
+                         ->getValue<int>("pid");
+    host.transport().capture(
+        {"sh", "-c",
+         "kill -TERM " + std::to_string(pid) + "; i=0; while kill -0 " + std::to_string(pid) +
+             " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done"},
+        k_timeout);
+  } catch (const std::exception&) {
+    // not an agent's answer: nothing to stop
+  }
+}
+
+// How the agent will be kept running there; throws when --service systemd cannot be had.
+HostServiceProbe choose_service(HostSession& host, const std::string& service) {
+  if (service == "user") {
+    return {};
+  }
+  const RemoteResult printed = host.transport().capture({"sh", "-c", probe_script()}, k_timeout);
+  const HostServiceProbe probe = parse_probe(printed.output);
+  if (service == "systemd" && probe.manager == ServiceManager::user_daemon) {
+    throw std::runtime_error(
+        "--service systemd: the host has no systemd, or its SSH user is not root and cannot "
+        "sudo without a password (nothing was changed)");
+  }
+  return probe;
+}
+
+// Starts the agent under systemd or as a user-level daemon; returns how, for the log.
+std::string start_agent(HostSession& host, const SetupInputs& inputs, const std::string& app,
+                        const HostServiceProbe& probe) {
+  const std::string root = host.target().root;
+  const AgentService service{app,
+                             root,
+                             probe.user,
+                             {"--root", root, "--repo", inputs.repo, "--host",
+                              host.target().ssh.host, "--stage", inputs.stage}};
+  if (probe.manager != ServiceManager::user_daemon) {
+    const std::string staged = root + "/setup/" + unit_name(service);
+    host.transport().upload(systemd_unit(service), staged, 0644);
+    const RemoteResult installed = host.transport().capture(
+        {"sh", "-c", systemd_install_script(service, staged, probe.manager)}, k_timeout);
+    if (installed.exit_code != 0) {
+      throw std::runtime_error("cannot install the systemd unit: " +
+                               std::string(trim(installed.output + installed.error)));
+    }
+    return "systemd unit " + unit_name(service) + " (enabled: starts at boot; log: journalctl -u " +
+           unit_name(service) + ")";
+  }
+  const RemoteResult started =
+      host.transport().capture({"sh", "-c", user_daemon_script(service)}, k_timeout);
+  if (started.exit_code != 0) {
+    throw std::runtime_error("cannot start the agent: " + started.output + started.error);
+  }
+  return "user-level daemon, log: " + root +
+         "/agent.log (not started again after a reboot: a systemd unit needs root or "
+         "passwordless sudo)";
+}
+
+int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& app,
+               std::ostream& log) {
+  const std::string root = host.target().root;
+  host.connect();
+  const HostServiceProbe service = choose_service(host, inputs.service);
+  host.transport().upload(inputs.agent_binary, root + "/bin/bosun-agent", 0755);
+  log << "agent installed at " << root << "/bin/bosun-agent\n";
+  if (!inputs.secrets.empty()) {
+    std::size_t kept = 0;
+    host.transport().upload(merged_env_file(host, inputs.secrets, kept), root + "/shared/.env",
+                            0600);
+    log << inputs.secrets.size() << " secret(s) in shared/.env (0600)";
+    if (kept > 0) {
+      log << "; " << kept << " value(s) only the host had were kept";
+    }
+    log << "\n";
+  }
+  host.transport().upload(inputs.manifest_text, root + "/setup/app.yaml", 0644);
+  stop_running_agent(host);
+  const std::string how = start_agent(host, inputs, app, service);
+  bool up = false;
+  for (int attempt = 0; attempt < 50 && !up; ++attempt) {
+    const RemoteResult probe = host.agent_capture("status", {}, k_timeout);
+    up = probe.exit_code == 0 || probe.exit_code == 1;
+    if (!up) {
+      host.end_agent_session();
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  }
+  if (!up) {
+    throw std::runtime_error("the agent did not come up; see " + root + "/agent.log");
+  }
+  log << "agent running: " << how << "\n";
+  const RemoteResult gap = host.agent_capture("gap", {"-c", root + "/setup/app.yaml"}, k_timeout);
+  log << gap.output;
+  return gap.exit_code == 0 ? exit_code::k_ok : exit_code::k_failed;
+}
+
+}  // namespace
+
 int setup_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun setup";
   GlobalOptions globals;
   std::string agent_binary;
+  SetupInputs inputs;
+  inputs.service = "auto";
   cli::ArgParser parser(
       command,
       "Make the hosts of a stage ready for deploys: upload the agent, create the app's "
-      "layout, push .bosun/secrets to shared/.env (0600), start the agent (kept running by a "
-      "user-level daemon; it adopts the app if it restarts), then print the gap analysis.");
+      "layout, put .bosun/secrets into shared/.env (0600; values only the host has are kept), "
+      "start the agent as a systemd unit (root or passwordless sudo) or else a user-level "
+      "daemon (it adopts the app if it restarts), then print the gap analysis.");
   globals.add_to(parser);
   parser.option("agent", 0, "FILE", "the bosun-agent binary to install (default: beside bosun)",
                 agent_binary);
-  parser.epilog("Exit status: 0 every host set up without blocking gaps, 1 otherwise.\n");
+  parser.option("service", 0, "HOW",
+                "auto (systemd where possible, default), systemd (fail without it) or user",
+                inputs.service);
+  parser.epilog(
+      "Exit status: 0 every host set up without blocking gaps, 1 otherwise, 2 bad "
+      "usage.\n");
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
     return *code;
+  }
+  if (inputs.service != "auto" && inputs.service != "systemd" && inputs.service != "user") {
+    err << command << ": --service is auto, systemd or user, not \"" << inputs.service << "\"\n";
+    return exit_code::k_invalid_input;
   }
   auto context = ControllerContext::open(globals, command, err);
   if (!context) {
@@ -156,87 +324,28 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
     err << command << ": no bosun-agent binary to install (pass --agent FILE)\n";
     return exit_code::k_invalid_input;
   }
-  const auto manifest_text = read_text_file(globals.config).value_or("");
-  const auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets", command, err);
+  auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets", command, err);
   if (!secrets) {
     return exit_code::k_invalid_input;
   }
-  std::string env_file;
-  for (const auto& [name, value] : *secrets) {
-    env_file += name + "=" + value + "\n";
-  }
+  inputs.agent_binary = *binary;
+  inputs.manifest_text = read_text_file(globals.config).value_or("");
+  inputs.secrets = std::move(*secrets);
+  inputs.repo = context->manifest().repo;
+  inputs.stage = context->stage_name();
   std::vector<HostSession>& hosts = context->hosts();
   std::vector<std::string> reports(hosts.size());
   std::vector<int> codes(hosts.size(), exit_code::k_ok);
-  std::mutex mutex;
   std::vector<std::future<void>> running;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     running.push_back(std::async(std::launch::async, [&, i] {
-      HostSession& host = hosts[i];
-      const std::string root = host.target().root;
       std::ostringstream log;
       try {
-        host.connect();
-        host.transport().upload(*binary, root + "/bin/bosun-agent", 0755);
-        if (!env_file.empty()) {
-          host.transport().upload(env_file, root + "/shared/.env", 0600);
-        }
-        host.transport().upload(manifest_text, root + "/setup/app.yaml", 0644);
-        log << "agent installed at " << root << "/bin/bosun-agent";
-        if (!secrets->empty()) {
-          log << "; " << secrets->size() << " secret(s) in shared/.env (0600)";
-        }
-        log << "\n";
-        // A running agent is replaced by the new binary (it adopts the running services).
-        const RemoteResult status = host.agent_capture("status", {"--json"}, k_timeout);
-        if (status.exit_code == 0 || status.exit_code == 1) {
-          try {
-            Poco::JSON::Parser json;
-            const auto pid = json.parse(status.output)
-                                 .extract<Poco::JSON::Object::Ptr>()
-                                 ->getObject("agent")
-                                 ->getValue<int>("pid");
-            host.transport().capture({"kill", "-TERM", std::to_string(pid)}, k_timeout);
-            host.transport().capture(
-                {"sh", "-c",
-                 "i=0; while kill -0 " + std::to_string(pid) +
-                     " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done"},
-                k_timeout);
-          } catch (const std::exception&) {
-            // not an agent's answer: start one below
-          }
-        }
-        const std::string start =
-            "cd " + shell_quote(root) + " && setsid -f " +
-            shell_line({root + "/bin/bosun-agent", "run", "--root", root, "--repo",
-                        context->manifest().repo, "--host", host.target().ssh.host, "--stage",
-                        context->stage_name()}) +
-            " >> " + shell_quote(root + "/agent.log") + " 2>&1 < /dev/null";
-        const RemoteResult started = host.transport().capture({"sh", "-c", start}, k_timeout);
-        if (started.exit_code != 0) {
-          throw std::runtime_error("cannot start the agent: " + started.output + started.error);
-        }
-        bool up = false;
-        for (int attempt = 0; attempt < 50 && !up; ++attempt) {
-          const RemoteResult probe = host.agent_capture("status", {}, k_timeout);
-          up = probe.exit_code == 0 || probe.exit_code == 1;
-          if (!up) {
-            host.transport().capture({"sleep", "0.1"}, k_timeout);
-          }
-        }
-        if (!up) {
-          throw std::runtime_error("the agent did not come up; see " + root + "/agent.log");
-        }
-        log << "agent running (user-level daemon; log: " << root << "/agent.log)\n";
-        const RemoteResult gap =
-            host.agent_capture("gap", {"-c", root + "/setup/app.yaml"}, k_timeout);
-        log << gap.output;
-        codes[i] = gap.exit_code == 0 ? exit_code::k_ok : exit_code::k_failed;
+        codes[i] = setup_host(hosts[i], inputs, context->manifest().app, log);
       } catch (const std::exception& error) {
         log << "setup failed: " << error.what() << "\n";
         codes[i] = exit_code::k_failed;
       }
-      std::lock_guard guard(mutex);
       reports[i] = log.str();
     }));
   }

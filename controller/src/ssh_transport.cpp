@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <vector>
 
 namespace bosun::controller {
 namespace {
@@ -42,6 +43,9 @@ struct SshTransport::Impl {
   SshSettings settings;
   ssh_session session = nullptr;
   bool connected = false;
+  // Bumped whenever the session is freed (which frees its channels): a command holding a
+  // channel of an older generation must not touch it.
+  std::uint64_t generation = 0;
 
   std::string where() const {
     return (settings.user.empty() ? "" : settings.user + "@") + settings.host +
@@ -60,6 +64,7 @@ struct SshTransport::Impl {
       ssh_free(session);
       session = nullptr;
       connected = false;
+      ++generation;
     }
   }
 
@@ -88,6 +93,10 @@ struct SshTransport::Impl {
       ssh_options_set(session, SSH_OPTIONS_KNOWNHOSTS, settings.known_hosts.c_str());
       ssh_options_set(session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
     }
+    if (!settings.proxy_jump.empty()) {
+      const std::string command = jump_command();
+      ssh_options_set(session, SSH_OPTIONS_PROXYCOMMAND, command.c_str());
+    }
     const long seconds =
         std::max<long>(1, static_cast<long>(settings.connect_timeout.count() / 1000));
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds);
@@ -99,6 +108,36 @@ struct SshTransport::Impl {
     connected = true;
     check_host_key();
     authenticate();
+  }
+
+  // The manifest's proxy_jump as an OpenSSH ProxyCommand (libssh 0.10 has no jump of its
+  // own): the same key and known_hosts as the target, and the same host key policy.
+  std::string jump_command() const {
+    std::string jump = settings.proxy_jump;
+    std::string port;
+    const std::size_t colon = jump.rfind(':');
+    if (colon != std::string::npos && jump.find(']') == std::string::npos &&
+        jump.find(':') == colon) {
+      port = jump.substr(colon + 1);
+      jump = jump.substr(0, colon);
+    }
+    std::vector<std::string> argv{"ssh", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"};
+    if (!settings.identity.empty()) {
+      argv.insert(argv.end(), {"-i", settings.identity});
+    }
+    if (!settings.known_hosts.empty()) {
+      argv.insert(argv.end(), {"-o", "UserKnownHostsFile=" + settings.known_hosts});
+    }
+    argv.insert(argv.end(), {"-o", std::string("StrictHostKeyChecking=") +
+                                       (settings.accept_new_host_keys ? "accept-new" : "yes")});
+    if (!port.empty()) {
+      argv.insert(argv.end(), {"-p", port});
+    }
+    const std::string target =
+        settings.host.find(':') != std::string::npos ? "[" + settings.host + "]" : settings.host;
+    argv.insert(argv.end(),
+                {"-W", target + ":" + std::to_string(settings.port.value_or(22)), jump});
+    return shell_line(argv);
   }
 
   void check_host_key() {
@@ -168,163 +207,189 @@ struct SshTransport::Impl {
                          (reason.empty() ? "" : ": " + reason));
     }
   }
+};
 
-  RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,
-                   std::chrono::milliseconds timeout) {
-    RemoteResult result;
+namespace {
+
+using std::chrono::milliseconds;
+
+// One exec channel: the command's stdin is written with send(), its stdout and stderr are
+// read together (a command that fills its stderr window must not stall).
+class SshCommand final : public RemoteCommand {
+ public:
+  SshCommand(SshTransport::Impl& impl, std::string line)
+      : m_impl(impl), m_line(std::move(line)), m_started(std::chrono::steady_clock::now()) {
     try {
-      connect();
+      m_impl.connect();
     } catch (const SshError& error) {
-      result.error = error.what();
-      return result;
+      m_error = error.what();
+      return;
     }
-    ssh_channel channel = ssh_channel_new(session);
-    if (channel == nullptr || ssh_channel_open_session(channel) != SSH_OK) {
-      result.error = "cannot open a channel to " + where() + ": " + error_text();
-      if (channel != nullptr) {
-        ssh_channel_free(channel);
+    m_channel = ssh_channel_new(m_impl.session);
+    if (m_channel == nullptr || ssh_channel_open_session(m_channel) != SSH_OK) {
+      m_error = "cannot open a channel to " + m_impl.where() + ": " + m_impl.error_text();
+      drop_channel();
+      m_impl.connected = false;  // a broken session is reopened by the next command
+      return;
+    }
+    if (ssh_channel_request_exec(m_channel, m_line.c_str()) != SSH_OK) {
+      m_error = "cannot run a command on " + m_impl.where() + ": " + m_impl.error_text();
+      drop_channel();
+      return;
+    }
+    m_generation = m_impl.generation;
+  }
+
+  ~SshCommand() override { drop_channel(); }
+  SshCommand(const SshCommand&) = delete;
+  SshCommand& operator=(const SshCommand&) = delete;
+
+  bool send(std::string_view text) override {
+    if (!alive()) {
+      m_error = m_error.empty() ? "the command's input is closed" : m_error;
+      return false;
+    }
+    while (!text.empty()) {
+      const int n =
+          ssh_channel_write(m_channel, text.data(), static_cast<std::uint32_t>(text.size()));
+      if (n <= 0) {
+        lose();
+        return false;
       }
-      connected = false;  // a broken session is reopened by the next command
-      return result;
+      text.remove_prefix(static_cast<std::size_t>(n));
     }
-    const std::string line = shell_line(argv) + " 2>&1";
-    if (ssh_channel_request_exec(channel, line.c_str()) != SSH_OK) {
-      result.error = "cannot run a command on " + where() + ": " + error_text();
-      ssh_channel_free(channel);
-      return result;
+    return true;
+  }
+
+  Read read(const LineReader& on_line, milliseconds timeout) override {
+    if (deliver_lines(m_pending, on_line)) {
+      return Read::stopped;
+    }
+    if (!alive()) {
+      return m_ended ? Read::ended : Read::lost;
     }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto next_keepalive = std::chrono::steady_clock::now() + settings.keepalive;
-    std::string pending;
+    auto next_keepalive = std::chrono::steady_clock::now() + m_impl.settings.keepalive;
     char buffer[8192];
-    bool lost = false;
     while (true) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) {
-        result.error =
-            "timed out after " + std::to_string(timeout.count() / 1000) + "s on " + where();
-        break;
+        return Read::timed_out;
       }
-      // Both streams: a command that writes to stderr must not stall on a full window.
-      const int ready = ssh_channel_poll_timeout(channel, 200, 0);
+      const int ready = ssh_channel_poll_timeout(m_channel, 200, 0);
       if (ready == SSH_ERROR) {
-        lost = true;
-        break;
+        lose();
+        return Read::lost;
       }
       int n = 0;
       for (const int stream : {0, 1}) {
-        const int got = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, stream);
+        const int got = ssh_channel_read_nonblocking(m_channel, buffer, sizeof buffer, stream);
         if (got == SSH_ERROR) {
-          lost = true;
-          break;
+          lose();
+          return Read::lost;
         }
         if (got > 0) {
           n += got;
-          pending.append(buffer, static_cast<std::size_t>(got));
+          m_pending.append(buffer, static_cast<std::size_t>(got));
         }
-      }
-      if (lost) {
-        break;
       }
       if (n > 0) {
-        for (std::size_t end = pending.find('\n'); end != std::string::npos;
-             end = pending.find('\n')) {
-          on_line(std::string_view(pending).substr(0, end));
-          pending.erase(0, end + 1);
+        if (deliver_lines(m_pending, on_line)) {
+          return Read::stopped;
         }
-        next_keepalive = std::chrono::steady_clock::now() + settings.keepalive;
+        next_keepalive = std::chrono::steady_clock::now() + m_impl.settings.keepalive;
         continue;
       }
-      if (ready == SSH_EOF || ssh_channel_is_eof(channel) != 0 ||
-          ssh_channel_is_closed(channel) != 0) {
-        break;
+      if (ready == SSH_EOF || ssh_channel_is_eof(m_channel) != 0 ||
+          ssh_channel_is_closed(m_channel) != 0) {
+        m_ended = true;
+        if (!m_pending.empty()) {
+          m_pending.push_back('\n');
+          deliver_lines(m_pending, on_line);
+        }
+        return Read::ended;
       }
       if (now >= next_keepalive) {
         // Quiet for a while: make sure the host is still there (and keep NATs open).
-        if (ssh_send_ignore(session, "keepalive") != SSH_OK) {
-          lost = true;
-          break;
+        if (ssh_send_ignore(m_impl.session, "keepalive") != SSH_OK) {
+          lose();
+          return Read::lost;
         }
-        next_keepalive = now + settings.keepalive;
+        next_keepalive = now + m_impl.settings.keepalive;
       }
     }
-    if (!pending.empty()) {
-      on_line(pending);
+  }
+
+  RemoteResult finish(const LineSink& on_line, milliseconds timeout) override {
+    RemoteResult result;
+    if (alive() && !m_ended) {
+      ssh_channel_send_eof(m_channel);
     }
-    if (lost) {
-      result.error = "lost the connection to " + where() + ": " + error_text();
-      connected = false;
-      ssh_channel_free(channel);
-      close();
-      return result;
-    }
-    if (result.error.empty()) {
-      ssh_channel_send_eof(channel);
-      result.exit_code = ssh_channel_get_exit_status(channel);
+    const Read how = read(
+        [&](std::string_view line) {
+          on_line(line);
+          return false;
+        },
+        timeout);
+    if (how == Read::timed_out) {
+      result.error =
+          "timed out after " + std::to_string(timeout.count() / 1000) + "s on " + m_impl.where();
+    } else if (how == Read::lost) {
+      result.error = m_error.empty() ? "lost the connection to " + m_impl.where() : m_error;
+    } else {
+      result.exit_code = ssh_channel_get_exit_status(m_channel);
       if (result.exit_code < 0) {
         // Closed without an exit status: the session died under the command.
-        result.error = "lost the connection to " + where() + " (the command's end is unknown)";
-        connected = false;
+        result.error =
+            "lost the connection to " + m_impl.where() + " (the command's end is unknown)";
+        m_impl.connected = false;
       }
     }
     if (std::getenv("BOSUN_SSH_TRACE") != nullptr) {
-      std::fprintf(stderr, "ssh %s: %s -> %d %s (%lld ms)\n", where().c_str(), line.c_str(),
-                   result.exit_code, result.error.c_str(),
-                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::steady_clock::now() - deadline + timeout)
+      std::fprintf(stderr, "ssh %s: %s -> %d %s (%lld ms)\n", m_impl.where().c_str(),
+                   m_line.c_str(), result.exit_code, result.error.c_str(),
+                   static_cast<long long>(std::chrono::duration_cast<milliseconds>(
+                                              std::chrono::steady_clock::now() - m_started)
                                               .count()));
     }
-    ssh_channel_close(channel);
-    ssh_channel_free(channel);
+    drop_channel();
     return result;
   }
 
-  // Streams the file into `cat` on an exec channel. (libssh 0.10's SFTP writes are one
-  // synchronous round trip per 32 KiB; against OpenSSH's sftp server each one waited ~43 ms
-  // for a delayed ACK, so a 50 MB agent took 46 s. A stream is bounded by the channel window.)
-  void upload(const std::string& content, const std::string& remote_path, int mode) {
-    connect();
-    const std::string directory = remote_path.substr(0, remote_path.rfind('/'));
-    const std::string staging = remote_path + ".bosun-upload";
-    char octal[8];
-    std::snprintf(octal, sizeof octal, "%o", static_cast<unsigned>(mode) & 07777U);
-    const std::string line = "umask 077 && mkdir -p " + shell_quote(directory) + " && cat > " +
-                             shell_quote(staging) + " && chmod " + octal + " " +
-                             shell_quote(staging) + " && mv -f " + shell_quote(staging) + " " +
-                             shell_quote(remote_path);
-    ssh_channel channel = ssh_channel_new(session);
-    if (channel == nullptr || ssh_channel_open_session(channel) != SSH_OK ||
-        ssh_channel_request_exec(channel, line.c_str()) != SSH_OK) {
-      if (channel != nullptr) {
-        ssh_channel_free(channel);
-      }
-      throw std::runtime_error("cannot write " + remote_path + " on " + where() + ": " +
-                               error_text());
+  std::string error() const override { return m_error; }
+
+ private:
+  bool alive() const { return m_channel != nullptr && m_generation == m_impl.generation; }
+
+  void drop_channel() {
+    if (m_channel != nullptr && m_generation == m_impl.generation) {
+      ssh_channel_close(m_channel);
+      ssh_channel_free(m_channel);
     }
-    std::size_t written = 0;
-    while (written < content.size()) {
-      const std::size_t chunk = std::min<std::size_t>(256 * 1024, content.size() - written);
-      const int n =
-          ssh_channel_write(channel, content.data() + written, static_cast<std::uint32_t>(chunk));
-      if (n <= 0) {
-        break;
-      }
-      written += static_cast<std::size_t>(n);
-    }
-    ssh_channel_send_eof(channel);
-    char drain[1024];
-    while (ssh_channel_read_timeout(channel, drain, sizeof drain, 0, 30'000) > 0) {
-    }
-    const int status = ssh_channel_get_exit_status(channel);
-    ssh_channel_close(channel);
-    ssh_channel_free(channel);
-    if (written != content.size() || status != 0) {
-      throw std::runtime_error(
-          "cannot write " + remote_path + " on " + where() +
-          (status > 0 ? " (exit " + std::to_string(status) + ")" : ": " + error_text()));
-    }
+    m_channel = nullptr;
   }
+
+  // The connection broke: the session is closed, and the next command reconnects.
+  void lose() {
+    m_error = "lost the connection to " + m_impl.where() + ": " + m_impl.error_text();
+    if (m_channel != nullptr && m_generation == m_impl.generation) {
+      ssh_channel_free(m_channel);
+    }
+    m_channel = nullptr;
+    m_impl.close();
+  }
+
+  SshTransport::Impl& m_impl;
+  std::string m_line;
+  std::chrono::steady_clock::time_point m_started;
+  ssh_channel m_channel = nullptr;
+  std::uint64_t m_generation = ~0ULL;
+  std::string m_pending;
+  std::string m_error;
+  bool m_ended = false;
 };
+
+}  // namespace
 
 SshTransport::SshTransport(SshSettings settings) : m_impl(std::make_unique<Impl>()) {
   m_impl->settings = std::move(settings);
@@ -338,13 +403,43 @@ void SshTransport::connect() {
   m_impl->connect();
 }
 
-RemoteResult SshTransport::run(const std::vector<std::string>& argv, const LineSink& on_line,
-                               std::chrono::milliseconds timeout) {
-  return m_impl->run(argv, on_line, timeout);
+std::unique_ptr<RemoteCommand> SshTransport::start(const std::vector<std::string>& argv) {
+  return std::make_unique<SshCommand>(*m_impl, shell_line(argv) + " 2>&1");
 }
 
+// Streams the file into `cat` on an exec channel. (libssh 0.10's SFTP writes are one
+// synchronous round trip per 32 KiB; against OpenSSH's sftp server each one waited ~43 ms
+// for a delayed ACK, so a 50 MB agent took 46 s. A stream is bounded by the channel window.)
 void SshTransport::upload(const std::string& content, const std::string& remote_path, int mode) {
-  m_impl->upload(content, remote_path, mode);
+  Impl& impl = *m_impl;
+  impl.connect();
+  const std::string directory = remote_path.substr(0, remote_path.rfind('/'));
+  const std::string staging = remote_path + ".bosun-upload";
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%o", static_cast<unsigned>(mode) & 07777U);
+  const std::string line = "umask 077 && mkdir -p " + shell_quote(directory) + " && cat > " +
+                           shell_quote(staging) + " && chmod " + octal + " " +
+                           shell_quote(staging) + " && mv -f " + shell_quote(staging) + " " +
+                           shell_quote(remote_path);
+  SshCommand command(impl, line);
+  std::size_t written = 0;
+  while (written < content.size() && command.error().empty()) {
+    const std::size_t chunk = std::min<std::size_t>(256 * 1024, content.size() - written);
+    if (!command.send(std::string_view(content).substr(written, chunk))) {
+      break;
+    }
+    written += chunk;
+  }
+  std::string said;
+  const RemoteResult result = command.finish(
+      [&](std::string_view text) { said.append(text).push_back(' '); }, milliseconds(30'000));
+  if (written != content.size() || result.exit_code != 0) {
+    throw std::runtime_error("cannot write " + remote_path + " on " + impl.where() + ": " +
+                             (!result.error.empty() ? result.error
+                              : !command.error().empty()
+                                  ? command.error()
+                                  : "exit " + std::to_string(result.exit_code) + " " + said));
+  }
 }
 
 std::string SshTransport::describe() const {

@@ -23,6 +23,7 @@ struct SshSettings {
   std::string user;                   // empty: from the config, else the local user
   std::string identity;               // a private key file; empty: agent and default keys
   std::string known_hosts;            // empty: ~/.ssh/known_hosts
+  std::string proxy_jump;             // [user@]host[:port] to go through; empty: none
   std::string config_file;            // empty: ~/.ssh/config
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds keepalive{15'000};
@@ -51,13 +52,13 @@ class SshTransport final : public Transport {
   // run() or upload() when not called before.
   void connect();
 
-  RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,
-                   std::chrono::milliseconds timeout) override;
+  std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) override;
   void upload(const std::string& content, const std::string& remote_path, int mode) override;
   std::string describe() const override;
 
+  struct Impl;  // libssh's session; the .cpp's command class works on it too
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> m_impl;
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "bosun/common/child_exec.hpp"
 #include "bosun/common/environment.hpp"
@@ -30,6 +32,22 @@ RemoteResult Transport::capture(const std::vector<std::string>& argv,
       timeout);
   result.output = std::move(output);
   return result;
+}
+
+RemoteResult Transport::run(const std::vector<std::string>& argv, const LineSink& on_line,
+                            std::chrono::milliseconds timeout) {
+  return start(argv)->finish(on_line, timeout);
+}
+
+bool deliver_lines(std::string& pending, const LineReader& on_line) {
+  for (std::size_t end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
+    const std::string line = pending.substr(0, end);
+    pending.erase(0, end + 1);
+    if (on_line(line)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string shell_quote(std::string_view word) {
@@ -56,73 +74,183 @@ std::string shell_line(const std::vector<std::string>& argv) {
   return line;
 }
 
-RemoteResult LocalTransport::run(const std::vector<std::string>& argv, const LineSink& on_line,
-                                 std::chrono::milliseconds timeout) {
-  RemoteResult result;
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    result.error = std::string("pipe: ") + std::strerror(errno);
+namespace {
+
+// A local command with a socket on its stdin (a socket, not a pipe: writing to a command
+// that has gone must fail with EPIPE rather than raise SIGPIPE in the controller).
+class LocalCommand final : public RemoteCommand {
+ public:
+  explicit LocalCommand(const std::vector<std::string>& argv) {
+    int input[2];
+    int output[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, input) != 0) {
+      m_error = std::string("socketpair: ") + std::strerror(errno);
+      return;
+    }
+    if (::pipe2(output, O_CLOEXEC) != 0) {
+      m_error = std::string("pipe: ") + std::strerror(errno);
+      ::close(input[0]);
+      ::close(input[1]);
+      return;
+    }
+    std::vector<std::string> env;
+    for (const auto& [name, value] : process_environment()) {
+      env.push_back(name + "=" + value);
+    }
+    try {
+      ChildSpec spec{argv, env, "", output[1], std::nullopt, "", "bosun"};
+      spec.input_fd = input[1];
+      m_pid = fork_exec(spec);
+    } catch (const std::exception& error) {
+      m_error = error.what();
+    }
+    ::close(input[1]);
+    ::close(output[1]);
+    if (m_pid < 0) {
+      ::close(input[0]);
+      ::close(output[0]);
+      return;
+    }
+    m_input = input[0];
+    m_output = output[0];
+  }
+
+  ~LocalCommand() override {
+    if (m_pid > 0) {
+      close_input();
+      if (!wait_for_exit(std::chrono::milliseconds(2000))) {
+        ::kill(-m_pid, SIGKILL);
+        wait_for_exit(std::chrono::milliseconds(2000));
+      }
+    }
+    if (m_output >= 0) {
+      ::close(m_output);
+    }
+  }
+
+  bool send(std::string_view text) override {
+    while (!text.empty()) {
+      if (m_input < 0) {
+        m_error = "the command's input is closed";
+        return false;
+      }
+      const ssize_t n = ::send(m_input, text.data(), text.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        m_error = std::string("writing to the command: ") + std::strerror(errno);
+        return false;
+      }
+      text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  Read read(const LineReader& on_line, std::chrono::milliseconds timeout) override {
+    if (m_output < 0) {
+      return m_pid < 0 ? Read::lost : Read::ended;
+    }
+    if (deliver_lines(m_pending, on_line)) {
+      return Read::stopped;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buffer[8192];
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return Read::timed_out;
+      }
+      pollfd readable{m_output, POLLIN, 0};
+      const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
+      if (ready <= 0) {
+        continue;  // EINTR or the deadline: checked above
+      }
+      const ssize_t n = ::read(m_output, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        // Every writer closed it: the command (and what it started) is done with it.
+        ::close(m_output);
+        m_output = -1;
+        if (!m_pending.empty()) {
+          m_pending.push_back('\n');
+          deliver_lines(m_pending, on_line);
+        }
+        return Read::ended;
+      }
+      m_pending.append(buffer, static_cast<std::size_t>(n));
+      if (deliver_lines(m_pending, on_line)) {
+        return Read::stopped;
+      }
+    }
+  }
+
+  RemoteResult finish(const LineSink& on_line, std::chrono::milliseconds timeout) override {
+    RemoteResult result;
+    if (m_pid < 0) {
+      result.error = m_error;
+      return result;
+    }
+    close_input();
+    const Read how = read(
+        [&](std::string_view line) {
+          on_line(line);
+          return false;
+        },
+        timeout);
+    if (how == Read::timed_out) {
+      ::kill(-m_pid, SIGKILL);
+    }
+    int status = 0;
+    while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    m_pid = -1;
+    if (how == Read::timed_out) {
+      result.error = "timed out";
+      return result;
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
   }
-  std::vector<std::string> env;
-  for (const auto& [name, value] : process_environment()) {
-    env.push_back(name + "=" + value);
-  }
-  pid_t pid = -1;
-  try {
-    pid = fork_exec({argv, env, "", pipe_fds[1], std::nullopt, "", "bosun"});
-  } catch (const std::exception& error) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    result.error = error.what();
-    return result;
-  }
-  ::close(pipe_fds[1]);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string pending;
-  char buffer[8192];
-  bool timed_out = false;
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd readable{pipe_fds[0], POLLIN, 0};
-    const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) {
-      continue;
-    }
-    if (ready <= 0) {
-      continue;
-    }
-    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
-    if (n <= 0) {
-      break;  // every writer closed it: the command (and what it started) is done with it
-    }
-    pending.append(buffer, static_cast<std::size_t>(n));
-    for (std::size_t end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
-      on_line(std::string_view(pending).substr(0, end));
-      pending.erase(0, end + 1);
+
+  std::string error() const override { return m_error; }
+
+ private:
+  void close_input() {
+    if (m_input >= 0) {
+      ::close(m_input);
+      m_input = -1;
     }
   }
-  ::close(pipe_fds[0]);
-  if (!pending.empty()) {
-    on_line(pending);
+
+  bool wait_for_exit(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      const pid_t done = ::waitpid(m_pid, &status, WNOHANG);
+      if (done == m_pid || (done < 0 && errno != EINTR)) {
+        m_pid = -1;
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
-  if (timed_out) {
-    ::kill(-pid, SIGKILL);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    result.error = "timed out";
-    return result;
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+
+  pid_t m_pid = -1;
+  int m_input = -1;
+  int m_output = -1;
+  std::string m_pending;
+  std::string m_error;
+};
+
+}  // namespace
+
+std::unique_ptr<RemoteCommand> LocalTransport::start(const std::vector<std::string>& argv) {
+  return std::make_unique<LocalCommand>(argv);
 }
 
 void LocalTransport::upload(const std::string& content, const std::string& remote_path, int mode) {

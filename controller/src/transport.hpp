@@ -20,13 +20,38 @@ struct RemoteResult {
 };
 
 using LineSink = std::function<void(std::string_view line)>;
+// Like LineSink, returning true to stop reading after this line.
+using LineReader = std::function<bool(std::string_view line)>;
+
+// A command left running on the host and talked to over its stdin (the agent session).
+// Output is stdout and stderr merged, handed over line by line.
+class RemoteCommand {
+ public:
+  enum class Read { stopped, ended, timed_out, lost };
+
+  virtual ~RemoteCommand() = default;
+  // Writes `text` to the command's stdin. False when it cannot (see error()).
+  virtual bool send(std::string_view text) = 0;
+  // Reads output lines into `on_line` until it returns true (stopped), the output ends
+  // (ended), `timeout` passes (timed_out) or the connection breaks (lost).
+  virtual Read read(const LineReader& on_line, std::chrono::milliseconds timeout) = 0;
+  // Closes stdin, hands what is left of the output to `on_line` and returns how the command
+  // ended. A command still running at `timeout` is stopped.
+  virtual RemoteResult finish(const LineSink& on_line, std::chrono::milliseconds timeout) = 0;
+  // Why the last send() or read() failed.
+  virtual std::string error() const = 0;
+};
 
 class Transport {
  public:
   virtual ~Transport() = default;
-  // Runs `argv`; each output line (stdout and stderr merged) goes to `on_line` as it comes.
-  virtual RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,
-                           std::chrono::milliseconds timeout) = 0;
+  // Starts `argv` with its stdin open. Never null: a command that could not start reports
+  // it through read() / finish().
+  virtual std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) = 0;
+  // Runs `argv` to its end with nothing on stdin; each output line (stdout and stderr
+  // merged) goes to `on_line` as it comes.
+  RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,
+                   std::chrono::milliseconds timeout);
   // Writes `content` to `remote_path` with `mode`, atomically (a temporary name, then rename).
   // Throws std::runtime_error naming the host and path.
   virtual void upload(const std::string& content, const std::string& remote_path, int mode) = 0;
@@ -41,10 +66,13 @@ class Transport {
 std::string shell_quote(std::string_view word);
 std::string shell_line(const std::vector<std::string>& argv);
 
+// Hands each complete line of `pending` to `on_line` (removing it) until it returns true;
+// returns whether it did. Shared by the transports' read loops.
+bool deliver_lines(std::string& pending, const LineReader& on_line);
+
 class LocalTransport final : public Transport {
  public:
-  RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,
-                   std::chrono::milliseconds timeout) override;
+  std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) override;
   void upload(const std::string& content, const std::string& remote_path, int mode) override;
   std::string describe() const override { return "local"; }
 };

@@ -1,5 +1,5 @@
 // The controller's pure parts: batches, host targets, shell quoting, the local history and
-// `bosun init`.
+// `bosun init`; the agent session over the local transport with the real bosun-agent.
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,10 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "agent_channel.hpp"
+#include "agent_service_plan.hpp"
 #include "bosun/controller/bosun_cli.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "fleet_plan.hpp"
@@ -136,6 +139,111 @@ TEST(Transport, LocalUploadIsAtomicWithItsMode) {
   EXPECT_EQ(timed_out.exit_code, -1);
   EXPECT_EQ(timed_out.error, "timed out");
   fs::remove_all(dir);
+}
+
+TEST(AgentChannel, ManyAgentCommandsOverOneSession) {
+  char dir_template[] = "/tmp/bosun-session-XXXXXX";
+  const std::string root = ::mkdtemp(dir_template);
+  LocalTransport local;
+  AgentChannel channel(local.start({BOSUN_AGENT_BIN, "session"}));
+  const auto call = [&](const std::vector<std::string>& args) {
+    std::string output;
+    RemoteResult result = channel.call(
+        args,
+        [&](std::string_view line) {
+          output.append(line);
+          output.push_back('\n');
+        },
+        std::chrono::seconds(20));
+    result.output = output;
+    return result;
+  };
+  const RemoteResult releases = call({"releases", "--root", root, "--json"});
+  EXPECT_EQ(releases.exit_code, 0) << releases.error << releases.output;
+  EXPECT_NE(releases.output.find("\"releases\""), std::string::npos) << releases.output;
+  EXPECT_EQ(
+      call({"lock", "acquire", "--root", root, "--holder", "alice", "-m", "deploy x"}).exit_code,
+      0);
+  const RemoteResult status = call({"lock", "status", "--root", root});
+  EXPECT_NE(status.output.find("alice"), std::string::npos) << status.output;
+  // A failing command is an answer, not a broken session.
+  const RemoteResult not_mine = call({"lock", "release", "--root", root, "--holder", "bob"});
+  EXPECT_EQ(not_mine.exit_code, 1) << not_mine.output;
+  EXPECT_NE(not_mine.output.find("not yours to release"), std::string::npos) << not_mine.output;
+  EXPECT_TRUE(channel.usable());
+  EXPECT_EQ(call({"lock", "release", "--root", root, "--holder", "alice"}).exit_code, 0);
+  channel.close(std::chrono::seconds(5));
+  EXPECT_FALSE(channel.usable());
+  EXPECT_NE(call({"releases", "--root", root}).error, "");
+  fs::remove_all(root);
+}
+
+TEST(AgentChannel, SaysWhenTheSessionEndsOrDoesNotAnswer) {
+  LocalTransport local;
+  // What an agent without sessions (or no agent) looks like: the command just ends.
+  AgentChannel ended(local.start({"sh", "-c", "echo 'no such command'; exit 2"}));
+  std::string said;
+  const RemoteResult gone = ended.call(
+      {"releases"}, [&](std::string_view line) { said += line; }, std::chrono::seconds(10));
+  EXPECT_EQ(gone.exit_code, -1);
+  EXPECT_EQ(gone.error, "the agent session ended (exit 2)");
+  EXPECT_EQ(said, "no such command");
+  EXPECT_FALSE(ended.usable());
+  AgentChannel silent(local.start({"sleep", "30"}));
+  const RemoteResult quiet = silent.call(
+      {"releases"}, [](std::string_view) {}, std::chrono::milliseconds(200));
+  EXPECT_EQ(quiet.exit_code, -1);
+  EXPECT_EQ(quiet.error, "no answer within 200ms");
+  EXPECT_FALSE(silent.usable());
+}
+
+TEST(AgentServicePlan, ProbeAnswersAreReadFromTheLastLine) {
+  const HostServiceProbe root = parse_probe("welcome to the host\nsystemd-root root\n");
+  EXPECT_EQ(root.manager, ServiceManager::systemd_as_root);
+  EXPECT_EQ(root.user, "root");
+  EXPECT_EQ(parse_probe("systemd-sudo deploy").manager, ServiceManager::systemd_with_sudo);
+  EXPECT_EQ(parse_probe("user deploy").manager, ServiceManager::user_daemon);
+  EXPECT_EQ(parse_probe("").manager, ServiceManager::user_daemon);
+  // The probe itself, run here: this machine gives one of the three answers and its user.
+  LocalTransport local;
+  const RemoteResult printed =
+      local.capture({"sh", "-c", probe_script()}, std::chrono::seconds(20));
+  ASSERT_EQ(printed.exit_code, 0) << printed.output;
+  EXPECT_TRUE(
+      std::regex_match(printed.output, std::regex("(systemd-root|systemd-sudo|user) [^ ]+\n")))
+      << printed.output;
+}
+
+TEST(AgentServicePlan, ASystemdUnitThatKeepsTheAppAcrossAgentRestarts) {
+  const AgentService service{"shop",
+                             "/srv/bosun/shop",
+                             "deploy",
+                             {"--root", "/srv/bosun/shop", "--repo", "git@example.com:a b.git",
+                              "--host", "web-1", "--stage", "100%"}};
+  EXPECT_EQ(unit_name(service), "bosun-agent-shop.service");
+  const std::string unit = systemd_unit(service);
+  EXPECT_NE(unit.find("ExecStart=\"/srv/bosun/shop/bin/bosun-agent\" run \"--root\" "
+                      "\"/srv/bosun/shop\" \"--repo\" \"git@example.com:a b.git\" \"--host\" "
+                      "\"web-1\" \"--stage\" \"100%%\"\n"),
+            std::string::npos)
+      << unit;
+  for (const char* line :
+       {"Type=notify\n", "User=deploy\n", "KillMode=process\n", "Restart=always\n",
+        "WorkingDirectory=/srv/bosun/shop\n", "WantedBy=multi-user.target\n"}) {
+    EXPECT_NE(unit.find(line), std::string::npos) << line << " in\n" << unit;
+  }
+  EXPECT_EQ(systemd_install_script(service, "/srv/bosun/shop/setup/u.service",
+                                   ServiceManager::systemd_with_sudo),
+            "sudo -n install -m 0644 /srv/bosun/shop/setup/u.service "
+            "/etc/systemd/system/bosun-agent-shop.service && sudo -n systemctl daemon-reload && "
+            "sudo -n systemctl enable --quiet bosun-agent-shop.service && sudo -n systemctl "
+            "restart bosun-agent-shop.service");
+  EXPECT_EQ(systemd_install_script(service, "/u", ServiceManager::systemd_as_root).find("sudo"),
+            std::string::npos);
+  EXPECT_EQ(user_daemon_script(service),
+            "cd /srv/bosun/shop && setsid -f /srv/bosun/shop/bin/bosun-agent run --root "
+            "/srv/bosun/shop --repo 'git@example.com:a b.git' --host web-1 --stage 100% >> "
+            "/srv/bosun/shop/agent.log 2>&1 < /dev/null");
 }
 
 TEST(History, RecordsRunsWithTheirHosts) {

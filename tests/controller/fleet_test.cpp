@@ -1,14 +1,21 @@
 // The controller against a loopback fleet: real sshd instances on 127.0.0.x with generated
-// host keys and a test user key, each host with its own agent (installed by `bosun setup`
-// over SFTP) and root, serving the platform's server on its own address.
+// host keys and a test user key, each host with its own agent (installed by `bosun setup`)
+// and root, serving the platform's server on its own address.
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -38,6 +45,70 @@ std::string read_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Runs `argv` with a pseudo-terminal as its stdin, stdout and stderr (as a person at a
+// terminal would), returning what it wrote there and its exit code (-1 if it outlived
+// `timeout`, then killed).
+BosunRun run_on_terminal(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         const std::string& cwd, seconds timeout) {
+  BosunRun run;
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    ADD_FAILURE() << "no pseudo-terminal: " << std::strerror(errno);
+    return run;
+  }
+  const std::string slave = ::ptsname(master);
+  std::vector<char*> args;
+  for (const std::string& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& entry : env) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  envp.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    const int terminal = ::open(slave.c_str(), O_RDWR);
+    if (terminal < 0 || ::dup2(terminal, 0) < 0 || ::dup2(terminal, 1) < 0 ||
+        ::dup2(terminal, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
+      ::_exit(126);
+    }
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd readable{master, POLLIN, 0};
+    if (::poll(&readable, 1, 100) <= 0) {
+      continue;
+    }
+    const ssize_t n = ::read(master, buffer, sizeof buffer);
+    if (n <= 0) {
+      break;  // EIO: every holder of the terminal closed it
+    }
+    run.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  int status = 0;
+  pid_t done = 0;
+  while (done == 0 && std::chrono::steady_clock::now() < deadline) {
+    done = ::waitpid(pid, &status, WNOHANG);
+    if (done == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  } else {
+    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  ::close(master);
+  return run;
 }
 
 class FleetTest : public ::testing::Test {
@@ -100,15 +171,19 @@ class FleetTest : public ::testing::Test {
     return repo.commit_all("v" + version);
   }
 
-  BosunRun bosun(const std::vector<std::string>& args, seconds timeout = seconds(180)) {
+  BosunRun bosun(const std::vector<std::string>& args, seconds timeout = seconds(180),
+                 const std::vector<std::string>& extra_env = {}) {
     std::vector<std::string> argv{BOSUN_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
+    if (args.at(0) == "setup" && std::find(args.begin(), args.end(), "--service") == args.end()) {
+      // Never a systemd unit from a test, even on a machine where one could be installed.
+      argv.insert(argv.end(), {"--service", "user"});
+    }
     const std::string log = work.path() + "/bosun-" + std::to_string(runs++) + ".out";
-    ChildProcess process(
-        {argv,
-         {"HOME=" + work.path() + "/home", "USER=tester", "BOSUN_WHO=tester@ci", "LANG=C.UTF-8"},
-         repo.path(),
-         log});
+    std::vector<std::string> env{"HOME=" + work.path() + "/home", "USER=tester",
+                                 "BOSUN_WHO=tester@ci", "LANG=C.UTF-8"};
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    ChildProcess process({argv, env, repo.path(), log});
     const auto status = process.wait(timeout);
     const std::string output = process.output();
     outputs += output;
@@ -140,8 +215,17 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_NE(first.output.find("\"type\":\"summary\""), std::string::npos);
   const std::string v2 = commit("2");
-  const BosunRun second = bosun({"deploy"});
+  const BosunRun second = bosun({"deploy"}, seconds(180), {"BOSUN_SSH_TRACE=1"});
   ASSERT_EQ(second.code, 0) << second.output;
+  // One SSH command per host for the whole deploy (the agent session): one login shell each.
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    const std::regex traced("(^|\n)ssh " + fleet.entry(i) + ": ");
+    EXPECT_EQ(
+        std::distance(std::sregex_iterator(second.output.begin(), second.output.end(), traced),
+                      std::sregex_iterator()),
+        1)
+        << second.output;
+  }
   for (std::size_t i = 0; i < fleet.size(); ++i) {
     EXPECT_TRUE(
         std::regex_search(second.output, std::regex(fleet.entry(i) + " +" + v1.substr(0, 8) +
@@ -261,7 +345,21 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
   EXPECT_NE(before.output.find("no blocking gap"), std::string::npos) << before.output;
   const BosunRun gap_json = bosun({"gap", "--json"});
   EXPECT_NE(gap_json.output.find("\"blocking\":false"), std::string::npos) << gap_json.output;
-  ASSERT_EQ(bosun({"deploy"}).code, 0);
+  // At a terminal: one live line per host, redrawn in place, then the final table.
+  const BosunRun live = run_on_terminal(
+      {BOSUN_BIN, "deploy"},
+      {"HOME=" + work.path() + "/home", "BOSUN_WHO=tester@ci", "TERM=xterm", "LANG=C.UTF-8"},
+      repo.path(), seconds(180));
+  ASSERT_EQ(live.code, 0) << live.output;
+  EXPECT_NE(live.output.find("\033[2A"), std::string::npos) << "lines redrawn in place";
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    EXPECT_TRUE(std::regex_search(live.output,
+                                  std::regex("\033\\[2K" + fleet.entry(i) + " +(checkout|build) ")))
+        << "a live line per host with its step";
+    EXPECT_TRUE(std::regex_search(live.output,
+                                  std::regex(fleet.entry(i) + " +- -> [0-9a-f]{8} +succeeded")))
+        << live.output;
+  }
   const BosunRun ready = bosun({"ready"});
   EXPECT_EQ(ready.code, 0) << ready.output;
   EXPECT_NE(ready.output.find("ready: 0 failing"), std::string::npos) << ready.output;
@@ -273,7 +371,55 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
   const BosunRun logs = bosun({"logs", "server", "-n", "5"});
   EXPECT_EQ(logs.code, 0) << logs.output;
   EXPECT_NE(logs.output.find(fleet.entry(0) + " | "), std::string::npos) << logs.output;
+  // Setting up again replaces the running agents and keeps values only the host had.
+  std::ofstream(roots[0] + "/shared/.env", std::ios::app) << "HOST_ONLY=kept\n";
+  const BosunRun again = bosun({"setup"});
+  EXPECT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("1 value(s) only the host had were kept"), std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find("agent running: user-level daemon"), std::string::npos);
+  EXPECT_EQ(read_file(roots[0] + "/shared/.env"),
+            "HOST_ONLY=kept\nJWT_SECRET_KEY=" + k_secret + "\n");
+  EXPECT_EQ(fs::status(roots[0] + "/shared/.env").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(bosun({"ready"}).code, 0) << "the app kept running under the new agents";
+  // A host's .env that cannot be read is left alone, and says where it is broken.
+  std::ofstream(roots[1] + "/shared/.env", std::ios::app) << "not a line\n";
+  const BosunRun broken = bosun({"setup"});
+  EXPECT_EQ(broken.code, 1) << broken.output;
+  EXPECT_NE(
+      broken.output.find(roots[1] + "/shared/.env on the host: .env line 2 is not NAME=value"),
+      std::string::npos)
+      << broken.output;
+  EXPECT_NE(read_file(roots[1] + "/shared/.env").find("not a line"), std::string::npos);
+  if (!fs::exists("/run/systemd/system")) {
+    const BosunRun systemd = bosun({"setup", "--service", "systemd"});
+    EXPECT_EQ(systemd.code, 1) << systemd.output;
+    EXPECT_NE(systemd.output.find("the host has no systemd"), std::string::npos) << systemd.output;
+  }
   EXPECT_EQ(outputs.find(k_secret), std::string::npos) << "the secret never shows";
+}
+
+TEST_F(FleetTest, AHostBehindAJumpHostIsReachedThroughIt) {
+  SshFleet fleet(2);
+  make_project(fleet);
+  fleet.trust_all();
+  // A stage whose one host is reached through the other (the jump host).
+  std::string yaml = read_file(repo.path() + "/app.yaml");
+  yaml = std::regex_replace(yaml, std::regex("stages:\n"),
+                            "stages:\n  behind:\n    hosts: [" + fleet.entry(1) +
+                                "]\n    ssh: {proxy_jump: '" + fleet.entry(0) + "'}\n");
+  repo.write("app.yaml", yaml);
+  commit("1");
+  const BosunRun setup = bosun({"setup", "-d", "behind"});
+  ASSERT_EQ(setup.code, 0) << setup.output;
+  const BosunRun deploy = bosun({"deploy", "-d", "behind"});
+  EXPECT_EQ(deploy.code, 0) << deploy.output;
+  // Without the jump host the host is out of reach: the connection really went through it.
+  fleet.kill(0);
+  const BosunRun cut_off = bosun({"lock", "status", "-d", "behind"});
+  EXPECT_NE(cut_off.code, 0) << cut_off.output;
+  EXPECT_NE(cut_off.output.find("cannot connect to"), std::string::npos) << cut_off.output;
 }
 
 TEST_F(FleetTest, CtrlCStopsSchedulingLetsTheHostInFlightFinishAndReleasesLocks) {

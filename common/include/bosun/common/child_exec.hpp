@@ -1,8 +1,8 @@
 #pragma once
 // Forking and exec'ing a command the one way bosun does it (services, deploy steps, checks):
-// the child gets its own process group, /dev/null on stdin, `output_fd` on stdout and
-// stderr, no other inherited descriptor, default signal handling, and its program looked up
-// in its own PATH. Only exec-safe calls run between fork and exec.
+// the child gets its own process group, /dev/null (or `input_fd`) on stdin, `output_fd` on stdout
+// and stderr, no other inherited descriptor, default signal handling, and its program looked up in
+// its own PATH. Only exec-safe calls run between fork and exec.
 
 #include <sys/types.h>
 
@@ -21,6 +21,7 @@ struct ChildSpec {
   std::optional<std::uint64_t> nofile;
   std::string user;           // empty: the caller's
   std::string who = "bosun";  // prefixes failure messages: "<who>: cannot run: ..."
+  int input_fd = -1;          // stdin; -1: /dev/null
 };
 
 // Returns the child's pid (also its process group id). Throws std::runtime_error when it

@@ -118,21 +118,8 @@ StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
     if (spec == next.end()) {
       continue;
     }
-    // An overlap start beside an instance that is still leaving would put three listeners
-    // on the port: let the old one finish first (bounded by its stop timeout).
-    const auto settled = Clock::now() + milliseconds(spec->stop.timeout) + milliseconds(2000);
-    auto before = find_status(supervisor, change.name);
-    // An old instance being stopped, or one that will be once the current instance is ready,
-    // is waited for; one kept beside an instance that failed its readiness is not (it stops
-    // once the replacement is ready).
-    const auto settling = [](const std::optional<ServiceStatus>& status) {
-      return status && (status->leaving_stopping > 0 ||
-                        (status->leaving > 0 && status->state == ServiceState::starting));
-    };
-    while (settling(before) && Clock::now() < settled) {
-      std::this_thread::sleep_for(k_poll_every);
-      before = find_status(supervisor, change.name);
-    }
+    // (The supervisor defers an overlap start while older instances are still stopping.)
+    const auto before = find_status(supervisor, change.name);
     if (const std::string error = await_reply(supervisor.update(*spec, change.mode));
         !error.empty()) {
       return StepResult::failed("updating " + change.name + ": " + error);

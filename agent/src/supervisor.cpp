@@ -94,6 +94,9 @@ struct Runtime {
   bool wanted = true;    // the operator wants it running
   bool retired = false;  // removed by a deploy: stopped and no longer shown
   bool restart_after_stop = false;
+  // An overlap start waiting for older instances to finish stopping: never three instances
+  // on a shared port (the platform's hand-over between two breaks with a third).
+  bool overlap_pending = false;
   pid_t pid = -1;
   int pidfd = -1;
   std::uint64_t start_ticks = 0;
@@ -354,6 +357,15 @@ struct Supervisor::Impl {
 
   // ---- overlap: old instances beside their replacement ----
 
+  // The running instance keeps serving as a leaving one while its replacement starts.
+  void begin_overlap(Runtime& runtime) {
+    runtime.overlap_pending = false;
+    keep_as_leaving(runtime);
+    set_state(runtime, ServiceState::stopped);
+    schedule(runtime, Due::none, {});
+    spawn(runtime);
+  }
+
   // Keeps the running instance as a leaving one; the runtime is then free for a new one.
   void keep_as_leaving(Runtime& runtime) {
     Leaving old;
@@ -408,6 +420,13 @@ struct Supervisor::Impl {
       journal.record(runtime.spec.name, "stopped",
                      "old instance, pid " + std::to_string(it->pid) + ": " + describe_exit(status));
       runtime.leaving.erase(it);
+      if (runtime.leaving.empty() && runtime.overlap_pending) {
+        runtime.overlap_pending = false;
+        if (runtime.state == ServiceState::ready && runtime.wanted) {
+          begin_overlap(runtime);
+        }
+        // Otherwise the instance went away meanwhile and its next start uses the new spec.
+      }
       return;
     }
   }
@@ -739,10 +758,14 @@ struct Supervisor::Impl {
       return "";
     }
     if (mode == UpdateMode::overlap && runtime.state == ServiceState::ready) {
-      keep_as_leaving(runtime);
-      set_state(runtime, ServiceState::stopped);
-      schedule(runtime, Due::none, {});
-      spawn(runtime);
+      if (!runtime.leaving.empty()) {
+        runtime.overlap_pending = true;
+        stop_leaving(runtime, "a newer instance is waiting to start");
+        journal.record(runtime.spec.name, "updated",
+                       "new definition; starting once the old instance has stopped");
+        return "";
+      }
+      begin_overlap(runtime);
       return "";
     }
     // Restart, or an overlap whose old instance is not serving anyway.

@@ -1,5 +1,6 @@
 #include "bosun/common/environment.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -37,10 +38,15 @@ std::map<std::string, std::string> process_environment() {
 }
 
 std::string user_at_host() {
-  const char* user = std::getenv("USER");
+  std::string user = std::getenv("USER") != nullptr ? std::getenv("USER") : "";
+  if (user.empty()) {
+    // cron, CI runners and `env -i` leave USER unset: the account itself still has a name.
+    const passwd* account = ::getpwuid(::getuid());
+    user = account != nullptr ? account->pw_name : "unknown";
+  }
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  return std::string(user != nullptr ? user : "unknown") + "@" + host;
+  return user + "@" + host;
 }
 
 std::map<std::string, std::string> read_dotenv_file(const std::string& path) {

@@ -1,6 +1,9 @@
 // The agent's pure parts: backoff and crash-loop decisions, service resolution, .env files,
 // log rotation and adoption records.
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -132,6 +135,19 @@ TEST(DotEnv, BadLinesNameTheLineNotTheValue) {
   } catch (const std::runtime_error& error) {
     EXPECT_STREQ(error.what(), ".env line 2 is not NAME=value");
   }
+}
+
+TEST(Operator, NamedFromTheAccountWhenUserIsUnset) {
+  const char* saved = std::getenv("USER");
+  const std::string before = saved != nullptr ? saved : "";
+  ::unsetenv("USER");
+  const std::string who = user_at_host();
+  if (!before.empty()) {
+    ::setenv("USER", before.c_str(), 1);
+  }
+  const passwd* account = ::getpwuid(::getuid());
+  ASSERT_NE(account, nullptr);
+  EXPECT_EQ(who.substr(0, who.find('@')), account->pw_name);
 }
 
 TEST(LogFiles, RotatesAndKeepsN) {

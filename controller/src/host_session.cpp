@@ -70,13 +70,7 @@ RemoteResult HostSession::agent_capture(const std::string& subcommand,
                                         const std::vector<std::string>& args,
                                         std::chrono::milliseconds timeout) {
   std::string output;
-  RemoteResult result = agent(
-      subcommand, args,
-      [&](std::string_view line) {
-        output.append(line);
-        output.push_back('\n');
-      },
-      timeout);
+  RemoteResult result = agent(subcommand, args, append_to(output), timeout);
   result.output = std::move(output);
   return result;
 }

@@ -325,12 +325,7 @@ class SshCommand final : public RemoteCommand {
     if (alive() && !m_ended) {
       ssh_channel_send_eof(m_channel);
     }
-    const Read how = read(
-        [&](std::string_view line) {
-          on_line(line);
-          return false;
-        },
-        timeout);
+    const Read how = read(every_line(on_line), timeout);
     if (how == Read::timed_out) {
       result.error =
           "timed out after " + std::to_string(timeout.count() / 1000) + "s on " + m_impl.where();

@@ -23,15 +23,23 @@ namespace bosun::controller {
 RemoteResult Transport::capture(const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout) {
   std::string output;
-  RemoteResult result = run(
-      argv,
-      [&](std::string_view line) {
-        output.append(line);
-        output.push_back('\n');
-      },
-      timeout);
+  RemoteResult result = run(argv, append_to(output), timeout);
   result.output = std::move(output);
   return result;
+}
+
+LineReader every_line(const LineSink& on_line) {
+  return [&on_line](std::string_view line) {
+    on_line(line);
+    return false;
+  };
+}
+
+LineSink append_to(std::string& output) {
+  return [&output](std::string_view line) {
+    output.append(line);
+    output.push_back('\n');
+  };
 }
 
 RemoteResult Transport::run(const std::vector<std::string>& argv, const LineSink& on_line,
@@ -195,12 +203,7 @@ class LocalCommand final : public RemoteCommand {
       return result;
     }
     close_input();
-    const Read how = read(
-        [&](std::string_view line) {
-          on_line(line);
-          return false;
-        },
-        timeout);
+    const Read how = read(every_line(on_line), timeout);
     if (how == Read::timed_out) {
       ::kill(-m_pid, SIGKILL);
     }

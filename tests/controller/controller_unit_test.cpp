@@ -148,13 +148,7 @@ TEST(AgentChannel, ManyAgentCommandsOverOneSession) {
   AgentChannel channel(local.start({BOSUN_AGENT_BIN, "session"}));
   const auto call = [&](const std::vector<std::string>& args) {
     std::string output;
-    RemoteResult result = channel.call(
-        args,
-        [&](std::string_view line) {
-          output.append(line);
-          output.push_back('\n');
-        },
-        std::chrono::seconds(20));
+    RemoteResult result = channel.call(args, append_to(output), std::chrono::seconds(20));
     result.output = output;
     return result;
   };

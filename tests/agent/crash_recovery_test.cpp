@@ -130,7 +130,12 @@ TEST_P(CrashRecoveryTest, EndsWithOneVerifiedReleaseAndEveryRow) {
   }
   EXPECT_EQ(current_commit, result == "succeeded" ? v2 : v1) << releases.output << history.str();
   ASSERT_TRUE(wait_until([&] { return sandbox.serving_revision() == current_commit; }, seconds(20)))
-      << "serving " << sandbox.serving_revision();
+      << "serving " << sandbox.serving_revision() << " (v1 " << v1 << ", v2 " << v2
+      << ")\nagent events:\n"
+      << sandbox.agent().cli({"events", "--root", sandbox.root()}).output << "\nstatus:\n"
+      << sandbox.agent().cli({"status", "--root", sandbox.root(), "--json"}).output
+      << "\nserver log:\n"
+      << read_file(sandbox.root() + "/shared/logs/server.log");
   EXPECT_EQ(sandbox.agent().state_of("server"), "ready");
   EXPECT_EQ(sandbox.agent().service("server")->getValue<int>("leaving"), 0);
   EXPECT_EQ(sandbox.users_fingerprint(), rows);

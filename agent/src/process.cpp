@@ -29,25 +29,55 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
   if (log_fd < 0) {
     throw std::runtime_error("cannot open " + request.log_path + ": " + std::strerror(errno));
   }
+  int hold[2] = {-1, -1};
+  if (request.held && ::pipe2(hold, O_CLOEXEC) != 0) {
+    ::close(log_fd);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  }
   pid_t pid = -1;
   try {
-    pid = fork_exec({request.argv, request.env, request.cwd, log_fd, request.nofile, request.user,
-                     "bosun-agent"});
+    ChildSpec spec{request.argv,   request.env,  request.cwd,  log_fd,
+                   request.nofile, request.user, "bosun-agent"};
+    spec.hold_fd = hold[0];
+    pid = fork_exec(spec);
   } catch (...) {
     ::close(log_fd);
+    for (const int fd : hold) {
+      if (fd >= 0) {
+        ::close(fd);
+      }
+    }
     throw;
   }
   ::close(log_fd);
+  if (hold[0] >= 0) {
+    ::close(hold[0]);
+  }
   SpawnedProcess spawned;
   spawned.pid = pid;
+  spawned.hold_fd = hold[1];
   spawned.pidfd = open_pidfd(pid);
   if (spawned.pidfd < 0) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
+    if (spawned.hold_fd >= 0) {
+      ::close(spawned.hold_fd);
+    }
     throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(errno));
   }
   spawned.start_ticks = process_start_ticks(pid).value_or(0);
   return spawned;
+}
+
+void let_run(SpawnedProcess& process) {
+  if (process.hold_fd < 0) {
+    return;
+  }
+  const char go = 1;
+  while (::write(process.hold_fd, &go, 1) < 0 && errno == EINTR) {
+  }
+  ::close(process.hold_fd);
+  process.hold_fd = -1;
 }
 
 std::optional<int> adopt_process(pid_t pid, std::uint64_t start_ticks) {

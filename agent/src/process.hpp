@@ -19,17 +19,23 @@ struct SpawnRequest {
   std::string log_path;  // stdout and stderr, appended
   std::optional<std::uint64_t> nofile;
   std::string user;  // empty: the agent's user
+  // The process execs only once let_run() is called (after its pid is recorded): a crash of
+  // the agent in between leaves nothing running that no record knows of.
+  bool held = false;
 };
 
 struct SpawnedProcess {
   pid_t pid = -1;
   int pidfd = -1;                 // readable when the process exits
   std::uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22, to tell a reused pid apart
+  int hold_fd = -1;               // for a held process: written to by let_run()
 };
 
 // Forks and execs. A failure to exec shows up as exit code 127 in the log ("exec failed").
 // Throws std::runtime_error when nothing could be started (fork, pidfd, log file).
 SpawnedProcess spawn_process(const SpawnRequest& request);
+// Lets a held process exec (no-op for one that is not held).
+void let_run(SpawnedProcess& process);
 
 // For a process this agent did not start: a pidfd if `pid` is alive and still the process
 // that started at `start_ticks`.

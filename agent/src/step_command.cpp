@@ -31,7 +31,8 @@ StepCommandResult run_step_command(const StepCommand& command) {
   }
   SpawnedProcess process;
   try {
-    process = spawn_process({command.argv, env, command.cwd, command.log_path, std::nullopt, ""});
+    process = spawn_process({command.argv, env, command.cwd, command.log_path, std::nullopt, "",
+                             !command.pid_record.empty()});
   } catch (const std::exception& error) {
     result.error = error.what();
     return result;
@@ -39,6 +40,7 @@ StepCommandResult run_step_command(const StepCommand& command) {
   result.started = true;
   if (!command.pid_record.empty()) {
     save_record(command.pid_record, {process.pid, process.start_ticks, 0, 0});
+    let_run(process);  // recorded: a new agent can stop what is left of it
   }
   // Wait on the pidfd: no polling, and the timeout is exact.
   const auto deadline = started + command.timeout;

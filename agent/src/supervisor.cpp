@@ -279,7 +279,7 @@ struct Supervisor::Impl {
     SpawnedProcess process;
     try {
       process = spawn_process(
-          {spec.argv, spec.env_list(), spec.cwd, spec.log_path, spec.nofile, spec.user});
+          {spec.argv, spec.env_list(), spec.cwd, spec.log_path, spec.nofile, spec.user, true});
     } catch (const std::exception& error) {
       runtime.last_exit = std::string("could not start: ") + error.what();
       journal.record(spec.name, "start-failed", runtime.last_exit);
@@ -297,6 +297,7 @@ struct Supervisor::Impl {
     watch(runtime.pidfd, k_tag_pidfd | index_of(runtime));
     save_record(record_path(runtime),
                 {process.pid, process.start_ticks, runtime.log_offset, runtime.started_unix_ms});
+    let_run(process);  // recorded: a new agent can adopt it from here on
     journal.record(spec.name, "started",
                    "pid " + std::to_string(process.pid) + ": " + join(spec.argv, " "));
     begin_readiness(runtime);

@@ -83,7 +83,25 @@ pid_t fork_exec(const ChildSpec& spec) {
     }
     // Nothing of the parent's may leak into the child: an inherited listening socket would,
     // for instance, keep the agent's API "alive" after the agent died.
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    if (spec.hold_fd >= 0) {
+      // Fd 3 keeps the hold; everything else goes, the pipe's write end included, so the
+      // parent's death reads as end of file.
+      if ((spec.hold_fd != 3 && ::dup2(spec.hold_fd, 3) < 0) ||
+          ::syscall(SYS_close_range, 4U, ~0U, 0U) != 0) {
+        ::_exit(125);
+      }
+      char go = 0;
+      ssize_t got = -1;
+      do {
+        got = ::read(3, &go, 1);
+      } while (got < 0 && errno == EINTR);
+      if (got != 1) {
+        ::_exit(125);
+      }
+      ::close(3);
+    } else {
+      ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    }
     if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
       child_fail(prefix, "changing to the working directory", 126);
     }

@@ -1,12 +1,17 @@
 // Deploy-step commands as real processes: exit codes, logs, environment, timeouts.
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "child_process.hpp"
+#include "process.hpp"
 #include "step_command.hpp"
 
 namespace bosun::agent {
@@ -19,6 +24,36 @@ std::string slurp(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// A held process runs only once let go: if the agent dies before recording it (its end of
+// the hold closes), the process exits without having run anything.
+TEST(HeldProcess, RunsOnlyOnceLetGoAndNotAtAllWhenTheAgentIsGone) {
+  test::TempDir dir;
+  const auto held = [&](const std::string& name) {
+    return spawn_process({{"/bin/sh", "-c", "touch " + dir.path() + "/" + name},
+                          {"PATH=/usr/bin:/bin"},
+                          dir.path(),
+                          dir.path() + "/log",
+                          std::nullopt,
+                          "",
+                          true});
+  };
+  SpawnedProcess let_go = held("ran");
+  SpawnedProcess abandoned = held("must-not-run");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ran")) << "waits to be let go";
+  let_run(let_go);
+  ::close(abandoned.hold_fd);  // what the agent's death does
+  int status = 0;
+  ASSERT_EQ(::waitpid(let_go.pid, &status, 0), let_go.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(::waitpid(abandoned.pid, &status, 0), abandoned.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 125);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/ran"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/must-not-run"));
+  ::close(let_go.pidfd);
+  ::close(abandoned.pidfd);
 }
 
 TEST(StepCommand, SucceedsAndLogsWithItsEnvironmentAndDirectory) {

@@ -22,6 +22,10 @@ struct ChildSpec {
   std::string user;           // empty: the caller's
   std::string who = "bosun";  // prefixes failure messages: "<who>: cannot run: ..."
   int input_fd = -1;          // stdin; -1: /dev/null
+  // When set, the child waits for one byte on this descriptor before it execs, and exits 125
+  // without running anything at end of file: the parent first records the pid, so a parent
+  // killed in between never leaves an unrecorded (unadoptable) process behind.
+  int hold_fd = -1;
 };
 
 // Returns the child's pid (also its process group id). Throws std::runtime_error when it

@@ -39,6 +39,7 @@
 #include "report_cli.hpp"
 #include "service_spec.hpp"
 #include "session_cli.hpp"
+#include "session_server.hpp"
 #include "supervisor.hpp"
 
 namespace bosun::agent {
@@ -150,11 +151,14 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
     ApiServer api(socket.empty() ? settings.layout.default_socket().string() : socket, supervisor,
                   journal, &runs, readiness);
     api.start();
+    SessionServer sessions((settings.layout.root / "session.sock").string(), run_agent_cli);
+    sessions.start();
     out << "bosun-agent " << k_version << " supervising " << app_name << " at "
         << settings.layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
     runs.start_recovery();
     supervisor.run();
-    api.stop();
+    api.stop();  // first: a session following a run over the API then returns at once
+    sessions.stop();
     if (runs.busy()) {
       // A deploy is half way: leave it to the next agent's recovery, like a crash would.
       journal.record("", "agent-exited",
@@ -292,6 +296,9 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
     body = parse_object(next->body);
     out << body->getValue<std::string>("text");
     out.flush();
+    if (!out) {
+      return exit_code::k_failed;  // nobody reads any more (a session's connection closed)
+    }
     offset = body->getValue<std::uint64_t>("offset");
   }
   return exit_code::k_ok;

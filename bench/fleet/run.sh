@@ -24,6 +24,7 @@
 # ruby-bcrypt-pbkdf (net-ssh needs the last two for ed25519 keys).
 #
 # Usage: bench/fleet/run.sh [N...]   (default: 1 10 50). Uses build/ (BUILD=dir to change).
+# TOOLS="bosun parallel-ssh" runs only those (default: all four).
 # Runs as the current user; starts and stops everything it needs. Takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -300,6 +301,7 @@ echo 2 >"$work/repo/VERSION"
 git_ add -A && git_ commit -qm v2 && v2=$(git_ rev-parse HEAD)
 
 rows=()
+wanted() { [[ " ${TOOLS:-bosun parallel-ssh ansible capistrano} " == *" $1 "* ]]; }
 timed() {  # COMMAND...: runs it, prints its wall time in ms
   local start
   start=$(now_ms)
@@ -318,6 +320,7 @@ bosun_run() {  # N ARGS...
 }
 
 for n in "${sizes[@]}"; do
+  if wanted bosun; then
   bosun_run "$n" setup --agent "$work/bosun-agent" --service user
   bosun_run "$n" deploy --commit "$v1" --playbook playbook.yaml
   start=$(now_ms)
@@ -334,15 +337,18 @@ for n in "${sizes[@]}"; do
   for root in "$work"/hosts/bosun/*/; do "$agent" stop-all --root "$root" >/dev/null 2>&1 || true; done
   sleep 1
   rm -rf "$work/hosts/bosun"
+  fi
 
+  if wanted parallel-ssh; then
   ssh_deploy "$n" "$v1" >/dev/null
   took=$(timed ssh_deploy "$n" "$v2")
   back="-"   # a rollback by hand is a deploy of the old commit
   [ "$n" -eq 10 ] && back="$(timed ssh_deploy "$n" "$v1") ms"
   row "$n" parallel-ssh "$took" "$back"
   stop_apps ssh
+  fi
 
-  if command -v ansible-playbook >/dev/null; then
+  if wanted ansible && command -v ansible-playbook >/dev/null; then
     ansible_setup "$n"
     for style in modules shell; do
       ansible_deploy "$style" "$n" "$v1" >/dev/null
@@ -354,7 +360,7 @@ for n in "${sizes[@]}"; do
     done
   fi
 
-  if command -v cap >/dev/null; then
+  if wanted capistrano && command -v cap >/dev/null; then
     capistrano_setup "$n"
     capistrano_run "$n" deploy "$v1" >/dev/null
     took=$(timed capistrano_run "$n" deploy "$v2")

@@ -53,7 +53,7 @@ std::string HostSession::agent_path() {
 RemoteResult HostSession::agent(const std::string& subcommand, const std::vector<std::string>& args,
                                 const LineSink& on_line, std::chrono::milliseconds timeout) {
   if (!m_agent || !m_agent->usable()) {
-    m_agent = std::make_unique<AgentChannel>(transport().start({agent_path(), "session"}));
+    m_agent = std::make_unique<AgentChannel>(open_agent_session());
   }
   std::vector<std::string> argv;
   for (std::size_t start = 0; start <= subcommand.size();) {  // "lock acquire" is two words
@@ -73,6 +73,17 @@ RemoteResult HostSession::agent_capture(const std::string& subcommand,
   RemoteResult result = agent(subcommand, args, append_to(output), timeout);
   result.output = std::move(output);
   return result;
+}
+
+std::unique_ptr<RemoteCommand> HostSession::open_agent_session() {
+  // The running agent's own session socket first: no login shell, no process on the host.
+  // Without a running agent (setup, a stopped agent) or where sshd refuses Unix-socket
+  // forwarding, `bosun-agent session` on an exec channel.
+  if (auto socket = transport().connect_unix(m_target.root + "/session.sock");
+      socket && socket->error().empty()) {
+    return socket;
+  }
+  return transport().start({agent_path(), "session"});
 }
 
 void HostSession::end_agent_session() {

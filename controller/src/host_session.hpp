@@ -1,8 +1,9 @@
 #pragma once
 // One host as the controller works with it: its transport (one SSH session for every step,
 // or local), and the bosun-agent client commands run there, all over one `bosun-agent
-// session` (AgentChannel) opened on first use and kept until end_agent_session(). Agent
-// events (JSON lines) are parsed as they stream back.
+// session` (AgentChannel) opened on first use — the running agent's session socket through
+// the SSH connection, else the command on an exec channel — and kept until
+// end_agent_session(). Agent events (JSON lines) are parsed as they stream back.
 
 #include <chrono>
 #include <functional>
@@ -56,6 +57,7 @@ class HostSession {
 
  private:
   std::string agent_path();
+  std::unique_ptr<RemoteCommand> open_agent_session();
 
   HostTarget m_target;
   std::string m_local_agent;

@@ -217,8 +217,15 @@ using std::chrono::milliseconds;
 // read together (a command that fills its stderr window must not stall).
 class SshCommand final : public RemoteCommand {
  public:
-  SshCommand(SshTransport::Impl& impl, std::string line)
-      : m_impl(impl), m_line(std::move(line)), m_started(std::chrono::steady_clock::now()) {
+  enum class Kind { exec, unix_socket };
+
+  // `target` is the shell line to exec, or the path of a Unix socket on the host to connect
+  // to (sshd's direct-streamlocal: no shell, no process on the host).
+  SshCommand(SshTransport::Impl& impl, std::string target, Kind kind = Kind::exec)
+      : m_impl(impl),
+        m_line(std::move(target)),
+        m_kind(kind),
+        m_started(std::chrono::steady_clock::now()) {
     try {
       m_impl.connect();
     } catch (const SshError& error) {
@@ -226,6 +233,19 @@ class SshCommand final : public RemoteCommand {
       return;
     }
     m_channel = ssh_channel_new(m_impl.session);
+    if (kind == Kind::unix_socket) {
+      if (m_channel == nullptr ||
+          ssh_channel_open_forward_unix(m_channel, m_line.c_str(), "127.0.0.1", 0) != SSH_OK) {
+        // Refused by the server (no such socket, or streamlocal forwarding disabled): the
+        // session itself is fine.
+        m_error =
+            "cannot connect to " + m_line + " on " + m_impl.where() + ": " + m_impl.error_text();
+        drop_channel();
+        return;
+      }
+      m_generation = m_impl.generation;
+      return;
+    }
     if (m_channel == nullptr || ssh_channel_open_session(m_channel) != SSH_OK) {
       m_error = "cannot open a channel to " + m_impl.where() + ": " + m_impl.error_text();
       drop_channel();
@@ -331,6 +351,8 @@ class SshCommand final : public RemoteCommand {
           "timed out after " + std::to_string(timeout.count() / 1000) + "s on " + m_impl.where();
     } else if (how == Read::lost) {
       result.error = m_error.empty() ? "lost the connection to " + m_impl.where() : m_error;
+    } else if (m_kind == Kind::unix_socket) {
+      result.exit_code = 0;  // a stream has no exit status: it ended
     } else {
       result.exit_code = ssh_channel_get_exit_status(m_channel);
       if (result.exit_code < 0) {
@@ -341,8 +363,9 @@ class SshCommand final : public RemoteCommand {
       }
     }
     if (std::getenv("BOSUN_SSH_TRACE") != nullptr) {
-      std::fprintf(stderr, "ssh %s: %s -> %d %s (%lld ms)\n", m_impl.where().c_str(),
-                   m_line.c_str(), result.exit_code, result.error.c_str(),
+      std::fprintf(stderr, "ssh %s: %s%s -> %d %s (%lld ms)\n", m_impl.where().c_str(),
+                   m_kind == Kind::unix_socket ? "[socket] " : "", m_line.c_str(), result.exit_code,
+                   result.error.c_str(),
                    static_cast<long long>(std::chrono::duration_cast<milliseconds>(
                                               std::chrono::steady_clock::now() - m_started)
                                               .count()));
@@ -376,6 +399,7 @@ class SshCommand final : public RemoteCommand {
 
   SshTransport::Impl& m_impl;
   std::string m_line;
+  Kind m_kind;
   std::chrono::steady_clock::time_point m_started;
   ssh_channel m_channel = nullptr;
   std::uint64_t m_generation = ~0ULL;
@@ -400,6 +424,10 @@ void SshTransport::connect() {
 
 std::unique_ptr<RemoteCommand> SshTransport::start(const std::vector<std::string>& argv) {
   return std::make_unique<SshCommand>(*m_impl, shell_line(argv) + " 2>&1");
+}
+
+std::unique_ptr<RemoteCommand> SshTransport::connect_unix(const std::string& path) {
+  return std::make_unique<SshCommand>(*m_impl, path, SshCommand::Kind::unix_socket);
 }
 
 // Streams the file into `cat` on an exec channel. (libssh 0.10's SFTP writes are one

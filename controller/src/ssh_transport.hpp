@@ -53,6 +53,7 @@ class SshTransport final : public Transport {
   void connect();
 
   std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) override;
+  std::unique_ptr<RemoteCommand> connect_unix(const std::string& path) override;
   void upload(const std::string& content, const std::string& remote_path, int mode) override;
   std::string describe() const override;
 

@@ -48,6 +48,11 @@ class Transport {
   // Starts `argv` with its stdin open. Never null: a command that could not start reports
   // it through read() / finish().
   virtual std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) = 0;
+  // A stream to a Unix socket on the host, talked to like a command (no shell, no process
+  // there). Null when the transport has no such thing; error() says why it failed.
+  virtual std::unique_ptr<RemoteCommand> connect_unix(const std::string& /*path*/) {
+    return nullptr;
+  }
   // Runs `argv` to its end with nothing on stdin; each output line (stdout and stderr
   // merged) goes to `on_line` as it comes.
   RemoteResult run(const std::vector<std::string>& argv, const LineSink& on_line,

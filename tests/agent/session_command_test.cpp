@@ -1,15 +1,22 @@
 // `bosun-agent session`: requests in, each command's output and a done line out, bad
 // requests refused without ending the session, a lock taken in the session kept alive.
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
+
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "bosun/common/session_protocol.hpp"
+#include "child_process.hpp"
 #include "session_cli.hpp"
+#include "session_server.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -126,6 +133,60 @@ TEST_F(SessionCommand, KeepsItsLockAliveWhileWaitingAndStopsAfterRelease) {
   EXPECT_TRUE(released);
   EXPECT_GE(renewals_before_release, 2U) << "renewed (without --wait) while waiting";
   EXPECT_EQ(renewals_after_release, 0U);
+}
+
+// Reads from `fd` until `text` has arrived (or 10 s pass).
+std::string read_until(int fd, const std::string& text) {
+  std::string got;
+  char buffer[512];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (got.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n > 0) {
+      got.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else {
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  }
+  return got;
+}
+
+TEST(SessionServer, ServesSessionsOnItsSocketAndEndsThemWhenStopped) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/session.sock";
+  SessionServer server(path,
+                       [](const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
+                         out << "ran " << args[0] << "\n";
+                         return args[0] == "status" ? 0 : 1;
+                       });
+  server.start();
+  const auto connect_client = [&] {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    return fd;
+  };
+  const int first = connect_client();
+  const int second = connect_client();
+  const std::string request =
+      session_request_line({"status"}) + "\n" + session_request_line({"releases"}) + "\n";
+  ASSERT_EQ(::send(first, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  EXPECT_EQ(
+      read_until(first, session_done_line(1)),
+      "ran status\n" + session_done_line(0) + "\nran releases\n" + session_done_line(1) + "\n");
+  ::shutdown(first, SHUT_WR);  // the end of a session
+  EXPECT_EQ(read_until(first, "never"), "") << "the server closed it";
+  ::close(first);
+  // Stopping ends a session that is still open, and removes the socket.
+  server.stop();
+  EXPECT_EQ(read_until(second, "never"), "");
+  ::close(second);
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST(SessionProtocol, RequestsSurviveAnyArgumentAndDoneLinesParse) {

@@ -217,13 +217,18 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
   const std::string v2 = commit("2");
   const BosunRun second = bosun({"deploy"}, seconds(180), {"BOSUN_SSH_TRACE=1"});
   ASSERT_EQ(second.code, 0) << second.output;
-  // One SSH command per host for the whole deploy (the agent session): one login shell each.
+  // One SSH channel per host for the whole deploy, and that one a stream to the running
+  // agent's session socket: no login shell, no process started on the host.
   for (std::size_t i = 0; i < fleet.size(); ++i) {
-    const std::regex traced("(^|\n)ssh " + fleet.entry(i) + ": ");
+    const std::regex traced("(^|\\n)ssh " + fleet.entry(i) + ": ");
     EXPECT_EQ(
         std::distance(std::sregex_iterator(second.output.begin(), second.output.end(), traced),
                       std::sregex_iterator()),
         1)
+        << second.output;
+    EXPECT_NE(second.output.find("ssh " + fleet.entry(i) + ": [socket] " + roots[i] +
+                                 "/session.sock -> 0"),
+              std::string::npos)
         << second.output;
   }
   for (std::size_t i = 0; i < fleet.size(); ++i) {

@@ -133,10 +133,9 @@ struct SshTransport::Impl {
     if (!port.empty()) {
       argv.insert(argv.end(), {"-p", port});
     }
-    const std::string target =
-        settings.host.find(':') != std::string::npos ? "[" + settings.host + "]" : settings.host;
-    argv.insert(argv.end(),
-                {"-W", target + ":" + std::to_string(settings.port.value_or(22)), jump});
+    // libssh fills in %h and %p: the target's address and port as finally resolved (a Host
+    // alias's HostName and Port from ~/.ssh/config included).
+    argv.insert(argv.end(), {"-W", "[%h]:%p", jump});
     return shell_line(argv);
   }
 

@@ -268,12 +268,16 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
 }
 
 TEST_F(FleetTest, ACanaryFailureStopsTheStage) {
-  SshFleet fleet(3);
+  // Hardened sshd (no forwarding at all): the agent session falls back to an exec channel.
+  SshFleet fleet(3, "DisableForwarding yes\n");
   make_project(fleet);
   fleet.trust_all();
   commit("1");
   ASSERT_EQ(bosun({"setup"}).code, 0);
-  ASSERT_EQ(bosun({"deploy"}).code, 0);
+  const BosunRun first = bosun({"deploy"}, seconds(180), {"BOSUN_SSH_TRACE=1"});
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_EQ(first.output.find("[socket]"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("bosun-agent session"), std::string::npos) << first.output;
   // A release whose server cannot reach Redis: /ready fails on the canary.
   const std::string bad = commit("2-bad", "");
   std::string yaml = read_file(repo.path() + "/app.yaml");

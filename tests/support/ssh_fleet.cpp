@@ -57,7 +57,7 @@ unsigned short free_port_on(const std::string& address) {
 
 }  // namespace
 
-SshFleet::SshFleet(int count) {
+SshFleet::SshFleet(int count, const std::string& extra_config) {
   const passwd* me = ::getpwuid(::getuid());
   m_user = me != nullptr ? me->pw_name : "root";
   m_identity = m_dir.path() + "/user_key";
@@ -83,7 +83,8 @@ SshFleet::SshFleet(int count) {
                                   "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
                                   "PubkeyAuthentication yes\nPermitRootLogin yes\n"
                                   "Subsystem sftp internal-sftp\nLogLevel ERROR\n"
-                                  "MaxStartups 100\nMaxSessions 100\n";
+                                  "MaxStartups 100\nMaxSessions 100\n"
+                               << extra_config;
     m_hosts.push_back(std::move(host));
     start(m_hosts.size() - 1);
   }

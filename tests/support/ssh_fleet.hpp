@@ -13,7 +13,8 @@ namespace bosun::test {
 
 class SshFleet {
  public:
-  explicit SshFleet(int count);
+  // `extra_config`: sshd_config lines added to every host's (e.g. "DisableForwarding yes\n").
+  explicit SshFleet(int count, const std::string& extra_config = "");
   ~SshFleet();
 
   std::size_t size() const { return m_hosts.size(); }

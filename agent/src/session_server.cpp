@@ -62,15 +62,36 @@ class SocketBuffer final : public std::streambuf {
 
 }  // namespace
 
+// More at once is a client gone wrong: refused, so it cannot exhaust the daemon's threads.
+constexpr std::size_t k_most_sessions = 64;
+
 struct SessionServer::Impl {
+  struct Session {
+    int connection = -1;
+    std::thread thread;
+    bool done = false;  // under `mutex`
+  };
+
   std::string path;
   SubcommandRunner run_subcommand;
   int listener = -1;
   int wake[2] = {-1, -1};  // stop() writes here to end the accept loop
   std::thread acceptor;
   std::mutex mutex;
-  std::list<int> connections;
-  std::list<std::thread> sessions;
+  std::list<Session> sessions;
+
+  // Joins the threads of sessions that ended (a daemon lives for months: they must not pile
+  // up). Called with `mutex` held; their threads no longer take it.
+  void reap() {
+    for (auto it = sessions.begin(); it != sessions.end();) {
+      if (it->done) {
+        it->thread.join();
+        it = sessions.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 
   void accept_loop() {
     while (true) {
@@ -89,19 +110,26 @@ struct SessionServer::Impl {
         continue;
       }
       std::lock_guard guard(mutex);
-      connections.push_back(connection);
-      sessions.emplace_back([this, connection] { serve(connection); });
+      reap();
+      if (sessions.size() >= k_most_sessions) {
+        ::close(connection);
+        continue;
+      }
+      Session& session = sessions.emplace_back();
+      session.connection = connection;
+      session.thread = std::thread([this, &session] { serve(session); });
     }
   }
 
-  void serve(int connection) {
-    SocketBuffer buffer(connection);
+  void serve(Session& session) {
+    SocketBuffer buffer(session.connection);
     std::ostream out(&buffer);
-    session_command({}, out, out, run_subcommand, connection);
+    session_command({}, out, out, run_subcommand, session.connection);
     out.flush();
     std::lock_guard guard(mutex);
-    connections.remove(connection);
-    ::close(connection);
+    ::close(session.connection);
+    session.connection = -1;
+    session.done = true;
   }
 };
 
@@ -146,12 +174,14 @@ void SessionServer::stop() {
   {
     // Ending the connections ends their sessions at their next read or write.
     std::lock_guard guard(impl.mutex);
-    for (const int connection : impl.connections) {
-      ::shutdown(connection, SHUT_RDWR);
+    for (const Impl::Session& session : impl.sessions) {
+      if (session.connection >= 0) {
+        ::shutdown(session.connection, SHUT_RDWR);
+      }
     }
   }
-  for (std::thread& session : impl.sessions) {
-    session.join();
+  for (Impl::Session& session : impl.sessions) {
+    session.thread.join();  // no new ones: the acceptor is gone
   }
   impl.sessions.clear();
   for (int* fd : {&impl.listener, &impl.wake[0], &impl.wake[1]}) {

@@ -182,6 +182,18 @@ TEST(SessionServer, ServesSessionsOnItsSocketAndEndsThemWhenStopped) {
   ::shutdown(first, SHUT_WR);  // the end of a session
   EXPECT_EQ(read_until(first, "never"), "") << "the server closed it";
   ::close(first);
+  // Ended sessions make room: many more than the limit on open sessions, one after another.
+  for (int i = 0; i < 80; ++i) {
+    const int next = connect_client();
+    const std::string line = session_request_line({"status"}) + "\n";
+    ASSERT_EQ(::send(next, line.data(), line.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(line.size()));
+    ASSERT_EQ(read_until(next, session_done_line(0)), "ran status\n" + session_done_line(0) + "\n")
+        << "session " << i;
+    ::shutdown(next, SHUT_WR);
+    read_until(next, "never");
+    ::close(next);
+  }
   // Stopping ends a session that is still open, and removes the socket.
   server.stop();
   EXPECT_EQ(read_until(second, "never"), "");

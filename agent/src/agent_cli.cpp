@@ -1,5 +1,4 @@
 #include "bosun/agent/agent_cli.hpp"
-#include "bosun/common/text.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -23,6 +22,8 @@
 #include "bosun/common/cli.hpp"
 #include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
+#include "bosun/common/text.hpp"
+#include "bosun/common/text.hpp"
 #include "bosun/manifest/check_command.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "deploy_cli.hpp"

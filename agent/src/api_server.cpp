@@ -22,6 +22,7 @@
 #include "log_files.hpp"
 #include "status_json.hpp"
 #include "supervisor.hpp"
+#include "unix_listener.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -361,16 +362,6 @@ const char* reason_phrase(int status) {
   }
 }
 
-sockaddr_un unix_address(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) {
-    throw std::runtime_error("socket path too long: " + path);
-  }
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  return address;
-}
-
 bool someone_listens(const std::string& path) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const sockaddr_un address = unix_address(path);
@@ -498,18 +489,7 @@ void ApiServer::start() {
     }
     std::filesystem::remove(path);  // left behind by an agent that died
   }
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const sockaddr_un address = unix_address(path);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-      ::listen(fd, 64) != 0) {
-    const std::string reason = std::strerror(errno);
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    throw std::runtime_error("cannot listen on " + path + ": " + reason);
-  }
-  ::chmod(path.c_str(), 0660);
-  m_impl->listen_fd = fd;
+  m_impl->listen_fd = listen_unix(path, 64);
   m_impl->acceptor = std::thread([impl = m_impl.get()] { impl->accept_loop(); });
 }
 

@@ -14,6 +14,7 @@
 #include "bosun/common/cli.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/session_protocol.hpp"
+#include "bosun/common/text.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -76,36 +77,39 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
   }
   std::vector<std::string> renew;  // the last lock this session took, to keep alive
   auto renew_at = std::chrono::steady_clock::now() + renew_every;
+  // One request: its command's output, then the done line.
+  const auto answer = [&](const std::string& line) {
+    std::string error;
+    const std::vector<std::string> request = parse_request(line, error);
+    int code = exit_code::k_invalid_input;
+    if (!error.empty()) {
+      out << "bosun-agent session: bad request: " << error << "\n";
+    } else if (refused(request[0])) {
+      out << "bosun-agent session: \"" << request[0] << "\" cannot run in a session\n";
+    } else {
+      code = run_subcommand(request, out, out);
+      if (request.size() >= 2 && request[0] == "lock") {
+        if (request[1] == "acquire" && code == exit_code::k_ok) {
+          renew = without_wait(request);
+        } else if (request[1] == "release") {
+          renew.clear();
+        }
+      }
+    }
+    out << session_done_line(code) << "\n";
+    out.flush();
+  };
   std::string pending;
   char buffer[4096];
   while (true) {
-    for (std::size_t end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
-      const std::string line = pending.substr(0, end);
-      pending.erase(0, end + 1);
-      if (line.find_first_not_of(" \t\r") == std::string::npos) {
-        continue;
+    take_lines(pending, [&](std::string_view line) {
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+        return false;
       }
-      std::string error;
-      const std::vector<std::string> request = parse_request(line, error);
-      int code = exit_code::k_invalid_input;
-      if (!error.empty()) {
-        out << "bosun-agent session: bad request: " << error << "\n";
-      } else if (refused(request[0])) {
-        out << "bosun-agent session: \"" << request[0] << "\" cannot run in a session\n";
-      } else {
-        code = run_subcommand(request, out, out);
-        if (request.size() >= 2 && request[0] == "lock") {
-          if (request[1] == "acquire" && code == exit_code::k_ok) {
-            renew = without_wait(request);
-          } else if (request[1] == "release") {
-            renew.clear();
-          }
-        }
-      }
-      out << session_done_line(code) << "\n";
-      out.flush();
+      answer(std::string(line));
       renew_at = std::chrono::steady_clock::now() + renew_every;
-    }
+      return false;
+    });
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         renew_at - std::chrono::steady_clock::now());
     pollfd readable{input_fd, POLLIN, 0};

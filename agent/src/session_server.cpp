@@ -1,20 +1,17 @@
 #include "session_server.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <list>
 #include <mutex>
 #include <ostream>
-#include <stdexcept>
 #include <streambuf>
 #include <thread>
+
+#include "unix_listener.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -75,7 +72,7 @@ struct SessionServer::Impl {
   std::string path;
   SubcommandRunner run_subcommand;
   int listener = -1;
-  int wake[2] = {-1, -1};  // stop() writes here to end the accept loop
+  std::atomic<bool> stopping{false};
   std::thread acceptor;
   std::mutex mutex;
   std::list<Session> sessions;
@@ -94,19 +91,15 @@ struct SessionServer::Impl {
   }
 
   void accept_loop() {
-    while (true) {
-      pollfd fds[2] = {{listener, POLLIN, 0}, {wake[0], POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        return;
-      }
-      if ((fds[1].revents & POLLIN) != 0) {
-        return;
-      }
+    while (!stopping.load()) {
       const int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
       if (connection < 0) {
+        if (stopping.load()) {
+          return;
+        }
+        if (errno != EINTR && errno != ECONNABORTED) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));  // e.g. EMFILE: no spin
+        }
         continue;
       }
       std::lock_guard guard(mutex);
@@ -144,33 +137,19 @@ SessionServer::~SessionServer() {
 }
 
 void SessionServer::start() {
-  Impl& impl = *m_impl;
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (impl.path.size() >= sizeof address.sun_path) {
-    throw std::runtime_error("session socket path too long: " + impl.path);
-  }
-  std::memcpy(address.sun_path, impl.path.c_str(), impl.path.size() + 1);
-  ::unlink(impl.path.c_str());  // a stale socket of a dead agent (a live one holds the API's)
-  impl.listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (impl.listener < 0 ||
-      ::bind(impl.listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-      ::chmod(impl.path.c_str(), 0660) != 0 || ::listen(impl.listener, 16) != 0 ||
-      ::pipe2(impl.wake, O_CLOEXEC) != 0) {
-    const std::string why = std::strerror(errno);
-    stop();
-    throw std::runtime_error("cannot listen on " + impl.path + ": " + why);
-  }
-  impl.acceptor = std::thread([&impl] { impl.accept_loop(); });
+  ::unlink(m_impl->path.c_str());  // a stale socket of a dead agent (a live one holds the API's)
+  m_impl->listener = listen_unix(m_impl->path, 16);
+  m_impl->acceptor = std::thread([impl = m_impl.get()] { impl->accept_loop(); });
 }
 
 void SessionServer::stop() {
   Impl& impl = *m_impl;
-  if (impl.acceptor.joinable()) {
-    const char stop = 1;
-    (void)!::write(impl.wake[1], &stop, 1);
-    impl.acceptor.join();
+  if (impl.listener < 0) {
+    return;
   }
+  impl.stopping = true;
+  ::shutdown(impl.listener, SHUT_RDWR);  // wakes the blocked accept()
+  impl.acceptor.join();
   {
     // Ending the connections ends their sessions at their next read or write.
     std::lock_guard guard(impl.mutex);
@@ -184,15 +163,9 @@ void SessionServer::stop() {
     session.thread.join();  // no new ones: the acceptor is gone
   }
   impl.sessions.clear();
-  for (int* fd : {&impl.listener, &impl.wake[0], &impl.wake[1]}) {
-    if (*fd >= 0) {
-      ::close(*fd);
-      *fd = -1;
-    }
-  }
-  if (!impl.path.empty()) {
-    ::unlink(impl.path.c_str());
-  }
+  ::close(impl.listener);
+  impl.listener = -1;
+  ::unlink(impl.path.c_str());
 }
 
 }  // namespace bosun::agent

@@ -55,4 +55,15 @@ std::string pad_column(const std::string& text, std::size_t width) {
   return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
 }
 
+bool take_lines(std::string& pending, const std::function<bool(std::string_view)>& on_line) {
+  for (std::size_t end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
+    const std::string line = pending.substr(0, end);
+    pending.erase(0, end + 1);
+    if (on_line(line)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace bosun

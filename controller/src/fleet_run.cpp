@@ -99,12 +99,14 @@ std::string lock_and_probe(HostSession& host, const std::string& who, const std:
   return outcome.result;
 }
 
-// Gives every lock back and ends the agent sessions.
+// Gives the host's lock back and ends its agent session.
+void give_back(HostSession& host, const std::string& who) {
+  host.agent_capture("lock release", {"--holder", who}, k_quick);
+  host.end_agent_session();
+}
+
 void unlock_all(std::vector<HostSession>& hosts, const std::string& who) {
-  in_parallel(all_of(hosts.size()), [&](std::size_t i) {
-    hosts[i].agent_capture("lock release", {"--holder", who}, k_quick);
-    hosts[i].end_agent_session();
-  });
+  in_parallel(all_of(hosts.size()), [&](std::size_t i) { give_back(hosts[i], who); });
 }
 
 // Runs a deploy or rollback on one host, following its events.
@@ -159,8 +161,7 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
   if (std::any_of(state.begin(), state.end(), [](const std::string& s) { return s != "ok"; })) {
     in_parallel(all_of(hosts.size()), [&](std::size_t i) {
       if (state[i] == "ok") {
-        hosts[i].agent_capture("lock release", {"--holder", plan.who}, k_quick);
-        hosts[i].end_agent_session();
+        give_back(hosts[i], plan.who);
         fleet.hosts[i].result = "skipped";
         fleet.hosts[i].reason = "another host is locked or unreachable: nothing was changed";
       }

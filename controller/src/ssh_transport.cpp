@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include "bosun/common/text.hpp"
+
 namespace bosun::controller {
 namespace {
 
@@ -113,14 +115,6 @@ struct SshTransport::Impl {
   // The manifest's proxy_jump as an OpenSSH ProxyCommand (libssh 0.10 has no jump of its
   // own): the same key and known_hosts as the target, and the same host key policy.
   std::string jump_command() const {
-    std::string jump = settings.proxy_jump;
-    std::string port;
-    const std::size_t colon = jump.rfind(':');
-    if (colon != std::string::npos && jump.find(']') == std::string::npos &&
-        jump.find(':') == colon) {
-      port = jump.substr(colon + 1);
-      jump = jump.substr(0, colon);
-    }
     std::vector<std::string> argv{"ssh", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"};
     if (!settings.identity.empty()) {
       argv.insert(argv.end(), {"-i", settings.identity});
@@ -130,12 +124,11 @@ struct SshTransport::Impl {
     }
     argv.insert(argv.end(), {"-o", std::string("StrictHostKeyChecking=") +
                                        (settings.accept_new_host_keys ? "accept-new" : "yes")});
-    if (!port.empty()) {
-      argv.insert(argv.end(), {"-p", port});
-    }
     // libssh fills in %h and %p: the target's address and port as finally resolved (a Host
-    // alias's HostName and Port from ~/.ssh/config included).
-    argv.insert(argv.end(), {"-W", "[%h]:%p", jump});
+    // alias's HostName and Port from ~/.ssh/config included). OpenSSH reads the jump host's
+    // [user@]host[:port] itself from an ssh:// destination.
+    const std::string& jump = settings.proxy_jump;
+    argv.insert(argv.end(), {"-W", "[%h]:%p", jump.starts_with("ssh://") ? jump : "ssh://" + jump});
     return shell_line(argv);
   }
 
@@ -281,7 +274,7 @@ class SshCommand final : public RemoteCommand {
   }
 
   Read read(const LineReader& on_line, milliseconds timeout) override {
-    if (deliver_lines(m_pending, on_line)) {
+    if (take_lines(m_pending, on_line)) {
       return Read::stopped;
     }
     if (!alive()) {
@@ -313,7 +306,7 @@ class SshCommand final : public RemoteCommand {
         }
       }
       if (n > 0) {
-        if (deliver_lines(m_pending, on_line)) {
+        if (take_lines(m_pending, on_line)) {
           return Read::stopped;
         }
         next_keepalive = std::chrono::steady_clock::now() + m_impl.settings.keepalive;
@@ -324,7 +317,7 @@ class SshCommand final : public RemoteCommand {
         m_ended = true;
         if (!m_pending.empty()) {
           m_pending.push_back('\n');
-          deliver_lines(m_pending, on_line);
+          take_lines(m_pending, on_line);
         }
         return Read::ended;
       }

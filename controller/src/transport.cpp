@@ -17,6 +17,7 @@
 
 #include "bosun/common/child_exec.hpp"
 #include "bosun/common/environment.hpp"
+#include "bosun/common/text.hpp"
 
 namespace bosun::controller {
 
@@ -45,17 +46,6 @@ LineSink append_to(std::string& output) {
 RemoteResult Transport::run(const std::vector<std::string>& argv, const LineSink& on_line,
                             std::chrono::milliseconds timeout) {
   return start(argv)->finish(on_line, timeout);
-}
-
-bool deliver_lines(std::string& pending, const LineReader& on_line) {
-  for (std::size_t end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
-    const std::string line = pending.substr(0, end);
-    pending.erase(0, end + 1);
-    if (on_line(line)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 std::string shell_quote(std::string_view word) {
@@ -159,7 +149,7 @@ class LocalCommand final : public RemoteCommand {
     if (m_output < 0) {
       return m_pid < 0 ? Read::lost : Read::ended;
     }
-    if (deliver_lines(m_pending, on_line)) {
+    if (take_lines(m_pending, on_line)) {
       return Read::stopped;
     }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -185,12 +175,12 @@ class LocalCommand final : public RemoteCommand {
         m_output = -1;
         if (!m_pending.empty()) {
           m_pending.push_back('\n');
-          deliver_lines(m_pending, on_line);
+          take_lines(m_pending, on_line);
         }
         return Read::ended;
       }
       m_pending.append(buffer, static_cast<std::size_t>(n));
-      if (deliver_lines(m_pending, on_line)) {
+      if (take_lines(m_pending, on_line)) {
         return Read::stopped;
       }
     }

@@ -71,9 +71,6 @@ class Transport {
 std::string shell_quote(std::string_view word);
 std::string shell_line(const std::vector<std::string>& argv);
 
-// Hands each complete line of `pending` to `on_line` (removing it) until it returns true;
-// returns whether it did. Shared by the transports' read loops.
-bool deliver_lines(std::string& pending, const LineReader& on_line);
 // A reader that passes every line on and never stops (to read a command to its end).
 LineReader every_line(const LineSink& on_line);
 // A sink that appends each line and a newline to `output`.

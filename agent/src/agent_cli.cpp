@@ -23,7 +23,6 @@
 #include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/text.hpp"
-#include "bosun/common/text.hpp"
 #include "bosun/manifest/check_command.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "deploy_cli.hpp"

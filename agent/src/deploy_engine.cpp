@@ -506,6 +506,15 @@ struct DeployEngine::Impl {
     RunOutcome outcome;
     outcome.run = journal.begin("deploy", request.who, request.ref);
     RunReporter report(journal, sink, outcome.run);
+    LockHolder lock(settings.layout.state_db().string());
+    // The lock goes back before the run is recorded as ended: a crash in between then leaves
+    // an interrupted run, which recovery finishes and unlocks, never an ended run whose lock
+    // outlives it.
+    const auto finish_run = [&](const std::vector<std::string>& evidence) {
+      lock.release();
+      report.finished(outcome.result, outcome.reason, evidence);
+      return outcome;
+    };
     journal.set_previous(outcome.run, live.id, "ref=" + request.ref);
     report.started("deploy", "deploy of " + request.ref + " by " + request.who +
                                  (live.id.empty() ? "" : ", live: " + live.id));
@@ -517,10 +526,8 @@ struct DeployEngine::Impl {
       outcome.result = "refused";
       outcome.reason = error.what();
       outcome.exit_code = 2;
-      report.finished(outcome.result, outcome.reason, {});
-      return outcome;
+      return finish_run({});
     }
-    LockHolder lock(settings.layout.state_db().string());
     DeployState state;
     std::optional<std::pair<std::string, StepResult>> failure;
     for (const playbook::Step& step : playbook.steps) {
@@ -547,16 +554,14 @@ struct DeployEngine::Impl {
       outcome.reason =
           state.next ? "live: " + state.next->id + " (" + state.next->commit.substr(0, 12) + ")"
                      : "nothing deployed";
-      report.finished(outcome.result, outcome.reason, {});
-      return outcome;
+      return finish_run({});
     }
     const auto& [failed_step, result] = *failure;
     outcome.reason = failed_step + " failed: " + result.detail;
     outcome.exit_code = 1;
     if (failed_step == "lock" && !state.switched) {
       outcome.result = "locked";
-      report.finished(outcome.result, outcome.reason, result.evidence);
-      return outcome;
+      return finish_run(result.evidence);
     }
     if (!state.switched) {
       undo_before_switch(state, report);
@@ -565,15 +570,13 @@ struct DeployEngine::Impl {
       }
       outcome.result = "failed";
       outcome.reason += live.id.empty() ? "" : "; " + live.id + " is still live, untouched";
-      report.finished(outcome.result, outcome.reason, result.evidence);
-      return outcome;
+      return finish_run(result.evidence);
     }
     ledger.set_state(state.next->id, ReleaseState::failed, outcome.reason);
     if (live.id.empty()) {
       outcome.result = "failed";
       outcome.reason += "; no earlier release to roll back to";
-      report.finished(outcome.result, outcome.reason, result.evidence);
-      return outcome;
+      return finish_run(result.evidence);
     }
     report.note("rolling back to " + live.id + ": " + outcome.reason, result.evidence);
     const StepResult back =
@@ -589,8 +592,7 @@ struct DeployEngine::Impl {
     }
     std::vector<std::string> evidence = result.evidence;
     evidence.insert(evidence.end(), back.evidence.begin(), back.evidence.end());
-    report.finished(outcome.result, outcome.reason, evidence);
-    return outcome;
+    return finish_run(evidence);
   }
 
   // ---- manual rollback ----
@@ -637,8 +639,11 @@ struct DeployEngine::Impl {
     RunOutcome outcome;
     outcome.run = resumed_run ? *resumed_run : journal.begin("rollback", request.who, "");
     RunReporter report(journal, sink, outcome.run);
+    LockHolder lock(settings.layout.state_db().string());
+    // Unlocked before the run is recorded as ended (see deploy).
     const auto finish = [&](const std::string& result, const std::string& reason, int code,
                             std::vector<std::string> evidence = {}) {
+      lock.release();
       outcome.result = result;
       outcome.reason = reason;
       outcome.exit_code = code;
@@ -689,7 +694,6 @@ struct DeployEngine::Impl {
     const std::optional<long long> goal_schema =
         goal_record ? goal_record->schema : std::optional<long long>();
     const manifest::Database& database = leaving.manifest.database;
-    LockHolder lock(settings.layout.state_db().string());
     std::optional<std::pair<std::string, StepResult>> failure;
     for (const playbook::Step& step : playbook.steps) {
       StepResult result = report.step(step.name, [&]() -> StepResult {
@@ -797,10 +801,12 @@ struct DeployEngine::Impl {
           "the agent restarted during " + run.kind + " #" + std::to_string(run.id) + " (step " +
           last_step + ")" +
           (killed > 0 ? "; killed its leftover command, pid " + std::to_string(killed) : ""));
+      // The dead run's lock first: no other run starts while recovery runs, a resumed
+      // rollback takes its own, and a crash during recovery cannot leave it behind.
+      DeployLock(settings.layout.state_db().string()).release(run.who, false);
       RunOutcome outcome = run.kind == "rollback" ? recover_rollback(run, sink)
                                                   : recover_deploy(run, report, last_step);
       outcome.run = run.id;
-      DeployLock(settings.layout.state_db().string()).release(run.who, false);
       outcomes.push_back(outcome);
     }
     return outcomes;

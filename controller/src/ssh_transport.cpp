@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bosun/common/text.hpp"
+#include "sftp_upload.hpp"
 
 namespace bosun::controller {
 namespace {
@@ -102,6 +103,10 @@ struct SshTransport::Impl {
     const long seconds =
         std::max<long>(1, static_cast<long>(settings.connect_timeout.count() / 1000));
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds);
+    // Requests and replies are small and wait on each other (agent session lines, SFTP
+    // writes): without this, Nagle holds each one back until the host's delayed ACK (~40 ms).
+    const int nodelay = 1;
+    ssh_options_set(session, SSH_OPTIONS_NODELAY, &nodelay);
     if (ssh_connect(session) != SSH_OK) {
       const std::string reason = error_text();
       close();
@@ -422,12 +427,33 @@ std::unique_ptr<RemoteCommand> SshTransport::connect_unix(const std::string& pat
   return std::make_unique<SshCommand>(*m_impl, path, SshCommand::Kind::unix_socket);
 }
 
-// Streams the file into `cat` on an exec channel. (libssh 0.10's SFTP writes are one
-// synchronous round trip per 32 KiB; against OpenSSH's sftp server each one waited ~43 ms
-// for a delayed ACK, so a 50 MB agent took 46 s. A stream is bounded by the channel window.)
 void SshTransport::upload(const std::string& content, const std::string& remote_path, int mode) {
+  m_impl->connect();
+  const auto started = std::chrono::steady_clock::now();
+  SftpUploadResult result = SftpUploadResult::unavailable;
+  try {
+    result = sftp_upload(m_impl->session, content, remote_path, mode, milliseconds(30'000));
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(std::string(error.what()) + " (on " + m_impl->where() + ")");
+  }
+  if (result == SftpUploadResult::unavailable) {
+    stream_upload(content, remote_path, mode);
+  }
+  if (std::getenv("BOSUN_SSH_TRACE") != nullptr) {
+    std::fprintf(stderr, "ssh %s: [%s] %s (%zu bytes) (%lld ms)\n", m_impl->where().c_str(),
+                 result == SftpUploadResult::written ? "sftp" : "stream", remote_path.c_str(),
+                 content.size(),
+                 static_cast<long long>(std::chrono::duration_cast<milliseconds>(
+                                            std::chrono::steady_clock::now() - started)
+                                            .count()));
+  }
+}
+
+// For hosts without an SFTP subsystem: the file streamed into `cat` on an exec channel, then
+// put in place the same way.
+void SshTransport::stream_upload(const std::string& content, const std::string& remote_path,
+                                 int mode) {
   Impl& impl = *m_impl;
-  impl.connect();
   const std::string directory = remote_path.substr(0, remote_path.rfind('/'));
   const std::string staging = remote_path + ".bosun-upload";
   char octal[8];

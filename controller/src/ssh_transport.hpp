@@ -4,7 +4,7 @@
 // known_hosts checking (an unknown host is refused with its fingerprint unless new keys are
 // accepted explicitly; a changed key is always refused); connect, command and keepalive
 // timeouts; commands on exec channels with their output streamed line by line; uploads
-// streamed over an exec channel (see upload()). libssh stays in the .cpp.
+// over SFTP (see upload()). libssh stays in the .cpp.
 
 #include <chrono>
 #include <cstdint>
@@ -54,12 +54,15 @@ class SshTransport final : public Transport {
 
   std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) override;
   std::unique_ptr<RemoteCommand> connect_unix(const std::string& path) override;
+  // Over SFTP; streamed into `cat` on an exec channel where the host has no SFTP subsystem.
   void upload(const std::string& content, const std::string& remote_path, int mode) override;
   std::string describe() const override;
 
   struct Impl;  // libssh's session; the .cpp's command class works on it too
 
  private:
+  void stream_upload(const std::string& content, const std::string& remote_path, int mode);
+
   std::unique_ptr<Impl> m_impl;
 };
 

@@ -190,6 +190,12 @@ class FleetTest : public ::testing::Test {
     return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, output};
   }
 
+  BosunRun setup_ok(const std::vector<std::string>& env = {}) {
+    const BosunRun setup = bosun({"setup"}, seconds(180), env);
+    EXPECT_EQ(setup.code, 0) << setup.output;
+    return setup;
+  }
+
   TempDir work;
   GitRepo repo{work.path() + "/repo"};
   std::unique_ptr<RedisServer> redis;
@@ -201,7 +207,8 @@ class FleetTest : public ::testing::Test {
 };
 
 TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
-  SshFleet fleet(5);
+  // sshd as Debian and Ubuntu ship it: OpenSSH's sftp-server program for SFTP.
+  SshFleet fleet(5, "Subsystem sftp /usr/lib/openssh/sftp-server\n");
   make_project(fleet);
   const std::string v1 = commit("1");
   // Unknown hosts are refused with their fingerprint until accepted explicitly.
@@ -209,8 +216,15 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
   EXPECT_EQ(refused.code, 1) << refused.output;
   EXPECT_NE(refused.output.find("unknown host"), std::string::npos) << refused.output;
   EXPECT_NE(refused.output.find("SHA256:"), std::string::npos) << refused.output;
-  const BosunRun setup = bosun({"setup", "--accept-new-host-keys"});
+  const BosunRun setup =
+      bosun({"setup", "--accept-new-host-keys"}, seconds(180), {"BOSUN_SSH_TRACE=1"});
   ASSERT_EQ(setup.code, 0) << setup.output;
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    EXPECT_NE(
+        setup.output.find("ssh " + fleet.entry(i) + ": [sftp] " + roots[i] + "/bin/bosun-agent"),
+        std::string::npos)
+        << setup.output;
+  }
   const BosunRun first = bosun({"deploy", "--json"});
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_NE(first.output.find("\"type\":\"summary\""), std::string::npos);
@@ -268,12 +282,15 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
 }
 
 TEST_F(FleetTest, ACanaryFailureStopsTheStage) {
-  // Hardened sshd (no forwarding at all): the agent session falls back to an exec channel.
-  SshFleet fleet(3, "DisableForwarding yes\n");
+  // Hardened sshd (no forwarding at all, no SFTP): the agent session falls back to an exec
+  // channel, and setup streams its files over exec channels too.
+  SshFleet fleet(3, "DisableForwarding yes\n# no Subsystem line: no SFTP\n");
   make_project(fleet);
   fleet.trust_all();
   commit("1");
-  ASSERT_EQ(bosun({"setup"}).code, 0);
+  const BosunRun setup = setup_ok({"BOSUN_SSH_TRACE=1"});
+  EXPECT_NE(setup.output.find("[stream] " + roots[0] + "/bin/bosun-agent"), std::string::npos)
+      << setup.output;
   const BosunRun first = bosun({"deploy"}, seconds(180), {"BOSUN_SSH_TRACE=1"});
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_EQ(first.output.find("[socket]"), std::string::npos) << first.output;
@@ -319,7 +336,7 @@ TEST_F(FleetTest, ASecondControllerIsLockedOutWithTheHoldersName) {
   make_project(fleet);
   fleet.trust_all();
   commit("1");
-  ASSERT_EQ(bosun({"setup"}).code, 0);
+  setup_ok();
   // Another operator holds the stage (e.g. during an incident).
   ChildProcess other({{BOSUN_AGENT_BIN, "lock", "acquire", "--root", roots[1], "--holder",
                        "alice@laptop", "-m", "incident 42"},
@@ -345,7 +362,7 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
       << "requires:\n  env: [JWT_SECRET_KEY]\n  disk_free: 1MiB\n";
   fleet.trust_all();
   commit("1");
-  ASSERT_EQ(bosun({"setup"}).code, 0);
+  setup_ok();
   const BosunRun before = bosun({"gap"});
   EXPECT_EQ(before.code, 0) << before.output;
   EXPECT_NE(before.output.find("REQUIREMENT"), std::string::npos);
@@ -436,7 +453,7 @@ TEST_F(FleetTest, CtrlCStopsSchedulingLetsTheHostInFlightFinishAndReleasesLocks)
   make_project(fleet);
   fleet.trust_all();
   commit("1");
-  ASSERT_EQ(bosun({"setup"}).code, 0);
+  setup_ok();
   ASSERT_EQ(bosun({"deploy"}).code, 0);
   std::string yaml = read_file(repo.path() + "/app.yaml");
   yaml = std::regex_replace(yaml, std::regex("bin/'\\}"), "bin/ && sleep 2'}");
@@ -475,7 +492,7 @@ TEST_F(FleetTest, AHostWhoseSshdDiesMidDeployEndsConsistent) {
   make_project(fleet);
   fleet.trust_all();
   const std::string v1 = commit("1");
-  ASSERT_EQ(bosun({"setup"}).code, 0);
+  setup_ok();
   ASSERT_EQ(bosun({"deploy"}).code, 0);
   // v2 builds slowly, so the canary's sshd can die in the middle of its deploy.
   std::string yaml = read_file(repo.path() + "/app.yaml");

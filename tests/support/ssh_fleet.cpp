@@ -82,7 +82,10 @@ SshFleet::SshFleet(int count, const std::string& extra_config) {
                                << "/authorized_keys\nStrictModes no\nUsePAM no\n"
                                   "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
                                   "PubkeyAuthentication yes\nPermitRootLogin yes\n"
-                                  "Subsystem sftp internal-sftp\nLogLevel ERROR\n"
+                               << (extra_config.find("Subsystem") == std::string::npos
+                                       ? "Subsystem sftp internal-sftp\n"
+                                       : "")
+                               << "LogLevel ERROR\n"
                                   "MaxStartups 100\nMaxSessions 100\n"
                                << extra_config;
     m_hosts.push_back(std::move(host));

@@ -14,6 +14,7 @@ namespace bosun::test {
 class SshFleet {
  public:
   // `extra_config`: sshd_config lines added to every host's (e.g. "DisableForwarding yes\n").
+  // SFTP is sshd's internal-sftp unless `extra_config` has a Subsystem line of its own.
   explicit SshFleet(int count, const std::string& extra_config = "");
   ~SshFleet();
 

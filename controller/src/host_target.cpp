@@ -25,8 +25,15 @@ void apply(SshSettings& ssh, const manifest::SshSettings& from) {
   if (!from.proxy_jump.empty()) {
     ssh.proxy_jump = from.proxy_jump;
   }
-  ssh.connect_timeout = from.connect_timeout;
-  ssh.keepalive = from.keepalive;
+  if (!from.config.empty()) {
+    ssh.config_file = from.config;
+  }
+  if (from.connect_timeout) {
+    ssh.connect_timeout = *from.connect_timeout;
+  }
+  if (from.keepalive) {
+    ssh.keepalive = *from.keepalive;
+  }
 }
 
 // user@host:port -> its parts (an IPv6 address in brackets keeps its colons).

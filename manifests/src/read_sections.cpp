@@ -23,16 +23,17 @@ bool is_plausible_host(std::string_view host) {
 }  // namespace
 
 std::optional<SshSettings> read_ssh(ReadContext& context, const Field& field) {
-  MapReader map(
-      context, field,
-      {"user", "port", "identity", "known_hosts", "proxy_jump", "connect_timeout", "keepalive"});
+  MapReader map(context, field,
+                {"user", "port", "identity", "known_hosts", "proxy_jump", "config",
+                 "connect_timeout", "keepalive"});
   if (!map.valid()) {
     return std::nullopt;
   }
   SshSettings ssh;
   for (const auto& [key, target] :
        {std::pair{"user", &ssh.user}, std::pair{"identity", &ssh.identity},
-        std::pair{"known_hosts", &ssh.known_hosts}, std::pair{"proxy_jump", &ssh.proxy_jump}}) {
+        std::pair{"known_hosts", &ssh.known_hosts}, std::pair{"proxy_jump", &ssh.proxy_jump},
+        std::pair{"config", &ssh.config}}) {
     if (const Field* f = map.get(key)) {
       *target = read_string(context, *f).value_or("");
     }
@@ -43,7 +44,7 @@ std::optional<SshSettings> read_ssh(ReadContext& context, const Field& field) {
   for (const auto& [key, target] : {std::pair{"connect_timeout", &ssh.connect_timeout},
                                     std::pair{"keepalive", &ssh.keepalive}}) {
     if (const Field* f = map.get(key)) {
-      *target = read_duration(context, *f).value_or(*target);
+      *target = read_duration(context, *f);
     }
   }
   return ssh;

@@ -196,8 +196,13 @@ Object::Ptr ssh_json(const SshSettings& ssh) {
   object->set("identity", ssh.identity);
   object->set("known_hosts", ssh.known_hosts);
   object->set("proxy_jump", ssh.proxy_jump);
-  object->set("connect_timeout_ms", ssh.connect_timeout.count());
-  object->set("keepalive_ms", ssh.keepalive.count());
+  object->set("config", ssh.config);
+  if (ssh.connect_timeout) {
+    object->set("connect_timeout_ms", ssh.connect_timeout->count());
+  }
+  if (ssh.keepalive) {
+    object->set("keepalive_ms", ssh.keepalive->count());
+  }
   return object;
 }
 

@@ -65,14 +65,16 @@ manifest::Manifest manifest_of(const std::string& yaml) {
 
 const std::string k_base =
     "app: shop\nrepo: r\nroot: /srv/${app}/${host}\nservices: {web: {command: [x]}}\n"
-    "ssh: {user: deploy, port: 2222, identity: /keys/id}\n";
+    "ssh: {user: deploy, port: 2222, identity: /keys/id, connect_timeout: 3s}\n";
 
 TEST(HostTargets, StagesSshSettingsAndRoots) {
   const auto manifest =
       manifest_of(k_base +
                   "stages:\n"
                   "  production: {hosts: [ecs-1.example.com, 'ops@10.0.0.9:22']}\n"
-                  "  staging: {hosts: [localhost], root: '/tmp/${stage}/${app}'}\n");
+                  "  staging: {hosts: [localhost], root: '/tmp/${stage}/${app}'}\n"
+                  "  behind:\n    hosts: [web-2]\n"
+                  "    ssh: {config: /etc/bosun/ssh_config, proxy_jump: 'ops@bastion:2200'}\n");
   const auto production = resolve_targets(manifest, {"production", {}, false});
   ASSERT_TRUE(production.has_value()) << production.error();
   ASSERT_EQ(production->size(), 2U);
@@ -93,6 +95,17 @@ TEST(HostTargets, StagesSshSettingsAndRoots) {
   EXPECT_TRUE((*staging)[0].local);
   EXPECT_EQ((*staging)[0].root, "/tmp/staging/shop");
   EXPECT_TRUE((*staging)[0].ssh.accept_new_host_keys);
+  // A stage's ssh block adds to the top-level one; what it leaves out is kept.
+  const auto behind = resolve_targets(manifest, {"behind", {}, false});
+  ASSERT_TRUE(behind.has_value()) << behind.error();
+  const SshSettings& ssh = (*behind)[0].ssh;
+  EXPECT_EQ(ssh.config_file, "/etc/bosun/ssh_config");
+  EXPECT_EQ(ssh.proxy_jump, "ops@bastion:2200");
+  EXPECT_EQ(ssh.user, "deploy");
+  EXPECT_EQ(ssh.identity, "/keys/id");
+  EXPECT_EQ(ssh.connect_timeout, std::chrono::milliseconds(3'000));
+  EXPECT_EQ(ssh.keepalive, std::chrono::milliseconds(15'000));
+  EXPECT_EQ(first.ssh.config_file, "");  // ~/.ssh/config
 }
 
 TEST(HostTargets, ClearErrors) {

@@ -448,6 +448,48 @@ TEST_F(FleetTest, AHostBehindAJumpHostIsReachedThroughIt) {
   EXPECT_NE(cut_off.output.find("cannot connect to"), std::string::npos) << cut_off.output;
 }
 
+TEST_F(FleetTest, AnSshConfigFileGivesPortUserKeyKnownHostsAndProxyJump) {
+  SshFleet fleet(2);
+  make_project(fleet);
+  fleet.trust_all();
+  // The stage names bare addresses; port, user, key, known_hosts and the jump host come from
+  // an OpenSSH config file, as they would from ~/.ssh/config.
+  const std::string config = work.path() + "/ssh_config";
+  const std::string user = fleet.entry(0).substr(0, fleet.entry(0).find('@'));
+  {
+    std::ofstream out(config);
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
+      out << "Host " << fleet.address(i) << "\n  Port " << fleet.port(i) << "\n  User " << user
+          << "\n  IdentityFile " << fleet.identity() << "\n  UserKnownHostsFile "
+          << fleet.known_hosts() << "\n  StrictHostKeyChecking yes\n"
+          << (i == 1 ? "  ProxyJump " + fleet.address(0) + "\n" : "");
+    }
+  }
+  std::string yaml = read_file(repo.path() + "/app.yaml");
+  yaml = std::regex_replace(yaml, std::regex("hosts: \\[[^\\]]*\\]"),
+                            "hosts: [" + fleet.address(0) + ", " + fleet.address(1) + "]");
+  yaml = std::regex_replace(yaml, std::regex("\nssh: \\{[^}]*\\}"),
+                            "\nssh: {config: " + config + ", connect_timeout: 5s}");
+  repo.write("app.yaml", yaml);
+  commit("1");
+  // The jump itself is OpenSSH's `ssh -W`, which reads the account's ~/.ssh/config; here an
+  // `ssh` first on PATH hands it the same file instead.
+  const std::string bin = work.path() + "/bin";
+  fs::create_directories(bin);
+  std::ofstream(bin + "/ssh") << "#!/bin/sh\nexec /usr/bin/ssh -F " << config << " \"$@\"\n";
+  fs::permissions(bin + "/ssh", fs::perms::owner_all);
+  const std::vector<std::string> env{"PATH=" + bin + ":/usr/bin:/bin"};
+  const BosunRun setup = bosun({"setup"}, seconds(180), env);
+  ASSERT_EQ(setup.code, 0) << setup.output << "\n" << yaml;
+  const BosunRun deploy = bosun({"deploy"}, seconds(180), env);
+  EXPECT_EQ(deploy.code, 0) << deploy.output;  // verified on each host over HTTP
+  // The second host is reached through the first: with the first's sshd gone, it is not.
+  fleet.kill(0);
+  const BosunRun cut_off = bosun({"lock", "status", "--hosts", fleet.address(1)}, seconds(60), env);
+  EXPECT_NE(cut_off.code, 0) << cut_off.output;
+  EXPECT_NE(cut_off.output.find("cannot connect to"), std::string::npos) << cut_off.output;
+}
+
 TEST_F(FleetTest, CtrlCStopsSchedulingLetsTheHostInFlightFinishAndReleasesLocks) {
   SshFleet fleet(3);
   make_project(fleet);

@@ -1,5 +1,7 @@
 #include "child_process.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -27,8 +29,11 @@ ChildProcess::ChildProcess(const ProcessOptions& options) : m_output_file(option
   }
   argv.push_back(nullptr);
   std::vector<std::string> env_strings = options.env;
-  const char* path = std::getenv("PATH");
-  env_strings.push_back(std::string("PATH=") + (path != nullptr ? path : "/usr/bin:/bin"));
+  if (std::none_of(env_strings.begin(), env_strings.end(),
+                   [](const std::string& entry) { return entry.starts_with("PATH="); })) {
+    const char* path = std::getenv("PATH");
+    env_strings.push_back(std::string("PATH=") + (path != nullptr ? path : "/usr/bin:/bin"));
+  }
   std::vector<char*> envp;
   for (std::string& entry : env_strings) {
     envp.push_back(entry.data());

@@ -12,9 +12,10 @@ namespace bosun::test {
 
 struct ProcessOptions {
   std::vector<std::string> argv;
-  std::vector<std::string> env;  // "NAME=value"; the child gets exactly these (plus PATH)
-  std::string cwd;               // empty: the test's working directory
-  std::string output_file;       // stdout and stderr; empty: /dev/null
+  std::vector<std::string>
+      env;                  // "NAME=value"; the child gets exactly these (plus PATH, unless given)
+  std::string cwd;          // empty: the test's working directory
+  std::string output_file;  // stdout and stderr; empty: /dev/null
 };
 
 class ChildProcess {

@@ -178,8 +178,10 @@ struct SshSettings {
   std::string identity;
   std::string known_hosts;
   std::string proxy_jump;
-  Duration connect_timeout{10'000};
-  Duration keepalive{15'000};
+  std::string config;  // an OpenSSH client config file read instead of ~/.ssh/config
+  // Unset: the stage's or top-level value, else the controller's default (10 s, 15 s).
+  std::optional<Duration> connect_timeout;
+  std::optional<Duration> keepalive;
 };
 
 struct Stage {

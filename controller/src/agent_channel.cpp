@@ -45,8 +45,10 @@ RemoteResult AgentChannel::call(const std::vector<std::string>& args, const Line
   } else {
     // The session itself ended: an agent too old to have one, or no agent at all.
     const RemoteResult ended = m_session->finish(on_line, std::chrono::milliseconds(5000));
-    result.error = !ended.error.empty()
-                       ? ended.error
+    result.error = !ended.error.empty() ? ended.error
+                   : ended.exit_code == 127
+                       // the shell found no such program
+                       ? std::string("no bosun-agent on the host (run `bosun setup` first)")
                        : "the agent session ended (exit " + std::to_string(ended.exit_code) + ")";
   }
   return result;

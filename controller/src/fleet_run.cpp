@@ -67,10 +67,12 @@ bool probe(HostSession& host, HostOutcome& outcome) {
   const RemoteResult releases = host.agent_capture("releases", {"--json"}, k_quick);
   if (releases.exit_code != 0) {
     outcome.result = "unreachable";
+    const std::string why(
+        trim(releases.error.empty() ? releases.output : releases.error + " " + releases.output));
     outcome.reason =
-        "bosun-agent did not answer on " + host.name() + " (run `bosun setup` first?): " +
-        std::string(trim(releases.error.empty() ? releases.output
-                                                : releases.error + " " + releases.output));
+        "bosun-agent did not answer on " + host.name() +
+        (why.find("bosun setup") == std::string::npos ? " (run `bosun setup` first?)" : "") + ": " +
+        why;
     return false;
   }
   const std::size_t json = releases.output.find('{');

@@ -490,6 +490,39 @@ TEST_F(FleetTest, AnSshConfigFileGivesPortUserKeyKnownHostsAndProxyJump) {
   EXPECT_NE(cut_off.output.find("cannot connect to"), std::string::npos) << cut_off.output;
 }
 
+TEST_F(FleetTest, WithoutAnIdentityTheKeyComesFromTheSshAgent) {
+  SshFleet fleet(1);
+  make_project(fleet);
+  fleet.trust_all();
+  std::string yaml = read_file(repo.path() + "/app.yaml");
+  yaml = std::regex_replace(yaml, std::regex("identity: [^,]*, "), "");
+  repo.write("app.yaml", yaml);
+  commit("1");
+  // No key file named, none in the home directory: without an agent, no way in.
+  const BosunRun no_agent = bosun({"lock", "status"}, seconds(60));
+  EXPECT_NE(no_agent.code, 0) << no_agent.output;
+  EXPECT_NE(no_agent.output.find("cannot log in"), std::string::npos) << no_agent.output;
+  EXPECT_NE(no_agent.output.find("ssh-agent"), std::string::npos) << no_agent.output;
+  // A real ssh-agent holding the key.
+  const std::string socket = work.path() + "/agent.sock";
+  ChildProcess agent({{"ssh-agent", "-D", "-a", socket}, {}, work.path(), ""});
+  ASSERT_TRUE(wait_until([&] { return fs::exists(socket); }, seconds(10)));
+  ChildProcess add({{"ssh-add", fleet.identity()}, {"SSH_AUTH_SOCK=" + socket}, work.path(), ""});
+  const auto added = add.wait(seconds(10));
+  ASSERT_TRUE(added && WIFEXITED(*added) && WEXITSTATUS(*added) == 0);
+  // Logged in, and told what is missing there.
+  const BosunRun before_setup = bosun({"lock", "status"}, seconds(60), {"SSH_AUTH_SOCK=" + socket});
+  EXPECT_NE(before_setup.code, 0) << before_setup.output;
+  EXPECT_NE(before_setup.output.find("no bosun-agent on the host (run `bosun setup` first)"),
+            std::string::npos)
+      << before_setup.output;
+  const BosunRun setup = bosun({"setup"}, seconds(180), {"SSH_AUTH_SOCK=" + socket});
+  ASSERT_EQ(setup.code, 0) << setup.output;
+  const BosunRun with_agent = bosun({"lock", "status"}, seconds(60), {"SSH_AUTH_SOCK=" + socket});
+  EXPECT_EQ(with_agent.code, 0) << with_agent.output;
+  EXPECT_NE(with_agent.output.find("unlocked"), std::string::npos) << with_agent.output;
+}
+
 TEST_F(FleetTest, CtrlCStopsSchedulingLetsTheHostInFlightFinishAndReleasesLocks) {
   SshFleet fleet(3);
   make_project(fleet);

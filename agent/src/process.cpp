@@ -1,6 +1,7 @@
 #include "process.hpp"
 
 #include "bosun/common/child_exec.hpp"
+#include "bosun/common/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace bosun::agent {
 namespace {
@@ -24,47 +26,35 @@ int open_pidfd(pid_t pid) {
 }  // namespace
 
 SpawnedProcess spawn_process(const SpawnRequest& request) {
-  const int log_fd =
-      ::open(request.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (log_fd < 0) {
+  const UniqueFd log(
+      ::open(request.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!log.valid()) {
     throw std::runtime_error("cannot open " + request.log_path + ": " + std::strerror(errno));
   }
-  int hold[2] = {-1, -1};
-  if (request.held && ::pipe2(hold, O_CLOEXEC) != 0) {
-    ::close(log_fd);
-    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  }
-  pid_t pid = -1;
-  try {
-    ChildSpec spec{request.argv,   request.env,  request.cwd,  log_fd,
-                   request.nofile, request.user, "bosun-agent"};
-    spec.hold_fd = hold[0];
-    pid = fork_exec(spec);
-  } catch (...) {
-    ::close(log_fd);
-    for (const int fd : hold) {
-      if (fd >= 0) {
-        ::close(fd);
-      }
+  // A held child waits on the pipe's read end; the agent keeps the write end until let_run.
+  UniqueFd hold_read;
+  UniqueFd hold_write;
+  if (request.held) {
+    int ends[2] = {-1, -1};
+    if (::pipe2(ends, O_CLOEXEC) != 0) {
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     }
-    throw;
+    hold_read.reset(ends[0]);
+    hold_write.reset(ends[1]);
   }
-  ::close(log_fd);
-  if (hold[0] >= 0) {
-    ::close(hold[0]);
-  }
+  ChildSpec spec{request.argv,   request.env,  request.cwd,  log.get(),
+                 request.nofile, request.user, "bosun-agent"};
+  spec.hold_fd = hold_read.get();
+  const pid_t pid = fork_exec(spec);
   SpawnedProcess spawned;
   spawned.pid = pid;
-  spawned.hold_fd = hold[1];
   spawned.pidfd = open_pidfd(pid);
   if (spawned.pidfd < 0) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
-    if (spawned.hold_fd >= 0) {
-      ::close(spawned.hold_fd);
-    }
     throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(errno));
   }
+  spawned.hold_fd = hold_write.release();
   spawned.start_ticks = process_start_ticks(pid).value_or(0);
   return spawned;
 }
@@ -73,11 +63,10 @@ void let_run(SpawnedProcess& process) {
   if (process.hold_fd < 0) {
     return;
   }
+  const UniqueFd hold(std::exchange(process.hold_fd, -1));
   const char go = 1;
-  while (::write(process.hold_fd, &go, 1) < 0 && errno == EINTR) {
+  while (::write(hold.get(), &go, 1) < 0 && errno == EINTR) {
   }
-  ::close(process.hold_fd);
-  process.hold_fd = -1;
 }
 
 std::optional<int> adopt_process(pid_t pid, std::uint64_t start_ticks) {

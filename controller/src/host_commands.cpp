@@ -64,21 +64,52 @@ std::vector<Answer> ask_all(std::vector<HostSession>& hosts, const std::string& 
   return answers;
 }
 
-// Prints each host's answer under its name; exit 0 when every host answered 0.
-int print_answers(std::vector<HostSession>& hosts, const std::vector<Answer>& answers,
+// The agent's answer as JSON when it is a JSON document, else its text.
+void set_answer(Object& entry, const std::string& output) {
+  try {
+    Poco::JSON::Parser parser;
+    entry.set("answer", parser.parse(output));
+  } catch (const std::exception&) {
+    entry.set("output", output);
+  }
+}
+
+// Prints each host's answer under its name (with --json: one document,
+// {"hosts": [{"host", "exit_code", "answer" or "output", "error"}]}); exit 0 when every
+// host answered 0.
+int print_answers(std::vector<HostSession>& hosts, const std::vector<Answer>& answers, bool json,
                   std::ostream& out, std::ostream& err) {
   int code = exit_code::k_ok;
+  Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    out << "== " << hosts[i].name() << "\n";
+    Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    entry->set("host", hosts[i].name());
+    entries->add(entry);
+    if (!json) {
+      out << "== " << hosts[i].name() << "\n";
+    }
     if (!answers[i].failure.empty()) {
       err << hosts[i].name() << ": " << answers[i].failure << "\n";
+      entry->set("exit_code", answers[i].result.exit_code);
+      entry->set("error", answers[i].failure);
       code = exit_code::k_failed;
       continue;
     }
-    out << answers[i].result.output;
+    entry->set("exit_code", answers[i].result.exit_code);
+    if (json) {
+      set_answer(*entry, answers[i].result.output);
+    } else {
+      out << answers[i].result.output;
+    }
     if (answers[i].result.exit_code != 0) {
       code = exit_code::k_failed;
     }
+  }
+  if (json) {
+    Object::Ptr body = new Object;
+    body->set("hosts", entries);
+    body->stringify(out);
+    out << "\n";
   }
   return code;
 }
@@ -267,7 +298,7 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
   const auto answers =
       ask_all(context->hosts(), "releases",
               globals.json ? std::vector<std::string>{"--json"} : std::vector<std::string>{});
-  return print_answers(context->hosts(), answers, out, err);
+  return print_answers(context->hosts(), answers, globals.json, out, err);
 }
 
 int ready_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -378,7 +409,7 @@ int restart_command(const std::vector<std::string>& args, std::ostream& out, std
     return exit_code::k_invalid_input;
   }
   const auto answers = ask_all(context->hosts(), "restart", {service});
-  return print_answers(context->hosts(), answers, out, err);
+  return print_answers(context->hosts(), answers, globals.json, out, err);
 }
 
 int lock_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -416,7 +447,7 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
     agent_args.emplace_back("--json");
   }
   const auto answers = ask_all(context->hosts(), "lock " + action, agent_args);
-  return print_answers(context->hosts(), answers, out, err);
+  return print_answers(context->hosts(), answers, globals.json, out, err);
 }
 
 int history_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -444,7 +475,7 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
     const auto answers = ask_all(context->hosts(), "history",
                                  globals.json ? std::vector<std::string>{"--json", "-n", limit}
                                               : std::vector<std::string>{"-n", limit});
-    return print_answers(context->hosts(), answers, out, err);
+    return print_answers(context->hosts(), answers, globals.json, out, err);
   }
   HistoryStore store(context->project_dir() + "/.bosun/history.db");
   const auto entries = store.recent(std::stoul(limit));

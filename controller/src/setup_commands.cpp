@@ -140,6 +140,14 @@ struct SetupInputs {
   std::string service;  // auto, systemd or user
   std::string repo;
   std::string stage;
+  bool json = false;  // the gap analysis as JSON (bosun.report/1) instead of text
+};
+
+// What setup did on one host: its log lines and the gap analysis.
+struct SetupReport {
+  std::ostringstream log;
+  std::string gap;
+  int code = exit_code::k_ok;
 };
 
 // The host's shared/.env with the project's secrets put in: values only the host has are
@@ -245,7 +253,7 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
 }
 
 int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& app,
-               std::ostream& log) {
+               std::ostream& log, std::string& gap_report) {
   const std::string root = host.target().root;
   host.connect();
   const HostServiceProbe service = choose_service(host, inputs.service);
@@ -277,9 +285,42 @@ int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& 
     throw std::runtime_error("the agent did not come up; see " + root + "/agent.log");
   }
   log << "agent running: " << how << "\n";
-  const RemoteResult gap = host.agent_capture("gap", {"-c", root + "/setup/app.yaml"}, k_timeout);
-  log << gap.output;
+  std::vector<std::string> gap_args{"-c", root + "/setup/app.yaml"};
+  if (inputs.json) {
+    gap_args.emplace_back("--json");
+  }
+  const RemoteResult gap = host.agent_capture("gap", gap_args, k_timeout);
+  gap_report = gap.output;
   return gap.exit_code == 0 ? exit_code::k_ok : exit_code::k_failed;
+}
+
+// {"hosts": [{"host", "exit_code", "log": [lines], "gap": bosun.report/1 or null}]}
+void print_setup_json(std::vector<HostSession>& hosts, const std::vector<SetupReport>& reports,
+                      std::ostream& out) {
+  Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    Poco::JSON::Object::Ptr entry = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    entry->set("host", hosts[i].name());
+    entry->set("exit_code", reports[i].code);
+    Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
+    std::string log = reports[i].log.str();
+    take_lines(log, [&](std::string_view line) {
+      lines->add(std::string(line));
+      return false;
+    });
+    entry->set("log", lines);
+    try {
+      Poco::JSON::Parser parser;
+      entry->set("gap", parser.parse(reports[i].gap));
+    } catch (const std::exception&) {
+      entry->set("gap", Poco::Dynamic::Var());  // no report: see the log
+    }
+    entries->add(entry);
+  }
+  Poco::JSON::Object body;
+  body.set("hosts", entries);
+  body.stringify(out);
+  out << "\n";
 }
 
 }  // namespace
@@ -333,29 +374,34 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
   inputs.secrets = std::move(*secrets);
   inputs.repo = context->manifest().repo;
   inputs.stage = context->stage_name();
+  inputs.json = globals.json;
   std::vector<HostSession>& hosts = context->hosts();
-  std::vector<std::string> reports(hosts.size());
-  std::vector<int> codes(hosts.size(), exit_code::k_ok);
+  std::vector<SetupReport> reports(hosts.size());
   std::vector<std::future<void>> running;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     running.push_back(std::async(std::launch::async, [&, i] {
-      std::ostringstream log;
+      SetupReport& report = reports[i];
       try {
-        codes[i] = setup_host(hosts[i], inputs, context->manifest().app, log);
+        report.code = setup_host(hosts[i], inputs, context->manifest().app, report.log, report.gap);
       } catch (const std::exception& error) {
-        log << "setup failed: " << error.what() << "\n";
-        codes[i] = exit_code::k_failed;
+        report.log << "setup failed: " << error.what() << "\n";
+        report.code = exit_code::k_failed;
       }
-      reports[i] = log.str();
     }));
   }
   for (auto& task : running) {
     task.get();
   }
   int code = exit_code::k_ok;
+  for (const SetupReport& report : reports) {
+    code = std::max(code, report.code);
+  }
+  if (globals.json) {
+    print_setup_json(hosts, reports, out);
+    return code;
+  }
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    out << "== " << hosts[i].name() << "\n" << reports[i];
-    code = std::max(code, codes[i]);
+    out << "== " << hosts[i].name() << "\n" << reports[i].log.str() << reports[i].gap;
   }
   return code;
 }

@@ -47,6 +47,11 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+Poco::JSON::Object::Ptr json_of(const std::string& text) {
+  Poco::JSON::Parser parser;
+  return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
 // Runs `argv` with a pseudo-terminal as its stdin, stdout and stderr (as a person at a
 // terminal would), returning what it wrote there and its exit code (-1 if it outlived
 // `timeout`, then killed).
@@ -397,6 +402,25 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
   const BosunRun logs = bosun({"logs", "server", "-n", "5"});
   EXPECT_EQ(logs.code, 0) << logs.output;
   EXPECT_NE(logs.output.find(fleet.entry(0) + " | "), std::string::npos) << logs.output;
+  // --json: one document for the stage, each host's answer in it.
+  const BosunRun releases = bosun({"releases", "--json"});
+  ASSERT_EQ(releases.code, 0) << releases.output;
+  const auto release_hosts = json_of(releases.output)->getArray("hosts");
+  ASSERT_EQ(release_hosts->size(), fleet.size()) << releases.output;
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    const auto entry = release_hosts->getObject(static_cast<unsigned>(i));
+    EXPECT_EQ(entry->getValue<std::string>("host"), fleet.entry(i));
+    EXPECT_EQ(entry->getValue<int>("exit_code"), 0);
+    EXPECT_EQ(entry->getObject("answer")->getArray("releases")->size(), 1U) << releases.output;
+  }
+  const BosunRun locks = bosun({"lock", "status", "--json"});
+  ASSERT_EQ(locks.code, 0) << locks.output;
+  EXPECT_FALSE(json_of(locks.output)
+                   ->getArray("hosts")
+                   ->getObject(1)
+                   ->getObject("answer")
+                   ->getValue<bool>("locked"))
+      << locks.output;
   // Setting up again replaces the running agents and keeps values only the host had.
   std::ofstream(roots[0] + "/shared/.env", std::ios::app) << "HOST_ONLY=kept\n";
   const BosunRun again = bosun({"setup"});
@@ -411,12 +435,19 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
   EXPECT_EQ(bosun({"ready"}).code, 0) << "the app kept running under the new agents";
   // A host's .env that cannot be read is left alone, and says where it is broken.
   std::ofstream(roots[1] + "/shared/.env", std::ios::app) << "not a line\n";
-  const BosunRun broken = bosun({"setup"});
+  const BosunRun broken = bosun({"setup", "--json"});
   EXPECT_EQ(broken.code, 1) << broken.output;
   EXPECT_NE(
       broken.output.find(roots[1] + "/shared/.env on the host: .env line 2 is not NAME=value"),
       std::string::npos)
       << broken.output;
+  const auto setup_hosts = json_of(broken.output)->getArray("hosts");
+  EXPECT_EQ(setup_hosts->getObject(0)->getValue<int>("exit_code"), 0) << broken.output;
+  EXPECT_EQ(setup_hosts->getObject(0)->getObject("gap")->getValue<std::string>("schema"),
+            "bosun.report/1");
+  EXPECT_TRUE(setup_hosts->getObject(0)->getObject("gap")->getValue<bool>("ok"));
+  EXPECT_EQ(setup_hosts->getObject(1)->getValue<int>("exit_code"), 1);
+  EXPECT_TRUE(setup_hosts->getObject(1)->isNull("gap"));
   EXPECT_NE(read_file(roots[1] + "/shared/.env").find("not a line"), std::string::npos);
   if (!fs::exists("/run/systemd/system")) {
     const BosunRun systemd = bosun({"setup", "--service", "systemd"});

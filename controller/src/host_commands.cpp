@@ -355,7 +355,8 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string lines = "50";
   bool follow = false;
   cli::ArgParser parser(command,
-                        "A service's log from every host, each line prefixed with its host.");
+                        "A service's log from every host, each line prefixed with its host "
+                        "(with --json: one {\"host\", \"line\"} object per line).");
   globals.add_to(parser);
   parser.positional("SERVICE", "the service", service, true)
       .option("lines", 'n', "N", "how many lines (default 50)", lines)
@@ -380,7 +381,15 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
         "logs", agent_args,
         [&](std::string_view line) {
           std::lock_guard guard(mutex);
-          out << host.name() << " | " << line << "\n" << std::flush;
+          if (globals.json) {
+            Object entry(Poco::JSON_PRESERVE_KEY_ORDER);
+            entry.set("host", host.name());
+            entry.set("line", std::string(line));
+            entry.stringify(out);
+            out << "\n" << std::flush;
+          } else {
+            out << host.name() << " | " << line << "\n" << std::flush;
+          }
         },
         follow ? milliseconds(24LL * 3600 * 1000) : k_timeout);
     if (run.exit_code != 0) {

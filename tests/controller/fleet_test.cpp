@@ -402,6 +402,10 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
   const BosunRun logs = bosun({"logs", "server", "-n", "5"});
   EXPECT_EQ(logs.code, 0) << logs.output;
   EXPECT_NE(logs.output.find(fleet.entry(0) + " | "), std::string::npos) << logs.output;
+  const BosunRun json_logs = bosun({"logs", "server", "-n", "1", "--json"});
+  EXPECT_EQ(json_logs.code, 0) << json_logs.output;
+  EXPECT_EQ(json_of(json_logs.output.substr(0, json_logs.output.find('\n')))->size(), 2U)
+      << json_logs.output;
   // --json: one document for the stage, each host's answer in it.
   const BosunRun releases = bosun({"releases", "--json"});
   ASSERT_EQ(releases.code, 0) << releases.output;

@@ -151,6 +151,9 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
   const auto releases = ask_all(hosts, "releases", {"--json"});
   std::set<std::string> commits;
   bool unhealthy = false;
+  std::vector<std::string> unreachable;
+  bool sick = false;           // a reachable host has a service that is not ready
+  bool can_roll_back = false;  // ... and an earlier good release
   Poco::JSON::Array::Ptr json_hosts = new Poco::JSON::Array;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -226,6 +229,7 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
     }
     if (!statuses[i].failure.empty()) {
       unhealthy = true;
+      unreachable.push_back(hosts[i].name());
       entry->set("error", statuses[i].failure);
       if (!globals.json) {
         out << "  unreachable: " << statuses[i].failure << "\n";
@@ -234,6 +238,7 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
       continue;
     }
     Poco::JSON::Array::Ptr services = new Poco::JSON::Array;
+    bool host_unhealthy = false;
     try {
       const auto list = parse_object(statuses[i].result.output)->getArray("services");
       for (std::size_t s = 0; list && s < list->size(); ++s) {
@@ -242,7 +247,7 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
         const std::string name = service->optValue<std::string>("name", "");
         const std::string service_state = service->optValue<std::string>("state", "");
         const bool ok = service_state == "ready";
-        unhealthy = unhealthy || !ok;
+        host_unhealthy = host_unhealthy || !ok;
         if (!globals.json) {
           out << "  " << pad_column(name, 14) << pad_column(service_state, 12) << "restarts "
               << service->optValue<std::int64_t>("restarts", 0);
@@ -250,23 +255,38 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
             out << "  " << service->optValue<std::string>("last_exit", "");
           }
           out << "\n";
-          if (!ok && !service->optValue<std::string>("probe", "").empty()) {
-            out << "      probe: " << service->optValue<std::string>("probe", "") << "\n";
+          const std::string probe = service->optValue<std::string>("probe", "");
+          if (!ok && !probe.empty() && !probe.starts_with("pass")) {  // failing evidence only
+            out << "      probe: " << probe << "\n";
           }
         }
       }
     } catch (const std::exception&) {
-      unhealthy = true;
+      host_unhealthy = true;
     }
+    unhealthy = unhealthy || host_unhealthy;
+    sick = sick || host_unhealthy;
+    can_roll_back = can_roll_back || (host_unhealthy && !good_release.empty());
     entry->set("services", services);
     json_hosts->add(entry);
   }
   const bool drift = commits.size() > 1;
+  const std::string rollback_command =
+      "bosun rollback -c " + globals.config +
+      (context->stage_name().empty() ? "" : " -d " + context->stage_name());
   if (globals.json) {
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     body->set("stage", context->stage_name());
     body->set("healthy", !unhealthy);
     body->set("drift", drift);
+    Poco::JSON::Array::Ptr unreachable_json = new Poco::JSON::Array;
+    for (const std::string& name : unreachable) {
+      unreachable_json->add(name);
+    }
+    body->set("unreachable", unreachable_json);
+    if (can_roll_back) {
+      body->set("rollback_command", rollback_command);
+    }
     body->set("hosts", json_hosts);
     body->stringify(out);
     out << "\n";
@@ -275,11 +295,18 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
       out << "\nversion drift: the hosts run " << commits.size()
           << " different commits; deploy one commit to all (bosun deploy) or roll back\n";
     }
-    if (unhealthy) {
-      out << "\nsomething is unhealthy. To go back to the last good release everywhere:\n  bosun "
-             "rollback -c "
-          << globals.config << (context->stage_name().empty() ? "" : " -d " + context->stage_name())
-          << "\n";
+    if (!unreachable.empty()) {
+      // A rollback cannot reach them either: the way back starts with the machine or its sshd.
+      out << "\nunreachable: " << join(unreachable, ", ")
+          << ". Check that the machine is up and its sshd answers; nothing can be changed "
+             "there until then.\n";
+    }
+    if (can_roll_back) {
+      out << "\nsomething is unhealthy. To go back to the last good release everywhere:\n  "
+          << rollback_command << "\n";
+    } else if (sick) {
+      out << "\nsomething is unhealthy, and no unhealthy host has an earlier good release to go "
+             "back to: see the failing services above (bosun logs SERVICE, bosun ready).\n";
     }
   }
   return unhealthy || drift ? exit_code::k_failed : exit_code::k_ok;

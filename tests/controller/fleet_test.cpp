@@ -262,6 +262,26 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
   // What the live release brought since the last good one: the suspects in an incident.
   EXPECT_NE(status.output.find("since the last good release"), std::string::npos) << status.output;
   EXPECT_NE(status.output.find(v2.substr(0, 8) + " v2"), std::string::npos) << status.output;
+  // An incident on one host: its server stopped. Status names it and gives the way back.
+  const auto agent_on = [&](std::size_t i, const std::string& action) {
+    ChildProcess run({{BOSUN_AGENT_BIN, action, "server", "--root", roots[i]}, {}, roots[i], ""});
+    const auto done = run.wait(seconds(30));
+    return done && WIFEXITED(*done) ? WEXITSTATUS(*done) : -1;
+  };
+  ASSERT_EQ(agent_on(2, "stop"), 0);
+  const BosunRun incident = bosun({"status"});
+  EXPECT_EQ(incident.code, 1) << incident.output;
+  EXPECT_TRUE(std::regex_search(incident.output, std::regex("server +stopp(ing|ed) ")))
+      << incident.output;
+  EXPECT_NE(incident.output.find("something is unhealthy. To go back to the last good release "
+                                 "everywhere:\n  bosun rollback -c app.yaml -d test\n"),
+            std::string::npos)
+      << incident.output;
+  const BosunRun incident_json = bosun({"status", "--json"});
+  EXPECT_EQ(json_of(incident_json.output)->getValue<std::string>("rollback_command"),
+            "bosun rollback -c app.yaml -d test")
+      << incident_json.output;
+  ASSERT_EQ(agent_on(2, "start"), 0);
   const BosunRun back = bosun({"rollback"});
   EXPECT_EQ(back.code, 0) << back.output;
   EXPECT_NE(back.output.find("5 of 5 rolled back"), std::string::npos) << back.output;
@@ -481,6 +501,13 @@ TEST_F(FleetTest, AHostBehindAJumpHostIsReachedThroughIt) {
   const BosunRun cut_off = bosun({"lock", "status", "-d", "behind"});
   EXPECT_NE(cut_off.code, 0) << cut_off.output;
   EXPECT_NE(cut_off.output.find("cannot connect to"), std::string::npos) << cut_off.output;
+  // Status says so, and does not offer a rollback that could not reach the host either.
+  const BosunRun status = bosun({"status", "-d", "behind"});
+  EXPECT_EQ(status.code, 1) << status.output;
+  EXPECT_NE(status.output.find("unreachable: " + fleet.entry(1) + ". Check that the machine"),
+            std::string::npos)
+      << status.output;
+  EXPECT_EQ(status.output.find("bosun rollback"), std::string::npos) << status.output;
 }
 
 TEST_F(FleetTest, AnSshConfigFileGivesPortUserKeyKnownHostsAndProxyJump) {

@@ -119,6 +119,7 @@ struct Runtime {
   std::optional<int> last_exit_code;
   std::string probe;
   bool probe_ok = false;
+  bool probe_own_failure = false;  // `probe` is a failing answer of this very instance
   int liveness_failures = 0;
   std::vector<std::string> evidence;
   // The probes of the running instance (${pid} filled in).
@@ -312,6 +313,7 @@ struct Supervisor::Impl {
     }
     set_state(runtime, ServiceState::starting);
     runtime.liveness_failures = 0;
+    runtime.probe_own_failure = false;  // what an earlier instance answered is no evidence now
     runtime.probe_in_flight = false;
     if (!runtime.spec.ready) {
       became_ready(runtime, "no ready probe: ready once started");
@@ -601,6 +603,18 @@ struct Supervisor::Impl {
     probes->submit({index_of(runtime), runtime.generation, role, probe.check.kind, context});
   }
 
+  // A readiness probe that expects the instance's own ${pid} in the body, answered without it:
+  // another instance on a shared port (an overlap deploy) took the request. Its answer says
+  // nothing about this instance; the instance's own failing answer is the evidence to keep.
+  static bool answered_by_another_instance(const Runtime& runtime, const ProbeOutcome& outcome) {
+    if (outcome.role != ProbeRole::readiness || outcome.result.passed() || !runtime.spec.ready) {
+      return false;
+    }
+    const auto* http = std::get_if<manifest::HttpCheck>(&runtime.spec.ready->check.kind);
+    return http != nullptr && http->body_contains.find("${pid}") != std::string::npos &&
+           outcome.result.evidence.find("(body lacks ") != std::string::npos;
+  }
+
   void on_probe(const ProbeOutcome& outcome) {
     Runtime& runtime = runtimes[outcome.service];
     if (outcome.generation != runtime.generation || !is_running(runtime)) {
@@ -608,7 +622,12 @@ struct Supervisor::Impl {
     }
     runtime.probe_in_flight = false;
     runtime.probe_ok = outcome.result.passed();
-    runtime.probe = checks::to_string(outcome.result.status) + ": " + outcome.result.evidence;
+    const bool foreign = answered_by_another_instance(runtime, outcome);
+    if (!foreign || !runtime.probe_own_failure) {
+      runtime.probe = checks::to_string(outcome.result.status) + ": " + outcome.result.evidence +
+                      (foreign ? " (another instance answered on the shared port)" : "");
+      runtime.probe_own_failure = !outcome.result.passed() && !foreign;
+    }
     const auto now = Clock::now();
     if (outcome.role == ProbeRole::readiness) {
       if (runtime.state != ServiceState::starting && runtime.state != ServiceState::unhealthy) {
@@ -623,7 +642,7 @@ struct Supervisor::Impl {
         runtime.evidence = tail_lines(runtime.spec.log_path, k_evidence_lines);
         journal.record(runtime.spec.name, "not-ready",
                        "not ready within " + format_duration(runtime.spec.ready->timeout) + ": " +
-                           outcome.result.evidence);
+                           runtime.probe);
       }
       const auto interval = std::chrono::duration_cast<microseconds>(runtime.spec.ready->interval);
       runtime.ready_delay = std::min(interval, runtime.ready_delay * 3 / 2);

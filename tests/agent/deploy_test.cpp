@@ -167,6 +167,9 @@ TEST_F(DeployTest, ABadReleaseIsRolledBackAutomaticallyWithTheEvidence) {
   // The failure names the service and shows its probe's output and log lines.
   EXPECT_NE(run.output.find("server did not come up: unhealthy"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("server probe: fail"), std::string::npos) << run.output;
+  // The old instance, still serving on the shared port, answered most probes: the evidence is
+  // the new instance's own failing answer (503, Redis unreachable), never the old one's 200.
+  EXPECT_NE(run.output.find("server probe: fail: HTTP 503"), std::string::npos) << run.output;
   EXPECT_EQ(current_release(sandbox.root()), good);
   EXPECT_EQ(sandbox.serving_revision(), v1);
   const CliRun releases = sandbox.agent().cli({"releases", "--root", sandbox.root()});

@@ -111,6 +111,8 @@ std::string status_text(const Reply& reply) {
   return text;
 }
 
+}  // namespace
+
 class SftpChannel {
  public:
   SftpChannel(ssh_session session, milliseconds timeout) : m_session(session), m_timeout(timeout) {}
@@ -271,6 +273,8 @@ class SftpChannel {
   bool m_timed_out = false;
 };
 
+namespace {
+
 std::string path_body(const std::string& path) {
   std::string body;
   put_string(body, path);
@@ -321,14 +325,9 @@ std::optional<Reply> write_all(SftpChannel& sftp, const std::string& handle,
   return std::nullopt;
 }
 
-}  // namespace
-
-SftpUploadResult sftp_upload(ssh_session_struct* session, std::string_view content,
-                             const std::string& remote_path, int mode, milliseconds timeout) {
-  SftpChannel sftp(session, timeout);
-  if (!sftp.start()) {
-    return SftpUploadResult::unavailable;
-  }
+// Writes the file through an SFTP channel that has been started.
+void write_file(SftpChannel& sftp, std::string_view content, const std::string& remote_path,
+                int mode) {
   const std::string staging = remote_path + ".bosun-upload";
   const auto fail = [&](const std::string& doing, const Reply& reply) {
     sftp.call(k_remove, path_body(staging));  // best effort: no half file left behind
@@ -367,6 +366,34 @@ SftpUploadResult sftp_upload(ssh_session_struct* session, std::string_view conte
   const Reply renamed = sftp.call(sftp.has_posix_rename() ? k_extended : k_rename, rename);
   if (renamed.status != k_status_ok) {
     fail("put " + remote_path + " in place", renamed);
+  }
+}
+
+}  // namespace
+
+SftpUploader::SftpUploader(ssh_session_struct* session, milliseconds timeout)
+    : m_session(session), m_timeout(timeout) {}
+
+SftpUploader::~SftpUploader() = default;
+
+SftpUploadResult SftpUploader::upload(std::string_view content, const std::string& remote_path,
+                                      int mode) {
+  if (m_unavailable) {
+    return SftpUploadResult::unavailable;
+  }
+  if (!m_channel) {
+    auto channel = std::make_unique<SftpChannel>(m_session, m_timeout);
+    if (!channel->start()) {
+      m_unavailable = true;
+      return SftpUploadResult::unavailable;
+    }
+    m_channel = std::move(channel);
+  }
+  try {
+    write_file(*m_channel, content, remote_path, mode);
+  } catch (...) {
+    m_channel.reset();  // maybe broken, maybe mid-exchange: not trusted with the next file
+    throw;
   }
   return SftpUploadResult::written;
 }

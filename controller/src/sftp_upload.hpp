@@ -11,6 +11,7 @@
 // upload is bounded by the channel window, not by latency.
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,10 +24,27 @@ enum class SftpUploadResult {
   unavailable,  // the host offers no SFTP subsystem: the caller may write another way
 };
 
-// Throws std::runtime_error naming the path and the server's reason when the host speaks
-// SFTP but the write fails, or when it stops answering for `timeout`.
-SftpUploadResult sftp_upload(ssh_session_struct* session, std::string_view content,
-                             const std::string& remote_path, int mode,
-                             std::chrono::milliseconds timeout);
+class SftpChannel;
+
+// One SFTP channel on a session, opened by the first upload and kept for the next ones.
+// Destroy it before the session is freed (the session frees its channels).
+class SftpUploader {
+ public:
+  SftpUploader(ssh_session_struct* session, std::chrono::milliseconds timeout);
+  ~SftpUploader();
+  SftpUploader(const SftpUploader&) = delete;
+  SftpUploader& operator=(const SftpUploader&) = delete;
+
+  // Throws std::runtime_error naming the path and the server's reason when the host speaks
+  // SFTP but the write fails, or when it stops answering for `timeout`; the channel is then
+  // opened afresh by the next upload.
+  SftpUploadResult upload(std::string_view content, const std::string& remote_path, int mode);
+
+ private:
+  ssh_session_struct* m_session;
+  std::chrono::milliseconds m_timeout;
+  std::unique_ptr<SftpChannel> m_channel;
+  bool m_unavailable = false;  // the host has no SFTP: not asked again
+};
 
 }  // namespace bosun::controller

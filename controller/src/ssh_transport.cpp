@@ -49,6 +49,7 @@ struct SshTransport::Impl {
   // Bumped whenever the session is freed (which frees its channels): a command holding a
   // channel of an older generation must not touch it.
   std::uint64_t generation = 0;
+  std::unique_ptr<SftpUploader> sftp;  // opened by the first upload; goes with the session
 
   std::string where() const {
     return (settings.user.empty() ? "" : settings.user + "@") + settings.host +
@@ -60,6 +61,7 @@ struct SshTransport::Impl {
   }
 
   void close() {
+    sftp.reset();  // its channel before the session that owns it
     if (session != nullptr) {
       if (connected) {
         ssh_disconnect(session);
@@ -432,7 +434,10 @@ void SshTransport::upload(const std::string& content, const std::string& remote_
   const auto started = std::chrono::steady_clock::now();
   SftpUploadResult result = SftpUploadResult::unavailable;
   try {
-    result = sftp_upload(m_impl->session, content, remote_path, mode, milliseconds(30'000));
+    if (!m_impl->sftp) {
+      m_impl->sftp = std::make_unique<SftpUploader>(m_impl->session, milliseconds(30'000));
+    }
+    result = m_impl->sftp->upload(content, remote_path, mode);
   } catch (const std::runtime_error& error) {
     throw std::runtime_error(std::string(error.what()) + " (on " + m_impl->where() + ")");
   }

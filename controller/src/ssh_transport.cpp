@@ -101,6 +101,8 @@ struct SshTransport::Impl {
     if (!settings.proxy_jump.empty()) {
       const std::string command = jump_command();
       ssh_options_set(session, SSH_OPTIONS_PROXYCOMMAND, command.c_str());
+    } else if (!settings.config_file.empty()) {
+      pass_config_to_jump();
     }
     const long seconds =
         std::max<long>(1, static_cast<long>(settings.connect_timeout.count() / 1000));
@@ -137,6 +139,23 @@ struct SshTransport::Impl {
     const std::string& jump = settings.proxy_jump;
     argv.insert(argv.end(), {"-W", "[%h]:%p", jump.starts_with("ssh://") ? jump : "ssh://" + jump});
     return shell_line(argv);
+  }
+
+  // A ProxyJump from the manifest's config file: libssh 0.10 runs it as the OpenSSH client
+  // (`ssh ... -W '[%h]:%p' JUMP`), which would read ~/.ssh/config for the jump host. As with
+  // `ssh -F FILE`, the hop reads the same file.
+  void pass_config_to_jump() {
+    char* command = nullptr;
+    if (ssh_options_get(session, SSH_OPTIONS_PROXYCOMMAND, &command) != SSH_OK ||
+        command == nullptr) {
+      return;
+    }
+    std::string line(command);
+    ssh_string_free_char(command);
+    if (line.starts_with("ssh ") && line.find(" -W '[%h]:%p' ") != std::string::npos) {
+      line = "ssh -F " + shell_quote(settings.config_file) + line.substr(3);
+      ssh_options_set(session, SSH_OPTIONS_PROXYCOMMAND, line.c_str());
+    }
   }
 
   void check_host_key() {

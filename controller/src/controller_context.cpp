@@ -54,7 +54,8 @@ std::optional<ControllerContext> ControllerContext::open(const GlobalOptions& op
   }
   context.m_manifest = *loaded.manifest;
   const auto targets = resolve_targets(
-      context.m_manifest, {options.stage, split_list(options.hosts), options.accept_new_host_keys});
+      context.m_manifest, {options.stage, split_list(options.hosts), options.accept_new_host_keys,
+                           &SshTransport::address_of});
   if (!targets) {
     err << command << ": " << targets.error() << "\n";
     return std::nullopt;

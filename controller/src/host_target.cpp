@@ -134,9 +134,11 @@ tl::expected<std::vector<HostTarget>, std::string> resolve_targets(
     }
     split_host(entry, target.ssh);
     target.ssh.accept_new_host_keys = options.accept_new_host_keys;
+    target.address =
+        !target.local && options.address_of ? options.address_of(target.ssh) : target.ssh.host;
     const std::map<std::string, std::string> variables{
         {"app", manifest.app},
-        {"host", target.ssh.host},
+        {"host", target.address},
         {"stage", stage != nullptr ? stage->name : ""},
     };
     const std::string root_template =

@@ -229,7 +229,7 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
                              root,
                              probe.user,
                              {"--root", root, "--repo", inputs.repo, "--host",
-                              host.target().ssh.host, "--stage", inputs.stage}};
+                              host.target().address, "--stage", inputs.stage}};
   if (probe.manager != ServiceManager::user_daemon) {
     const std::string staged = root + "/setup/" + unit_name(service);
     host.transport().upload(systemd_unit(service), staged, 0644);

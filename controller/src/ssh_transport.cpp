@@ -436,6 +436,25 @@ SshTransport::~SshTransport() {
   m_impl->close();
 }
 
+std::string SshTransport::address_of(const SshSettings& settings) {
+  init_libssh_once();
+  ssh_session session = ssh_new();
+  if (session == nullptr) {
+    return settings.host;
+  }
+  ssh_options_set(session, SSH_OPTIONS_HOST, settings.host.c_str());
+  ssh_options_parse_config(session,
+                           settings.config_file.empty() ? nullptr : settings.config_file.c_str());
+  std::string address = settings.host;
+  char* resolved = nullptr;
+  if (ssh_options_get(session, SSH_OPTIONS_HOST, &resolved) == SSH_OK && resolved != nullptr) {
+    address = resolved;
+    ssh_string_free_char(resolved);
+  }
+  ssh_free(session);
+  return address;
+}
+
 void SshTransport::connect() {
   m_impl->connect();
 }

@@ -44,6 +44,9 @@ class SshError : public std::runtime_error {
 class SshTransport final : public Transport {
  public:
   explicit SshTransport(SshSettings settings);
+  // Where a connection with `settings` goes, without connecting: the host, or the HostName
+  // the ssh config gives it when it is an alias.
+  static std::string address_of(const SshSettings& settings);
   ~SshTransport() override;
   SshTransport(const SshTransport&) = delete;
   SshTransport& operator=(const SshTransport&) = delete;

@@ -75,7 +75,7 @@ TEST(HostTargets, StagesSshSettingsAndRoots) {
                   "  staging: {hosts: [localhost], root: '/tmp/${stage}/${app}'}\n"
                   "  behind:\n    hosts: [web-2]\n"
                   "    ssh: {config: /etc/bosun/ssh_config, proxy_jump: 'ops@bastion:2200'}\n");
-  const auto production = resolve_targets(manifest, {"production", {}, false});
+  const auto production = resolve_targets(manifest, {"production", {}, false, {}});
   ASSERT_TRUE(production.has_value()) << production.error();
   ASSERT_EQ(production->size(), 2U);
   const HostTarget& first = (*production)[0];
@@ -90,13 +90,13 @@ TEST(HostTargets, StagesSshSettingsAndRoots) {
   EXPECT_EQ(second.ssh.user, "ops");
   EXPECT_EQ(second.ssh.port, 22);
   EXPECT_EQ(second.ssh.host, "10.0.0.9");
-  const auto staging = resolve_targets(manifest, {"staging", {}, true});
+  const auto staging = resolve_targets(manifest, {"staging", {}, true, {}});
   ASSERT_TRUE(staging.has_value());
   EXPECT_TRUE((*staging)[0].local);
   EXPECT_EQ((*staging)[0].root, "/tmp/staging/shop");
   EXPECT_TRUE((*staging)[0].ssh.accept_new_host_keys);
   // A stage's ssh block adds to the top-level one; what it leaves out is kept.
-  const auto behind = resolve_targets(manifest, {"behind", {}, false});
+  const auto behind = resolve_targets(manifest, {"behind", {}, false, {}});
   ASSERT_TRUE(behind.has_value()) << behind.error();
   const SshSettings& ssh = (*behind)[0].ssh;
   EXPECT_EQ(ssh.config_file, "/etc/bosun/ssh_config");
@@ -106,22 +106,45 @@ TEST(HostTargets, StagesSshSettingsAndRoots) {
   EXPECT_EQ(ssh.connect_timeout, std::chrono::milliseconds(3'000));
   EXPECT_EQ(ssh.keepalive, std::chrono::milliseconds(15'000));
   EXPECT_EQ(first.ssh.config_file, "");  // ~/.ssh/config
+  // ${host} is the address connected to: an ssh config alias resolved to its HostName.
+  const auto resolved = resolve_targets(
+      manifest, {"behind", {}, false, [](const SshSettings& settings) {
+                   return settings.host == "web-2" ? std::string("10.0.0.7") : settings.host;
+                 }});
+  ASSERT_TRUE(resolved.has_value()) << resolved.error();
+  EXPECT_EQ((*resolved)[0].address, "10.0.0.7");
+  EXPECT_EQ((*resolved)[0].root, "/srv/shop/10.0.0.7");
+  EXPECT_EQ((*resolved)[0].ssh.host, "web-2");  // what the config's Host blocks match
+}
+
+TEST(HostTargets, AnAliasResolvesThroughTheSshConfigWithoutConnecting) {
+  char dir_template[] = "/tmp/bosun-sshconfig-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  std::ofstream(dir + "/config") << "Host web-9\n  HostName 10.1.2.3\n  Port 2200\n";
+  SshSettings alias;
+  alias.host = "web-9";
+  alias.config_file = dir + "/config";
+  EXPECT_EQ(SshTransport::address_of(alias), "10.1.2.3");
+  SshSettings plain = alias;
+  plain.host = "192.0.2.5";
+  EXPECT_EQ(SshTransport::address_of(plain), "192.0.2.5");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HostTargets, ClearErrors) {
   const auto manifest =
       manifest_of(k_base + "stages:\n  production: {hosts: [a]}\n  staging: {hosts: [b]}\n");
-  const auto none = resolve_targets(manifest, {"", {}, false});
+  const auto none = resolve_targets(manifest, {"", {}, false, {}});
   ASSERT_FALSE(none.has_value());
   EXPECT_NE(none.error().find("-d/--stage: production, staging"), std::string::npos);
-  const auto typo = resolve_targets(manifest, {"prodution", {}, false});
+  const auto typo = resolve_targets(manifest, {"prodution", {}, false, {}});
   EXPECT_NE(typo.error().find("did you mean production?"), std::string::npos) << typo.error();
-  const auto outside = resolve_targets(manifest, {"production", {"b"}, false});
+  const auto outside = resolve_targets(manifest, {"production", {"b"}, false, {}});
   EXPECT_NE(outside.error().find("not in stage production"), std::string::npos);
-  const auto subset = resolve_targets(manifest, {"production", {"a"}, false});
+  const auto subset = resolve_targets(manifest, {"production", {"a"}, false, {}});
   ASSERT_TRUE(subset.has_value());
   const auto bad_port = resolve_targets(
-      manifest_of(k_base + "stages:\n  p: {hosts: ['h:99999']}\n"), {"p", {}, false});
+      manifest_of(k_base + "stages:\n  p: {hosts: ['h:99999']}\n"), {"p", {}, false, {}});
   EXPECT_NE(bad_port.error().find("port must be 1 to 65535"), std::string::npos);
 }
 

@@ -510,40 +510,46 @@ TEST_F(FleetTest, AHostBehindAJumpHostIsReachedThroughIt) {
   EXPECT_EQ(status.output.find("bosun rollback"), std::string::npos) << status.output;
 }
 
-TEST_F(FleetTest, AnSshConfigFileGivesPortUserKeyKnownHostsAndProxyJump) {
+TEST_F(FleetTest, AnSshConfigFileGivesAliasesTheirAddressPortUserKeyAndJumpHost) {
   SshFleet fleet(2);
   make_project(fleet);
   fleet.trust_all();
-  // The stage names bare addresses; port, user, key, known_hosts and the jump host come from
+  // The stage names aliases; address, port, user, key, known_hosts and the jump host come from
   // an OpenSSH config file, as they would from ~/.ssh/config.
   const std::string config = work.path() + "/ssh_config";
   const std::string user = fleet.entry(0).substr(0, fleet.entry(0).find('@'));
+  const std::vector<std::string> aliases{"web-a", "web-b"};
   {
     std::ofstream out(config);
     for (std::size_t i = 0; i < fleet.size(); ++i) {
-      out << "Host " << fleet.address(i) << "\n  Port " << fleet.port(i) << "\n  User " << user
-          << "\n  IdentityFile " << fleet.identity() << "\n  UserKnownHostsFile "
-          << fleet.known_hosts() << "\n  StrictHostKeyChecking yes\n"
-          << (i == 1 ? "  ProxyJump " + fleet.address(0) + "\n" : "");
+      out << "Host " << aliases[i] << "\n  HostName " << fleet.address(i) << "\n  Port "
+          << fleet.port(i) << "\n  User " << user << "\n  IdentityFile " << fleet.identity()
+          << "\n  UserKnownHostsFile " << fleet.known_hosts() << "\n  StrictHostKeyChecking yes\n"
+          << (i == 1 ? "  ProxyJump " + aliases[0] + "\n" : "");
     }
   }
   std::string yaml = read_file(repo.path() + "/app.yaml");
   yaml = std::regex_replace(yaml, std::regex("hosts: \\[[^\\]]*\\]"),
-                            "hosts: [" + fleet.address(0) + ", " + fleet.address(1) + "]");
+                            "hosts: [" + aliases[0] + ", " + aliases[1] + "]");
   yaml = std::regex_replace(yaml, std::regex("\nssh: \\{[^}]*\\}"),
                             "\nssh: {config: " + config + ", connect_timeout: 5s}");
   repo.write("app.yaml", yaml);
   commit("1");
   // The jump itself is OpenSSH's `ssh -W`: it gets `-F` with the same file (without it, it
   // would read the account's ~/.ssh, which knows neither the key nor the host keys here).
-  const std::vector<std::string> env;
-  const BosunRun setup = bosun({"setup"}, seconds(180), env);
+  const BosunRun setup = bosun({"setup"});
   ASSERT_EQ(setup.code, 0) << setup.output << "\n" << yaml;
-  const BosunRun deploy = bosun({"deploy"}, seconds(180), env);
-  EXPECT_EQ(deploy.code, 0) << deploy.output;  // verified on each host over HTTP
+  // ${host} is the address an alias stands for: the roots are per address, and the servers
+  // bind to it and are verified there over HTTP.
+  for (const std::string& root : roots) {
+    EXPECT_TRUE(fs::exists(root + "/bin/bosun-agent")) << root;
+  }
+  const BosunRun deploy = bosun({"deploy"});
+  EXPECT_EQ(deploy.code, 0) << deploy.output;
+  EXPECT_NE(deploy.output.find("web-b "), std::string::npos) << deploy.output;
   // The second host is reached through the first: with the first's sshd gone, it is not.
   fleet.kill(0);
-  const BosunRun cut_off = bosun({"lock", "status", "--hosts", fleet.address(1)}, seconds(60), env);
+  const BosunRun cut_off = bosun({"lock", "status", "--hosts", aliases[1]}, seconds(60));
   EXPECT_NE(cut_off.code, 0) << cut_off.output;
   EXPECT_NE(cut_off.output.find("cannot connect to"), std::string::npos) << cut_off.output;
 }

@@ -1,8 +1,6 @@
 #include "host_commands.hpp"
 
-#include <future>
 #include <mutex>
-#include <set>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -14,7 +12,7 @@
 #include "bosun/common/text.hpp"
 #include "controller_context.hpp"
 #include "history_store.hpp"
-#include "local_repo.hpp"
+#include "host_queries.hpp"
 #include "progress_printer.hpp"
 
 namespace bosun::controller {
@@ -23,45 +21,9 @@ namespace {
 using Poco::JSON::Object;
 using std::chrono::milliseconds;
 
-constexpr milliseconds k_timeout{120'000};
-
 Object::Ptr parse_object(const std::string& text) {
   Poco::JSON::Parser parser;
   return parser.parse(text).extract<Object::Ptr>();
-}
-
-// Runs `work` for every host at once; returns when all are done.
-template <typename Work>
-void each_host(std::vector<HostSession>& hosts, Work work) {
-  std::vector<std::future<void>> running;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    running.push_back(std::async(std::launch::async, [&, i] { work(i, hosts[i]); }));
-  }
-  for (auto& task : running) {
-    task.get();
-  }
-}
-
-struct Answer {
-  RemoteResult result;
-  std::string failure;  // when the host could not be asked
-};
-
-// `bosun-agent SUBCOMMAND ARGS` on every host, collected.
-std::vector<Answer> ask_all(std::vector<HostSession>& hosts, const std::string& subcommand,
-                            const std::vector<std::string>& args) {
-  std::vector<Answer> answers(hosts.size());
-  each_host(hosts, [&](std::size_t i, HostSession& host) {
-    answers[i].failure = host.try_connect();
-    if (!answers[i].failure.empty()) {
-      return;
-    }
-    answers[i].result = host.agent_capture(subcommand, args, k_timeout);
-    if (answers[i].result.exit_code < 0) {
-      answers[i].failure = answers[i].result.error;
-    }
-  });
-  return answers;
 }
 
 // The agent's answer as JSON when it is a JSON document, else its text.
@@ -114,203 +76,7 @@ int print_answers(std::vector<HostSession>& hosts, const std::vector<Answer>& an
   return code;
 }
 
-std::optional<ControllerContext> open_context(GlobalOptions& globals, cli::ArgParser& parser,
-                                              const std::vector<std::string>& args,
-                                              const std::string& command, std::ostream& out,
-                                              std::ostream& err, int& code) {
-  if (const auto exit = parser.parse_or_exit_code(args, out, err)) {
-    code = *exit;
-    return std::nullopt;
-  }
-  auto context = ControllerContext::open(globals, command, err);
-  if (!context) {
-    code = exit_code::k_invalid_input;
-  }
-  return context;
-}
-
 }  // namespace
-
-int status_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::string command = "bosun status";
-  GlobalOptions globals;
-  cli::ArgParser parser(
-      command,
-      "The incident view: per host the live release and commit, every service and its state, "
-      "failing probes with their evidence; version drift across the stage; and the exact "
-      "rollback command when something is unhealthy.");
-  globals.add_to(parser);
-  parser.epilog("Exit status: 0 every host healthy and on one release, 1 otherwise.\n");
-  int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
-  if (!context) {
-    return code;
-  }
-  std::vector<HostSession>& hosts = context->hosts();
-  const auto statuses = ask_all(hosts, "status", {"--json"});
-  const auto releases = ask_all(hosts, "releases", {"--json"});
-  std::set<std::string> commits;
-  bool unhealthy = false;
-  std::vector<std::string> unreachable;
-  bool sick = false;           // a reachable host has a service that is not ready
-  bool can_roll_back = false;  // ... and an earlier good release
-  Poco::JSON::Array::Ptr json_hosts = new Poco::JSON::Array;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    entry->set("host", hosts[i].name());
-    std::string live = "none";
-    std::string commit;
-    std::string state;
-    std::string good_commit;  // the newest release verified good other than the live one
-    std::string good_release;
-    std::int64_t good_when = -1;
-    if (releases[i].failure.empty() && releases[i].result.exit_code == 0) {
-      try {
-        const auto list = parse_object(releases[i].result.output)->getArray("releases");
-        for (std::size_t r = 0; list && r < list->size(); ++r) {
-          const auto release = list->getObject(static_cast<unsigned>(r));
-          if (release->optValue<bool>("current", false)) {
-            live = release->optValue<std::string>("id", "");
-            commit = release->optValue<std::string>("commit", "");
-            state = release->optValue<std::string>("state", "");
-          } else if (release->optValue<std::string>("state", "") == "good" &&
-                     !release->isNull("verified_unix_ms") &&
-                     release->getValue<std::int64_t>("verified_unix_ms") > good_when) {
-            good_when = release->getValue<std::int64_t>("verified_unix_ms");
-            good_commit = release->optValue<std::string>("commit", "");
-            good_release = release->optValue<std::string>("id", "");
-          }
-        }
-      } catch (const std::exception&) {
-        live = "unreadable";
-      }
-    }
-    if (!commit.empty()) {
-      commits.insert(commit);
-    }
-    entry->set("release", live);
-    entry->set("commit", commit);
-    entry->set("release_state", state);
-    if (!globals.json) {
-      out << hosts[i].name() << ": " << live << " (" << short_commit(commit)
-          << (state.empty() ? "" : ", " + state) << ")\n";
-    }
-    // What the live release brought since the last good one (the suspects in an incident).
-    if (!good_commit.empty() && !commit.empty() && good_commit != commit) {
-      const auto changes = changes_between(globals.config, good_commit, commit);
-      Poco::JSON::Object::Ptr since = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      since->set("last_good_release", good_release);
-      since->set("last_good_commit", good_commit);
-      if (changes) {
-        Poco::JSON::Array::Ptr commits_json = new Poco::JSON::Array;
-        for (const std::string& line : changes->commits) {
-          commits_json->add(line);
-        }
-        Poco::JSON::Array::Ptr migrations_json = new Poco::JSON::Array;
-        for (const std::string& path : changes->migrations) {
-          migrations_json->add(path);
-        }
-        since->set("commits", commits_json);
-        since->set("migrations", migrations_json);
-        if (!globals.json) {
-          out << "  since the last good release " << good_release << ": " << changes->commits.size()
-              << " commit(s), " << changes->migrations.size() << " migration file(s)\n";
-          for (const std::string& line : changes->commits) {
-            out << "      " << line << "\n";
-          }
-          for (const std::string& path : changes->migrations) {
-            out << "      migration: " << path << "\n";
-          }
-        }
-      } else if (!globals.json) {
-        out << "  since the last good release " << good_release << ": " << changes.error() << "\n";
-      }
-      entry->set("since_last_good", since);
-    }
-    if (!statuses[i].failure.empty()) {
-      unhealthy = true;
-      unreachable.push_back(hosts[i].name());
-      entry->set("error", statuses[i].failure);
-      if (!globals.json) {
-        out << "  unreachable: " << statuses[i].failure << "\n";
-      }
-      json_hosts->add(entry);
-      continue;
-    }
-    Poco::JSON::Array::Ptr services = new Poco::JSON::Array;
-    bool host_unhealthy = false;
-    try {
-      const auto list = parse_object(statuses[i].result.output)->getArray("services");
-      for (std::size_t s = 0; list && s < list->size(); ++s) {
-        const auto service = list->getObject(static_cast<unsigned>(s));
-        services->add(service);
-        const std::string name = service->optValue<std::string>("name", "");
-        const std::string service_state = service->optValue<std::string>("state", "");
-        const bool ok = service_state == "ready";
-        host_unhealthy = host_unhealthy || !ok;
-        if (!globals.json) {
-          out << "  " << pad_column(name, 14) << pad_column(service_state, 12) << "restarts "
-              << service->optValue<std::int64_t>("restarts", 0);
-          if (!ok) {
-            out << "  " << service->optValue<std::string>("last_exit", "");
-          }
-          out << "\n";
-          const std::string probe = service->optValue<std::string>("probe", "");
-          if (!ok && !probe.empty() && !probe.starts_with("pass")) {  // failing evidence only
-            out << "      probe: " << probe << "\n";
-          }
-        }
-      }
-    } catch (const std::exception&) {
-      host_unhealthy = true;
-    }
-    unhealthy = unhealthy || host_unhealthy;
-    sick = sick || host_unhealthy;
-    can_roll_back = can_roll_back || (host_unhealthy && !good_release.empty());
-    entry->set("services", services);
-    json_hosts->add(entry);
-  }
-  const bool drift = commits.size() > 1;
-  const std::string rollback_command =
-      "bosun rollback -c " + globals.config +
-      (context->stage_name().empty() ? "" : " -d " + context->stage_name());
-  if (globals.json) {
-    Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    body->set("stage", context->stage_name());
-    body->set("healthy", !unhealthy);
-    body->set("drift", drift);
-    Poco::JSON::Array::Ptr unreachable_json = new Poco::JSON::Array;
-    for (const std::string& name : unreachable) {
-      unreachable_json->add(name);
-    }
-    body->set("unreachable", unreachable_json);
-    if (can_roll_back) {
-      body->set("rollback_command", rollback_command);
-    }
-    body->set("hosts", json_hosts);
-    body->stringify(out);
-    out << "\n";
-  } else {
-    if (drift) {
-      out << "\nversion drift: the hosts run " << commits.size()
-          << " different commits; deploy one commit to all (bosun deploy) or roll back\n";
-    }
-    if (!unreachable.empty()) {
-      // A rollback cannot reach them either: the way back starts with the machine or its sshd.
-      out << "\nunreachable: " << join(unreachable, ", ")
-          << ". Check that the machine is up and its sshd answers; nothing can be changed "
-             "there until then.\n";
-    }
-    if (can_roll_back) {
-      out << "\nsomething is unhealthy. To go back to the last good release everywhere:\n  "
-          << rollback_command << "\n";
-    } else if (sick) {
-      out << "\nsomething is unhealthy, and no unhealthy host has an earlier good release to go "
-             "back to: see the failing services above (bosun logs SERVICE, bosun ready).\n";
-    }
-  }
-  return unhealthy || drift ? exit_code::k_failed : exit_code::k_ok;
-}
 
 int releases_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun releases";
@@ -418,7 +184,7 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
             out << host.name() << " | " << line << "\n" << std::flush;
           }
         },
-        follow ? milliseconds(24LL * 3600 * 1000) : k_timeout);
+        follow ? milliseconds(24LL * 3600 * 1000) : k_query_timeout);
     if (run.exit_code != 0) {
       std::lock_guard guard(mutex);
       err << host.name() << ": " << (run.error.empty() ? "logs failed" : run.error) << "\n";

@@ -1,6 +1,6 @@
 #pragma once
-// The controller commands that ask every host of a stage something: status, releases, ready,
-// gap, logs, restart, lock, history — and init and setup.
+// The controller commands that ask every host of a stage something: status (in
+// status_command.cpp), releases, ready, logs, restart, lock, history.
 
 #include <ostream>
 #include <string>

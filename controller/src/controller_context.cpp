@@ -74,6 +74,17 @@ std::string ControllerContext::stage_name() const {
   return m_manifest.stages.size() == 1 ? m_manifest.stages.front().name : "";
 }
 
+std::optional<std::map<std::string, std::string>> ControllerContext::read_secrets(
+    const std::string& command, std::ostream& err) const {
+  const std::string path = project_dir() + "/.bosun/secrets";
+  try {
+    return read_dotenv_file(path);
+  } catch (const std::exception& error) {
+    err << command << ": " << path << ": " << error.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 std::string ControllerContext::project_dir() const {
   return std::filesystem::absolute(m_options.config).parent_path().string();
 }

@@ -3,6 +3,7 @@
 // --hosts, --json, -v, --no-color, --accept-new-host-keys), the manifest they point at, the
 // target hosts and a session per host.
 
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -39,6 +40,10 @@ class ControllerContext {
   std::string stage_name() const;
   // Where .bosun/ lives: beside the manifest.
   std::string project_dir() const;
+  // .bosun/secrets (NAME=value lines; values never printed; no file: none). nullopt after
+  // saying which line of it is malformed.
+  std::optional<std::map<std::string, std::string>> read_secrets(const std::string& command,
+                                                                 std::ostream& err) const;
   // "alice@laptop": who is recorded in locks and histories ($BOSUN_WHO overrides).
   static std::string who();
 

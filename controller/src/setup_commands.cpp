@@ -6,7 +6,6 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -15,8 +14,6 @@
 #include <Poco/JSON/Parser.h>
 
 #include "agent_service_plan.hpp"
-#include "bosun/checks/report.hpp"
-#include "bosun/checks/requirements.hpp"
 #include "bosun/common/environment.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/text.hpp"
@@ -31,19 +28,6 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 constexpr milliseconds k_timeout{120'000};
-
-// .bosun/secrets (NAME=value lines; values never printed). nullopt after saying which line of
-// it is malformed.
-std::optional<std::map<std::string, std::string>> read_secrets(const std::string& path,
-                                                               const std::string& command,
-                                                               std::ostream& err) {
-  try {
-    return read_dotenv_file(path);
-  } catch (const std::exception& error) {
-    err << command << ": " << path << ": " << error.what() << "\n";
-    return std::nullopt;
-  }
-}
 
 const char* k_manifest_template =
     R"(# app.yaml: what bosun deploys and how it runs it. Check it with `bosun manifest check`.
@@ -365,7 +349,7 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
     err << command << ": no bosun-agent binary to install (pass --agent FILE)\n";
     return exit_code::k_invalid_input;
   }
-  auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets", command, err);
+  auto secrets = context->read_secrets(command, err);
   if (!secrets) {
     return exit_code::k_invalid_input;
   }
@@ -404,129 +388,6 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
     out << "== " << hosts[i].name() << "\n" << reports[i].log.str() << reports[i].gap;
   }
   return code;
-}
-
-int gap_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::string command = "bosun gap";
-  GlobalOptions globals;
-  cli::ArgParser parser(
-      command,
-      "What the app requires against what this laptop and every host have, side by side: "
-      "Requirement | Required | Local | Host(s) | Status | Action. Environment values are "
-      "never shown: presence, length and a short salted hash, so a value that differs "
-      "between the laptop and a host shows without leaking.");
-  globals.add_to(parser);
-  parser.epilog("Exit status: 0 no blocking gap on any host, 1 otherwise.\n");
-  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
-    return *code;
-  }
-  auto context = ControllerContext::open(globals, command, err);
-  if (!context) {
-    return exit_code::k_invalid_input;
-  }
-  // The laptop: its environment plus the manifest's env and .bosun/secrets.
-  checks::RequirementInputs local;
-  local.env = process_environment();
-  for (const manifest::EnvVar& var : context->manifest().env) {
-    local.env[var.name] = var.value;
-  }
-  const auto secrets = read_secrets(context->project_dir() + "/.bosun/secrets", command, err);
-  if (!secrets) {
-    return exit_code::k_invalid_input;
-  }
-  for (const auto& [name, value] : *secrets) {
-    local.env[name] = value;
-  }
-  const checks::Report laptop =
-      checks::requirements_report(checks::check_requirements(context->manifest().requires_, local));
-  // The hosts: the same manifest, uploaded, checked by each agent.
-  const auto manifest_text = read_text_file(globals.config).value_or("");
-  std::vector<HostSession>& hosts = context->hosts();
-  std::vector<std::optional<checks::Report>> remote(hosts.size());
-  std::vector<std::string> failures(hosts.size());
-  std::vector<std::future<void>> running;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    running.push_back(std::async(std::launch::async, [&, i] {
-      try {
-        hosts[i].connect();
-        const std::string path = hosts[i].target().root + "/setup/app.yaml";
-        hosts[i].transport().upload(manifest_text, path, 0644);
-        const RemoteResult gap = hosts[i].agent_capture("gap", {"-c", path, "--json"}, k_timeout);
-        remote[i] = checks::parse_report_json(gap.output);
-        if (!remote[i]) {
-          failures[i] = gap.error.empty() ? gap.output : gap.error;
-        }
-      } catch (const std::exception& error) {
-        failures[i] = error.what();
-      }
-    }));
-  }
-  for (auto& task : running) {
-    task.get();
-  }
-  bool blocking = false;
-  Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
-  if (!globals.json) {
-    out << pad_column("REQUIREMENT", 26) << pad_column("REQUIRED", 12) << pad_column("LOCAL", 30)
-        << pad_column("HOST(S)", 40) << pad_column("STATUS", 8) << "ACTION\n";
-  }
-  for (std::size_t r = 0; r < laptop.items.size(); ++r) {
-    const checks::ReportItem& mine = laptop.items[r];
-    std::string hosts_text;
-    std::string action;
-    std::string status = "ok";
-    Poco::JSON::Object::Ptr row = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    row->set("requirement", mine.group + (mine.name.empty() ? "" : " " + mine.name));
-    row->set("required", mine.required);
-    row->set("local", mine.result.evidence);
-    row->set("local_status", checks::to_string(mine.result.status));
-    Poco::JSON::Object::Ptr per_host = new Poco::JSON::Object;
-    for (std::size_t h = 0; h < hosts.size(); ++h) {
-      if (!remote[h] || r >= remote[h]->items.size()) {
-        hosts_text += hosts[h].name() + ": unknown; ";
-        status = "FAIL";
-        continue;
-      }
-      const checks::ReportItem& theirs = remote[h]->items[r];
-      const bool failed = theirs.result.status == checks::Status::fail;
-      hosts_text += (hosts.size() > 1 ? hosts[h].name() + ": " : "") + theirs.result.evidence +
-                    (hosts.size() > 1 ? "; " : "");
-      per_host->set(hosts[h].name(), theirs.result.evidence);
-      if (failed && theirs.blocking) {
-        status = "FAIL";
-        blocking = true;
-        action = theirs.result.action;
-      } else if (theirs.result.status != checks::Status::pass && status == "ok") {
-        status = "warn";
-        action = theirs.result.action;
-      }
-    }
-    row->set("hosts", per_host);
-    row->set("status", status);
-    row->set("action", action);
-    rows->add(row);
-    if (!globals.json) {
-      out << pad_column(mine.group + (mine.name.empty() ? "" : " " + mine.name), 26)
-          << pad_column(mine.required, 12) << pad_column(mine.result.evidence.substr(0, 28), 30)
-          << pad_column(hosts_text.substr(0, 38), 40) << pad_column(status, 8) << action << "\n";
-    }
-  }
-  for (std::size_t h = 0; h < hosts.size(); ++h) {
-    if (!failures[h].empty()) {
-      blocking = true;
-      err << hosts[h].name() << ": " << failures[h] << "\n";
-    }
-  }
-  if (globals.json) {
-    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-    body->set("blocking", blocking);
-    body->set("rows", rows);
-    body->stringify(out);
-    out << "\n";
-  } else {
-    out << (blocking ? "blocking gaps: a deploy would stop at preflight\n" : "no blocking gap\n");
-  }
-  return blocking ? exit_code::k_failed : exit_code::k_ok;
 }
 
 }  // namespace bosun::controller

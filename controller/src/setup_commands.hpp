@@ -1,7 +1,7 @@
 #pragma once
 // `bosun init` (a commented app.yaml and the secrets template) and `bosun setup` (a host made
-// ready: agent uploaded, layout created, secrets pushed, agent started, gaps shown), and
-// `bosun gap` (the requirements on the laptop and every host, side by side).
+// ready: agent uploaded, layout created, secrets pushed, agent started, gaps shown); `bosun
+// gap` (the requirements on the laptop and every host, side by side) is in gap_command.cpp.
 
 #include <ostream>
 #include <string>

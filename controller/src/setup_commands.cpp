@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -129,10 +131,13 @@ struct SetupInputs {
 
 // What setup did on one host: its log lines and the gap analysis.
 struct SetupReport {
-  std::ostringstream log;
+  std::vector<std::string> log;
   std::string gap;
   int code = exit_code::k_ok;
 };
+
+// Takes one line of a host's setup log.
+using SetupLog = std::function<void(const std::string&)>;
 
 // The host's shared/.env with the project's secrets put in: values only the host has are
 // kept. Throws when the host's file is malformed (it is then left alone).
@@ -237,21 +242,18 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
 }
 
 int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& app,
-               std::ostream& log, std::string& gap_report) {
+               const SetupLog& log, std::string& gap_report) {
   const std::string root = host.target().root;
   host.connect();
   const HostServiceProbe service = choose_service(host, inputs.service);
   host.transport().upload(inputs.agent_binary, root + "/bin/bosun-agent", 0755);
-  log << "agent installed at " << root << "/bin/bosun-agent\n";
+  log("agent installed at " + root + "/bin/bosun-agent");
   if (!inputs.secrets.empty()) {
     std::size_t kept = 0;
     host.transport().upload(merged_env_file(host, inputs.secrets, kept), root + "/shared/.env",
                             0600);
-    log << inputs.secrets.size() << " secret(s) in shared/.env (0600)";
-    if (kept > 0) {
-      log << "; " << kept << " value(s) only the host had were kept";
-    }
-    log << "\n";
+    log(std::to_string(inputs.secrets.size()) + " secret(s) in shared/.env (0600)" +
+        (kept > 0 ? "; " + std::to_string(kept) + " value(s) only the host had were kept" : ""));
   }
   host.transport().upload(inputs.manifest_text, root + "/setup/app.yaml", 0644);
   stop_running_agent(host);
@@ -268,7 +270,7 @@ int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& 
   if (!up) {
     throw std::runtime_error("the agent did not come up; see " + root + "/agent.log");
   }
-  log << "agent running: " << how << "\n";
+  log("agent running: " + how);
   std::vector<std::string> gap_args{"-c", root + "/setup/app.yaml"};
   if (inputs.json) {
     gap_args.emplace_back("--json");
@@ -287,11 +289,9 @@ void print_setup_json(std::vector<HostSession>& hosts, const std::vector<SetupRe
     entry->set("host", hosts[i].name());
     entry->set("exit_code", reports[i].code);
     Poco::JSON::Array::Ptr lines = new Poco::JSON::Array;
-    std::string log = reports[i].log.str();
-    take_lines(log, [&](std::string_view line) {
-      lines->add(std::string(line));
-      return false;
-    });
+    for (const std::string& line : reports[i].log) {
+      lines->add(line);
+    }
     entry->set("log", lines);
     try {
       Poco::JSON::Parser parser;
@@ -361,14 +361,24 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
   inputs.json = globals.json;
   std::vector<HostSession>& hosts = context->hosts();
   std::vector<SetupReport> reports(hosts.size());
+  std::mutex printing;
   std::vector<std::future<void>> running;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     running.push_back(std::async(std::launch::async, [&, i] {
       SetupReport& report = reports[i];
+      // Each step as it happens (an agent upload over a slow link takes a while), prefixed
+      // with its host; the gap analyses follow at the end.
+      const SetupLog log = [&](const std::string& line) {
+        report.log.push_back(line);
+        if (!globals.json) {
+          std::lock_guard guard(printing);
+          out << hosts[i].name() << ": " << line << "\n" << std::flush;
+        }
+      };
       try {
-        report.code = setup_host(hosts[i], inputs, context->manifest().app, report.log, report.gap);
+        report.code = setup_host(hosts[i], inputs, context->manifest().app, log, report.gap);
       } catch (const std::exception& error) {
-        report.log << "setup failed: " << error.what() << "\n";
+        log(std::string("setup failed: ") + error.what());
         report.code = exit_code::k_failed;
       }
     }));
@@ -385,7 +395,9 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
     return code;
   }
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    out << "== " << hosts[i].name() << "\n" << reports[i].log.str() << reports[i].gap;
+    if (!reports[i].gap.empty()) {
+      out << "\n== " << hosts[i].name() << "\n" << reports[i].gap;
+    }
   }
   return code;
 }

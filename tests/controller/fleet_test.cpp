@@ -451,7 +451,13 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
   EXPECT_EQ(again.code, 0) << again.output;
   EXPECT_NE(again.output.find("1 value(s) only the host had were kept"), std::string::npos)
       << again.output;
-  EXPECT_NE(again.output.find("agent running: user-level daemon"), std::string::npos);
+  // Each host's steps as they happen, prefixed with the host; then each host's gap analysis.
+  EXPECT_NE(again.output.find(fleet.entry(1) + ": agent running: user-level daemon"),
+            std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find("\n== " + fleet.entry(0) + "\nGap analysis of fleet"),
+            std::string::npos)
+      << again.output;
   EXPECT_EQ(read_file(roots[0] + "/shared/.env"),
             "HOST_ONLY=kept\nJWT_SECRET_KEY=" + k_secret + "\n");
   EXPECT_EQ(fs::status(roots[0] + "/shared/.env").permissions() & fs::perms::all,

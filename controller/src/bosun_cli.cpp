@@ -81,7 +81,8 @@ int run_bosun(const std::vector<std::string>& args, std::ostream& out, std::ostr
   return cli::dispatch("bosun",
                        "Deploy and run a web platform on your Linux hosts from one command.\n"
                        "Global options (before COMMAND): -v/--verbose, --version. Every command "
-                       "also takes -c/--config, -d/--stage, --hosts, --json, --no-color.",
+                       "also takes -c/--config and --json; those that act on hosts -d/--stage, "
+                       "--hosts and --no-color too.",
                        commands, rest, out, err);
 }
 

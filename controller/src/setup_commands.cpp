@@ -79,17 +79,22 @@ requires:
 int init_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun init";
   std::string dir = ".";
+  std::string config;
   bool force = false;
+  bool json = false;
   cli::ArgParser parser(command,
                         "Start a project: a commented app.yaml, a .bosun/secrets template "
                         "(mode 0600) and .bosun/secrets added to .gitignore.");
   parser.option("dir", 0, "DIR", "the project directory (default: here)", dir)
-      .flag("force", 0, "overwrite an existing app.yaml", force);
+      .option("config", 'c', "FILE",
+              "the manifest to write (default: DIR/app.yaml); .bosun/ goes beside it", config)
+      .flag("force", 0, "overwrite an existing app.yaml", force)
+      .flag("json", 0, "print what was written as JSON", json);
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
     return *code;
   }
-  const fs::path root(dir);
-  const fs::path manifest = root / "app.yaml";
+  const fs::path manifest = config.empty() ? fs::path(dir) / "app.yaml" : fs::path(config);
+  const fs::path root = manifest.has_parent_path() ? manifest.parent_path() : fs::path(".");
   if (fs::exists(manifest) && !force) {
     err << command << ": " << manifest.string() << " exists (--force to overwrite)\n";
     return exit_code::k_invalid_input;
@@ -111,8 +116,18 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
         << (existing.empty() || existing.back() == '\n' ? "" : "\n")
         << ".bosun/secrets\n.bosun/history.db\n";
   }
-  out << "wrote " << manifest.string() << ", " << secrets.string()
-      << " (0600) and .gitignore entries; edit app.yaml, then: bosun manifest check\n";
+  if (json) {
+    Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+    body.set("manifest", manifest.string());
+    body.set("secrets", secrets.string());
+    body.set("gitignore", ignore.string());
+    body.stringify(out);
+    out << "\n";
+  } else {
+    out << "wrote " << manifest.string() << ", " << secrets.string()
+        << " (0600) and .gitignore entries; edit " << manifest.filename().string()
+        << ", then: bosun manifest check" << (config.empty() ? "" : " -c " + config) << "\n";
+  }
   return exit_code::k_ok;
 }
 

@@ -314,6 +314,14 @@ TEST(InitCommand, WritesAManifestThatChecksAndKeepsSecretsOutOfGit) {
   text << ignore.rdbuf();
   EXPECT_NE(text.str().find(".bosun/secrets"), std::string::npos);
   EXPECT_EQ(run_bosun({"init", "--dir", dir}, out, err), 2) << "no silent overwrite";
+  // -c: the manifest elsewhere, .bosun/ beside it; --json says what was written.
+  std::ostringstream json;
+  ASSERT_EQ(run_bosun({"init", "-c", dir + "/deploy/bosun.yaml", "--json"}, json, err), 0)
+      << err.str();
+  EXPECT_TRUE(manifest::load_manifest_file(dir + "/deploy/bosun.yaml").ok());
+  EXPECT_TRUE(fs::exists(dir + "/deploy/.bosun/secrets"));
+  EXPECT_NE(json.str().find("\"secrets\":\"" + dir + "/deploy/.bosun/secrets\""), std::string::npos)
+      << json.str();
   fs::remove_all(dir);
 }
 

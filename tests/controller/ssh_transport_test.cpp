@@ -133,7 +133,12 @@ INSTANTIATE_TEST_SUITE_P(
                                 "ForceCommand /usr/lib/openssh/sftp-server\n"},
                       // Hosts without SFTP get the file streamed over an exec channel.
                       SftpSetup{"NoSftpSubsystem", "# no Subsystem line: no SFTP on this host\n"},
-                      SftpSetup{"SftpServerMissing", "Subsystem sftp /nonexistent/sftp-server\n"}),
+                      SftpSetup{"SftpServerMissing", "Subsystem sftp /nonexistent/sftp-server\n"},
+                      // A login script that prints (the classic "Received message too long"
+                      // of OpenSSH's sftp): the handshake is garbage, the stream still works.
+                      SftpSetup{"NoisyLoginScript",
+                                "Subsystem sftp echo Welcome to the host; exec "
+                                "/usr/lib/openssh/sftp-server\n"}),
     [](const ::testing::TestParamInfo<SftpSetup>& setup) { return setup.param.name; });
 
 }  // namespace

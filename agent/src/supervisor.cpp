@@ -612,7 +612,7 @@ struct Supervisor::Impl {
     }
     const auto* http = std::get_if<manifest::HttpCheck>(&runtime.spec.ready->check.kind);
     return http != nullptr && http->body_contains.find("${pid}") != std::string::npos &&
-           outcome.result.evidence.find("(body lacks ") != std::string::npos;
+           outcome.result.body_mismatch;
   }
 
   void on_probe(const ProbeOutcome& outcome) {

@@ -214,9 +214,11 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
                                "look at the response and the service's log", start);
   }
   if (!check.body_contains.empty() && body.find(check.body_contains) == std::string::npos) {
-    return detail::make_result(
+    CheckResult result = detail::make_result(
         Status::fail, observed + " (body lacks " + quote_for_message(check.body_contains) + ")",
         "look at the response and the service's log", start);
+    result.body_mismatch = true;
+    return result;
   }
   if (!check.content_type.empty()) {
     const std::string type = header_value(reply.substr(0, body_at), "content-type");

@@ -62,6 +62,12 @@ TEST(HttpChecks, StatusBodyAndJsonFields) {
   EXPECT_NE(missing.evidence.find("checks.db.ok is missing"), std::string::npos);
   const auto status = run_http_check(http_check("{url: \"" + url + "\", status: 204}"), quick());
   EXPECT_NE(status.evidence.find("expected 204"), std::string::npos) << status.evidence;
+  EXPECT_FALSE(status.body_mismatch);
+  // A body without the expected text is told apart (the supervisor's ${pid} probes use it).
+  const auto other =
+      run_http_check(http_check("{url: \"" + url + "\", body_contains: '\"pid\":1'}"), quick());
+  EXPECT_EQ(other.status, Status::fail);
+  EXPECT_TRUE(other.body_mismatch) << other.evidence;
 }
 
 // The seed incident: the API answered with a proxy's HTML error page instead of JSON.

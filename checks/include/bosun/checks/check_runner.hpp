@@ -21,6 +21,9 @@ struct CheckResult {
   std::string evidence;  // what was observed, e.g. "HTTP 503 in 2.1ms: {...}"
   std::string action;    // for failures: what a person can do about it
   std::chrono::microseconds took{0};
+  // http: the expected status came, but the body lacks `body_contains` (a probe that wants the
+  // instance's own pid can tell another instance's answer by this).
+  bool body_mismatch = false;
 
   bool passed() const { return status == Status::pass; }
 };

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -21,6 +20,7 @@
 #include "bosun/common/text.hpp"
 #include "bosun/common/text_file.hpp"
 #include "controller_context.hpp"
+#include "host_queries.hpp"
 #include "ssh_transport.hpp"
 
 namespace bosun::controller {
@@ -28,8 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
-
-constexpr milliseconds k_timeout{120'000};
 
 const char* k_manifest_template =
     R"(# app.yaml: what bosun deploys and how it runs it. Check it with `bosun manifest check`.
@@ -161,7 +159,7 @@ std::string merged_env_file(HostSession& host, const std::map<std::string, std::
   const std::string path = host.target().root + "/shared/.env";
   const RemoteResult current = host.transport().capture(
       {"sh", "-c", "if [ -f " + shell_quote(path) + " ]; then cat " + shell_quote(path) + "; fi"},
-      k_timeout);
+      k_query_timeout);
   if (current.exit_code != 0) {
     throw std::runtime_error("cannot read " + path + ": " + current.error);
   }
@@ -189,7 +187,7 @@ std::string merged_env_file(HostSession& host, const std::map<std::string, std::
 // Stops an agent already running there (it is replaced by the new binary; the next one
 // adopts the running services).
 void stop_running_agent(HostSession& host) {
-  const RemoteResult status = host.agent_capture("status", {"--json"}, k_timeout);
+  const RemoteResult status = host.agent_capture("status", {"--json"}, k_query_timeout);
   host.end_agent_session();  // the next commands talk to the new binary
   if (status.exit_code != 0 && status.exit_code != 1) {
     return;
@@ -204,7 +202,7 @@ void stop_running_agent(HostSession& host) {
         {"sh", "-c",
          "kill -TERM " + std::to_string(pid) + "; i=0; while kill -0 " + std::to_string(pid) +
              " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done"},
-        k_timeout);
+        k_query_timeout);
   } catch (const std::exception&) {
     // not an agent's answer: nothing to stop
   }
@@ -215,7 +213,8 @@ HostServiceProbe choose_service(HostSession& host, const std::string& service) {
   if (service == "user") {
     return {};
   }
-  const RemoteResult printed = host.transport().capture({"sh", "-c", probe_script()}, k_timeout);
+  const RemoteResult printed =
+      host.transport().capture({"sh", "-c", probe_script()}, k_query_timeout);
   const HostServiceProbe probe = parse_probe(printed.output);
   if (service == "systemd" && probe.manager == ServiceManager::user_daemon) {
     throw std::runtime_error(
@@ -238,7 +237,7 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
     const std::string staged = root + "/setup/" + unit_name(service);
     host.transport().upload(systemd_unit(service), staged, 0644);
     const RemoteResult installed = host.transport().capture(
-        {"sh", "-c", systemd_install_script(service, staged, probe.manager)}, k_timeout);
+        {"sh", "-c", systemd_install_script(service, staged, probe.manager)}, k_query_timeout);
     if (installed.exit_code != 0) {
       throw std::runtime_error("cannot install the systemd unit: " +
                                std::string(trim(installed.output + installed.error)));
@@ -247,7 +246,7 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
            unit_name(service) + ")";
   }
   const RemoteResult started =
-      host.transport().capture({"sh", "-c", user_daemon_script(service)}, k_timeout);
+      host.transport().capture({"sh", "-c", user_daemon_script(service)}, k_query_timeout);
   if (started.exit_code != 0) {
     throw std::runtime_error("cannot start the agent: " + started.output + started.error);
   }
@@ -275,7 +274,7 @@ int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& 
   const std::string how = start_agent(host, inputs, app, service);
   bool up = false;
   for (int attempt = 0; attempt < 50 && !up; ++attempt) {
-    const RemoteResult probe = host.agent_capture("status", {}, k_timeout);
+    const RemoteResult probe = host.agent_capture("status", {}, k_query_timeout);
     up = probe.exit_code == 0 || probe.exit_code == 1;
     if (!up) {
       host.end_agent_session();
@@ -290,7 +289,7 @@ int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& 
   if (inputs.json) {
     gap_args.emplace_back("--json");
   }
-  const RemoteResult gap = host.agent_capture("gap", gap_args, k_timeout);
+  const RemoteResult gap = host.agent_capture("gap", gap_args, k_query_timeout);
   gap_report = gap.output;
   return gap.exit_code == 0 ? exit_code::k_ok : exit_code::k_failed;
 }
@@ -377,30 +376,24 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
   std::vector<HostSession>& hosts = context->hosts();
   std::vector<SetupReport> reports(hosts.size());
   std::mutex printing;
-  std::vector<std::future<void>> running;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    running.push_back(std::async(std::launch::async, [&, i] {
-      SetupReport& report = reports[i];
-      // Each step as it happens (an agent upload over a slow link takes a while), prefixed
-      // with its host; the gap analyses follow at the end.
-      const SetupLog log = [&](const std::string& line) {
-        report.log.push_back(line);
-        if (!globals.json) {
-          std::lock_guard guard(printing);
-          out << hosts[i].name() << ": " << line << "\n" << std::flush;
-        }
-      };
-      try {
-        report.code = setup_host(hosts[i], inputs, context->manifest().app, log, report.gap);
-      } catch (const std::exception& error) {
-        log(std::string("setup failed: ") + error.what());
-        report.code = exit_code::k_failed;
+  each_host(hosts, [&](std::size_t i, HostSession& host) {
+    SetupReport& report = reports[i];
+    // Each step as it happens (an agent upload over a slow link takes a while), prefixed
+    // with its host; the gap analyses follow at the end.
+    const SetupLog log = [&](const std::string& line) {
+      report.log.push_back(line);
+      if (!globals.json) {
+        std::lock_guard guard(printing);
+        out << host.name() << ": " << line << "\n" << std::flush;
       }
-    }));
-  }
-  for (auto& task : running) {
-    task.get();
-  }
+    };
+    try {
+      report.code = setup_host(host, inputs, context->manifest().app, log, report.gap);
+    } catch (const std::exception& error) {
+      log(std::string("setup failed: ") + error.what());
+      report.code = exit_code::k_failed;
+    }
+  });
   int code = exit_code::k_ok;
   for (const SetupReport& report : reports) {
     code = std::max(code, report.code);

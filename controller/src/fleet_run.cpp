@@ -4,12 +4,9 @@
 #include <future>
 #include <mutex>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include "bosun/common/text.hpp"
 #include "fleet_plan.hpp"
+#include "release_list.hpp"
 
 namespace bosun::controller {
 namespace {
@@ -42,13 +39,10 @@ std::vector<std::size_t> all_of(std::size_t count) {
 // The live release and its commit, from `bosun-agent releases --json`.
 void read_live(const std::string& json, HostOutcome& outcome) {
   try {
-    Poco::JSON::Parser parser;
-    const auto list = parser.parse(json).extract<Poco::JSON::Object::Ptr>()->getArray("releases");
-    for (std::size_t i = 0; list && i < list->size(); ++i) {
-      const auto release = list->getObject(static_cast<unsigned>(i));
-      if (release->optValue<bool>("current", false)) {
-        outcome.from_commit = release->optValue<std::string>("commit", "");
-        outcome.from_release = release->optValue<std::string>("id", "");
+    for (const ReleaseEntry& release : parse_release_list(json)) {
+      if (release.current) {
+        outcome.from_commit = release.commit;
+        outcome.from_release = release.id;
       }
     }
   } catch (const std::exception&) {

@@ -13,6 +13,7 @@
 #include "host_queries.hpp"
 #include "local_repo.hpp"
 #include "progress_printer.hpp"
+#include "release_list.hpp"
 
 namespace bosun::controller {
 namespace {
@@ -70,19 +71,16 @@ void read_releases(const Answer& answer, HostStatus& host) {
   }
   std::int64_t good_when = -1;
   try {
-    const auto list = parse_object(answer.result.output)->getArray("releases");
-    for (std::size_t r = 0; list && r < list->size(); ++r) {
-      const auto release = list->getObject(static_cast<unsigned>(r));
-      if (release->optValue<bool>("current", false)) {
-        host.live = release->optValue<std::string>("id", "");
-        host.commit = release->optValue<std::string>("commit", "");
-        host.state = release->optValue<std::string>("state", "");
-      } else if (release->optValue<std::string>("state", "") == "good" &&
-                 !release->isNull("verified_unix_ms") &&
-                 release->getValue<std::int64_t>("verified_unix_ms") > good_when) {
-        good_when = release->getValue<std::int64_t>("verified_unix_ms");
-        host.good_commit = release->optValue<std::string>("commit", "");
-        host.good_release = release->optValue<std::string>("id", "");
+    for (const ReleaseEntry& release : parse_release_list(answer.result.output)) {
+      if (release.current) {
+        host.live = release.id;
+        host.commit = release.commit;
+        host.state = release.state;
+      } else if (release.state == "good" && release.verified_unix_ms &&
+                 *release.verified_unix_ms > good_when) {
+        good_when = *release.verified_unix_ms;
+        host.good_commit = release.commit;
+        host.good_release = release.id;
       }
     }
   } catch (const std::exception&) {

@@ -1,0 +1,22 @@
+#pragma once
+// A host's releases as its agent lists them (`bosun-agent releases --json`).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bosun::controller {
+
+struct ReleaseEntry {
+  std::string id;
+  std::string commit;
+  std::string state;  // good, failed, ...
+  bool current = false;
+  std::optional<std::int64_t> verified_unix_ms;
+};
+
+// Throws std::exception when `json` is not such a list.
+std::vector<ReleaseEntry> parse_release_list(const std::string& json);
+
+}  // namespace bosun::controller

@@ -56,6 +56,18 @@ struct SshTransport::Impl {
            (settings.port ? ":" + std::to_string(*settings.port) : "");
   }
 
+  // BOSUN_SSH_TRACE=1: one stderr line per command and upload, with how long it took.
+  void trace(const std::string& what, std::chrono::steady_clock::time_point started) const {
+    static const bool enabled = std::getenv("BOSUN_SSH_TRACE") != nullptr;
+    if (!enabled) {
+      return;
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    std::fprintf(stderr, "ssh %s: %s (%lld ms)\n", where().c_str(), what.c_str(),
+                 static_cast<long long>(took.count()));
+  }
+
   std::string error_text() const {
     return session != nullptr ? ssh_get_error(session) : "no session";
   }
@@ -380,14 +392,9 @@ class SshCommand final : public RemoteCommand {
         m_impl.connected = false;
       }
     }
-    if (std::getenv("BOSUN_SSH_TRACE") != nullptr) {
-      std::fprintf(stderr, "ssh %s: %s%s -> %d %s (%lld ms)\n", m_impl.where().c_str(),
-                   m_kind == Kind::unix_socket ? "[socket] " : "", m_line.c_str(), result.exit_code,
-                   result.error.c_str(),
-                   static_cast<long long>(std::chrono::duration_cast<milliseconds>(
-                                              std::chrono::steady_clock::now() - m_started)
-                                              .count()));
-    }
+    m_impl.trace(std::string(m_kind == Kind::unix_socket ? "[socket] " : "") + m_line + " -> " +
+                     std::to_string(result.exit_code) + " " + result.error,
+                 m_started);
     drop_channel();
     return result;
   }
@@ -482,14 +489,9 @@ void SshTransport::upload(const std::string& content, const std::string& remote_
   if (result == SftpUploadResult::unavailable) {
     stream_upload(content, remote_path, mode);
   }
-  if (std::getenv("BOSUN_SSH_TRACE") != nullptr) {
-    std::fprintf(stderr, "ssh %s: [%s] %s (%zu bytes) (%lld ms)\n", m_impl->where().c_str(),
-                 result == SftpUploadResult::written ? "sftp" : "stream", remote_path.c_str(),
-                 content.size(),
-                 static_cast<long long>(std::chrono::duration_cast<milliseconds>(
-                                            std::chrono::steady_clock::now() - started)
-                                            .count()));
-  }
+  m_impl->trace(std::string(result == SftpUploadResult::written ? "[sftp] " : "[stream] ") +
+                    remote_path + " (" + std::to_string(content.size()) + " bytes)",
+                started);
 }
 
 // For hosts without an SFTP subsystem: the file streamed into `cat` on an exec channel, then

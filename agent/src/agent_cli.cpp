@@ -395,7 +395,8 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
     return ledger.find(release.id).value_or(ReleaseRecord{});
   };
   const auto schema_text = [](const ReleaseRecord& record) {
-    return record.schema ? std::to_string(*record.schema) : std::string("-");
+    return record.schema ? (record.schema->empty() ? std::string("base") : *record.schema)
+                         : std::string("-");
   };
   if (json) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
@@ -426,12 +427,12 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
     return exit_code::k_ok;
   }
   out << pad_column("RELEASE", 27) << pad_column("COMMIT", 14) << pad_column("STATE", 10)
-      << pad_column("SCHEMA", 8) << "CURRENT\n";
+      << pad_column("SCHEMA", 14) << "CURRENT\n";
   for (const Release& release : releases) {
     const ReleaseRecord record = record_of(release);
     out << pad_column(release.id, 27) << pad_column(release.commit.substr(0, 12), 14)
         << pad_column(record.id.empty() ? "unknown" : to_string(record.state), 10)
-        << pad_column(schema_text(record), 8) << (release.current ? "*" : "")
+        << pad_column(schema_text(record), 14) << (release.current ? "*" : "")
         << (record.reason.empty() ? "" : "  " + record.reason) << "\n";
   }
   return exit_code::k_ok;

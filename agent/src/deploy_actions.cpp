@@ -7,6 +7,7 @@
 #include "bosun/common/duration.hpp"
 #include "bosun/manifest/variables.hpp"
 #include "log_files.hpp"
+#include "release_membership.hpp"
 #include "step_command.hpp"
 
 namespace bosun::agent {
@@ -88,6 +89,28 @@ StepResult wait_for_new_instance(Supervisor& supervisor, const ServiceSpec& spec
 milliseconds restart_timeout(const ServiceSpec& spec) {
   const milliseconds ready = spec.ready ? milliseconds(spec.ready->timeout) : milliseconds(0);
   return ready + milliseconds(spec.stop.timeout) + milliseconds(5000);
+}
+
+StepResult check_release_processes(Supervisor& supervisor, const VerifySettings& settings) {
+  if (settings.release_dir.empty()) {
+    return StepResult::ok("");
+  }
+  for (const ServiceStatus& status : supervisor.snapshot()) {
+    const bool of_release =
+        std::find(settings.release_services.begin(), settings.release_services.end(),
+                  status.name) != settings.release_services.end();
+    if (!of_release || status.pid <= 0) {
+      continue;
+    }
+    if (const auto outside = runs_outside_release(status.pid, settings.release_dir)) {
+      std::vector<std::string> evidence{status.name + ": " + *outside};
+      const auto more = service_evidence(status);
+      evidence.insert(evidence.end(), more.begin(), more.end());
+      return StepResult::failed(status.name + " is not running the deployed release: " + *outside,
+                                evidence);
+    }
+  }
+  return StepResult::ok("");
 }
 
 }  // namespace
@@ -180,6 +203,10 @@ StepResult verify_services(Supervisor& supervisor, const VerifySettings& setting
           service_evidence(*waiting));
     }
     std::this_thread::sleep_for(k_poll_every);
+  }
+  // 1b. ... and what belongs to the release runs from it
+  if (StepResult stale = check_release_processes(supervisor, settings); stale.failed()) {
+    return stale;
   }
   // 2. the smoke checks pass (retried until the timeout: a cache may still be warming up)
   checks::CheckContext context;

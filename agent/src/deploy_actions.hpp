@@ -42,9 +42,14 @@ struct VerifySettings {
   std::chrono::milliseconds window{10'000};   // then: no restart, crash or failed probe
   std::map<std::string, std::string> env;     // for exec checks
   std::string cwd;
+  // The release being verified and its services that depend on it: each must run from it
+  // (an instance of an older release still serving is a failure, not a success).
+  std::string release_dir;
+  std::vector<std::string> release_services;
 };
 
-// Every service ready, the smoke checks passing, then stable for the window.
+// Every service ready and, for those of the release, running from it; the smoke checks
+// passing; then stable for the window.
 StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings);
 
 // A check with its ${...} variables expanded (http url, sqlite path, exec command).

@@ -72,10 +72,9 @@ SchemaUndo undo_mode(const manifest::Database& database, DbRollback asked) {
 
 // How an automatic rollback undoes a deploy's migrations: the manifest's choice, except that
 // a migration marked irreversible above the target can only be undone by the backup.
-SchemaUndo automatic_undo(const manifest::Database& database, std::optional<long long> target) {
-  const bool irreversible_above =
-      target && std::any_of(database.irreversible.begin(), database.irreversible.end(),
-                            [&](long long version) { return version > *target; });
+SchemaUndo automatic_undo(const manifest::Database& database, const SchemaVersion& target,
+                          const SchemaVersion& reached) {
+  const bool irreversible_above = !irreversible_crossed(database, target, reached).empty();
   return irreversible_above ? SchemaUndo::restore : undo_mode(database, DbRollback::automatic);
 }
 
@@ -170,6 +169,14 @@ struct DeployEngine::Impl {
     verify.window = window ? *window : milliseconds(app.manifest.verify.window);
     verify.env = app.env;
     verify.cwd = app.dir;
+    if (!app.id.empty()) {
+      verify.release_dir = app.dir;
+      for (const ServiceSpec& spec : app.specs) {
+        if (runs_from_release(spec, app.dir)) {
+          verify.release_services.push_back(spec.name);
+        }
+      }
+    }
     return verify;
   }
 
@@ -237,7 +244,8 @@ struct DeployEngine::Impl {
     std::optional<Release> release;
     std::optional<ReleaseApp> next;
     bool migrate_started = false;
-    std::optional<long long> schema_from;
+    SchemaVersion schema_from;
+    SchemaVersion schema_to;  // after its migrate
     std::string backup;
     bool switched = false;
     bool verified = false;
@@ -343,17 +351,16 @@ struct DeployEngine::Impl {
             site.log_path,    step.timeout ? milliseconds(*step.timeout) : milliseconds(600'000),
             site.variables,   site.pid_record};
         const StepCommandResult result = migrate_up(database, context);
-        const auto after = schema_version(database, site);
+        const SchemaVersion after = schema_version(database, site);
+        state.schema_to = after;
         ledger.set_schema(state.next->id, state.schema_from, after);
         if (!result.succeeded()) {
           return StepResult::failed(
               "migrate " + result.describe() + " (log: " + site.log_path + ")",
               log_evidence(site.log_path));
         }
-        const auto text = [](std::optional<long long> v) {
-          return v ? std::to_string(*v) : std::string("unknown");
-        };
-        return StepResult::ok("schema " + text(state.schema_from) + " -> " + text(after));
+        return StepResult::ok("schema " + describe_version(state.schema_from) + " -> " +
+                              describe_version(after));
       }
       case StepKind::switch_release:
         store.switch_current(*state.release);
@@ -451,9 +458,10 @@ struct DeployEngine::Impl {
   void undo_before_switch(DeployState& state, RunReporter& report) {
     if (state.migrate_started && state.next) {
       report.step("undo-migrate", [&] {
-        return undo_schema(state.next->manifest.database, state.schema_from,
-                           automatic_undo(state.next->manifest.database, state.schema_from),
-                           state.backup, site_of(*state.next, log_for(state.next->id, "db")));
+        return undo_schema(
+            state.next->manifest.database, state.schema_from,
+            automatic_undo(state.next->manifest.database, state.schema_from, state.schema_to),
+            state.backup, site_of(*state.next, log_for(state.next->id, "db")));
       });
     }
     if (state.release) {
@@ -466,7 +474,7 @@ struct DeployEngine::Impl {
 
   // After the switch: back to `previous`, schema included, and verified.
   StepResult roll_back_to(const ReleaseApp& previous, const ReleaseApp& leaving,
-                          std::optional<long long> schema_target, const std::string& backup,
+                          const SchemaVersion& schema_target, const std::string& backup,
                           RunReporter& report) {
     const std::optional<Release> target = release_dir(previous.id);
     if (!target) {
@@ -481,9 +489,12 @@ struct DeployEngine::Impl {
     }
     if (leaving.manifest.database.migrate_up) {
       result = report.step("rollback-migrate", [&] {
-        return undo_schema(leaving.manifest.database, schema_target,
-                           automatic_undo(leaving.manifest.database, schema_target), backup,
-                           site_of(leaving, log_for(leaving.id, "db")));
+        const auto record = ledger.find(leaving.id);
+        return undo_schema(
+            leaving.manifest.database, schema_target,
+            automatic_undo(leaving.manifest.database, schema_target,
+                           record ? record->schema : std::nullopt),
+            backup, site_of(leaving, log_for(leaving.id, "db")));
       });
       if (result.failed()) {
         return result;
@@ -621,6 +632,19 @@ struct DeployEngine::Impl {
     return matches.back();  // the newest of several checkouts of one commit
   }
 
+  // The schema versions recorded by the releases deployed after `target`.
+  std::vector<std::string> schema_versions_after(const std::string& target) {
+    std::vector<std::string> versions;
+    bool seen = false;
+    for (const ReleaseRecord& record : ledger.all()) {
+      if (seen && record.schema) {
+        versions.push_back(*record.schema);
+      }
+      seen = seen || record.id == target;
+    }
+    return versions;
+  }
+
   // The backup that holds the database as `target` left it: the one taken by the first
   // release deployed after it.
   std::string backup_after(const std::string& target) {
@@ -691,8 +715,7 @@ struct DeployEngine::Impl {
     }
     const ReleaseApp leaving = live;
     const auto goal_record = ledger.find(goal.id);
-    const std::optional<long long> goal_schema =
-        goal_record ? goal_record->schema : std::optional<long long>();
+    const SchemaVersion goal_schema = goal_record ? goal_record->schema : std::nullopt;
     const manifest::Database& database = leaving.manifest.database;
     std::optional<std::pair<std::string, StepResult>> failure;
     for (const playbook::Step& step : playbook.steps) {
@@ -749,7 +772,7 @@ struct DeployEngine::Impl {
   }
 
   StepResult rollback_schema(const RollbackRequest& request, const ReleaseApp& leaving,
-                             const ReleaseApp& goal, std::optional<long long> goal_schema) {
+                             const ReleaseApp& goal, const SchemaVersion& goal_schema) {
     const manifest::Database& database = leaving.manifest.database;
     if (request.db == DbRollback::none) {
       return StepResult::skipped("--db none: the schema is left as it is");
@@ -761,26 +784,18 @@ struct DeployEngine::Impl {
     const auto now = schema_version(database, site);
     if (!goal_schema) {
       return StepResult::skipped(goal.id + " has no recorded schema version; schema left at " +
-                                 (now ? std::to_string(*now) : std::string("unknown")));
+                                 describe_version(now));
     }
-    if (now && *now <= *goal_schema) {
-      return StepResult::ok("schema already at " + std::to_string(*now));
+    if (now && *now == *goal_schema) {
+      return StepResult::ok("schema already at " + describe_version(now));
     }
     const SchemaUndo how = undo_mode(database, request.db);
-    std::vector<long long> crossed;
-    for (long long version : database.irreversible) {
-      if (version > *goal_schema && (!now || version <= *now)) {
-        crossed.push_back(version);
-      }
-    }
+    const std::vector<std::string> crossed =
+        irreversible_crossed(database, goal_schema, now, schema_versions_after(goal.id));
     const std::string backup = backup_after(goal.id);
     if (!crossed.empty() && !(how == SchemaUndo::restore && request.force)) {
-      std::string versions;
-      for (long long version : crossed) {
-        versions += (versions.empty() ? "" : ", ") + std::to_string(version);
-      }
       return StepResult::failed(
-          "refused: migration " + versions +
+          "refused: migration " + join(crossed, ", ") +
           " is marked irreversible (its down script cannot bring the data back). To go back to " +
           goal.id + " anyway, restore the backup taken before the next deploy (" +
           (backup.empty() ? std::string("none found") : backup) +
@@ -828,9 +843,10 @@ struct DeployEngine::Impl {
         try {
           const ReleaseApp next = load_app(*release);
           report.step("undo-migrate", [&] {
-            return undo_schema(next.manifest.database, record->schema_from,
-                               automatic_undo(next.manifest.database, record->schema_from),
-                               record->backup, site_of(next, log_for(next.id, "db")));
+            return undo_schema(
+                next.manifest.database, record->schema_from,
+                automatic_undo(next.manifest.database, record->schema_from, record->schema),
+                record->backup, site_of(next, log_for(next.id, "db")));
           });
         } catch (const std::exception& error) {
           report.note(std::string("cannot undo the migration: ") + error.what());

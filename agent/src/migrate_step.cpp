@@ -1,11 +1,11 @@
 #include "migrate_step.hpp"
 
 #include <unistd.h>
-#include <algorithm>
-#include <cctype>
+
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+
+#include "bosun/common/text_file.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -23,33 +23,26 @@ StepCommandResult run(const manifest::Command& command,
 
 }  // namespace
 
-std::optional<long long> read_schema_version(const manifest::Database& database,
-                                             const MigrateContext& context) {
+SchemaVersion read_schema_version(const manifest::Database& database, const MigrateContext& context) {
   if (!database.migrate_version) {
     return std::nullopt;
   }
-  // The command's own output file, so that only what it printed is parsed.
+  // Its stdout in a file of its own, so that only what it printed there is parsed (alembic
+  // writes INFO lines on stderr, which go to the log).
   const std::string output = context.log_path + ".version." + std::to_string(::getpid());
-  const auto result = run(*database.migrate_version, {}, context, output);
-  std::ifstream in(output);
-  std::ostringstream text;
-  text << in.rdbuf();
+  const auto result =
+      run_step_command({command_argv(*database.migrate_version, context.variables), context.env,
+                        context.release_dir, context.log_path, context.timeout,
+                        context.pid_record, output});
+  const std::string printed = read_text_file(output).value_or("");
   std::error_code ignored;
   std::filesystem::remove(output, ignored);
-  std::ofstream(context.log_path, std::ios::app) << "$ schema version: " << text.str();
+  std::ofstream(context.log_path, std::ios::app) << "$ schema version: " << printed
+                                                 << (printed.ends_with('\n') ? "" : "\n");
   if (!result.succeeded()) {
     return std::nullopt;
   }
-  const std::string printed = text.str();
-  const auto digit = std::find_if(printed.begin(), printed.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) != 0;
-  });
-  if (digit == printed.end()) {
-    return std::nullopt;
-  }
-  return std::stoll(std::string(digit, std::find_if_not(digit, printed.end(), [](char c) {
-                                  return std::isdigit(static_cast<unsigned char>(c)) != 0;
-                                })));
+  return parse_schema_version(printed);
 }
 
 StepCommandResult migrate_up(const manifest::Database& database, const MigrateContext& context) {
@@ -62,14 +55,14 @@ StepCommandResult migrate_up(const manifest::Database& database, const MigrateCo
   return run(*database.migrate_up, {}, context, context.log_path);
 }
 
-StepCommandResult migrate_down(const manifest::Database& database, long long version,
+StepCommandResult migrate_down(const manifest::Database& database, const std::string& version,
                                const MigrateContext& context) {
   if (!database.migrate_down) {
     StepCommandResult missing;
     missing.error = "the manifest has no database.migrate.down command";
     return missing;
   }
-  return run(*database.migrate_down, {{"version", std::to_string(version)}}, context,
+  return run(*database.migrate_down, {{"version", down_argument(database, version)}}, context,
              context.log_path);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bosun/manifest/model.hpp"
+#include "schema_version.hpp"
 #include "step_command.hpp"
 
 namespace bosun::agent {
@@ -21,14 +22,14 @@ struct MigrateContext {
   std::string pid_record;                        // as in StepCommand
 };
 
-// Runs migrate.version and reads the first number it prints; nullopt when there is no version
-// command, it fails, or it prints no number (the log says why).
-std::optional<long long> read_schema_version(const manifest::Database& database,
-                                             const MigrateContext& context);
+// Runs migrate.version and reads the version from its stdout (parse_schema_version; its
+// stderr goes to the log); nullopt when there is no version command or it fails.
+SchemaVersion read_schema_version(const manifest::Database& database, const MigrateContext& context);
 
 StepCommandResult migrate_up(const manifest::Database& database, const MigrateContext& context);
-// migrate.down with ${version} = `version`. An error result when the manifest has no down command.
-StepCommandResult migrate_down(const manifest::Database& database, long long version,
+// migrate.down with ${version} = `version` (migrate.base for ""). An error result when the
+// manifest has no down command.
+StepCommandResult migrate_down(const manifest::Database& database, const std::string& version,
                                const MigrateContext& context);
 
 }  // namespace bosun::agent

@@ -42,8 +42,17 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
     hold_read.reset(ends[0]);
     hold_write.reset(ends[1]);
   }
+  UniqueFd stdout_file;
+  if (!request.stdout_path.empty()) {
+    stdout_file.reset(
+        ::open(request.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!stdout_file.valid()) {
+      throw std::runtime_error("cannot open " + request.stdout_path + ": " + std::strerror(errno));
+    }
+  }
   ChildSpec spec{request.argv,   request.env,  request.cwd,  log.get(),
                  request.nofile, request.user, "bosun-agent"};
+  spec.stdout_fd = stdout_file.get();
   spec.hold_fd = hold_read.get();
   const pid_t pid = fork_exec(spec);
   SpawnedProcess spawned;

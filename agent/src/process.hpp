@@ -22,6 +22,7 @@ struct SpawnRequest {
   // The process execs only once let_run() is called (after its pid is recorded): a crash of
   // the agent in between leaves nothing running that no record knows of.
   bool held = false;
+  std::string stdout_path{};  // when set, stdout is written here (truncated) instead of the log
 };
 
 struct SpawnedProcess {

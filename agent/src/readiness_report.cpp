@@ -164,13 +164,13 @@ class Builder {
                   {}};
       } else if (m_in.recorded_schema && *m_in.recorded_schema != *now) {
         result = {Status::fail,
-                  "schema at version " + std::to_string(*now) + ", but release " + m_app.id +
-                      " was deployed at " + std::to_string(*m_in.recorded_schema),
+                  "schema at version " + describe_version(now) + ", but release " + m_app.id +
+                      " was deployed at " + describe_version(m_in.recorded_schema),
                   "someone migrated by hand: migrate to the release's version, or redeploy",
                   {}};
       } else {
         result = {Status::pass,
-                  "schema at version " + std::to_string(*now) +
+                  "schema at version " + describe_version(now) +
                       (m_in.recorded_schema ? ", as the release recorded" : ""),
                   "",
                   {}};

@@ -20,7 +20,7 @@ struct ReadinessInputs {
   std::vector<ServiceStatus> services;
   std::map<std::string, std::int64_t> recent_restarts;  // unexpected exits in the window
   std::string window = "10m";
-  std::optional<long long> recorded_schema;  // what the live release recorded after migrate
+  std::optional<std::string> recorded_schema;  // what the live release recorded after migrate
   HostLayout layout;
   std::string host;
 };

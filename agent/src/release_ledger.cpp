@@ -18,6 +18,19 @@ SqliteConnection open_ledger(const std::string& path) {
       " manifest TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
       " schema_version INTEGER, schema_from INTEGER, backup TEXT NOT NULL DEFAULT '',"
       " created_unix_ms INTEGER NOT NULL, verified_unix_ms INTEGER);");
+  // Schema versions are text (alembic revision ids; "007" must stay "007"): kept in TEXT
+  // columns, added to ledgers written by agents that stored integers in the two above.
+  sqlite3_stmt* columns = db.prepare("SELECT name FROM pragma_table_info('releases')");
+  bool has_text = false;
+  while (::sqlite3_step(columns) == SQLITE_ROW) {
+    has_text = has_text || text_column(columns, 0) == "schema_text";
+  }
+  ::sqlite3_finalize(columns);
+  if (!has_text) {
+    db.exec(
+        "ALTER TABLE releases ADD COLUMN schema_text TEXT;"
+        "ALTER TABLE releases ADD COLUMN schema_from_text TEXT;");
+  }
   return db;
 }
 
@@ -44,11 +57,22 @@ std::optional<std::int64_t> optional_int(sqlite3_stmt* statement, int column) {
   return ::sqlite3_column_int64(statement, column);
 }
 
+// The TEXT column, or for a record of an older agent its INTEGER column as text.
+std::optional<std::string> version_column(sqlite3_stmt* statement, int text, int integer) {
+  if (::sqlite3_column_type(statement, text) != SQLITE_NULL) {
+    return text_column(statement, text);
+  }
+  if (::sqlite3_column_type(statement, integer) != SQLITE_NULL) {
+    return std::to_string(::sqlite3_column_int64(statement, integer));
+  }
+  return std::nullopt;
+}
+
 std::vector<ReleaseRecord> select(SqliteConnection& db, const std::string& tail,
                                   const std::string& parameter) {
   sqlite3_stmt* query = db.prepare(
       "SELECT id, commit_sha, manifest, state, reason, schema_version, schema_from, backup,"
-      " created_unix_ms, verified_unix_ms FROM releases " +
+      " created_unix_ms, verified_unix_ms, schema_text, schema_from_text FROM releases " +
       tail);
   if (!parameter.empty()) {
     ::sqlite3_bind_text(query, 1, parameter.c_str(), -1, SQLITE_TRANSIENT);
@@ -61,8 +85,8 @@ std::vector<ReleaseRecord> select(SqliteConnection& db, const std::string& tail,
     record.manifest = text_column(query, 2);
     record.state = state_from(text_column(query, 3));
     record.reason = text_column(query, 4);
-    record.schema = optional_int(query, 5);
-    record.schema_from = optional_int(query, 6);
+    record.schema = version_column(query, 10, 5);
+    record.schema_from = version_column(query, 11, 6);
     record.backup = text_column(query, 7);
     record.created_unix_ms = ::sqlite3_column_int64(query, 8);
     record.verified_unix_ms = optional_int(query, 9);
@@ -72,9 +96,9 @@ std::vector<ReleaseRecord> select(SqliteConnection& db, const std::string& tail,
   return records;
 }
 
-void bind_optional(sqlite3_stmt* statement, int index, std::optional<long long> value) {
+void bind_optional(sqlite3_stmt* statement, int index, const std::optional<std::string>& value) {
   if (value) {
-    ::sqlite3_bind_int64(statement, index, *value);
+    ::sqlite3_bind_text(statement, index, value->c_str(), -1, SQLITE_TRANSIENT);
   } else {
     ::sqlite3_bind_null(statement, index);
   }
@@ -120,11 +144,12 @@ void ReleaseLedger::set_state(const std::string& id, ReleaseState state,
          {});
 }
 
-void ReleaseLedger::set_schema(const std::string& id, std::optional<long long> from,
-                               std::optional<long long> to) {
+void ReleaseLedger::set_schema(const std::string& id, const std::optional<std::string>& from,
+                               const std::optional<std::string>& to) {
   SqliteConnection& db = *m_db;
-  sqlite3_stmt* update =
-      db.prepare("UPDATE releases SET schema_from = ?1, schema_version = ?2 WHERE id = ?3");
+  sqlite3_stmt* update = db.prepare(
+      "UPDATE releases SET schema_from_text = ?1, schema_text = ?2, schema_from = NULL,"
+      " schema_version = NULL WHERE id = ?3");
   bind_optional(update, 1, from);
   bind_optional(update, 2, to);
   ::sqlite3_bind_text(update, 3, id.c_str(), -1, SQLITE_TRANSIENT);

@@ -24,8 +24,8 @@ struct ReleaseRecord {
   std::string manifest;  // path of app.yaml inside the release
   ReleaseState state = ReleaseState::built;
   std::string reason;                    // why it failed
-  std::optional<long long> schema;       // the schema version it runs at, after its migrate
-  std::optional<long long> schema_from;  // the version before its migrate
+  std::optional<std::string> schema;       // the schema version it runs at, after its migrate
+  std::optional<std::string> schema_from;  // the version before its migrate ("": none yet)
   std::string backup;                    // the database copy taken before its migrate
   std::int64_t created_unix_ms = 0;
   std::optional<std::int64_t> verified_unix_ms;  // when it last passed verify
@@ -41,8 +41,8 @@ class ReleaseLedger {
 
   void add(const ReleaseRecord& record);
   void set_state(const std::string& id, ReleaseState state, const std::string& reason);
-  void set_schema(const std::string& id, std::optional<long long> from,
-                  std::optional<long long> to);
+  void set_schema(const std::string& id, const std::optional<std::string>& from,
+                  const std::optional<std::string>& to);
   void set_backup(const std::string& id, const std::string& backup);
   // Marks the release good (verified now).
   void mark_verified(const std::string& id);

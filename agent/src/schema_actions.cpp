@@ -38,14 +38,9 @@ StepResult run_backup_command(const manifest::Command& command, const std::strin
   return StepResult::ok(what + " command done: " + backup_path);
 }
 
-std::string version_text(std::optional<long long> version) {
-  return version ? std::to_string(*version) : "unknown";
-}
-
 }  // namespace
 
-std::optional<long long> schema_version(const manifest::Database& database,
-                                        const CommandSite& site) {
+SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site) {
   return read_schema_version(database, context_of(site));
 }
 
@@ -92,11 +87,11 @@ StepResult restore_backup(const manifest::Database& database, const std::string&
   return StepResult::failed("the manifest has no database.restore command");
 }
 
-StepResult undo_schema(const manifest::Database& database, std::optional<long long> target,
+StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,
                        SchemaUndo how, const std::string& backup_path, const CommandSite& leaving) {
-  const std::optional<long long> now = schema_version(database, leaving);
+  const SchemaVersion now = schema_version(database, leaving);
   if (target && now && *now == *target) {
-    return StepResult::ok("schema already at version " + std::to_string(*target));
+    return StepResult::ok("schema already at version " + describe_version(target));
   }
   std::string down_failure;
   if (how != SchemaUndo::restore) {
@@ -104,14 +99,15 @@ StepResult undo_schema(const manifest::Database& database, std::optional<long lo
       down_failure = "the version to go back to was not recorded";
     } else {
       const StepCommandResult down = migrate_down(database, *target, context_of(leaving));
-      const std::optional<long long> after = schema_version(database, leaving);
+      const SchemaVersion after = schema_version(database, leaving);
       if (down.succeeded() && after == target) {
-        return StepResult::ok("migrated down from " + version_text(now) + " to " +
-                              std::to_string(*target) + " with the scripts of " +
+        return StepResult::ok("migrated down from " + describe_version(now) + " to " +
+                              describe_version(target) + " with the scripts of " +
                               leaving.release_dir);
       }
-      down_failure = down.succeeded() ? "migrate down left the schema at " + version_text(after)
-                                      : "migrate down " + down.describe();
+      down_failure = down.succeeded()
+                         ? "migrate down left the schema at " + describe_version(after)
+                         : "migrate down " + down.describe();
     }
     if (how == SchemaUndo::down) {
       return StepResult::failed(down_failure + " (log: " + leaving.log_path + ")");

@@ -9,6 +9,7 @@
 
 #include "bosun/manifest/model.hpp"
 #include "deploy_actions.hpp"
+#include "schema_version.hpp"
 
 namespace bosun::agent {
 
@@ -34,10 +35,9 @@ enum class SchemaUndo { down, restore, down_then_restore };
 
 // Brings the schema back to `target` using the leaving release's database settings and
 // commands (`leaving`), or the backup. Ok without change when already there.
-StepResult undo_schema(const manifest::Database& database, std::optional<long long> target,
+StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,
                        SchemaUndo how, const std::string& backup_path, const CommandSite& leaving);
 
-std::optional<long long> schema_version(const manifest::Database& database,
-                                        const CommandSite& site);
+SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site);
 
 }  // namespace bosun::agent

@@ -44,9 +44,13 @@ Definition definition_of(const ServiceSpec& spec, const std::string& release_dir
   return definition;
 }
 
-// True when the service runs something from the release: a program given by a relative path
-// (resolved in its release working directory), a path into the release, or a shell line
-// (which may run anything from there).
+bool mentions_release(const std::string& text) {
+  return text.find(k_placeholder) != std::string::npos;
+}
+
+// True when the service can depend on the release: it works in the release (the default
+// working directory, so `[python3, server.py]` or `[node, app.js]` read their code from
+// there), runs a shell line, or names the release in its arguments or environment.
 bool runs_release_content(const Definition& definition) {
   if (definition.argv.empty()) {
     return false;
@@ -55,18 +59,16 @@ bool runs_release_content(const Definition& definition) {
   if (program == "/bin/sh" && definition.argv.size() > 1 && definition.argv[1] == "-c") {
     return true;
   }
-  const bool relative_path = program.find('/') != std::string::npos && !program.starts_with("/");
-  if (relative_path && definition.cwd.find(k_placeholder) != std::string::npos) {
-    return true;
-  }
-  const auto mentions = [](const std::string& text) {
-    return text.find(k_placeholder) != std::string::npos;
-  };
-  return std::any_of(definition.argv.begin(), definition.argv.end(), mentions) ||
-         std::any_of(definition.env.begin(), definition.env.end(), mentions);
+  return mentions_release(definition.cwd) ||
+         std::any_of(definition.argv.begin(), definition.argv.end(), mentions_release) ||
+         std::any_of(definition.env.begin(), definition.env.end(), mentions_release);
 }
 
 }  // namespace
+
+bool runs_from_release(const ServiceSpec& spec, const std::string& release_dir) {
+  return runs_release_content(definition_of(spec, release_dir));
+}
 
 std::vector<std::string> RestartPlan::restarted() const {
   std::vector<std::string> names;
@@ -83,8 +85,13 @@ RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
   const std::vector<ServiceSpec> none;
   const std::vector<ServiceSpec>& live_specs = live.specs != nullptr ? *live.specs : none;
   const std::vector<ServiceSpec>& next_specs = next.specs != nullptr ? *next.specs : none;
-  // The same commit in another directory has the same content: no restart for that alone.
+  // The same commit in another directory restarts them too: a process left working in the
+  // old directory would keep running from a release that prune later deletes.
   const bool content_changed = live.commit != next.commit;
+  const bool moved = content_changed || live.release_dir != next.release_dir;
+  // Services the agent runs from a manifest outside any release (`run -c app.yaml`) are
+  // replaced by the first release's, whatever their definition.
+  const bool live_outside_releases = live.commit.empty();
   for (const ServiceSpec& spec : next_specs) {
     ServiceChange change;
     change.name = spec.name;
@@ -93,15 +100,19 @@ RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
     const UpdateMode replace =
         spec.deploy == manifest::DeployMode::overlap ? UpdateMode::overlap : UpdateMode::restart;
     const Definition wanted = definition_of(spec, next.release_dir);
+    change.from_release = runs_release_content(wanted);
     if (old == live_specs.end()) {
       change.mode = replace;
       change.why = "new service";
+    } else if (live_outside_releases) {
+      change.mode = replace;
+      change.why = "running outside any release";
     } else if (!(definition_of(*old, live.release_dir) == wanted)) {
       change.mode = replace;
       change.why = "definition changed";
-    } else if (content_changed && runs_release_content(wanted)) {
+    } else if (moved && change.from_release) {
       change.mode = replace;
-      change.why = "release content changed";
+      change.why = content_changed ? "release content changed" : "new release directory";
     } else {
       change.mode = UpdateMode::in_place;
       change.why = "unchanged";

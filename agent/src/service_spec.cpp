@@ -105,9 +105,11 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     for (const manifest::EnvVar& var : service->env) {
       spec.env[var.name] = expand(var.value);
     }
-    spec.cwd = service->cwd.empty()            ? inputs.release_dir
-               : service->cwd.starts_with("/") ? expand(service->cwd)
-                                               : inputs.release_dir + "/" + expand(service->cwd);
+    // Expanded first: `cwd: ${shared}` is an absolute path, not one inside the release.
+    const std::string cwd = expand(service->cwd);
+    spec.cwd = cwd.empty()            ? inputs.release_dir
+               : cwd.starts_with("/") ? cwd
+                                      : inputs.release_dir + "/" + cwd;
     spec.log_path = inputs.layout.log_of(service->name).string();
     spec.depends_on = service->depends_on;
     if (service->ready) {

@@ -22,6 +22,7 @@ struct StepCommand {
   // Where its pid is recorded while it runs, so that an agent starting after a crash can
   // kill what the dead agent left running (kill_leftover_step). Empty: not recorded.
   std::string pid_record;
+  std::string stdout_path{};  // when set: stdout goes here, only stderr to the log
 };
 
 struct StepCommandResult {

@@ -52,6 +52,7 @@ database:
 services:
   redis:
     command: [redis-server, --port, "$redis_port", --bind, 127.0.0.1, --save, "", --appendonly, "no"]
+    cwd: \${shared}           # its own working directory: kept running across deploys
     ready: {redis: {port: $redis_port}, timeout: 10s}
   server:
     command: [bin/platform-server]

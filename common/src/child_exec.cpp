@@ -77,7 +77,8 @@ pid_t fork_exec(const ChildSpec& spec) {
       ::signal(signal, SIG_DFL);
     }
     const int input_fd = spec.input_fd >= 0 ? spec.input_fd : ::open("/dev/null", O_RDONLY);
-    if (input_fd < 0 || ::dup2(input_fd, 0) < 0 || ::dup2(spec.output_fd, 1) < 0 ||
+    const int stdout_fd = spec.stdout_fd >= 0 ? spec.stdout_fd : spec.output_fd;
+    if (input_fd < 0 || ::dup2(input_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 ||
         ::dup2(spec.output_fd, 2) < 0) {
       child_fail(prefix, "redirecting output", 126);
     }

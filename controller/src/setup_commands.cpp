@@ -59,7 +59,11 @@ services:
     command: [bin/web]
     env: {PORT: "8080"}
     ready: {http: {url: "http://127.0.0.1:8080/health"}, timeout: 30s}
-    deploy: overlap   # zero downtime when the app sets SO_REUSEPORT
+    # restart: the old instance stops, then the new one starts (a short gap). `overlap`
+    # starts the new one beside the old on the same port: only for servers that set
+    # SO_REUSEPORT and answer with their pid (body_contains: '"pid":${pid}'); others fail to
+    # bind (EADDRINUSE) and the deploy rolls back. See docs/DEPLOY.md.
+    deploy: restart
 
 verify:
   window: 10s

@@ -141,7 +141,7 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
                               "kind: sqlite needs a path (e.g. ${shared}/data/app.db)");
   }
   if (const Field* f = map.get("migrate")) {
-    MapReader migrate(context, *f, {"up", "down", "version"});
+    MapReader migrate(context, *f, {"up", "down", "version", "base"});
     if (const Field* up = migrate.get("up")) {
       database.migrate_up = read_command(context, *up);
     }
@@ -152,6 +152,9 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
     }
     if (const Field* version = migrate.get("version")) {
       database.migrate_version = read_command(context, *version);
+    }
+    if (const Field* base = migrate.get("base")) {
+      database.migrate_base = read_string(context, *base).value_or("0");
     }
     if (migrate.valid() && migrate.get("up") == nullptr) {
       context.diagnostics.error(migrate.where(), f->path, "missing required key \"up\"");
@@ -184,11 +187,11 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
   if (const Field* f = map.get("irreversible")) {
     if (!f->value.IsSequence()) {
       context.diagnostics.error(f->value_where, f->path,
-                                "expected a list of schema versions, e.g. [4, 7]");
+                                "expected a list of schema versions, e.g. [4, 7] or "
+                                "[a1f3c9e2b7d4]");
     } else {
       for (std::size_t i = 0; i < f->value.size(); ++i) {
-        if (const auto version =
-                read_int(context, element_field(*f, i, f->value[i]), 1, 1'000'000'000'000LL)) {
+        if (const auto version = read_string(context, element_field(*f, i, f->value[i]))) {
           database.irreversible.push_back(*version);
         }
       }

@@ -67,7 +67,7 @@ TEST_F(DeployTest, FirstDeployRunsEveryStepAndServesTheCommit) {
   // The release records what it runs at, and history has the run with its steps.
   const CliRun releases = sandbox.agent().cli({"releases", "--root", sandbox.root(), "--json"});
   EXPECT_NE(releases.output.find("\"state\":\"good\""), std::string::npos) << releases.output;
-  EXPECT_NE(releases.output.find("\"schema_version\":4"), std::string::npos) << releases.output;
+  EXPECT_NE(releases.output.find("\"schema_version\":\"4\""), std::string::npos) << releases.output;
   const CliRun history = sandbox.agent().cli({"history", "--root", sandbox.root()});
   EXPECT_NE(history.output.find("deploy " + v1.substr(0, 12) + " by tester: succeeded"),
             std::string::npos)

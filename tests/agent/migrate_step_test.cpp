@@ -31,14 +31,14 @@ TEST(MigrateStep, UpDownAndVersionsWithThePlatformsMigrations) {
                          std::chrono::milliseconds(30'000),
                          {},
                          ""};
-  EXPECT_EQ(read_schema_version(database, context), 0);
+  EXPECT_EQ(read_schema_version(database, context), "0");
   EXPECT_TRUE(migrate_up(database, context).succeeded());
-  EXPECT_EQ(read_schema_version(database, context), 4);
-  EXPECT_TRUE(migrate_down(database, 2, context).succeeded());
-  EXPECT_EQ(read_schema_version(database, context), 2);
+  EXPECT_EQ(read_schema_version(database, context), "4");
+  EXPECT_TRUE(migrate_down(database, "2", context).succeeded());
+  EXPECT_EQ(read_schema_version(database, context), "2");
   manifest::Database without_down = database;
   without_down.migrate_down.reset();
-  const auto refused = migrate_down(without_down, 0, context);
+  const auto refused = migrate_down(without_down, "0", context);
   EXPECT_FALSE(refused.succeeded());
   EXPECT_NE(refused.describe().find("no database.migrate.down"), std::string::npos);
 }

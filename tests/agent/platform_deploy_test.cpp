@@ -103,6 +103,7 @@ class PlatformRepo {
          << "  redis:\n"
          << "    command: [redis-server, --port, \"" << redis
          << "\", --bind, 127.0.0.1, --save, \"\", --appendonly, \"no\"]\n"
+         << "    cwd: ${shared}\n"
          << "    ready: {redis: {port: " << redis << "}, timeout: 10s}\n"
          << "  server:\n"
          << "    command: [build/platform-server]\n"

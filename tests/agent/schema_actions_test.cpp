@@ -68,8 +68,8 @@ TEST(SchemaActions, SqliteBackupIsSkippedBeforeTheFirstDatabaseThenTakenAndResto
   const CommandSite site = site_in(dir.path());
   EXPECT_EQ(take_backup(database, dir.path() + "/b/first.db", site).outcome,
             StepResult::Outcome::skipped);
-  ASSERT_EQ(schema_version(database, site), 0);
-  ASSERT_TRUE(undo_schema(database, 4, SchemaUndo::down, "", site).failed())
+  ASSERT_EQ(schema_version(database, site), "0");
+  ASSERT_TRUE(undo_schema(database, "4", SchemaUndo::down, "", site).failed())
       << "down cannot go up to 4";
   exec_sql(dir.path() + "/app.db", "");  // creates the file
   const StepCommandResult up = run_step_command({{PLATFORM_MIGRATE_BIN, "up"},
@@ -111,12 +111,12 @@ TEST(SchemaActions, UndoMigratesDownAndFallsBackToTheBackup) {
                                 std::chrono::seconds(30),
                                 ""})
                   .succeeded());
-  ASSERT_EQ(schema_version(database, site), 4);
+  ASSERT_EQ(schema_version(database, site), "4");
   // Down with the release's scripts.
-  const StepResult down = undo_schema(database, 3, SchemaUndo::down_then_restore, "", site);
+  const StepResult down = undo_schema(database, "3", SchemaUndo::down_then_restore, "", site);
   ASSERT_EQ(down.outcome, StepResult::Outcome::ok) << down.detail;
-  EXPECT_EQ(schema_version(database, site), 3);
-  EXPECT_EQ(undo_schema(database, 3, SchemaUndo::down, "", site).detail,
+  EXPECT_EQ(schema_version(database, site), "3");
+  EXPECT_EQ(undo_schema(database, "3", SchemaUndo::down, "", site).detail,
             "schema already at version 3");
   // A broken down command: the backup is put back instead.
   ASSERT_TRUE(run_step_command({{PLATFORM_MIGRATE_BIN, "up"},
@@ -129,12 +129,12 @@ TEST(SchemaActions, UndoMigratesDownAndFallsBackToTheBackup) {
   manifest::Database broken = database;
   broken.migrate_down = manifest::Command{{"/bin/false"}, "", {}};
   const StepResult fallback =
-      undo_schema(broken, 3, SchemaUndo::down_then_restore, dir.path() + "/at3.db", site);
+      undo_schema(broken, "3", SchemaUndo::down_then_restore, dir.path() + "/at3.db", site);
   ASSERT_EQ(fallback.outcome, StepResult::Outcome::ok) << fallback.detail;
   EXPECT_NE(fallback.detail.find("migrate down exited with code 1"), std::string::npos)
       << fallback.detail;
   EXPECT_NE(fallback.detail.find("restored"), std::string::npos) << fallback.detail;
-  EXPECT_EQ(schema_version(database, site), 3);
+  EXPECT_EQ(schema_version(database, site), "3");
   // Without a backup to fall back on, it fails and says why.
   ASSERT_TRUE(run_step_command({{PLATFORM_MIGRATE_BIN, "up"},
                                 site.env,
@@ -143,7 +143,7 @@ TEST(SchemaActions, UndoMigratesDownAndFallsBackToTheBackup) {
                                 std::chrono::seconds(30),
                                 ""})
                   .succeeded());
-  EXPECT_TRUE(undo_schema(broken, 3, SchemaUndo::down, "", site).failed());
+  EXPECT_TRUE(undo_schema(broken, "3", SchemaUndo::down, "", site).failed());
 }
 
 TEST(SchemaActions, CommandBackupsForOtherEnginesGetTheirPath) {

@@ -50,6 +50,7 @@ std::string DeploySandbox::manifest(const FixtureOptions& options) const {
        << "  redis:\n"
        << "    command: [redis-server, --port, \"" << redis
        << "\", --bind, 127.0.0.1, --save, \"\", --appendonly, \"no\"]\n"
+       << "    cwd: ${shared}\n"  // kept across deploys
        << "    ready: {redis: {port: " << redis << "}, timeout: 10s}\n"
        << "  server:\n";
   if (options.server_shell.empty()) {

@@ -17,7 +17,12 @@ Poco::JSON::Object::Ptr HttpResult::json() const {
 
 HttpResult http(unsigned short port, const std::string& method, const std::string& path,
                 const std::string& body, const std::string& bearer) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", port);
+  return http_at("127.0.0.1", port, method, path, body, bearer);
+}
+
+HttpResult http_at(const std::string& address, unsigned short port, const std::string& method,
+                   const std::string& path, const std::string& body, const std::string& bearer) {
+  Poco::Net::HTTPClientSession session(address, port);
   session.setTimeout(Poco::Timespan(10, 0));
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!bearer.empty()) {

@@ -1,5 +1,6 @@
 #pragma once
-// Test support: one HTTP request to 127.0.0.1 on a fresh connection, and JSON access.
+// Test support: one HTTP request to a loopback address (127.0.0.1 unless given) on a fresh
+// connection, and JSON access.
 
 #include <map>
 #include <string>
@@ -19,5 +20,8 @@ struct HttpResult {
 
 HttpResult http(unsigned short port, const std::string& method, const std::string& path,
                 const std::string& body = "", const std::string& bearer = "");
+HttpResult http_at(const std::string& address, unsigned short port, const std::string& method,
+                   const std::string& path, const std::string& body = "",
+                   const std::string& bearer = "");
 
 }  // namespace bosun::test

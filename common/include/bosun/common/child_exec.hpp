@@ -26,6 +26,7 @@ struct ChildSpec {
   // without running anything at end of file: the parent first records the pid, so a parent
   // killed in between never leaves an unrecorded (unadoptable) process behind.
   int hold_fd = -1;
+  int stdout_fd = -1;  // when set, stdout goes here and only stderr to output_fd
 };
 
 // Returns the child's pid (also its process group id). Throws std::runtime_error when it

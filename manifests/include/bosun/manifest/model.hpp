@@ -162,12 +162,16 @@ struct Database {
   std::optional<Command> migrate_up;
   std::optional<Command> migrate_down;     // may use ${version}
   std::optional<Command> migrate_version;  // prints the schema version
+  // ${version} for migrate.down when the target is "before the first migration" (the version
+  // command printed nothing): alembic `base`, Django `zero`; "0" for numbered migrations.
+  std::string migrate_base = "0";
   std::optional<Command> backup;           // for engines other than sqlite
   std::optional<Command> restore;
   RollbackMode rollback = RollbackMode::down;
   // Schema versions whose migration cannot be undone by migrate down (data is dropped):
   // a rollback across one is refused unless it restores the backup.
-  std::vector<long long> irreversible;
+  // Versions are text, as the migration tool prints them (integers, alembic revision ids).
+  std::vector<std::string> irreversible;
 };
 
 // ---- fleet ----

@@ -1,0 +1,120 @@
+// Deploys of services run the way Python and Node users run theirs: programs from PATH
+// (`python3 server.py`, `python3 -m http.server`, `node server.js`) whose code is read from
+// the release. After every deploy the test asks each service which version it serves.
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "agent_fixture.hpp"
+#include "deploy_sandbox.hpp"
+#include "git_repo.hpp"
+#include "interpreter_app.hpp"
+
+namespace bosun::test {
+namespace {
+
+using std::chrono::seconds;
+
+class InterpreterDeployTest : public ::testing::Test {
+ protected:
+  std::string commit(const std::string& version, bool bad = false) {
+    repo.write("app.yaml", "app: interp\nrepo: " + repo.path() + "\nkeep_releases: 3\n" +
+                               app.services_yaml() + app.verify_yaml());
+    app.write_version(repo, version, bad);
+    return repo.commit_all(version);
+  }
+
+  CliRun deploy(const std::string& sha) {
+    return agent.cli(
+        {"deploy", "--root", agent.root(), "--commit", sha, "--who", "tester", "--json"},
+        seconds(120));
+  }
+
+  std::map<std::string, int> pids() {
+    return {{"api", agent.pid_of("api")},
+            {"files", agent.pid_of("files")},
+            {"web", agent.pid_of("web")}};
+  }
+
+  AgentSandbox agent;
+  TempDir source;
+  GitRepo repo{source.path() + "/app"};
+  InterpreterApp app;
+};
+
+TEST_F(InterpreterDeployTest, EveryDeployServesItsOwnVersionAndABadCommitRollsBack) {
+  const std::string v1 = commit("v1");
+  const std::string v2 = commit("v2");
+  const std::string v3 = commit("v3", /*bad=*/true);
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+
+  const CliRun first = deploy(v1);
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v1"));
+  const auto v1_pids = pids();
+
+  const CliRun second = deploy(v2);
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_EQ(run_result(second.output), "succeeded");
+  EXPECT_EQ(app.served(), InterpreterApp::all("v2")) << second.output;
+  for (const auto& [name, pid] : pids()) {
+    EXPECT_NE(pid, v1_pids.at(name)) << name << " was not restarted";
+    EXPECT_NE(::kill(v1_pids.at(name), 0), 0) << "the v1 " << name << " still runs";
+  }
+  EXPECT_NE(second.output.find("api: release content changed"), std::string::npos) << second.output;
+
+  const CliRun bad = deploy(v3);
+  EXPECT_EQ(bad.code, 1) << bad.output;
+  EXPECT_EQ(run_result(bad.output), "rolled-back") << bad.output;
+  // The failing instance's own traceback is the evidence.
+  EXPECT_NE(bad.output.find("BOSUN_FIXTURE_SETTING_THAT_IS_NOT_SET"), std::string::npos)
+      << bad.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v2")) << bad.output;
+}
+
+TEST_F(InterpreterDeployTest, TheFirstDeployReplacesWhatRanFromAManifestOutsideAnyRelease) {
+  // `bosun-agent run -c app.yaml` supervises the services from the manifest's folder.
+  const std::string v0 = commit("v0");
+  agent.start_agent(
+      {"-c", repo.path() + "/app.yaml", "--repo", repo.path(), "--host", "127.0.0.1"});
+  ASSERT_TRUE(agent.wait_for_state("api", "ready", seconds(20)));
+  ASSERT_TRUE(agent.wait_for_state("web", "ready", seconds(20)));
+  EXPECT_EQ(app.served(), InterpreterApp::all("v0"));
+  const auto outside = pids();
+
+  const CliRun first = deploy(commit("v1"));
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_NE(first.output.find("running outside any release"), std::string::npos) << first.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v1"));
+  for (const auto& [name, pid] : outside) {
+    EXPECT_NE(::kill(pid, 0), 0) << "the " << name << " started from the manifest still runs";
+  }
+}
+
+// Verify's own proof, past the restart rule: a service of the release whose process runs from
+// nowhere in it (here it leaves the release directory and names nothing in it) is a failed
+// deploy with the evidence, never "succeeded".
+TEST_F(InterpreterDeployTest, AServiceNotRunningFromTheDeployedReleaseFailsVerify) {
+  repo.write("app.yaml",
+             "app: interp\nrepo: " + repo.path() +
+                 "\nservices:\n  drifter:\n"
+                 "    command: [/usr/bin/python3, -c, \"import os, time; os.chdir('/'); "
+                 "print('listening', flush=True); time.sleep(60)\"]\n"
+                 "    ready: {log: listening, timeout: 8s}\n"
+                 "    stop: {timeout: 2s}\n"
+                 "verify: {window: 0s, timeout: 5s}\n");
+  const std::string sha = repo.commit_all("drifter");
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  const CliRun run = deploy(sha);
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_EQ(run_result(run.output), "failed") << run.output;
+  EXPECT_NE(run.output.find("drifter is not running the deployed release: pid"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("runs in / "), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace bosun::test

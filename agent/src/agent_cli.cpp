@@ -408,6 +408,7 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
       const ReleaseRecord record = record_of(release);
       entry->set("state", record.id.empty() ? std::string("unknown") : to_string(record.state));
       entry->set("reason", record.reason);
+      entry->set("restored_backup", record.restored);
       entry->set("schema_version",
                  record.schema ? Poco::Dynamic::Var(*record.schema) : Poco::Dynamic::Var());
       entry->set("verified_unix_ms", record.verified_unix_ms
@@ -433,7 +434,8 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
     out << pad_column(release.id, 27) << pad_column(release.commit.substr(0, 12), 14)
         << pad_column(record.id.empty() ? "unknown" : to_string(record.state), 10)
         << pad_column(schema_text(record), 14) << (release.current ? "*" : "")
-        << (record.reason.empty() ? "" : "  " + record.reason) << "\n";
+        << (record.reason.empty() ? "" : "  " + record.reason)
+        << (record.restored.empty() ? "" : "  (" + record.restored + ")") << "\n";
   }
   return exit_code::k_ok;
 }

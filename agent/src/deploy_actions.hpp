@@ -19,6 +19,9 @@ struct StepResult {
   enum class Outcome { ok, failed, skipped } outcome = Outcome::ok;
   std::string detail;                 // one line: what was done, or why it failed
   std::vector<std::string> evidence;  // failing probe output, last log lines
+  // Set when the step put a database backup back: which one, when it was taken, and that
+  // what was written after it is gone. The run reports it; it is never a plain success.
+  std::string restored_backup{};
 
   static StepResult ok(std::string detail) { return {Outcome::ok, std::move(detail), {}}; }
   static StepResult skipped(std::string detail) {

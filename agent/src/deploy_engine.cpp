@@ -18,6 +18,7 @@
 #include "lock_holder.hpp"
 #include "log_files.hpp"
 #include "migrate_step.hpp"
+#include "prune_plan.hpp"
 #include "release_ledger.hpp"
 #include "release_store.hpp"
 #include "run_reporter.hpp"
@@ -245,7 +246,10 @@ struct DeployEngine::Impl {
     std::optional<ReleaseApp> next;
     bool migrate_started = false;
     SchemaVersion schema_from;
-    SchemaVersion schema_to;  // after its migrate
+    SchemaVersion schema_to;                         // after its migrate
+    std::optional<SchemaFingerprint> schema_before;  // to prove a failed migrate undone
+    bool migrate_failed = false;
+    std::string restored_backup;  // what a restore cost, for the run's reason
     std::string backup;
     bool switched = false;
     bool verified = false;
@@ -344,6 +348,7 @@ struct DeployEngine::Impl {
         }
         CommandSite site = site_of(*state.next, log_for(state.next->id, "db"));
         state.schema_from = schema_version(database, site);
+        state.schema_before = schema_of(database, site);
         ledger.set_schema(state.next->id, state.schema_from, std::nullopt);
         state.migrate_started = true;
         MigrateContext context{
@@ -355,6 +360,7 @@ struct DeployEngine::Impl {
         state.schema_to = after;
         ledger.set_schema(state.next->id, state.schema_from, after);
         if (!result.succeeded()) {
+          state.migrate_failed = true;
           return StepResult::failed(
               "migrate " + result.describe() + " (log: " + site.log_path + ")",
               log_evidence(site.log_path));
@@ -434,35 +440,45 @@ struct DeployEngine::Impl {
   }
 
   StepResult prune() {
-    const auto current = store.current();
-    std::vector<std::string> protect;
-    if (current) {
-      protect.push_back(current->id);
+    std::vector<PruneCandidate> candidates;
+    for (const Release& release : store.list()) {
+      const auto record = ledger.find(release.id);
+      candidates.push_back({release.id, release.current,
+                            record && record->state == ReleaseState::good,
+                            record ? record->backup : std::string()});
     }
-    if (const auto good = ledger.last_good(current ? current->id : "")) {
-      protect.push_back(good->id);
-    }
-    const auto pruned =
-        store.prune(static_cast<std::size_t>(std::max(1, live.manifest.keep_releases)), protect);
-    for (const std::string& id : pruned) {
+    const PrunePlan plan =
+        plan_prune(candidates, static_cast<std::size_t>(std::max(1, live.manifest.keep_releases)));
+    for (const std::string& id : plan.releases) {
+      if (const auto release = release_dir(id)) {
+        store.discard(*release);
+      }
       ledger.set_state(id, ReleaseState::discarded, "pruned");
-      std::error_code ignored;
-      fs::remove(backup_for(id), ignored);
     }
-    return pruned.empty() ? StepResult::ok("nothing to prune")
-                          : StepResult::ok("removed " + join(pruned, ", "));
+    for (const std::string& backup : plan.backups) {
+      std::error_code ignored;
+      fs::remove(backup, ignored);
+    }
+    return plan.releases.empty() ? StepResult::ok("nothing to prune")
+                                 : StepResult::ok("removed " + join(plan.releases, ", "));
   }
 
   // Before the switch nothing live changed except, maybe, the schema: put it back, then
   // drop the release.
   void undo_before_switch(DeployState& state, RunReporter& report) {
     if (state.migrate_started && state.next) {
-      report.step("undo-migrate", [&] {
+      const StepResult undone = report.step("undo-migrate", [&] {
+        const CommandSite site = site_of(*state.next, log_for(state.next->id, "db"));
+        if (state.migrate_failed) {
+          return undo_failed_migrate(state.next->manifest.database, state.schema_from,
+                                     state.schema_before, state.backup, site);
+        }
         return undo_schema(
             state.next->manifest.database, state.schema_from,
             automatic_undo(state.next->manifest.database, state.schema_from, state.schema_to),
-            state.backup, site_of(*state.next, log_for(state.next->id, "db")));
+            state.backup, site);
       });
+      state.restored_backup = undone.restored_backup;
     }
     if (state.release) {
       report.step("discard", [&] {
@@ -473,9 +489,10 @@ struct DeployEngine::Impl {
   }
 
   // After the switch: back to `previous`, schema included, and verified.
+  // `restored`: set to what a backup restore cost, when the schema came back that way.
   StepResult roll_back_to(const ReleaseApp& previous, const ReleaseApp& leaving,
                           const SchemaVersion& schema_target, const std::string& backup,
-                          RunReporter& report) {
+                          RunReporter& report, std::string& restored) {
     const std::optional<Release> target = release_dir(previous.id);
     if (!target) {
       return StepResult::failed("the previous release " + previous.id + " is gone");
@@ -490,12 +507,12 @@ struct DeployEngine::Impl {
     if (leaving.manifest.database.migrate_up) {
       result = report.step("rollback-migrate", [&] {
         const auto record = ledger.find(leaving.id);
-        return undo_schema(
-            leaving.manifest.database, schema_target,
-            automatic_undo(leaving.manifest.database, schema_target,
-                           record ? record->schema : std::nullopt),
-            backup, site_of(leaving, log_for(leaving.id, "db")));
+        return undo_schema(leaving.manifest.database, schema_target,
+                           automatic_undo(leaving.manifest.database, schema_target,
+                                          record ? record->schema : std::nullopt),
+                           backup, site_of(leaving, log_for(leaving.id, "db")));
       });
+      restored = result.restored_backup;
       if (result.failed()) {
         return result;
       }
@@ -581,6 +598,10 @@ struct DeployEngine::Impl {
       }
       outcome.result = "failed";
       outcome.reason += live.id.empty() ? "" : "; " + live.id + " is still live, untouched";
+      if (!state.restored_backup.empty()) {
+        outcome.reason += "; " + state.restored_backup;
+        ledger.set_restored(live.id, state.restored_backup);
+      }
       return finish_run(result.evidence);
     }
     ledger.set_state(state.next->id, ReleaseState::failed, outcome.reason);
@@ -590,8 +611,8 @@ struct DeployEngine::Impl {
       return finish_run(result.evidence);
     }
     report.note("rolling back to " + live.id + ": " + outcome.reason, result.evidence);
-    const StepResult back =
-        roll_back_to(live, *state.next, state.schema_from, state.backup, report);
+    const StepResult back = roll_back_to(live, *state.next, state.schema_from, state.backup, report,
+                                         state.restored_backup);
     if (back.failed()) {
       set_live(*state.next);  // what the supervisor may partly run now; a person must look
       outcome.result = "failed";
@@ -600,6 +621,10 @@ struct DeployEngine::Impl {
       ledger.mark_verified(live.id);
       outcome.result = "rolled-back";
       outcome.reason += "; rolled back to " + live.id;
+    }
+    if (!state.restored_backup.empty()) {
+      outcome.reason += "; " + state.restored_backup;
+      ledger.set_restored(live.id, state.restored_backup);
     }
     std::vector<std::string> evidence = result.evidence;
     evidence.insert(evidence.end(), back.evidence.begin(), back.evidence.end());
@@ -718,6 +743,7 @@ struct DeployEngine::Impl {
     const SchemaVersion goal_schema = goal_record ? goal_record->schema : std::nullopt;
     const manifest::Database& database = leaving.manifest.database;
     std::optional<std::pair<std::string, StepResult>> failure;
+    std::string restored;  // what a backup restore cost, if the schema came back that way
     for (const playbook::Step& step : playbook.steps) {
       StepResult result = report.step(step.name, [&]() -> StepResult {
         switch (step.kind) {
@@ -748,6 +774,9 @@ struct DeployEngine::Impl {
             return StepResult::skipped("not part of a rollback");
         }
       });
+      if (!result.restored_backup.empty()) {
+        restored = result.restored_backup;
+      }
       if (result.failed() && step.on_failure != playbook::OnFailure::continue_on) {
         failure = {step.name, std::move(result)};
         break;
@@ -768,7 +797,13 @@ struct DeployEngine::Impl {
       ledger.set_state(leaving.id, ReleaseState::failed, "rolled back by " + request.who);
     }
     set_live(goal);
-    return finish("succeeded", "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")", 0);
+    if (!restored.empty()) {
+      ledger.set_restored(goal.id, restored);
+    }
+    return finish("succeeded",
+                  "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")" +
+                      (restored.empty() ? "" : "; " + restored),
+                  0);
   }
 
   StepResult rollback_schema(const RollbackRequest& request, const ReleaseApp& leaving,
@@ -883,9 +918,10 @@ struct DeployEngine::Impl {
       const ReleaseApp leaving = live;  // the agent started on the switched release
       const ReleaseApp back = load_app(*previous);
       report.note("rolling back to " + back.id + ": " + interrupted + " before verify");
+      std::string restored;
       const StepResult result =
           roll_back_to(back, leaving, record ? record->schema_from : std::nullopt,
-                       record ? record->backup : "", report);
+                       record ? record->backup : "", report, restored);
       if (result.failed()) {
         outcome.result = "failed";
         outcome.reason = interrupted + "; the rollback failed: " + result.detail;
@@ -896,6 +932,10 @@ struct DeployEngine::Impl {
       ledger.mark_verified(back.id);
       outcome.result = "rolled-back";
       outcome.reason = interrupted + " before verify; rolled back to " + back.id;
+      if (!restored.empty()) {
+        outcome.reason += "; " + restored;
+        ledger.set_restored(back.id, restored);
+      }
     } catch (const std::exception& error) {
       outcome.result = "failed";
       outcome.reason = interrupted + "; the rollback failed: " + error.what();

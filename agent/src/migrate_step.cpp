@@ -23,22 +23,22 @@ StepCommandResult run(const manifest::Command& command,
 
 }  // namespace
 
-SchemaVersion read_schema_version(const manifest::Database& database, const MigrateContext& context) {
+SchemaVersion read_schema_version(const manifest::Database& database,
+                                  const MigrateContext& context) {
   if (!database.migrate_version) {
     return std::nullopt;
   }
   // Its stdout in a file of its own, so that only what it printed there is parsed (alembic
   // writes INFO lines on stderr, which go to the log).
   const std::string output = context.log_path + ".version." + std::to_string(::getpid());
-  const auto result =
-      run_step_command({command_argv(*database.migrate_version, context.variables), context.env,
-                        context.release_dir, context.log_path, context.timeout,
-                        context.pid_record, output});
+  const auto result = run_step_command({command_argv(*database.migrate_version, context.variables),
+                                        context.env, context.release_dir, context.log_path,
+                                        context.timeout, context.pid_record, output});
   const std::string printed = read_text_file(output).value_or("");
   std::error_code ignored;
   std::filesystem::remove(output, ignored);
-  std::ofstream(context.log_path, std::ios::app) << "$ schema version: " << printed
-                                                 << (printed.ends_with('\n') ? "" : "\n");
+  std::ofstream(context.log_path, std::ios::app)
+      << "$ schema version: " << printed << (printed.ends_with('\n') ? "" : "\n");
   if (!result.succeeded()) {
     return std::nullopt;
   }

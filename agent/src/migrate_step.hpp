@@ -24,7 +24,8 @@ struct MigrateContext {
 
 // Runs migrate.version and reads the version from its stdout (parse_schema_version; its
 // stderr goes to the log); nullopt when there is no version command or it fails.
-SchemaVersion read_schema_version(const manifest::Database& database, const MigrateContext& context);
+SchemaVersion read_schema_version(const manifest::Database& database,
+                                  const MigrateContext& context);
 
 StepCommandResult migrate_up(const manifest::Database& database, const MigrateContext& context);
 // migrate.down with ${version} = `version` (migrate.base for ""). An error result when the

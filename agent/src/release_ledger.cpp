@@ -29,7 +29,8 @@ SqliteConnection open_ledger(const std::string& path) {
   if (!has_text) {
     db.exec(
         "ALTER TABLE releases ADD COLUMN schema_text TEXT;"
-        "ALTER TABLE releases ADD COLUMN schema_from_text TEXT;");
+        "ALTER TABLE releases ADD COLUMN schema_from_text TEXT;"
+        "ALTER TABLE releases ADD COLUMN restored TEXT NOT NULL DEFAULT '';");
   }
   return db;
 }
@@ -72,7 +73,8 @@ std::vector<ReleaseRecord> select(SqliteConnection& db, const std::string& tail,
                                   const std::string& parameter) {
   sqlite3_stmt* query = db.prepare(
       "SELECT id, commit_sha, manifest, state, reason, schema_version, schema_from, backup,"
-      " created_unix_ms, verified_unix_ms, schema_text, schema_from_text FROM releases " +
+      " created_unix_ms, verified_unix_ms, schema_text, schema_from_text, restored"
+      " FROM releases " +
       tail);
   if (!parameter.empty()) {
     ::sqlite3_bind_text(query, 1, parameter.c_str(), -1, SQLITE_TRANSIENT);
@@ -87,6 +89,7 @@ std::vector<ReleaseRecord> select(SqliteConnection& db, const std::string& tail,
     record.reason = text_column(query, 4);
     record.schema = version_column(query, 10, 5);
     record.schema_from = version_column(query, 11, 6);
+    record.restored = text_column(query, 12);
     record.backup = text_column(query, 7);
     record.created_unix_ms = ::sqlite3_column_int64(query, 8);
     record.verified_unix_ms = optional_int(query, 9);
@@ -163,6 +166,11 @@ void ReleaseLedger::set_schema(const std::string& id, const std::optional<std::s
 void ReleaseLedger::set_backup(const std::string& id, const std::string& backup) {
   SqliteConnection& db = *m_db;
   db.run("UPDATE releases SET backup = ? WHERE id = ?", {backup, id}, {});
+}
+
+void ReleaseLedger::set_restored(const std::string& id, const std::string& restored) {
+  SqliteConnection& db = *m_db;
+  db.run("UPDATE releases SET restored = ? WHERE id = ?", {restored, id}, {});
 }
 
 void ReleaseLedger::mark_verified(const std::string& id) {

@@ -23,12 +23,15 @@ struct ReleaseRecord {
   std::string commit;
   std::string manifest;  // path of app.yaml inside the release
   ReleaseState state = ReleaseState::built;
-  std::string reason;                    // why it failed
+  std::string reason;                      // why it failed
   std::optional<std::string> schema;       // the schema version it runs at, after its migrate
   std::optional<std::string> schema_from;  // the version before its migrate ("": none yet)
-  std::string backup;                    // the database copy taken before its migrate
+  std::string backup;                      // the database copy taken before its migrate
   std::int64_t created_unix_ms = 0;
   std::optional<std::int64_t> verified_unix_ms;  // when it last passed verify
+  // When a rollback or an undone migrate put a backup back while this release was live:
+  // which one, when it was taken, and that writes after it are gone.
+  std::string restored{};
 };
 
 class ReleaseLedger {
@@ -44,6 +47,7 @@ class ReleaseLedger {
   void set_schema(const std::string& id, const std::optional<std::string>& from,
                   const std::optional<std::string>& to);
   void set_backup(const std::string& id, const std::string& backup);
+  void set_restored(const std::string& id, const std::string& restored);
   // Marks the release good (verified now).
   void mark_verified(const std::string& id);
 

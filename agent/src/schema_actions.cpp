@@ -1,7 +1,12 @@
 #include "schema_actions.hpp"
 
+#include <sys/stat.h>
+
+#include <ctime>
 #include <filesystem>
 
+#include "bosun/common/duration.hpp"
+#include "bosun/common/text.hpp"
 #include "bosun/manifest/variables.hpp"
 #include "database_backup.hpp"
 #include "migrate_step.hpp"
@@ -38,7 +43,30 @@ StepResult run_backup_command(const manifest::Command& command, const std::strin
   return StepResult::ok(what + " command done: " + backup_path);
 }
 
+// "backup B (taken 2026-12-01 20:11:03 UTC, 42s before the restore) was restored: writes
+// after it are lost"
+std::string restored_sentence(const std::string& backup_path) {
+  struct stat info {};
+  std::string when = "at an unknown time";
+  if (::stat(backup_path.c_str(), &info) == 0) {
+    std::tm utc{};
+    ::gmtime_r(&info.st_mtime, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &utc);
+    const auto ago =
+        std::chrono::seconds(std::max<std::time_t>(0, std::time(nullptr) - info.st_mtime));
+    when = std::string(stamp) + ", " + format_duration(ago) + " before the restore";
+  }
+  return "the database was restored from the backup " + backup_path + " (taken " + when +
+         "): everything written after it is gone";
+}
+
 }  // namespace
+
+std::optional<SchemaFingerprint> schema_of(const manifest::Database& database,
+                                           const CommandSite& site) {
+  return schema_fingerprint(database, sqlite_path(database, site));
+}
 
 SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site) {
   return read_schema_version(database, context_of(site));
@@ -79,10 +107,17 @@ StepResult restore_backup(const manifest::Database& database, const std::string&
     } catch (const std::exception& error) {
       return StepResult::failed(error.what());
     }
-    return StepResult::ok("restored " + sqlite_path(database, site) + " from " + backup_path);
+    StepResult restored =
+        StepResult::ok("restored " + sqlite_path(database, site) + " from " + backup_path);
+    restored.restored_backup = restored_sentence(backup_path);
+    return restored;
   }
   if (database.restore) {
-    return run_backup_command(*database.restore, backup_path, site, "restore");
+    StepResult restored = run_backup_command(*database.restore, backup_path, site, "restore");
+    if (!restored.failed()) {
+      restored.restored_backup = restored_sentence(backup_path);
+    }
+    return restored;
   }
   return StepResult::failed("the manifest has no database.restore command");
 }
@@ -105,9 +140,8 @@ StepResult undo_schema(const manifest::Database& database, const SchemaVersion& 
                               describe_version(target) + " with the scripts of " +
                               leaving.release_dir);
       }
-      down_failure = down.succeeded()
-                         ? "migrate down left the schema at " + describe_version(after)
-                         : "migrate down " + down.describe();
+      down_failure = down.succeeded() ? "migrate down left the schema at " + describe_version(after)
+                                      : "migrate down " + down.describe();
     }
     if (how == SchemaUndo::down) {
       return StepResult::failed(down_failure + " (log: " + leaving.log_path + ")");
@@ -117,6 +151,61 @@ StepResult undo_schema(const manifest::Database& database, const SchemaVersion& 
   if (!down_failure.empty()) {
     restored.detail = down_failure + "; " + restored.detail;
   }
+  return restored;
+}
+
+StepResult undo_failed_migrate(const manifest::Database& database, const SchemaVersion& from,
+                               const std::optional<SchemaFingerprint>& before,
+                               const std::string& backup_path, const CommandSite& site) {
+  // What is wrong with the schema now, compared with before the migrate ("" when nothing).
+  const auto mismatch = [&]() -> std::string {
+    const SchemaVersion now = schema_version(database, site);
+    if (!from || !now || *now != *from) {
+      return "the schema is at version " + describe_version(now) + ", not " +
+             describe_version(from);
+    }
+    if (!before) {
+      return "the migration failed part way and the schema of this database cannot be compared "
+             "with before it";
+    }
+    const auto after = schema_of(database, site);
+    if (!after) {
+      return "the schema cannot be read";
+    }
+    const std::vector<std::string> differences = schema_differences(*before, *after);
+    return differences.empty() ? ""
+                               : "the failed migration left changes at version " +
+                                     describe_version(now) + ": " + join(differences, ", ");
+  };
+  std::string why;
+  const SchemaVersion now = schema_version(database, site);
+  if (from && now && *now != *from && database.migrate_down) {
+    const StepCommandResult down = migrate_down(database, *from, context_of(site));
+    if (!down.succeeded()) {
+      why = "migrate down " + down.describe() + "; ";
+    }
+  }
+  std::string left = mismatch();
+  if (left.empty()) {
+    return StepResult::ok("schema back at version " + describe_version(from) +
+                          (now == from ? " (the failed migration changed nothing)" : "") +
+                          ", identical to before the migrate");
+  }
+  why += left;
+  if (backup_path.empty() || !std::filesystem::exists(backup_path)) {
+    return StepResult::failed(why + "; no backup to restore (log: " + site.log_path + ")");
+  }
+  StepResult restored = restore_backup(database, backup_path, site);
+  if (restored.failed()) {
+    return StepResult::failed(why + "; " + restored.detail);
+  }
+  // Checked as far as this engine allows: the version always, the schema where it is read.
+  left = mismatch();
+  const bool only_uncomparable = !before && from && schema_version(database, site) == from;
+  if (!left.empty() && !only_uncomparable) {
+    return StepResult::failed(why + "; after restoring " + backup_path + ": " + left);
+  }
+  restored.detail = why + "; " + restored.detail + ", schema at version " + describe_version(from);
   return restored;
 }
 

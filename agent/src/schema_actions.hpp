@@ -9,6 +9,7 @@
 
 #include "bosun/manifest/model.hpp"
 #include "deploy_actions.hpp"
+#include "schema_fingerprint.hpp"
 #include "schema_version.hpp"
 
 namespace bosun::agent {
@@ -38,6 +39,16 @@ enum class SchemaUndo { down, restore, down_then_restore };
 StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,
                        SchemaUndo how, const std::string& backup_path, const CommandSite& leaving);
 
+// After a failed migrate.up: back to `from` (down when the version moved), then proven: the
+// version is `from` again and the schema equals `before` (where bosun can read it). When it
+// is not, or cannot be compared, the pre-migrate backup is restored and checked the same way;
+// "already at version N" alone is not taken as evidence that nothing changed.
+StepResult undo_failed_migrate(const manifest::Database& database, const SchemaVersion& from,
+                               const std::optional<SchemaFingerprint>& before,
+                               const std::string& backup_path, const CommandSite& site);
+
 SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site);
+std::optional<SchemaFingerprint> schema_of(const manifest::Database& database,
+                                           const CommandSite& site);
 
 }  // namespace bosun::agent

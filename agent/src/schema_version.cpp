@@ -8,9 +8,9 @@ namespace bosun::agent {
 namespace {
 
 std::optional<long long> as_integer(const std::string& text) {
-  if (text.empty() || text.size() > 18 ||
-      !std::all_of(text.begin(), text.end(),
-                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+  if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+      })) {
     return std::nullopt;
   }
   return std::stoll(text);
@@ -60,9 +60,8 @@ std::vector<std::string> irreversible_crossed(const manifest::Database& database
       counts = *number > *target_number && (!now_number || *number <= *now_number);
     } else {
       counts = version != *target &&
-               ((now && version == *now) ||
-                std::find(recorded_since.begin(), recorded_since.end(), version) !=
-                    recorded_since.end());
+               ((now && version == *now) || std::find(recorded_since.begin(), recorded_since.end(),
+                                                      version) != recorded_since.end());
     }
     if (counts) {
       crossed.push_back(version);

@@ -21,7 +21,8 @@ using std::chrono::seconds;
 class InterpreterDeployTest : public ::testing::Test {
  protected:
   std::string commit(const std::string& version, bool bad = false) {
-    repo.write("app.yaml", "app: interp\nrepo: " + repo.path() + "\nkeep_releases: 3\n" +
+    repo.write("app.yaml", "app: interp\nrepo: " + repo.path() +
+                               "\nkeep_releases: " + std::to_string(keep_releases) + "\n" +
                                app.services_yaml() + app.verify_yaml());
     app.write_version(repo, version, bad);
     return repo.commit_all(version);
@@ -39,6 +40,7 @@ class InterpreterDeployTest : public ::testing::Test {
             {"web", agent.pid_of("web")}};
   }
 
+  int keep_releases = 3;
   AgentSandbox agent;
   TempDir source;
   GitRepo repo{source.path() + "/app"};
@@ -92,6 +94,38 @@ TEST_F(InterpreterDeployTest, TheFirstDeployReplacesWhatRanFromAManifestOutsideA
   for (const auto& [name, pid] : outside) {
     EXPECT_NE(::kill(pid, 0), 0) << "the " << name << " started from the manifest still runs";
   }
+}
+
+// keep_releases counts good releases: three failed deploys in a row and a good one after them
+// still leave the earlier good release to roll back to.
+TEST_F(InterpreterDeployTest, ARunOfFailedDeploysNeverPrunesTheGoodReleaseToRollBackTo) {
+  keep_releases = 2;
+  const std::string v1 = commit("v1");
+  const std::string v2 = commit("v2");
+  const std::vector<std::string> bad{commit("v3", true), commit("v4", true), commit("v5", true)};
+  const std::string v6 = commit("v6");
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  ASSERT_EQ(deploy(v1).code, 0);
+  ASSERT_EQ(deploy(v2).code, 0);
+  for (const std::string& sha : bad) {
+    const CliRun run = deploy(sha);
+    ASSERT_EQ(run_result(run.output), "rolled-back") << run.output;
+    EXPECT_EQ(app.served(), InterpreterApp::all("v2"));
+  }
+  const CliRun good = deploy(v6);
+  ASSERT_EQ(good.code, 0) << good.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v6"));
+  const CliRun releases =
+      agent.cli({"releases", "--root", agent.root(), "--json"}, std::chrono::seconds(30));
+  for (const std::string& sha : bad) {
+    EXPECT_EQ(releases.output.find(sha), std::string::npos) << "failed release kept\n"
+                                                            << releases.output;
+  }
+  EXPECT_NE(releases.output.find(v2), std::string::npos) << releases.output;
+  const CliRun back = agent.cli({"rollback", "--root", agent.root(), "--who", "tester", "--json"},
+                                std::chrono::seconds(120));
+  ASSERT_EQ(back.code, 0) << back.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v2"));
 }
 
 // Verify's own proof, past the restart rule: a service of the release whose process runs from

@@ -62,7 +62,7 @@ TEST(ReleaseLedger, SchemaVersionsStayTextAndOlderIntegerRecordsAreRead) {
   EXPECT_EQ(ledger.find("old")->schema_from, "3");
   ledger.add(record("new", 3000));
   ledger.set_schema("new", "", "007");
-  EXPECT_EQ(ledger.find("new")->schema, "007");  // not 7
+  EXPECT_EQ(ledger.find("new")->schema, "007");    // not 7
   EXPECT_EQ(ledger.find("new")->schema_from, "");  // before the first migration, not unknown
 }
 

@@ -11,7 +11,7 @@ namespace {
 TEST(SchemaVersion, TheFirstWordOfTheLastLineTheToolPrinted) {
   EXPECT_EQ(parse_schema_version("4\n"), "4");
   EXPECT_EQ(parse_schema_version("a1f3c9e2b7d4 (head)\n"), "a1f3c9e2b7d4");  // alembic current
-  EXPECT_EQ(parse_schema_version("c5d2e8f1a093\n"), "c5d2e8f1a093");  // not 5
+  EXPECT_EQ(parse_schema_version("c5d2e8f1a093\n"), "c5d2e8f1a093");         // not 5
   EXPECT_EQ(parse_schema_version("Current revision(s):\n  b2c4e6 (head)\n\n"), "b2c4e6");
   EXPECT_EQ(parse_schema_version("20261201120000_add_users.js\n"), "20261201120000_add_users.js");
   EXPECT_EQ(parse_schema_version("007\n"), "007");
@@ -50,17 +50,17 @@ TEST(SchemaVersion, IrreversibleRevisionIdsAreCrossedWhenARecordedVersionSinceTh
   manifest::Database database;
   database.irreversible = {"c5d2e8f1a093"};
   // now is the irreversible revision itself
-  EXPECT_EQ(irreversible_crossed(database, std::string("a1f3c9e2b7d4"),
-                                 std::string("c5d2e8f1a093")),
-            (std::vector<std::string>{"c5d2e8f1a093"}));
+  EXPECT_EQ(
+      irreversible_crossed(database, std::string("a1f3c9e2b7d4"), std::string("c5d2e8f1a093")),
+      (std::vector<std::string>{"c5d2e8f1a093"}));
   // a later release moved past it
   EXPECT_EQ(irreversible_crossed(database, std::string("a1f3c9e2b7d4"), std::string("d9e8f7"),
                                  {"c5d2e8f1a093", "d9e8f7"}),
             (std::vector<std::string>{"c5d2e8f1a093"}));
   // going back to it is not crossing it
-  EXPECT_TRUE(irreversible_crossed(database, std::string("c5d2e8f1a093"), std::string("d9e8f7"),
-                                   {"d9e8f7"})
-                  .empty());
+  EXPECT_TRUE(
+      irreversible_crossed(database, std::string("c5d2e8f1a093"), std::string("d9e8f7"), {"d9e8f7"})
+          .empty());
 }
 
 }  // namespace

@@ -165,7 +165,7 @@ struct Database {
   // ${version} for migrate.down when the target is "before the first migration" (the version
   // command printed nothing): alembic `base`, Django `zero`; "0" for numbered migrations.
   std::string migrate_base = "0";
-  std::optional<Command> backup;           // for engines other than sqlite
+  std::optional<Command> backup;  // for engines other than sqlite
   std::optional<Command> restore;
   RollbackMode rollback = RollbackMode::down;
   // Schema versions whose migration cannot be undone by migrate down (data is dropped):

@@ -56,6 +56,27 @@ bool hopeless(ServiceState state) {
          state == ServiceState::exited;
 }
 
+// An overlap start whose new instance could not bind the port: the running instance holds it
+// without SO_REUSEPORT (uvicorn without a wrapper, Node, most servers).
+bool failed_to_share_the_port(const std::vector<std::string>& evidence) {
+  return std::any_of(evidence.begin(), evidence.end(), [](const std::string& line) {
+    return line.find("Address already in use") != std::string::npos ||
+           line.find("address already in use") != std::string::npos ||
+           line.find("EADDRINUSE") != std::string::npos;
+  });
+}
+
+StepResult explain_overlap_failure(StepResult result, const std::string& service) {
+  if (failed_to_share_the_port(result.evidence)) {
+    result.detail = service +
+                    " could not bind its port beside the running instance (EADDRINUSE): the "
+                    "running instance holds the port without SO_REUSEPORT: use `deploy: "
+                    "restart`, or a hand-over mechanism (" +
+                    result.detail + ")";
+  }
+  return result;
+}
+
 StepResult wait_for_new_instance(Supervisor& supervisor, const ServiceSpec& spec,
                                  std::uint64_t before, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -153,7 +174,8 @@ StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
     StepResult ready = wait_for_new_instance(supervisor, *spec, before ? before->instance : 0,
                                              restart_timeout(*spec));
     if (ready.failed()) {
-      return ready;
+      return change.mode == UpdateMode::overlap ? explain_overlap_failure(ready, change.name)
+                                                : ready;
     }
     done.push_back(change.name + (change.mode == UpdateMode::overlap ? " (overlap)" : "") + ": " +
                    change.why);

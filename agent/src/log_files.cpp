@@ -28,6 +28,20 @@ bool rotate_if_larger(const std::string& path, std::uint64_t max_size, int keep)
   return true;
 }
 
+void add_to_rotation(const std::string& path, const std::string& retired, int keep) {
+  std::error_code ignored;
+  if (keep < 1) {
+    std::filesystem::remove(retired, ignored);
+    return;
+  }
+  std::filesystem::remove(path + "." + std::to_string(keep), ignored);
+  for (int index = keep - 1; index >= 1; --index) {
+    std::filesystem::rename(path + "." + std::to_string(index),
+                            path + "." + std::to_string(index + 1), ignored);
+  }
+  std::filesystem::rename(retired, path + ".1", ignored);
+}
+
 std::vector<std::string> tail_lines(const std::string& path, std::size_t count) {
   std::ifstream in(path, std::ios::binary);
   if (!in || count == 0) {

@@ -16,6 +16,11 @@ namespace bosun::agent {
 // the log to path.1 and truncates it. Returns true when it rotated.
 bool rotate_if_larger(const std::string& path, std::uint64_t max_size, int keep);
 
+// Puts the file `retired` into `path`'s rotation as path.1 (shifting path.1 .. up by one, at
+// most `keep` kept). For an instance's own file once it is done with (see Supervisor: each
+// instance of an overlap start writes to a file of its own).
+void add_to_rotation(const std::string& path, const std::string& retired, int keep);
+
 // The last `count` lines (without their newlines).
 std::vector<std::string> tail_lines(const std::string& path, std::size_t count);
 

@@ -85,10 +85,27 @@ struct Leaving {
   bool signalled = false;
   Clock::time_point kill_at{};
   std::filesystem::path record;
+  std::uint64_t start_ticks = 0;
+  std::int64_t started_unix_ms = 0;
+  std::optional<ServiceSpec> spec;  // what it runs, when known (not for one adopted as leaving)
+  // Its own log from the overlap start on: the service log renamed, which it keeps writing
+  // to, so that the new instance's lines (a failed start's traceback) stand apart.
+  std::string log;
 };
+
+std::string leaving_log(const ServiceSpec& spec, pid_t pid) {
+  return spec.log_path + ".leaving-" + std::to_string(pid);
+}
+
+// Whether an instance started from `running` runs what `wanted` describes.
+bool same_definition(const ServiceSpec& running, const ServiceSpec& wanted) {
+  return running.argv == wanted.argv && running.env == wanted.env && running.cwd == wanted.cwd &&
+         running.user == wanted.user && running.nofile == wanted.nofile;
+}
 
 struct Runtime {
   ServiceSpec spec;
+  ServiceSpec running_spec;  // the definition the running instance was started with
   ServiceState state = ServiceState::stopped;
   RestartTracker tracker;
   bool wanted = true;    // the operator wants it running
@@ -291,6 +308,7 @@ struct Supervisor::Impl {
     runtime.pidfd = process.pidfd;
     runtime.start_ticks = process.start_ticks;
     runtime.adopted = false;
+    runtime.running_spec = spec;
     ++runtime.instance;
     runtime.started = Clock::now();
     runtime.started_unix_ms = now_unix_ms();
@@ -375,6 +393,15 @@ struct Supervisor::Impl {
     old.pid = runtime.pid;
     old.pidfd = runtime.pidfd;
     old.adopted = runtime.adopted;
+    old.start_ticks = runtime.start_ticks;
+    old.started_unix_ms = runtime.started_unix_ms;
+    old.spec = runtime.running_spec;
+    old.log = leaving_log(runtime.spec, old.pid);
+    std::error_code renamed;
+    std::filesystem::rename(runtime.spec.log_path, old.log, renamed);
+    if (renamed) {
+      old.log.clear();
+    }
     old.record =
         layout.run_dir() / (runtime.spec.name + ".leaving-" + std::to_string(old.pid) + ".pid");
     save_record(old.record, {old.pid, runtime.start_ticks, 0, runtime.started_unix_ms});
@@ -420,6 +447,9 @@ struct Supervisor::Impl {
       ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, pidfd, nullptr);
       const ExitStatus status = collect_exit(pidfd, !it->adopted);
       remove_record(it->record);
+      if (!it->log.empty()) {  // its last lines come before the new instance's in the rotation
+        add_to_rotation(runtime.spec.log_path, it->log, runtime.spec.logs.keep);
+      }
       journal.record(runtime.spec.name, "stopped",
                      "old instance, pid " + std::to_string(it->pid) + ": " + describe_exit(status));
       runtime.leaving.erase(it);
@@ -432,6 +462,57 @@ struct Supervisor::Impl {
       }
       return;
     }
+  }
+
+  // An overlap start whose replacement never became ready, then an update back to what the
+  // old instance runs (a rollback): that old instance, still serving and never told to stop,
+  // is the service again. Starting yet another instance would fight it for the port.
+  bool reinstate_leaving(Runtime& runtime) {
+    const auto old =
+        std::find_if(runtime.leaving.begin(), runtime.leaving.end(), [&](const auto& l) {
+          return !l.signalled && l.spec && same_definition(*l.spec, runtime.spec);
+        });
+    if (old == runtime.leaving.end() || runtime.state == ServiceState::ready) {
+      return false;
+    }
+    if (is_running(runtime)) {  // the failed replacement: it goes at once
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, runtime.pidfd, nullptr);
+      signal_group(runtime.pid, SIGKILL);
+      const ExitStatus status = collect_exit(runtime.pidfd, !runtime.adopted);
+      ::close(runtime.pidfd);
+      journal.record(runtime.spec.name, "stopped",
+                     "the replacement that never became ready, pid " + std::to_string(runtime.pid) +
+                         ": " + describe_exit(status));
+    }
+    runtime.pid = old->pid;
+    runtime.pidfd = old->pidfd;
+    runtime.start_ticks = old->start_ticks;
+    runtime.adopted = old->adopted;
+    runtime.started_unix_ms = old->started_unix_ms;
+    runtime.running_spec = *old->spec;
+    runtime.restart_after_stop = false;
+    ++runtime.instance;
+    ++runtime.generation;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = k_tag_pidfd | index_of(runtime);
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, runtime.pidfd, &event);
+    if (!old->log.empty()) {
+      // The failed replacement's output goes into the rotation (.1: still there to read);
+      // the service log is the reinstated instance's own file again.
+      add_to_rotation(runtime.spec.log_path, runtime.spec.log_path, runtime.spec.logs.keep);
+      std::error_code ignored;
+      std::filesystem::rename(old->log, runtime.spec.log_path, ignored);
+    }
+    save_record(record_path(runtime), {runtime.pid, runtime.start_ticks,
+                                       file_size(runtime.spec.log_path), runtime.started_unix_ms});
+    remove_record(old->record);
+    runtime.leaving.erase(old);
+    journal.record(runtime.spec.name, "reinstated",
+                   "pid " + std::to_string(runtime.pid) +
+                       " kept serving while its replacement failed; it is the service again");
+    begin_readiness(runtime);
+    return true;
   }
 
   void kill_overdue_leaving(Clock::time_point now) {
@@ -467,6 +548,11 @@ struct Supervisor::Impl {
       old.pid = record->pid;
       old.pidfd = *pidfd;
       old.adopted = true;
+      old.start_ticks = record->start_ticks;
+      old.started_unix_ms = record->started_unix_ms;
+      if (std::filesystem::exists(leaving_log(runtime.spec, old.pid))) {
+        old.log = leaving_log(runtime.spec, old.pid);
+      }
       old.record = entry.path();
       watch(old.pidfd, k_tag_leaving | static_cast<std::uint32_t>(old.pidfd));
       journal.record(
@@ -770,6 +856,9 @@ struct Supervisor::Impl {
       return "";
     }
     runtime.wanted = true;
+    if (reinstate_leaving(runtime)) {
+      return "";
+    }
     if (!is_running(runtime) && runtime.state != ServiceState::stopping) {
       set_state(runtime, ServiceState::stopped);
       schedule(runtime, Due::none, {});
@@ -919,6 +1008,7 @@ struct Supervisor::Impl {
       runtime.pidfd = *pidfd;
       runtime.start_ticks = record->start_ticks;
       runtime.adopted = true;
+      runtime.running_spec = runtime.spec;
       ++runtime.instance;
       runtime.log_offset = record->log_offset;
       runtime.started_unix_ms = record->started_unix_ms;

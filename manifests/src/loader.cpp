@@ -128,11 +128,8 @@ void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& mani
     manifest.root = root_dir.value_or(manifest.root);
   }
   if (const Field* f = map.get("keep_releases")) {
+    // (Prune keeps a good release to roll back to besides the current one even with 1.)
     const auto keep = detail::read_int(context, *f, 1, 100);
-    if (keep && *keep < 2) {
-      context.diagnostics.warning(f->value_where, f->path,
-                                  "with 1 release kept there is nothing to roll back to");
-    }
     manifest.keep_releases = static_cast<int>(keep.value_or(manifest.keep_releases));
   }
   if (const Field* f = map.get("shared")) {

@@ -147,6 +147,17 @@ std::optional<LogSpec> read_logs(ReadContext& context, const Field& field) {
   return ok ? std::optional(logs) : std::nullopt;
 }
 
+// During an overlap both instances answer on the port: only a check that names the new
+// instance (its ${pid} in the answer) or reads its own output tells them apart.
+bool tells_instances_apart(const ProbeSpec& ready) {
+  if (std::holds_alternative<LogCheck>(ready.check.kind)) {
+    return true;
+  }
+  const auto* http = std::get_if<HttpCheck>(&ready.check.kind);
+  return http != nullptr && (http->body_contains.find("${pid}") != std::string::npos ||
+                             http->url.find("${pid}") != std::string::npos);
+}
+
 }  // namespace
 
 std::optional<Service> read_service(ReadContext& context, const Field& field) {
@@ -202,6 +213,13 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
       context.diagnostics.error(f->value_where, f->path,
                                 "deploy: overlap needs a ready probe, to know when the new "
                                 "instance can take over from the old one");
+    } else if (mode == "overlap" && service.ready && !tells_instances_apart(*service.ready)) {
+      context.diagnostics.warning(
+          f->value_where, f->path,
+          "deploy: overlap with a ready probe that the old instance can answer too: make the "
+          "app report its pid and check it (body_contains: '\"pid\":${pid}'), or use a log "
+          "check; the app must also set SO_REUSEPORT, or the new instance fails with "
+          "EADDRINUSE (use deploy: restart then)");
     }
   }
   if (const Field* f = map.get("cwd")) {

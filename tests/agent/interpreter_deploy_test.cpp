@@ -40,6 +40,9 @@ class InterpreterDeployTest : public ::testing::Test {
             {"web", agent.pid_of("web")}};
   }
 
+  // `deploy: overlap` for `service` ("api": python3 server.py, "web": node server.js).
+  void overlap_without_a_shared_port(const std::string& service);
+
   int keep_releases = 3;
   AgentSandbox agent;
   TempDir source;
@@ -94,6 +97,55 @@ TEST_F(InterpreterDeployTest, TheFirstDeployReplacesWhatRanFromAManifestOutsideA
   for (const auto& [name, pid] : outside) {
     EXPECT_NE(::kill(pid, 0), 0) << "the " << name << " started from the manifest still runs";
   }
+}
+
+// `deploy: overlap` for servers that cannot share their port (Python's HTTPServer, Node 20):
+// the new instance fails with EADDRINUSE, the deploy says why, and the rollback ends with the
+// old instance serving and supervised (not an untracked process the agent fights).
+void InterpreterDeployTest::overlap_without_a_shared_port(const std::string& service) {
+  {
+    app.api_deploy = service == "api" ? "overlap" : "restart";
+    app.web_deploy = service == "web" ? "overlap" : "restart";
+    const std::string v1 = commit("v1-" + service);
+    const std::string v2 = commit("v2-" + service);
+    agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+    const CliRun first = deploy(v1);
+    ASSERT_EQ(first.code, 0) << first.output;
+    const int serving = agent.pid_of(service);
+
+    const CliRun run = deploy(v2);
+    EXPECT_EQ(run.code, 1) << run.output;
+    EXPECT_EQ(run_result(run.output), "rolled-back") << run.output;
+    EXPECT_NE(run.output.find(service + " could not bind its port beside the running instance "
+                                        "(EADDRINUSE): the running instance holds the port "
+                                        "without SO_REUSEPORT"),
+              std::string::npos)
+        << run.output;
+    // The evidence is the new instance's own output, not the old one's access log.
+    EXPECT_NE(run.output.find(service == "api" ? "Address already in use" : "EADDRINUSE"),
+              std::string::npos)
+        << run.output;
+    EXPECT_EQ(app.served(), InterpreterApp::all("v1-" + service));
+    EXPECT_EQ(agent.pid_of(service), serving) << "the old instance is the service again";
+    EXPECT_EQ(agent.state_of(service), "ready");
+    EXPECT_EQ(agent.service(service)->getValue<int>("leaving"), 0);
+    // ... and the agent can drive it: a restart replaces it.
+    const CliRun restart =
+        agent.cli({"restart", service, "--root", agent.root()}, std::chrono::seconds(30));
+    EXPECT_EQ(restart.code, 0) << restart.output;
+    EXPECT_TRUE(wait_until(
+        [&] { return agent.pid_of(service) != serving && agent.state_of(service) == "ready"; },
+        std::chrono::seconds(20)));
+    EXPECT_EQ(app.served(), InterpreterApp::all("v1-" + service));
+  }
+}
+
+TEST_F(InterpreterDeployTest, AnOverlapStartOfPythonsHttpServerIsNamedAndTheOldInstanceKept) {
+  overlap_without_a_shared_port("api");
+}
+
+TEST_F(InterpreterDeployTest, AnOverlapStartOfNodeIsNamedAndTheOldInstanceKept) {
+  overlap_without_a_shared_port("web");
 }
 
 // keep_releases counts good releases: three failed deploys in a row and a good one after them

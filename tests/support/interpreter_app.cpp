@@ -84,16 +84,23 @@ InterpreterApp::InterpreterApp(std::string address)
       m_node_port(free_port()) {}
 
 std::string InterpreterApp::services_yaml() const {
-  const auto ready = [](unsigned short port, const std::string& path) {
-    return "    ready: {http: {url: 'http://${host}:" + std::to_string(port) + path +
-           "'}, timeout: 8s, interval: 100ms}\n";
+  // Under overlap the old instance answers on the port too: only an answer naming the new
+  // instance's pid counts (json.dumps writes "pid": N, JSON.stringify "pid":N).
+  const auto ready = [](unsigned short port, const std::string& path,
+                        const std::string& own_pid = "") {
+    return "    ready: {http: {url: 'http://${host}:" + std::to_string(port) + path + "'" +
+           (own_pid.empty() ? "" : ", body_contains: '" + own_pid + "'") +
+           "}, timeout: 8s, interval: 100ms}\n";
   };
   std::ostringstream yaml;
   yaml << "services:\n"
        << "  api:\n"
        << "    command: [python3, server.py]\n"
        << "    env: {PORT: '" << m_python_port << "', BIND: '${host}', PYTHONUNBUFFERED: '1'}\n"
-       << ready(m_python_port, "/health") << "    stop: {timeout: 3s}\n"
+       << ready(m_python_port, "/health",
+                api_deploy == "overlap" ? "\"pid\": ${pid}" : "")
+       << "    stop: {timeout: 3s}\n"
+       << "    deploy: " << api_deploy << "\n"
        << "  files:\n"
        << "    command: [python3, -m, http.server, '" << m_static_port
        << "', --bind, '${host}', --directory, public]\n"
@@ -101,7 +108,9 @@ std::string InterpreterApp::services_yaml() const {
        << "  web:\n"
        << "    command: [node, server.js]\n"
        << "    env: {PORT: '" << m_node_port << "', BIND: '${host}'}\n"
-       << ready(m_node_port, "/health") << "    stop: {timeout: 3s}\n";
+       << ready(m_node_port, "/health", web_deploy == "overlap" ? "\"pid\":${pid}" : "")
+       << "    stop: {timeout: 3s}\n"
+       << "    deploy: " << web_deploy << "\n";
   return yaml.str();
 }
 

@@ -30,6 +30,10 @@ class InterpreterApp {
   // The same version everywhere: {"python": v, "static": v, "node": v}.
   static std::map<std::string, std::string> all(const std::string& version);
 
+  // `deploy:` of the python api and the node web service ("restart" unless set).
+  std::string api_deploy = "restart";
+  std::string web_deploy = "restart";
+
   unsigned short python_port() const { return m_python_port; }
   unsigned short node_port() const { return m_node_port; }
 

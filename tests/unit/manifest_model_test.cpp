@@ -98,15 +98,19 @@ TEST(ManifestModel, SignalsAcceptSigPrefix) {
 
 TEST(ManifestModel, WarningsDoNotFailTheLoad) {
   const LoadResult result = parse_manifest(
-      k_head + "keep_releases: 1\nenv:\n  DB_PASSWORD: hunter2\nservices:\n  web: {command: [w]}\n",
+      k_head +
+          "keep_releases: 1\nenv:\n  DB_PASSWORD: hunter2\nservices:\n"
+          "  web: {command: [w], ready: {http: {url: 'http://127.0.0.1:8000/health'}}, deploy: "
+          "overlap}\n",
       "app.yaml");
   ASSERT_TRUE(result.ok());
   ASSERT_EQ(result.diagnostics.size(), 2U);
   EXPECT_EQ(result.diagnostics[0].severity, Severity::warning);
-  EXPECT_NE(result.diagnostics[0].message.find("nothing to roll back to"), std::string::npos);
-  EXPECT_NE(result.diagnostics[1].message.find("looks like a secret"), std::string::npos);
+  EXPECT_NE(result.diagnostics[0].message.find("looks like a secret"), std::string::npos);
+  EXPECT_NE(result.diagnostics[1].message.find("the old instance can answer too"),
+            std::string::npos);
   // The warning names the variable, never its value.
-  EXPECT_EQ(format_diagnostic(result.diagnostics[1]).find("hunter2"), std::string::npos);
+  EXPECT_EQ(format_diagnostic(result.diagnostics[0]).find("hunter2"), std::string::npos);
 }
 
 TEST(ManifestModel, SecretValuesNeverEchoedInErrors) {

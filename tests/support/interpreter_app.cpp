@@ -97,8 +97,7 @@ std::string InterpreterApp::services_yaml() const {
        << "  api:\n"
        << "    command: [python3, server.py]\n"
        << "    env: {PORT: '" << m_python_port << "', BIND: '${host}', PYTHONUNBUFFERED: '1'}\n"
-       << ready(m_python_port, "/health",
-                api_deploy == "overlap" ? "\"pid\": ${pid}" : "")
+       << ready(m_python_port, "/health", api_deploy == "overlap" ? "\"pid\": ${pid}" : "")
        << "    stop: {timeout: 3s}\n"
        << "    deploy: " << api_deploy << "\n"
        << "  files:\n"

@@ -31,6 +31,7 @@
 #include "deploy_lock.hpp"
 #include "deploy_runs.hpp"
 #include "host_layout.hpp"
+#include "incident_diagnosis.hpp"
 #include "journal.hpp"
 #include "readiness_report.hpp"
 #include "release_app.hpp"
@@ -148,8 +149,13 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
     const auto readiness = [&] {
       return checks::render_json(readiness_now(settings, engine, supervisor, journal));
     };
+    ApiHooks hooks;
+    hooks.readiness = readiness;
+    hooks.diagnose = [&](const std::vector<ServiceStatus>& statuses) {
+      return diagnose(engine.live_app(), statuses);
+    };
     ApiServer api(socket.empty() ? settings.layout.default_socket().string() : socket, supervisor,
-                  journal, &runs, readiness);
+                  journal, &runs, std::move(hooks));
     api.start();
     SessionServer sessions((settings.layout.root / "session.sock").string(), run_agent_cli);
     sessions.start();
@@ -188,7 +194,7 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
     return *code;
   }
-  const auto response = call(socket, "GET", "/v1/status", "bosun-agent status", err);
+  const auto response = call(socket, "GET", "/v1/status?diagnose=1", "bosun-agent status", err);
   if (!response) {
     return exit_code::k_invalid_input;
   }
@@ -227,6 +233,17 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
       for (std::size_t k = 0; k < evidence->size(); ++k) {
         out << "      " << evidence->getElement<std::string>(static_cast<unsigned>(k)) << "\n";
       }
+    }
+  }
+  if (const auto diagnosis = body->getObject("diagnosis")) {
+    const auto shared = diagnosis->getArray("shared");
+    for (std::size_t i = 0; shared && i < shared->size(); ++i) {
+      const auto fault = shared->getObject(static_cast<unsigned>(i));
+      out << "shared dependency down: " << fault->getValue<std::string>("what") << ": "
+          << fault->getValue<std::string>("evidence") << "\n";
+    }
+    if (shared && shared->size() > 0 && !diagnosis->getValue<bool>("rollback_can_help")) {
+      out << "a rollback cannot help: every release uses these; bring them back\n";
     }
   }
   return all_ready ? exit_code::k_ok : exit_code::k_failed;

@@ -18,6 +18,7 @@
 
 #include "agent_metrics.hpp"
 #include "deploy_runs.hpp"
+#include "incident_diagnosis.hpp"
 #include "journal.hpp"
 #include "log_files.hpp"
 #include "status_json.hpp"
@@ -91,12 +92,8 @@ Object::Ptr event_to_json(const DeployEvent& event) {
 
 class Handler {
  public:
-  Handler(Supervisor& supervisor, Journal& journal, DeployRuns* runs,
-          std::function<std::string()> readiness)
-      : m_supervisor(supervisor),
-        m_journal(journal),
-        m_runs(runs),
-        m_readiness(std::move(readiness)) {}
+  Handler(Supervisor& supervisor, Journal& journal, DeployRuns* runs, ApiHooks hooks)
+      : m_supervisor(supervisor), m_journal(journal), m_runs(runs), m_hooks(std::move(hooks)) {}
 
   Reply handle(const PlainRequest& request) {
     try {
@@ -124,10 +121,15 @@ class Handler {
       return error_reply(413, "request bodies are not used by this API");
     }
     if (path == "/v1/status" && method == "GET") {
-      return json_reply(200, status_to_json(m_supervisor.snapshot()));
+      const std::vector<ServiceStatus> services = m_supervisor.snapshot();
+      Object::Ptr body = status_to_json(services);
+      if (query["diagnose"] == "1" && m_hooks.diagnose) {
+        body->set("diagnosis", diagnosis_to_json(m_hooks.diagnose(services)));
+      }
+      return json_reply(200, body);
     }
-    if (path == "/v1/ready" && method == "GET" && m_readiness) {
-      return {200, m_readiness(), "application/json"};
+    if (path == "/v1/ready" && method == "GET" && m_hooks.readiness) {
+      return {200, m_hooks.readiness(), "application/json"};
     }
     if (path == "/v1/metrics" && method == "GET") {
       return {200, render_metrics(m_supervisor.snapshot()), "text/plain; version=0.0.4"};
@@ -338,7 +340,7 @@ class Handler {
   Supervisor& m_supervisor;
   Journal& m_journal;
   DeployRuns* m_runs;
-  std::function<std::string()> m_readiness;
+  ApiHooks m_hooks;
 };
 
 const char* reason_phrase(int status) {
@@ -431,8 +433,8 @@ void send_reply(int fd, const Reply& reply) {
 // connection gets a short-lived thread with receive and send timeouts.
 struct ApiServer::Impl {
   Impl(std::string socket_path, Supervisor& supervisor, Journal& journal, DeployRuns* runs,
-       std::function<std::string()> readiness)
-      : path(std::move(socket_path)), handler(supervisor, journal, runs, std::move(readiness)) {}
+       ApiHooks hooks)
+      : path(std::move(socket_path)), handler(supervisor, journal, runs, std::move(hooks)) {}
 
   std::string path;
   Handler handler;
@@ -473,9 +475,8 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
-                     DeployRuns* runs, std::function<std::string()> readiness)
-    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs, std::move(readiness))) {
-}
+                     DeployRuns* runs, ApiHooks hooks)
+    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs, std::move(hooks))) {}
 
 ApiServer::~ApiServer() {
   stop();

@@ -1,7 +1,7 @@
 #pragma once
 // The agent's API: HTTP/1.1 + JSON on a Unix socket (mode 0660). Poco stays in the .cpp.
 //
-//   GET  /v1/status                          services and the agent
+//   GET  /v1/status[?diagnose=1]             services and the agent (and why they are unhealthy)
 //   POST /v1/services/NAME/start|stop|restart
 //   GET  /v1/services/NAME/logs?lines=N      last lines; ?offset=K: text after byte K
 //   GET  /v1/events?since=UNIX_MS&limit=N    the journal
@@ -16,19 +16,27 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bosun::agent {
 
 class Supervisor;
 class Journal;
 class DeployRuns;
+struct Diagnosis;
+struct ServiceStatus;
+
+// What the API asks of the rest of the agent; each may be empty (the route is then absent).
+struct ApiHooks {
+  std::function<std::string()> readiness;  // the readiness report's JSON, for /v1/ready
+  std::function<Diagnosis(const std::vector<ServiceStatus>&)> diagnose;  // for ?diagnose=1
+};
 
 class ApiServer {
  public:
   // `runs` may be null: an agent without deploys (tests of supervision alone).
-  // `readiness` builds the readiness report's JSON (may be empty: no /v1/ready).
   ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
-            DeployRuns* runs = nullptr, std::function<std::string()> readiness = {});
+            DeployRuns* runs = nullptr, ApiHooks hooks = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -92,7 +92,28 @@ ReleaseStore::~ReleaseStore() {
   git_libgit2_shutdown();
 }
 
+void ReleaseStore::clear_stale_locks() const {
+  // The mirror is the agent's alone and the daemon runs one deploy at a time: a lock file in
+  // it was left by an agent killed mid-fetch or mid-checkout, and would fail every later one
+  // ("the index is locked").
+  // Lock files live at the top (index, HEAD, config, packed-refs) and under refs/.
+  const auto remove_locks = [](const auto& entries) {
+    std::error_code error;
+    for (const fs::directory_entry& entry : entries) {
+      if (entry.path().extension() == ".lock" && entry.is_regular_file(error)) {
+        fs::remove(entry.path(), error);
+      }
+    }
+  };
+  std::error_code error;
+  remove_locks(fs::directory_iterator(mirror_path(), error));
+  if (fs::exists(mirror_path() / "refs", error)) {
+    remove_locks(fs::recursive_directory_iterator(mirror_path() / "refs", error));
+  }
+}
+
 void ReleaseStore::fetch(const std::string& repository, const FetchCredentials& credentials) {
+  clear_stale_locks();
   Repository repo;
   if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
     fs::create_directories(mirror_path());
@@ -162,6 +183,7 @@ Release ReleaseStore::checkout(const std::string& commit) {
   }
   const fs::path staging = releases_path() / ("." + release.id + ".tmp");
   fs::create_directories(staging);
+  clear_stale_locks();
   git_checkout_options options = GIT_CHECKOUT_OPTIONS_INIT;
   options.checkout_strategy = GIT_CHECKOUT_FORCE;
   const std::string target = staging.string();

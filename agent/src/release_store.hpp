@@ -55,6 +55,8 @@ class ReleaseStore {
   void discard(const Release& release);
 
   std::filesystem::path mirror_path() const { return m_root / "repo.git"; }
+  // Removes lock files a killed agent left in the mirror (fetch and checkout call it).
+  void clear_stale_locks() const;
   std::filesystem::path releases_path() const { return m_root / "releases"; }
 
  private:

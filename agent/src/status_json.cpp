@@ -53,6 +53,29 @@ Object::Ptr status_to_json(const std::vector<ServiceStatus>& services) {
   return body;
 }
 
+Object::Ptr diagnosis_to_json(const Diagnosis& diagnosis) {
+  const auto strings = [](const std::vector<std::string>& values) {
+    Array::Ptr list = new Array;
+    for (const std::string& value : values) {
+      list->add(value);
+    }
+    return list;
+  };
+  Array::Ptr shared = new Array;
+  for (const SharedFault& fault : diagnosis.shared) {
+    Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    entry->set("what", fault.what);
+    entry->set("evidence", fault.evidence);
+    entry->set("services", strings(fault.services));
+    shared->add(entry);
+  }
+  Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  body->set("unhealthy", strings(diagnosis.unhealthy));
+  body->set("shared", shared);
+  body->set("rollback_can_help", diagnosis.rollback_can_help);
+  return body;
+}
+
 Object::Ptr events_to_json(const std::vector<JournalEvent>& events) {
   Array::Ptr list = new Array;
   for (const JournalEvent& event : events) {

@@ -5,6 +5,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include "incident_diagnosis.hpp"
 #include "journal.hpp"
 #include "supervisor.hpp"
 
@@ -12,5 +13,7 @@ namespace bosun::agent {
 
 Poco::JSON::Object::Ptr status_to_json(const std::vector<ServiceStatus>& services);
 Poco::JSON::Object::Ptr events_to_json(const std::vector<JournalEvent>& events);
+// {"unhealthy": [...], "shared": [{"what", "evidence", "services"}], "rollback_can_help"}
+Poco::JSON::Object::Ptr diagnosis_to_json(const Diagnosis& diagnosis);
 
 }  // namespace bosun::agent

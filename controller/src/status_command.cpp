@@ -37,6 +37,10 @@ struct HostStatus {
   std::string unreachable;                                  // why the host could not be asked
   Poco::JSON::Array::Ptr services = new Poco::JSON::Array;  // as its agent reports them
   bool unhealthy = false;  // a service that is not ready, or a status that cannot be read
+  // Failing dependencies every release shares (the agent's diagnosis): the database, a
+  // service kept across deploys, a port held by another process. "what: evidence (services)"
+  std::vector<std::string> shared_faults;
+  bool rollback_helps = true;  // false when the shared faults explain every unhealthy service
 };
 
 struct StageStatus {
@@ -57,10 +61,16 @@ struct StageStatus {
   bool sick() const {
     return std::any_of(hosts.begin(), hosts.end(), [](const HostStatus& h) { return h.unhealthy; });
   }
-  // A rollback can help: an unhealthy reachable host has an earlier good release.
+  // A rollback can help: an unhealthy reachable host has an earlier good release, and its
+  // trouble is not only in what every release shares.
   bool can_roll_back() const {
+    return std::any_of(hosts.begin(), hosts.end(), [](const HostStatus& h) {
+      return h.unhealthy && !h.good_release.empty() && h.rollback_helps;
+    });
+  }
+  bool shared_faults() const {
     return std::any_of(hosts.begin(), hosts.end(),
-                       [](const HostStatus& h) { return h.unhealthy && !h.good_release.empty(); });
+                       [](const HostStatus& h) { return !h.shared_faults.empty(); });
   }
   bool healthy() const { return !sick() && unreachable().empty(); }
 };
@@ -71,13 +81,20 @@ void read_releases(const Answer& answer, HostStatus& host) {
   }
   std::int64_t good_when = -1;
   try {
-    for (const ReleaseEntry& release : parse_release_list(answer.result.output)) {
+    const std::vector<ReleaseEntry> releases = parse_release_list(answer.result.output);
+    for (const ReleaseEntry& release : releases) {
       if (release.current) {
         host.live = release.id;
         host.commit = release.commit;
         host.state = release.state;
-      } else if (release.state == "good" && release.verified_unix_ms &&
-                 *release.verified_unix_ms > good_when) {
+      }
+    }
+    // The last good release to go back to is an older one (ids start with their UTC time):
+    // after a rollback, a newer release verified before it is not "the last good one".
+    for (const ReleaseEntry& release : releases) {
+      const bool older = host.live == "none" || release.id < host.live;
+      if (!release.current && older && release.state == "good" && release.verified_unix_ms &&
+          *release.verified_unix_ms > good_when) {
         good_when = *release.verified_unix_ms;
         host.good_commit = release.commit;
         host.good_release = release.id;
@@ -94,11 +111,27 @@ void read_services(const Answer& answer, HostStatus& host) {
     return;
   }
   try {
-    const auto list = parse_object(answer.result.output)->getArray("services");
+    const auto body = parse_object(answer.result.output);
+    const auto list = body->getArray("services");
     for (std::size_t s = 0; list && s < list->size(); ++s) {
       const auto service = list->getObject(static_cast<unsigned>(s));
       host.services->add(service);
       host.unhealthy = host.unhealthy || service->optValue<std::string>("state", "") != "ready";
+    }
+    if (const auto diagnosis = body->getObject("diagnosis")) {
+      host.rollback_helps = diagnosis->optValue<bool>("rollback_can_help", true);
+      const auto shared = diagnosis->getArray("shared");
+      for (std::size_t f = 0; shared && f < shared->size(); ++f) {
+        const auto fault = shared->getObject(static_cast<unsigned>(f));
+        std::vector<std::string> services;
+        const auto names = fault->getArray("services");
+        for (std::size_t n = 0; names && n < names->size(); ++n) {
+          services.push_back(names->getElement<std::string>(static_cast<unsigned>(n)));
+        }
+        host.shared_faults.push_back(fault->optValue<std::string>("what", "") + ": " +
+                                     fault->optValue<std::string>("evidence", "") + " (" +
+                                     join(services, ", ") + ")");
+      }
     }
   } catch (const std::exception&) {
     host.unhealthy = true;
@@ -174,6 +207,9 @@ void print_text(const StageStatus& stage, std::ostream& out) {
       out << "  unreachable: " << host.unreachable << "\n";
     } else {
       print_services(host, out);
+      for (const std::string& fault : host.shared_faults) {
+        out << "  shared dependency down: " << fault << "\n";
+      }
     }
   }
   if (stage.drift()) {
@@ -186,10 +222,15 @@ void print_text(const StageStatus& stage, std::ostream& out) {
         << ". Check that the machine is up and its sshd answers; nothing can be changed there "
            "until then.\n";
   }
+  if (stage.shared_faults()) {
+    out << "\nthe failing checks point at dependencies every release shares (above): bring them "
+           "back; a rollback cannot help where they explain the failures, the previous release "
+           "needs them too.\n";
+  }
   if (stage.can_roll_back()) {
     out << "\nsomething is unhealthy. To go back to the last good release everywhere:\n  "
         << stage.rollback_command << "\n";
-  } else if (stage.sick()) {
+  } else if (stage.sick() && !stage.shared_faults()) {
     out << "\nsomething is unhealthy, and no unhealthy host has an earlier good release to go "
            "back to: see the failing services above (bosun logs SERVICE, bosun ready).\n";
   }
@@ -223,6 +264,12 @@ Object::Ptr host_json(const HostStatus& host) {
     entry->set("error", host.unreachable);
   } else {
     entry->set("services", host.services);
+    Poco::JSON::Array::Ptr faults = new Poco::JSON::Array;
+    for (const std::string& fault : host.shared_faults) {
+      faults->add(fault);
+    }
+    entry->set("shared_faults", faults);
+    entry->set("rollback_can_help", host.unhealthy && host.rollback_helps);
   }
   return entry;
 }

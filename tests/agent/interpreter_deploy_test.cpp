@@ -87,6 +87,7 @@ TEST_F(InterpreterDeployTest, TheFirstDeployReplacesWhatRanFromAManifestOutsideA
       {"-c", repo.path() + "/app.yaml", "--repo", repo.path(), "--host", "127.0.0.1"});
   ASSERT_TRUE(agent.wait_for_state("api", "ready", seconds(20)));
   ASSERT_TRUE(agent.wait_for_state("web", "ready", seconds(20)));
+  ASSERT_TRUE(agent.wait_for_state("files", "ready", seconds(20)));
   EXPECT_EQ(app.served(), InterpreterApp::all("v0"));
   const auto outside = pids();
 
@@ -178,6 +179,77 @@ TEST_F(InterpreterDeployTest, ARunOfFailedDeploysNeverPrunesTheGoodReleaseToRoll
                                 std::chrono::seconds(120));
   ASSERT_EQ(back.code, 0) << back.output;
   EXPECT_EQ(app.served(), InterpreterApp::all("v2"));
+}
+
+// An incident that no rollback can fix: the app's dependency (Redis here; a database the same
+// way) stops. The agent's status names it, with evidence, and says a rollback cannot help; the
+// credentials in the URLs never show.
+TEST_F(InterpreterDeployTest, AFailingSharedDependencyIsNamedAndNoRollbackIsProposed) {
+  RedisServer redis(source.path());
+  const std::string port = std::to_string(redis.port());
+  const std::string health_py = R"(import os, socket
+from http.server import BaseHTTPRequestHandler, HTTPServer
+host, port = os.environ["REDIS_URL"].rsplit("/", 1)[-1].split(":")
+
+
+class Health(BaseHTTPRequestHandler):
+    def do_GET(self):
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            status = 200
+        except OSError:
+            status = 503
+        self.send_response(status)
+        self.end_headers()
+
+    def log_message(self, format, *args):
+        pass
+
+
+HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Health).serve_forever()
+)";
+  const auto release = [&](const std::string& version) {
+    repo.write("health.py", health_py);
+    repo.write("VERSION", version);
+    repo.write(
+        "app.yaml",
+        "app: deps\nrepo: " + repo.path() + "\nenv:\n  REDIS_URL: redis://127.0.0.1:" + port +
+            "\n  DATABASE_URL: postgres://app:s3cret-pw@127.0.0.1:" + port +
+            "/app\nservices:\n  api:\n    command: [python3, health.py]\n"
+            "    env: {PORT: '" +
+            std::to_string(app.python_port()) +
+            "'}\n    ready: {http: {url: 'http://127.0.0.1:" + std::to_string(app.python_port()) +
+            "/health'}, timeout: 5s}\n    liveness: {http: {url: "
+            "'http://127.0.0.1:" +
+            std::to_string(app.python_port()) +
+            "/health'}, interval: 200ms, failures: 2}\n"
+            "verify: {window: 0s, timeout: 10s}\n");
+    return repo.commit_all(version);
+  };
+  const std::string v1 = release("v1");
+  const std::string v2 = release("v2");
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  ASSERT_EQ(deploy(v1).code, 0);
+  ASSERT_EQ(deploy(v2).code, 0);
+  const CliRun healthy = agent.cli({"status", "--root", agent.root(), "--json"});
+  EXPECT_EQ(healthy.code, 0) << healthy.output;
+  EXPECT_NE(healthy.output.find("\"shared\":[]"), std::string::npos) << healthy.output;
+
+  redis.stop();
+  ASSERT_TRUE(wait_until([&] { return agent.state_of("api") != "ready"; }, seconds(20)));
+  const CliRun sick = agent.cli({"status", "--root", agent.root(), "--json"});
+  EXPECT_EQ(sick.code, 1) << sick.output;
+  EXPECT_NE(sick.output.find("\"what\":\"REDIS_URL (redis at 127.0.0.1:" + port + ")\""),
+            std::string::npos)
+      << sick.output;
+  EXPECT_NE(sick.output.find("\"what\":\"DATABASE_URL (postgres at 127.0.0.1:" + port + ")\""),
+            std::string::npos)
+      << sick.output;
+  EXPECT_NE(sick.output.find("\"rollback_can_help\":false"), std::string::npos) << sick.output;
+  EXPECT_EQ(sick.output.find("s3cret-pw"), std::string::npos) << sick.output;
+  const CliRun text = agent.cli({"status", "--root", agent.root()});
+  EXPECT_NE(text.output.find("a rollback cannot help"), std::string::npos) << text.output;
+  EXPECT_EQ(text.output.find("s3cret-pw"), std::string::npos) << text.output;
 }
 
 // Verify's own proof, past the restart rule: a service of the release whose process runs from

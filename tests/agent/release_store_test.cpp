@@ -52,6 +52,23 @@ TEST_F(ReleaseStoreTest, FetchResolveAndCheckOut) {
   EXPECT_FALSE(fs::exists(release.path / ".git"));
 }
 
+// An agent killed mid-fetch or mid-checkout leaves libgit2's lock files in the mirror; the
+// next deploy must not fail on them ("the index is locked").
+TEST_F(ReleaseStoreTest, LocksLeftByAKilledAgentDoNotBlockTheNextDeploy) {
+  const std::string v1 = repo.commit("app.txt", "version 1", "v1");
+  store.fetch(repo.path());
+  std::ofstream(store.mirror_path() / "index.lock") << "";
+  std::ofstream(store.mirror_path() / "packed-refs.lock") << "";
+  fs::create_directories(store.mirror_path() / "refs" / "heads");
+  std::ofstream(store.mirror_path() / "refs" / "heads" / "main.lock") << "";
+  const std::string v2 = repo.commit("app.txt", "version 2", "v2");
+  store.fetch(repo.path());
+  EXPECT_EQ(store.resolve("main"), v2);
+  std::ofstream(store.mirror_path() / "index.lock") << "";
+  EXPECT_EQ(read(store.checkout(v1).path / "app.txt"), "version 1");
+  EXPECT_FALSE(fs::exists(store.mirror_path() / "index.lock"));
+}
+
 TEST_F(ReleaseStoreTest, FetchPicksUpNewCommitsAndFileUrls) {
   repo.commit("a.txt", "1", "first");
   store.fetch("file://" + repo.path());

@@ -1,6 +1,10 @@
 #include "incident_diagnosis.hpp"
 
+#include <netdb.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <map>
@@ -8,6 +12,8 @@
 
 #include "bosun/checks/check_runner.hpp"
 #include "bosun/checks/host_checks.hpp"
+#include "bosun/common/unique_fd.hpp"
+#include "bosun/common/url.hpp"
 #include "service_changes.hpp"
 
 namespace bosun::agent {
@@ -27,28 +33,51 @@ const ServiceSpec* spec_of(const ReleaseApp& app, const std::string& name) {
   return it == app.specs.end() ? nullptr : &*it;
 }
 
-// The port a service's readiness (or liveness) probe talks to: its own listening port.
-std::optional<std::uint16_t> probed_port(const ServiceSpec& spec) {
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// Where a service's readiness (or liveness) probe talks to it: its own listening address.
+std::optional<Endpoint> probed_endpoint(const ServiceSpec& spec) {
   for (const auto* probe :
        {spec.ready ? &*spec.ready : nullptr, spec.liveness ? &*spec.liveness : nullptr}) {
     if (probe == nullptr) {
       continue;
     }
     if (const auto* tcp = std::get_if<manifest::TcpCheck>(&probe->check.kind)) {
-      return tcp->port;
+      return Endpoint{tcp->host, tcp->port};
     }
     if (const auto* http = std::get_if<manifest::HttpCheck>(&probe->check.kind)) {
-      const auto address = http->url.find("://");
-      const auto colon = http->url.find(':', address == std::string::npos ? 0 : address + 3);
-      if (colon != std::string::npos) {
-        try {
-          return static_cast<std::uint16_t>(std::stoi(http->url.substr(colon + 1)));
-        } catch (const std::exception&) {
-        }
+      if (const auto url = parse_http_url(http->url)) {
+        return Endpoint{url->host, url->port};
       }
     }
   }
   return std::nullopt;
+}
+
+// Whether something listens on the address (a bind there fails with EADDRINUSE). Bound on
+// that very address: several loopback "hosts" may use one port on different addresses.
+bool listened_on(const Endpoint& endpoint) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(endpoint.port);
+  if (::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found) != 0) {
+    return false;
+  }
+  bool in_use = false;
+  const UniqueFd probe(::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (probe.valid()) {
+    const int on = 1;
+    ::setsockopt(probe.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    in_use = ::bind(probe.get(), found->ai_addr, found->ai_addrlen) != 0 && errno == EADDRINUSE;
+  }
+  ::freeaddrinfo(found);
+  return in_use;
 }
 
 }  // namespace
@@ -169,16 +198,18 @@ Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& serv
   // 3. The service's own port held by a process that is not the app's.
   for (const ServiceStatus* status : sick) {
     const ServiceSpec* spec = spec_of(app, status->name);
-    const auto port = spec != nullptr ? probed_port(*spec) : std::nullopt;
-    if (!port) {
+    const auto endpoint = spec != nullptr ? probed_endpoint(*spec) : std::nullopt;
+    // A running service listens on its port itself; one that is down (crash-looping on
+    // EADDRINUSE, say) and finds its address taken has a holder to name.
+    if (!endpoint || status->pid > 0 || !listened_on(*endpoint)) {
       continue;
     }
-    const auto holder = checks::port_holder(*port);
+    const auto holder = checks::port_holder(endpoint->port);
     // The app's own: a service's pid, or a process in its group (gunicorn's workers).
     const bool own = holder && (own_pids.count(holder->pid) != 0 ||
                                 own_pids.count(static_cast<int>(::getpgid(holder->pid))) != 0);
     if (holder && !own) {
-      add({"port " + std::to_string(*port),
+      add({"port " + endpoint->host + ":" + std::to_string(endpoint->port),
            "held by " + (holder->pid > 0
                              ? "pid " + std::to_string(holder->pid) + " (" + holder->command + ")"
                              : std::string("a process of another user")),

@@ -1,6 +1,11 @@
 // The incident diagnosis: which failing dependencies every release shares. URLs are read
 // without their credentials; real sockets tell a refusing dependency from a reachable one.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "child_process.hpp"
@@ -67,6 +72,35 @@ TEST(IncidentDiagnosis, AServiceKeptAcrossReleasesExplainsItsDependents) {
   EXPECT_EQ(diagnosis.shared[0].what, "service redis (kept across releases)");
   EXPECT_EQ(diagnosis.shared[0].services, (std::vector<std::string>{"redis", "api"}));
   EXPECT_TRUE(diagnosis.rollback_can_help) << "web's failure is its own";
+}
+
+TEST(IncidentDiagnosis, APortHeldByAnotherProcessIsNamedWithItsHolder) {
+  const unsigned short port = test::free_port();
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  ReleaseApp app;
+  app.dir = "/srv/app/releases/B";
+  app.specs = {spec("api", app.dir)};
+  manifest::ProbeSpec ready;
+  manifest::HttpCheck check;
+  check.url = "http://127.0.0.1:" + std::to_string(port) + "/health";
+  ready.check.kind = check;
+  app.specs[0].ready = ready;
+  const Diagnosis diagnosis = diagnose(app, {status("api", ServiceState::crash_loop)});
+  ::close(listener);
+  ASSERT_EQ(diagnosis.shared.size(), 1U);
+  EXPECT_EQ(diagnosis.shared[0].what, "port 127.0.0.1:" + std::to_string(port));
+  EXPECT_NE(diagnosis.shared[0].evidence.find("pid " + std::to_string(::getpid())),
+            std::string::npos)
+      << diagnosis.shared[0].evidence;
+  EXPECT_FALSE(diagnosis.rollback_can_help);
+  // Free again: nothing shared to blame, the release may be the cause.
+  EXPECT_TRUE(diagnose(app, {status("api", ServiceState::crash_loop)}).rollback_can_help);
 }
 
 TEST(IncidentDiagnosis, NothingUnhealthyNothingToSay) {

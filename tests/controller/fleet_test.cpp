@@ -24,6 +24,7 @@
 #include "child_process.hpp"
 #include "git_repo.hpp"
 #include "http_client.hpp"
+#include "interpreter_app.hpp"
 #include "platform_fixture.hpp"
 #include "ssh_fleet.hpp"
 
@@ -485,6 +486,74 @@ TEST_F(FleetTest, ReadyGapLogsAndRestartAcrossTheStage) {
     EXPECT_NE(systemd.output.find("the host has no systemd"), std::string::npos) << systemd.output;
   }
   EXPECT_EQ(outputs.find(k_secret), std::string::npos) << "the secret never shows";
+}
+
+// The users' own kind of services across a stage: programs from PATH reading their code from
+// the release. Each host is asked which version it serves after every deploy; a bad commit
+// fails and leaves every host on the good one; then an incident no rollback can fix (the
+// app's dependency stops) is named by `bosun status`, which proposes no rollback.
+TEST_F(FleetTest, InterpreterServicesServeTheDeployedVersionOnEveryHost) {
+  SshFleet fleet(3);
+  fleet.trust_all();
+  InterpreterApp app;
+  hosts_dir = work.path() + "/hosts";
+  std::ostringstream yaml;
+  yaml << "app: interp\nrepo: " << repo.path() << "\nroot: " << hosts_dir << "/${host}\n"
+       << "stages:\n  test:\n    hosts: [";
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    yaml << (i == 0 ? "" : ", ") << fleet.entry(i);
+    roots.push_back(hosts_dir + "/" + fleet.address(i));
+  }
+  const std::string dependency = "127.0.0.1:" + std::to_string(redis->port());
+  yaml << "]\nssh: {identity: " << fleet.identity() << ", known_hosts: " << fleet.known_hosts()
+       << ", connect_timeout: 5s}\n"
+       << "env:\n  DEPENDS_ON: '" << dependency << "'\n  REDIS_URL: " << redis->url()
+       << "\n  DATABASE_URL: 'postgres://app:fleet-db-pw@" << dependency << "/app'\n"
+       << app.services_yaml() << app.verify_yaml();
+  const auto release = [&](const std::string& version, bool bad = false) {
+    repo.write("app.yaml", yaml.str());
+    app.write_version(repo, version, bad);
+    return repo.commit_all(version);
+  };
+  const auto served_everywhere = [&](const std::string& version) {
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
+      EXPECT_EQ(app.served_at(fleet.address(i)), InterpreterApp::all(version))
+          << "host " << fleet.address(i);
+    }
+  };
+  release("v1");
+  ASSERT_EQ(bosun({"setup"}).code, 0);
+  const BosunRun first = bosun({"deploy"});
+  ASSERT_EQ(first.code, 0) << first.output;
+  served_everywhere("v1");
+  release("v2");
+  const BosunRun second = bosun({"deploy"});
+  ASSERT_EQ(second.code, 0) << second.output;
+  served_everywhere("v2");
+  release("v3", /*bad=*/true);
+  const BosunRun bad = bosun({"deploy"});
+  EXPECT_NE(bad.code, 0) << bad.output;
+  EXPECT_NE(bad.output.find("rolled-back"), std::string::npos) << bad.output;
+  served_everywhere("v2");
+
+  redis->stop();  // the app's database, as far as its /health is concerned
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const BosunRun status = bosun({"status"}, seconds(60));
+        return status.output.find("shared dependency down") != std::string::npos;
+      },
+      seconds(60)));
+  const BosunRun incident = bosun({"status"});
+  EXPECT_EQ(incident.code, 1) << incident.output;
+  EXPECT_NE(incident.output.find("shared dependency down: DATABASE_URL (postgres at " + dependency +
+                                 "): "),
+            std::string::npos)
+      << incident.output;
+  EXPECT_NE(incident.output.find("a rollback cannot help"), std::string::npos) << incident.output;
+  EXPECT_EQ(incident.output.find("bosun rollback -c"), std::string::npos) << incident.output;
+  EXPECT_EQ(incident.output.find("fleet-db-pw"), std::string::npos) << incident.output;
+  const BosunRun json = bosun({"status", "--json"});
+  EXPECT_FALSE(json_of(json.output)->has("rollback_command")) << json.output;
 }
 
 TEST_F(FleetTest, AHostBehindAJumpHostIsReachedThroughIt) {

@@ -10,16 +10,30 @@ namespace {
 
 const char* k_server_py = R"(import json
 import os
+import socket
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 VERSION = open("VERSION").read().strip()
+DEPENDENCY = os.environ.get("DEPENDS_ON", "")  # "host:port" it needs, like its database
+
+
+def dependency_up():
+    if not DEPENDENCY:
+        return True
+    host, port = DEPENDENCY.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 class Health(BaseHTTPRequestHandler):
     def do_GET(self):
         body = json.dumps({"version": VERSION, "pid": os.getpid()}).encode()
-        self.send_response(200 if self.path == "/health" else 404)
+        healthy = dependency_up()  # like an Express /health: 503 while its database is down
+        self.send_response((200 if healthy else 503) if self.path == "/health" else 404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -98,6 +112,8 @@ std::string InterpreterApp::services_yaml() const {
        << "    command: [python3, server.py]\n"
        << "    env: {PORT: '" << m_python_port << "', BIND: '${host}', PYTHONUNBUFFERED: '1'}\n"
        << ready(m_python_port, "/health", api_deploy == "overlap" ? "\"pid\": ${pid}" : "")
+       << "    liveness: {http: {url: 'http://${host}:" << m_python_port
+       << "/health'}, interval: 300ms, failures: 2}\n"
        << "    stop: {timeout: 3s}\n"
        << "    deploy: " << api_deploy << "\n"
        << "  files:\n"

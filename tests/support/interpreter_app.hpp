@@ -4,6 +4,8 @@
 // http.server]` (static files from the release) and `[node, server.js]`. Each reports the
 // VERSION of the release it was started from, so a test can ask what actually serves after a
 // deploy. A "bad" version's server.py dies at start with a traceback, as a broken commit does.
+// With DEPENDS_ON=host:port in its environment the python api's /health answers 503 while
+// nothing listens there (an app whose database is down); its liveness probe then fails.
 
 #include <map>
 #include <string>

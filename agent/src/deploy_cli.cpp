@@ -183,7 +183,9 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
       "is migrated down with the leaving release's own scripts first, or restored from the "
       "backup, or left alone.");
   socket.add_to(parser);
-  parser.option("to", 0, "RELEASE", "a release id, a prefix of it or a commit prefix", to)
+  parser
+      .option("to", 0, "RELEASE",
+              "a release id or a prefix of it, a commit (full or short), a tag or a branch", to)
       .option("db", 0, "MODE",
               "auto (the manifest's rollback setting), down, restore or none (default auto)", db)
       .flag("force", 0, "with --db restore: also across a migration marked irreversible", force)

@@ -343,6 +343,11 @@ struct DeployEngine::Impl {
       }
       case StepKind::migrate: {
         const manifest::Database& database = state.next->manifest.database;
+        const std::string made =
+            make_database_folder(database, site_of(*state.next, log_for(state.next->id, "db")));
+        if (!made.empty()) {
+          report.note("created " + made + " for the SQLite database");
+        }
         if (!database.migrate_up) {
           return StepResult::skipped("no migrate command");
         }
@@ -649,6 +654,20 @@ struct DeployEngine::Impl {
       }
       if (release.id.starts_with(wanted) || release.commit.starts_with(wanted)) {
         matches.push_back(release);
+      }
+    }
+    if (matches.empty()) {
+      // A tag or branch name (or any form git knows), through the host's mirror.
+      std::string commit;
+      try {
+        commit = store.resolve(wanted);
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+      for (const Release& release : releases) {
+        if (release.commit == commit) {
+          matches.push_back(release);
+        }
       }
     }
     if (matches.empty()) {

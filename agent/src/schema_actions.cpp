@@ -68,6 +68,20 @@ std::optional<SchemaFingerprint> schema_of(const manifest::Database& database,
   return schema_fingerprint(database, sqlite_path(database, site));
 }
 
+std::string make_database_folder(const manifest::Database& database, const CommandSite& site) {
+  if (database.kind != manifest::DatabaseKind::sqlite || database.path.empty()) {
+    return "";
+  }
+  const std::filesystem::path folder =
+      std::filesystem::path(sqlite_path(database, site)).parent_path();
+  std::error_code error;
+  if (folder.empty() || std::filesystem::exists(folder, error)) {
+    return "";
+  }
+  std::filesystem::create_directories(folder, error);
+  return error ? "" : folder.string();
+}
+
 SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site) {
   return read_schema_version(database, context_of(site));
 }

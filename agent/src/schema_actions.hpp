@@ -48,6 +48,10 @@ StepResult undo_failed_migrate(const manifest::Database& database, const SchemaV
                                const std::string& backup_path, const CommandSite& site);
 
 SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site);
+
+// SQLite: creates the folder of `database.path` (bosun knows it; sqlite3 fails with "unable to
+// open database file" without it). Returns the folder made, or "" when nothing was needed.
+std::string make_database_folder(const manifest::Database& database, const CommandSite& site);
 std::optional<SchemaFingerprint> schema_of(const manifest::Database& database,
                                            const CommandSite& site);
 

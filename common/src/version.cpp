@@ -77,6 +77,19 @@ tl::expected<Version, std::string> Version::parse(std::string_view text) {
 }
 
 std::optional<Version> Version::find_in(std::string_view output) {
+  // The MySQL and MariaDB clients print their own protocol version first: "mysql  Ver 15.1
+  // Distrib 10.11.6-MariaDB" (10.x) or "mariadb from 11.4.2-MariaDB, client 15.2" (11.x). The
+  // server release they belong to is the one that follows.
+  for (const std::string_view marker : {std::string_view("Distrib "), std::string_view(" from ")}) {
+    if (const std::size_t at = output.find(marker); at != std::string_view::npos) {
+      const std::string_view after = output.substr(at + marker.size());
+      if (!after.empty() && is_digit(after.front())) {
+        if (auto version = find_in(after.substr(0, after.find_first_of(" ,\n")))) {
+          return version;
+        }
+      }
+    }
+  }
   for (std::size_t i = 0; i < output.size(); ++i) {
     if (!is_digit(output[i]) || (i > 0 && (is_digit(output[i - 1]) || output[i - 1] == '.'))) {
       continue;

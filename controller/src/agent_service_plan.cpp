@@ -31,8 +31,8 @@ std::string unit_quote(const std::string& word) {
 std::string probe_script() {
   return "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then "
          "if [ \"$(id -u)\" = 0 ]; then m=systemd-root; "
-         "elif sudo -n true >/dev/null 2>&1; then m=systemd-sudo; else m=user; fi; "
-         "else m=user; fi; echo \"$m $(id -un)\"";
+         "elif sudo -n true >/dev/null 2>&1; then m=systemd-sudo; else m=user-nosudo; fi; "
+         "else m=user-nosystemd; fi; echo \"$m $(id -un)\"";
 }
 
 HostServiceProbe parse_probe(const std::string& printed) {
@@ -49,6 +49,14 @@ HostServiceProbe parse_probe(const std::string& printed) {
     probe.manager = ServiceManager::systemd_as_root;
   } else if (manager == "systemd-sudo") {
     probe.manager = ServiceManager::systemd_with_sudo;
+  } else if (manager == "user-nosystemd") {
+    probe.why_not_systemd = "systemd is not running on the host (PID 1 is not systemd)";
+  } else if (manager == "user-nosudo") {
+    probe.why_not_systemd = "a systemd unit needs root or passwordless sudo, and " +
+                            (probe.user.empty() ? std::string("the SSH user") : probe.user) +
+                            " has neither";
+  } else {
+    probe.why_not_systemd = "the host's answer could not be read";
   }
   return probe;
 }

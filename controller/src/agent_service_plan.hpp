@@ -19,10 +19,12 @@ struct AgentService {
 enum class ServiceManager { systemd_as_root, systemd_with_sudo, user_daemon };
 struct HostServiceProbe {
   ServiceManager manager = ServiceManager::user_daemon;
-  std::string user;  // who the SSH session runs as
+  std::string user;             // who the SSH session runs as
+  std::string why_not_systemd;  // for user_daemon: the host's reason, for people
 };
 
-// Prints "systemd-root USER", "systemd-sudo USER" or "user USER" on the host.
+// Prints "systemd-root USER", "systemd-sudo USER", "user-nosudo USER" (systemd runs, but the
+// user is not root and has no passwordless sudo) or "user-nosystemd USER" on the host.
 std::string probe_script();
 HostServiceProbe parse_probe(const std::string& printed);
 

@@ -122,6 +122,12 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << command << ": " << repo.error() << "\n";
     return exit_code::k_invalid_input;
   }
+  if (repo->manifest_differs) {
+    err << command << ": warning: " << globals.config << " differs from the one in "
+        << short_commit(repo->commit)
+        << " (uncommitted changes): the hosts deploy the committed one; commit it to deploy "
+           "your changes\n";
+  }
   const playbook::LoadResult loaded =
       playbook_file.empty()
           ? playbook::parse_playbook(playbook::shipped_deploy_playbook(), "playbooks/deploy.yaml")
@@ -167,7 +173,8 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
   cli::ArgParser parser(
       command,
       "Put every host of a stage back on its last release that was verified good (or on "
-      "RELEASE: an id, an id prefix or a commit prefix), all hosts at once: switch, restart, "
+      "RELEASE: a release id or a prefix of it, a commit (full or short), a tag or a branch), "
+      "all hosts at once: switch, restart, "
       "verify; the schema goes down with the leaving release's own scripts, or is restored "
       "from the backup (--db), or left alone.");
   globals.add_to(parser);

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "bosun/common/text_file.hpp"
+
 namespace bosun::controller {
 namespace {
 
@@ -43,15 +45,31 @@ tl::expected<RepoFacts, std::string> resolve_in_repo(const std::string& manifest
   char sha[GIT_OID_HEXSZ + 1] = {};
   git_oid_tostr(sha, sizeof sha, git_object_id(object));
   facts.commit = sha;
-  git_object_free(object);
-  git_repository_free(repo);
-  git_libgit2_shutdown();
   if (!facts.workdir.empty()) {
     facts.manifest_in_repo =
         std::filesystem::relative(std::filesystem::weakly_canonical(manifest),
                                   std::filesystem::weakly_canonical(facts.workdir))
             .string();
+    git_object* committed = nullptr;
+    const auto* commit = reinterpret_cast<git_commit*>(object);
+    git_tree* tree = nullptr;
+    std::string in_commit;
+    bool found_blob = false;
+    if (git_commit_tree(&tree, commit) == 0 &&
+        git_object_lookup_bypath(&committed, reinterpret_cast<git_object*>(tree),
+                                 facts.manifest_in_repo.c_str(), GIT_OBJECT_BLOB) == 0) {
+      const auto* blob = reinterpret_cast<git_blob*>(committed);
+      in_commit.assign(static_cast<const char*>(git_blob_rawcontent(blob)),
+                       static_cast<std::size_t>(git_blob_rawsize(blob)));
+      found_blob = true;
+    }
+    git_object_free(committed);
+    git_tree_free(tree);
+    facts.manifest_differs = !found_blob || read_text_file(manifest.string()) != in_commit;
   }
+  git_object_free(object);
+  git_repository_free(repo);
+  git_libgit2_shutdown();
   return facts;
 }
 

@@ -14,6 +14,9 @@ struct RepoFacts {
   std::string commit;            // full sha
   std::string manifest_in_repo;  // e.g. "app.yaml" or "manifests/examples/platform.yaml"
   std::string workdir;
+  // The manifest on disk is not the one in `commit` (uncommitted changes, or not in it at all):
+  // the hosts read the committed one.
+  bool manifest_differs = false;
 };
 
 // `ref` (branch, tag, sha; default HEAD) in the repository containing `manifest_path`.

@@ -215,15 +215,16 @@ void stop_running_agent(HostSession& host) {
 // How the agent will be kept running there; throws when --service systemd cannot be had.
 HostServiceProbe choose_service(HostSession& host, const std::string& service) {
   if (service == "user") {
-    return {};
+    HostServiceProbe chosen;
+    chosen.why_not_systemd = "--service user";
+    return chosen;
   }
   const RemoteResult printed =
       host.transport().capture({"sh", "-c", probe_script()}, k_query_timeout);
   const HostServiceProbe probe = parse_probe(printed.output);
   if (service == "systemd" && probe.manager == ServiceManager::user_daemon) {
-    throw std::runtime_error(
-        "--service systemd: the host has no systemd, or its SSH user is not root and cannot "
-        "sudo without a password (nothing was changed)");
+    throw std::runtime_error("--service systemd: " + probe.why_not_systemd +
+                             " (nothing was changed)");
   }
   return probe;
 }
@@ -255,8 +256,7 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
     throw std::runtime_error("cannot start the agent: " + started.output + started.error);
   }
   return "user-level daemon, log: " + root +
-         "/agent.log (not started again after a reboot: a systemd unit needs root or "
-         "passwordless sudo)";
+         "/agent.log (not started again after a reboot: " + probe.why_not_systemd + ")";
 }
 
 int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& app,

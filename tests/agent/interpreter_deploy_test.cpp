@@ -252,6 +252,36 @@ HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Health).serve_forever()
   EXPECT_EQ(text.output.find("s3cret-pw"), std::string::npos) << text.output;
 }
 
+// During an incident people name the release the way they know it: a full commit sha pasted
+// from GitHub, a short one, or a tag.
+TEST_F(InterpreterDeployTest, RollbackTakesAFullShaAShortOneOrATag) {
+  const std::string v1 = commit("v1");
+  repo.git({"tag", "release-1"});
+  const std::string v2 = commit("v2");
+  const std::string v3 = commit("v3");
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  for (const std::string& sha : {v1, v2, v3}) {
+    ASSERT_EQ(deploy(sha).code, 0);
+  }
+  const auto rollback_to = [&](const std::string& wanted) {
+    return agent.cli({"rollback", "--root", agent.root(), "--who", "tester", "--to", wanted},
+                     seconds(60));
+  };
+  const CliRun full = rollback_to(v2);
+  ASSERT_EQ(full.code, 0) << full.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v2"));
+  const CliRun tag = rollback_to("release-1");
+  ASSERT_EQ(tag.code, 0) << tag.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v1"));
+  const CliRun short_sha = rollback_to(v3.substr(0, 10));
+  ASSERT_EQ(short_sha.code, 0) << short_sha.output;
+  EXPECT_EQ(app.served(), InterpreterApp::all("v3"));
+  const CliRun unknown = rollback_to("no-such-tag");
+  EXPECT_EQ(unknown.code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("no release matches \"no-such-tag\""), std::string::npos)
+      << unknown.output;
+}
+
 // Verify's own proof, past the restart rule: a service of the release whose process runs from
 // nowhere in it (here it leaves the release directory and names nothing in it) is a failed
 // deploy with the evidence, never "succeeded".

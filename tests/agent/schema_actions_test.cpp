@@ -10,6 +10,7 @@
 
 #include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
+#include "migrate_step.hpp"
 #include "schema_actions.hpp"
 #include "step_command.hpp"
 
@@ -60,6 +61,23 @@ long long count_users(const std::string& path) {
   ::sqlite3_finalize(query);
   ::sqlite3_close(db);
   return count;
+}
+
+// database.path: ${shared}/db/nested/app.db with no such folder yet: bosun makes it, so the
+// first migrate does not fail with "unable to open database file".
+TEST(SchemaActions, TheSqliteFolderIsMadeBeforeTheFirstMigrate) {
+  test::TempDir dir;
+  manifest::Database database = platform_database("");
+  database.path = "${shared}/db/nested/app.db";
+  CommandSite site = site_in(dir.path());
+  site.env["DATABASE_URL"] = "sqlite:///" + dir.path() + "/db/nested/app.db";
+  EXPECT_EQ(make_database_folder(database, site), dir.path() + "/db/nested");
+  EXPECT_TRUE(std::filesystem::is_directory(dir.path() + "/db/nested"));
+  EXPECT_EQ(make_database_folder(database, site), "") << "there already";
+  EXPECT_TRUE(migrate_up(database, {site.release_dir, site.env, site.log_path,
+                                    std::chrono::milliseconds(30'000), site.variables, ""})
+                  .succeeded());
+  EXPECT_EQ(schema_version(database, site), "4");
 }
 
 TEST(SchemaActions, SqliteBackupIsSkippedBeforeTheFirstDatabaseThenTakenAndRestored) {

@@ -16,9 +16,12 @@
 #include "agent_service_plan.hpp"
 #include "bosun/controller/bosun_cli.hpp"
 #include "bosun/manifest/loader.hpp"
+#include "child_process.hpp"
 #include "fleet_plan.hpp"
+#include "git_repo.hpp"
 #include "history_store.hpp"
 #include "host_target.hpp"
+#include "local_repo.hpp"
 #include "transport.hpp"
 
 namespace bosun::controller {
@@ -232,15 +235,20 @@ TEST(AgentServicePlan, ProbeAnswersAreReadFromTheLastLine) {
   EXPECT_EQ(root.manager, ServiceManager::systemd_as_root);
   EXPECT_EQ(root.user, "root");
   EXPECT_EQ(parse_probe("systemd-sudo deploy").manager, ServiceManager::systemd_with_sudo);
-  EXPECT_EQ(parse_probe("user deploy").manager, ServiceManager::user_daemon);
+  EXPECT_EQ(parse_probe("user-nosudo deploy").manager, ServiceManager::user_daemon);
+  EXPECT_EQ(parse_probe("user-nosudo deploy").why_not_systemd,
+            "a systemd unit needs root or passwordless sudo, and deploy has neither");
+  // As root on a machine (or container) whose PID 1 is not systemd: that is the reason.
+  EXPECT_EQ(parse_probe("user-nosystemd root").why_not_systemd,
+            "systemd is not running on the host (PID 1 is not systemd)");
   EXPECT_EQ(parse_probe("").manager, ServiceManager::user_daemon);
   // The probe itself, run here: this machine gives one of the three answers and its user.
   LocalTransport local;
   const RemoteResult printed =
       local.capture({"sh", "-c", probe_script()}, std::chrono::seconds(20));
   ASSERT_EQ(printed.exit_code, 0) << printed.output;
-  EXPECT_TRUE(
-      std::regex_match(printed.output, std::regex("(systemd-root|systemd-sudo|user) [^ ]+\n")))
+  EXPECT_TRUE(std::regex_match(
+      printed.output, std::regex("(systemd-root|systemd-sudo|user-nosudo|user-nosystemd) [^ ]+\n")))
       << printed.output;
 }
 
@@ -323,6 +331,26 @@ TEST(InitCommand, WritesAManifestThatChecksAndKeepsSecretsOutOfGit) {
   EXPECT_NE(json.str().find("\"secrets\":\"" + dir + "/deploy/.bosun/secrets\""), std::string::npos)
       << json.str();
   fs::remove_all(dir);
+}
+
+// `bosun deploy` with an edited app.yaml deploys the committed one; it must say so.
+TEST(LocalRepo, TellsWhenTheManifestOnDiskIsNotTheCommittedOne) {
+  test::TempDir dir;
+  test::GitRepo repo(dir.path() + "/app");
+  const std::string v1 = repo.commit("app.yaml", "app: one\n", "v1");
+  const std::string manifest = repo.path() + "/app.yaml";
+  EXPECT_FALSE(resolve_in_repo(manifest, "")->manifest_differs);
+  repo.write("app.yaml", "app: one\nkeep_releases: 3\n");
+  const auto edited = resolve_in_repo(manifest, "");
+  ASSERT_TRUE(edited.has_value()) << edited.error();
+  EXPECT_TRUE(edited->manifest_differs);
+  EXPECT_EQ(edited->commit, v1);
+  repo.commit_all("v2");
+  EXPECT_FALSE(resolve_in_repo(manifest, "")->manifest_differs);
+  EXPECT_TRUE(resolve_in_repo(manifest, v1)->manifest_differs) << "an older commit's differs";
+  const std::string untracked = repo.path() + "/deploy/staging.yaml";
+  repo.write("deploy/staging.yaml", "app: one\n");
+  EXPECT_TRUE(resolve_in_repo(untracked, "")->manifest_differs) << "not in the commit at all";
 }
 
 }  // namespace

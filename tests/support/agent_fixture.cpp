@@ -141,4 +141,48 @@ CliRun AgentSandbox::cli(const std::vector<std::string>& args,
   return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, process.output()};
 }
 
+CliRun AgentSandbox::cli_while_progressing(const std::vector<std::string>& args,
+                                           std::chrono::milliseconds idle,
+                                           std::chrono::milliseconds cap) const {
+  std::vector<std::string> argv{BOSUN_AGENT_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = root() + "/cli.out";
+  std::filesystem::remove(log);
+  ChildProcess process({argv, {}, root(), log});
+  // Progress: bytes written by the command and into the logs (a compiler's output included).
+  const auto written = [&] {
+    std::uintmax_t total = process.output().size();
+    std::error_code error;
+    for (auto entry = std::filesystem::recursive_directory_iterator(root() + "/shared/logs", error);
+         !error && entry != std::filesystem::recursive_directory_iterator();
+         entry.increment(error)) {
+      std::error_code size_error;
+      const auto size = entry->is_regular_file(size_error) ? entry->file_size(size_error) : 0;
+      total += size_error ? 0 : size;
+    }
+    return total;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  auto last_progress = started;
+  std::uintmax_t seen = written();
+  while (true) {
+    if (const auto status = process.wait(std::chrono::seconds(1))) {
+      return {WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, process.output()};
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (const std::uintmax_t bytes = written(); bytes != seen) {
+      seen = bytes;
+      last_progress = now;
+    }
+    if (now - last_progress > idle || now - started > cap) {
+      return {
+          -1,
+          process.output() + "\n(no progress for " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::seconds>(now - last_progress).count()) +
+              " s: given up)"};
+    }
+  }
+}
+
 }  // namespace bosun::test

@@ -51,6 +51,12 @@ class AgentSandbox {
 
   CliRun cli(const std::vector<std::string>& args,
              std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  // For runs whose length depends on the machine (a deploy that compiles): waits while the
+  // command makes progress (its output or a file under ROOT/shared/logs grows), and gives up
+  // after `idle` without any, or after `cap` in all.
+  CliRun cli_while_progressing(const std::vector<std::string>& args,
+                               std::chrono::milliseconds idle = std::chrono::seconds(90),
+                               std::chrono::milliseconds cap = std::chrono::minutes(20)) const;
 
  private:
   TempDir m_dir;

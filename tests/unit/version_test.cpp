@@ -41,6 +41,18 @@ TEST(Version, FindsVersionInToolOutput) {
   EXPECT_EQ(Version::find_in("g++ (Debian 12.2.0-14+deb12u1) 12.2.0")->to_string(), "12.2.0");
   EXPECT_EQ(Version::find_in("OpenSSH_9.2p1 Debian-2+deb12u3")->to_string(), "9.2");
   EXPECT_FALSE(Version::find_in("no digits here").has_value());
+  // The MySQL/MariaDB clients print their protocol version (15.1) before the release.
+  const auto mariadb =
+      Version::find_in("mysql  Ver 15.1 Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)");
+  ASSERT_TRUE(mariadb.has_value());
+  EXPECT_EQ(mariadb->to_string().substr(0, 7), "10.11.6");
+  EXPECT_EQ(Version::find_in("mariadb from 11.4.2-MariaDB, client 15.2 for debian-linux-gnu")
+                ->to_string()
+                .substr(0, 6),
+            "11.4.2");
+  EXPECT_EQ(Version::find_in("mysql  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server)")
+                ->to_string(),
+            "8.0.36");
   EXPECT_FALSE(Version::find_in("build 42").has_value());
 }
 

@@ -174,7 +174,10 @@ StepResult undo_failed_migrate(const manifest::Database& database, const SchemaV
   // What is wrong with the schema now, compared with before the migrate ("" when nothing).
   const auto mismatch = [&]() -> std::string {
     const SchemaVersion now = schema_version(database, site);
-    if (!from || !now || *now != *from) {
+    if (!from) {
+      return "the schema version before the migrate could not be read";
+    }
+    if (!now || *now != *from) {
       return "the schema is at version " + describe_version(now) + ", not " +
              describe_version(from);
     }

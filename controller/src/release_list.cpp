@@ -17,6 +17,7 @@ std::vector<ReleaseEntry> parse_release_list(const std::string& json) {
     entry.commit = release->optValue<std::string>("commit", "");
     entry.state = release->optValue<std::string>("state", "");
     entry.current = release->optValue<bool>("current", false);
+    entry.restored_backup = release->optValue<std::string>("restored_backup", "");
     if (release->has("verified_unix_ms") && !release->isNull("verified_unix_ms")) {
       entry.verified_unix_ms = release->getValue<std::int64_t>("verified_unix_ms");
     }

@@ -14,6 +14,7 @@ struct ReleaseEntry {
   std::string state;  // good, failed, ...
   bool current = false;
   std::optional<std::int64_t> verified_unix_ms;
+  std::string restored_backup;  // a database restore while it was live: what it cost
 };
 
 // Throws std::exception when `json` is not such a list.

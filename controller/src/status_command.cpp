@@ -30,7 +30,8 @@ struct HostStatus {
   std::string live = "none";  // the current release's id
   std::string commit;
   std::string state;
-  std::string good_release;  // the newest release verified good other than the live one
+  std::string restored_backup;  // the database restore the live release came back with
+  std::string good_release;     // the newest release verified good other than the live one
   std::string good_commit;
   // What the live release brought since good_release, when they differ.
   std::optional<tl::expected<ChangeSummary, std::string>> since_good;
@@ -87,6 +88,7 @@ void read_releases(const Answer& answer, HostStatus& host) {
         host.live = release.id;
         host.commit = release.commit;
         host.state = release.state;
+        host.restored_backup = release.restored_backup;
       }
     }
     // The last good release to go back to is an older one (ids start with their UTC time):
@@ -200,6 +202,9 @@ void print_text(const StageStatus& stage, std::ostream& out) {
   for (const HostStatus& host : stage.hosts) {
     out << host.name << ": " << host.live << " (" << short_commit(host.commit)
         << (host.state.empty() ? "" : ", " + host.state) << ")\n";
+    if (!host.restored_backup.empty()) {
+      out << "  data: " << host.restored_backup << "\n";
+    }
     if (host.since_good) {
       print_since_good(host, out);
     }
@@ -242,6 +247,7 @@ Object::Ptr host_json(const HostStatus& host) {
   entry->set("release", host.live);
   entry->set("commit", host.commit);
   entry->set("release_state", host.state);
+  entry->set("restored_backup", host.restored_backup);
   if (host.since_good) {
     Object::Ptr since = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     since->set("last_good_release", host.good_release);

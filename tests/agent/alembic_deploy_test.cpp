@@ -215,5 +215,39 @@ TEST_F(AlembicDeployTest, AMigrationThatFailsHalfWayIsUndoneAndProvenUndone) {
       << releases.output;
 }
 
+// A down script that fails: the rollback can only come back by restoring the backup, and that
+// is never a plain success: the run, the release list and the history say what it cost.
+TEST_F(AlembicDeployTest, ARestoreThatReplacesAFailedDownSaysWhatItCost) {
+  const std::string v1 = commit("v1");
+  add_revision(k_tags, k_notes, "op.create_table(\"tags\", sa.Column(\"id\", sa.Integer))",
+               "raise RuntimeError(\"this downgrade was never written\")");
+  const std::string v2 = commit("v2", /*bad=*/true);
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  ASSERT_EQ(agent_cli({"deploy", "--commit", v1}).code, 0);
+  write("INSERT INTO notes (body) VALUES ('before the backup')");
+
+  const CliRun bad = agent_cli({"deploy", "--commit", v2});
+  EXPECT_EQ(bad.code, 1) << bad.output;
+  EXPECT_EQ(run_result(bad.output), "rolled-back") << bad.output;
+  EXPECT_NE(bad.output.find("migrate down exited with code 1"), std::string::npos) << bad.output;
+  const auto finished = parse_events(bad.output).back();
+  const std::string reason = finished->getValue<std::string>("message");
+  EXPECT_NE(reason.find("the database was restored from the backup " + agent.root() + "/backups/"),
+            std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find("UTC"), std::string::npos) << "when it was taken: " << reason;
+  EXPECT_NE(reason.find("everything written after it is gone"), std::string::npos) << reason;
+  EXPECT_EQ(revision_now(), k_notes);
+  EXPECT_EQ(query("SELECT count(*) FROM sqlite_master WHERE name = 'tags'"), "0");
+  EXPECT_EQ(query("SELECT group_concat(body) FROM notes"), "before the backup");
+  EXPECT_EQ(app.served(), InterpreterApp::all("v1"));
+  const CliRun releases = agent.cli({"releases", "--root", agent.root()});
+  EXPECT_NE(releases.output.find("the database was restored from the backup"), std::string::npos)
+      << releases.output;
+  const CliRun history = agent.cli({"history", "--root", agent.root()});
+  EXPECT_NE(history.output.find("the database was restored from the backup"), std::string::npos)
+      << history.output;
+}
+
 }  // namespace
 }  // namespace bosun::test

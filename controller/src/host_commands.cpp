@@ -326,6 +326,10 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
       out << "    " << pad_column(host.host, 22)
           << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
           << pad_column(host.result, 12) << format_duration(host.took) << "\n";
+      // A restored backup lost data: never hidden behind "rolled-back" (the agent's wording).
+      if (const auto at = host.reason.find("the database was restored"); at != std::string::npos) {
+        out << "      data: " << host.reason.substr(at) << "\n";
+      }
     }
   }
   return exit_code::k_ok;

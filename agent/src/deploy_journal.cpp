@@ -6,26 +6,14 @@
 
 #include "journal.hpp"
 #include "sqlite_connection.hpp"
+#include "state_schema.hpp"
 
 namespace bosun::agent {
 namespace {
 
-// Opens state.db with the journal's tables in place.
 SqliteConnection open_journal(const std::string& path) {
-  SqliteConnection db(path, "deploy journal");
-  db.exec(
-      "PRAGMA synchronous=FULL;"
-      "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"
-      " who TEXT NOT NULL, commit_sha TEXT NOT NULL, release TEXT NOT NULL DEFAULT '',"
-      " previous TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '',"
-      " started_unix_ms INTEGER NOT NULL, finished_unix_ms INTEGER, result TEXT NOT NULL DEFAULT "
-      "'',"
-      " reason TEXT NOT NULL DEFAULT '');"
-      "CREATE TABLE IF NOT EXISTS run_steps (run INTEGER NOT NULL REFERENCES runs(id), name TEXT "
-      "NOT NULL,"
-      " started_unix_ms INTEGER NOT NULL, finished_unix_ms INTEGER, outcome TEXT NOT NULL DEFAULT "
-      "'',"
-      " detail TEXT NOT NULL DEFAULT '', PRIMARY KEY (run, name));");
+  SqliteConnection db = open_state_db(path, "deploy journal");
+  db.exec("PRAGMA synchronous=FULL");
   return db;
 }
 

@@ -6,18 +6,13 @@
 
 #include "bosun/common/duration.hpp"
 #include "sqlite_connection.hpp"
+#include "state_schema.hpp"
 
 namespace bosun::agent {
 namespace {
 
 SqliteConnection open_lock_table(const std::string& path) {
-  SqliteConnection db(path, "deploy lock");
-  db.exec(
-      "CREATE TABLE IF NOT EXISTS deploy_lock (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT "
-      "NOT NULL,"
-      " message TEXT NOT NULL, acquired_unix_ms INTEGER NOT NULL, expires_unix_ms INTEGER NOT "
-      "NULL)");
-  return db;
+  return open_state_db(path, "deploy lock");
 }
 
 std::optional<LockInfo> read_lock(SqliteConnection& db) {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "state_schema.hpp"
+
 namespace bosun::agent {
 
 std::int64_t now_unix_ms() {
@@ -15,6 +17,7 @@ std::int64_t now_unix_ms() {
 }
 
 Journal::Journal(const std::string& path) {
+  migrate_state_db(path);
   if (::sqlite3_open_v2(path.c_str(), &m_db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
@@ -24,13 +27,8 @@ Journal::Journal(const std::string& path) {
     throw std::runtime_error("cannot open journal " + path + ": " + error);
   }
   ::sqlite3_busy_timeout(m_db, 2000);
-  ::sqlite3_exec(m_db,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                 "CREATE TABLE IF NOT EXISTS events ("
-                 " id INTEGER PRIMARY KEY AUTOINCREMENT, unix_ms INTEGER NOT NULL,"
-                 " service TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);"
-                 "CREATE INDEX IF NOT EXISTS events_by_time ON events(unix_ms);",
-                 nullptr, nullptr, nullptr);
+  ::sqlite3_exec(m_db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", nullptr, nullptr,
+                 nullptr);
 }
 
 Journal::~Journal() {

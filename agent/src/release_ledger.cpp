@@ -6,32 +6,14 @@
 
 #include "journal.hpp"
 #include "sqlite_connection.hpp"
+#include "state_schema.hpp"
 
 namespace bosun::agent {
 namespace {
 
 SqliteConnection open_ledger(const std::string& path) {
-  SqliteConnection db(path, "release ledger");
-  db.exec(
-      "PRAGMA synchronous=FULL;"
-      "CREATE TABLE IF NOT EXISTS releases (id TEXT PRIMARY KEY, commit_sha TEXT NOT NULL,"
-      " manifest TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
-      " schema_version INTEGER, schema_from INTEGER, backup TEXT NOT NULL DEFAULT '',"
-      " created_unix_ms INTEGER NOT NULL, verified_unix_ms INTEGER);");
-  // Schema versions are text (alembic revision ids; "007" must stay "007"): kept in TEXT
-  // columns, added to ledgers written by agents that stored integers in the two above.
-  sqlite3_stmt* columns = db.prepare("SELECT name FROM pragma_table_info('releases')");
-  bool has_text = false;
-  while (::sqlite3_step(columns) == SQLITE_ROW) {
-    has_text = has_text || text_column(columns, 0) == "schema_text";
-  }
-  ::sqlite3_finalize(columns);
-  if (!has_text) {
-    db.exec(
-        "ALTER TABLE releases ADD COLUMN schema_text TEXT;"
-        "ALTER TABLE releases ADD COLUMN schema_from_text TEXT;"
-        "ALTER TABLE releases ADD COLUMN restored TEXT NOT NULL DEFAULT '';");
-  }
+  SqliteConnection db = open_state_db(path, "release ledger");
+  db.exec("PRAGMA synchronous=FULL");
   return db;
 }
 

@@ -5,7 +5,7 @@
 
 #include "bosun/checks/check_runner.hpp"
 #include "bosun/common/duration.hpp"
-#include "bosun/manifest/variables.hpp"
+#include "bosun/manifest/command_expansion.hpp"
 #include "log_files.hpp"
 #include "release_membership.hpp"
 #include "step_command.hpp"
@@ -192,19 +192,11 @@ StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
 
 manifest::CheckSpec expand_check(manifest::CheckSpec spec,
                                  const std::map<std::string, std::string>& variables) {
-  const auto expand = [&](const std::string& text) {
-    auto expanded = manifest::expand_variables(text, variables);
-    return expanded ? *expanded : text;
-  };
-  if (auto* http = std::get_if<manifest::HttpCheck>(&spec.kind)) {
-    http->url = expand(http->url);
-  } else if (auto* sqlite = std::get_if<manifest::SqliteCheck>(&spec.kind)) {
-    sqlite->path = expand(sqlite->path);
-  } else if (auto* exec = std::get_if<manifest::ExecCheck>(&spec.kind)) {
-    exec->command.argv = command_argv(exec->command, variables);
-    exec->command.shell.clear();
+  auto expanded = manifest::expand_check(std::move(spec), variables);
+  if (!expanded) {
+    throw std::runtime_error("cannot run the check: " + expanded.error());
   }
-  return spec;
+  return std::move(*expanded);
 }
 
 StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings) {

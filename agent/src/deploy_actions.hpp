@@ -55,7 +55,8 @@ struct VerifySettings {
 // passing; then stable for the window.
 StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings);
 
-// A check with its ${...} variables expanded (http url, sqlite path, exec command).
+// A check with its ${...} variables expanded (manifest::expand_check); throws
+// std::runtime_error naming a variable without a value.
 manifest::CheckSpec expand_check(manifest::CheckSpec spec,
                                  const std::map<std::string, std::string>& variables);
 

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "bosun/common/text.hpp"
+#include "bosun/manifest/command_expansion.hpp"
 #include "bosun/manifest/variables.hpp"
 
 namespace bosun::agent {
@@ -22,27 +23,20 @@ class Expander {
     return *expanded;
   }
 
+  template <typename T>
+  T must(tl::expected<T, std::string> expanded) const {
+    if (!expanded) {
+      throw std::runtime_error("service " + m_service + ": " + expanded.error());
+    }
+    return std::move(*expanded);
+  }
+
   std::vector<std::string> argv(const manifest::Command& command) const {
-    if (command.uses_shell()) {
-      return {"/bin/sh", "-c", (*this)(command.shell)};
-    }
-    std::vector<std::string> words;
-    for (const std::string& word : command.argv) {
-      words.push_back((*this)(word));
-    }
-    return words;
+    return must(manifest::expand_command(command, m_values));
   }
 
   manifest::CheckSpec check(manifest::CheckSpec spec) const {
-    if (auto* http = std::get_if<manifest::HttpCheck>(&spec.kind)) {
-      http->url = (*this)(http->url);
-    } else if (auto* sqlite = std::get_if<manifest::SqliteCheck>(&spec.kind)) {
-      sqlite->path = (*this)(sqlite->path);
-    } else if (auto* exec = std::get_if<manifest::ExecCheck>(&spec.kind)) {
-      exec->command.argv = argv(exec->command);
-      exec->command.shell.clear();
-    }
-    return spec;
+    return must(manifest::expand_check(std::move(spec), m_values));
   }
 
  private:

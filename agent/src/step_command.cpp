@@ -7,7 +7,7 @@
 
 #include "adoption_record.hpp"
 #include "bosun/common/duration.hpp"
-#include "bosun/manifest/variables.hpp"
+#include "bosun/manifest/command_expansion.hpp"
 #include "process.hpp"
 
 namespace bosun::agent {
@@ -77,18 +77,11 @@ StepCommandResult run_step_command(const StepCommand& command) {
 
 std::vector<std::string> command_argv(const manifest::Command& command,
                                       const std::map<std::string, std::string>& variables) {
-  const auto expand = [&](const std::string& text) {
-    auto expanded = manifest::expand_variables(text, variables);
-    return expanded ? *expanded : text;
-  };
-  if (command.uses_shell()) {
-    return {"/bin/sh", "-c", expand(command.shell)};
+  auto argv = manifest::expand_command(command, variables);
+  if (!argv) {
+    throw std::runtime_error("cannot run the command: " + argv.error());
   }
-  std::vector<std::string> words;
-  for (const std::string& word : command.argv) {
-    words.push_back(expand(word));
-  }
-  return words;
+  return std::move(*argv);
 }
 
 int kill_leftover_step(const std::string& pid_record) {

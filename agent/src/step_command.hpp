@@ -39,9 +39,9 @@ struct StepCommandResult {
 
 StepCommandResult run_step_command(const StepCommand& command);
 
-// A manifest command as argv with its ${...} variables expanded (the `sh:` form becomes
-// /bin/sh -c). Variables without a value are left as written (the loader rejected unknown
-// names already).
+// A manifest command as argv with its ${...} variables expanded (manifest::expand_command:
+// the `sh:` form becomes /bin/sh -c). Throws std::runtime_error naming a variable without a
+// value; a deploy step reports it as its failure.
 std::vector<std::string> command_argv(const manifest::Command& command,
                                       const std::map<std::string, std::string>& variables);
 

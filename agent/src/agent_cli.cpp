@@ -22,6 +22,7 @@
 #include "bosun/common/cli.hpp"
 #include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
+#include "bosun/common/input_error.hpp"
 #include "bosun/common/text.hpp"
 #include "bosun/manifest/check_command.hpp"
 #include "bosun/manifest/loader.hpp"
@@ -79,13 +80,6 @@ checks::Report readiness_now(const AgentSettings& settings, const DeployEngine& 
   inputs.layout = settings.layout;
   inputs.host = settings.host;
   return build_readiness_report(inputs);
-}
-
-// A broken or missing manifest is the user's input; anything else is a failure.
-bool error_is_input(const std::exception& error) {
-  const std::string text = error.what();
-  return text.starts_with("the manifest is broken") || text.starts_with("no manifest at") ||
-         text.starts_with("no release at");
 }
 
 int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -173,9 +167,12 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
       ::_exit(exit_code::k_ok);
     }
     return exit_code::k_ok;
+  } catch (const InputError& error) {  // a broken or missing manifest: the user's input
+    err << "bosun-agent run: " << error.what() << "\n";
+    return exit_code::k_invalid_input;
   } catch (const std::exception& error) {
     err << "bosun-agent run: " << error.what() << "\n";
-    return error_is_input(error) ? exit_code::k_invalid_input : exit_code::k_failed;
+    return exit_code::k_failed;
   }
 }
 

@@ -322,7 +322,7 @@ class Handler {
     body->set("events", events);
     body->set("done", page.done);
     if (page.done) {
-      body->set("result", page.outcome.result);
+      body->set("result", std::string(to_string(page.outcome.result)));
       body->set("exit_code", page.outcome.exit_code);
       body->set("reason", page.outcome.reason);
     }

@@ -22,6 +22,9 @@ struct StepResult {
   // Set when the step put a database backup back: which one, when it was taken, and that
   // what was written after it is gone. The run reports it; it is never a plain success.
   std::string restored_backup{};
+  // A failure that is a refusal: the step did nothing, by design (a rollback across an
+  // irreversible migration without --force). The run ends "refused", exit 2.
+  bool refused = false;
 
   static StepResult ok(std::string detail) { return {Outcome::ok, std::move(detail), {}}; }
   static StepResult skipped(std::string detail) {

@@ -556,7 +556,7 @@ struct DeployEngine::Impl {
       playbook = load_playbook(request.playbook, playbook::shipped_deploy_playbook(),
                                "playbooks/deploy.yaml");
     } catch (const std::exception& error) {
-      outcome.result = "refused";
+      outcome.result = RunResult::refused;
       outcome.reason = error.what();
       outcome.exit_code = 2;
       return finish_run({});
@@ -583,7 +583,7 @@ struct DeployEngine::Impl {
         }
         set_live(*state.next);
       }
-      outcome.result = "succeeded";
+      outcome.result = RunResult::succeeded;
       outcome.reason =
           state.next ? "live: " + state.next->id + " (" + state.next->commit.substr(0, 12) + ")"
                      : "nothing deployed";
@@ -593,7 +593,7 @@ struct DeployEngine::Impl {
     outcome.reason = failed_step + " failed: " + result.detail;
     outcome.exit_code = 1;
     if (failed_step == "lock" && !state.switched) {
-      outcome.result = "locked";
+      outcome.result = RunResult::locked;
       return finish_run(result.evidence);
     }
     if (!state.switched) {
@@ -601,7 +601,7 @@ struct DeployEngine::Impl {
       if (state.next) {
         ledger.set_state(state.next->id, ReleaseState::failed, outcome.reason);
       }
-      outcome.result = "failed";
+      outcome.result = RunResult::failed;
       outcome.reason += live.id.empty() ? "" : "; " + live.id + " is still live, untouched";
       if (!state.restored_backup.empty()) {
         outcome.reason += "; " + state.restored_backup;
@@ -611,7 +611,7 @@ struct DeployEngine::Impl {
     }
     ledger.set_state(state.next->id, ReleaseState::failed, outcome.reason);
     if (live.id.empty()) {
-      outcome.result = "failed";
+      outcome.result = RunResult::failed;
       outcome.reason += "; no earlier release to roll back to";
       return finish_run(result.evidence);
     }
@@ -620,11 +620,11 @@ struct DeployEngine::Impl {
                                          state.restored_backup);
     if (back.failed()) {
       set_live(*state.next);  // what the supervisor may partly run now; a person must look
-      outcome.result = "failed";
+      outcome.result = RunResult::failed;
       outcome.reason += "; the rollback failed too: " + back.detail;
     } else {
       ledger.mark_verified(live.id);
-      outcome.result = "rolled-back";
+      outcome.result = RunResult::rolled_back;
       outcome.reason += "; rolled back to " + live.id;
     }
     if (!state.restored_backup.empty()) {
@@ -709,7 +709,7 @@ struct DeployEngine::Impl {
     RunReporter report(journal, sink, outcome.run);
     LockHolder lock(settings.layout.state_db().string());
     // Unlocked before the run is recorded as ended (see deploy).
-    const auto finish = [&](const std::string& result, const std::string& reason, int code,
+    const auto finish = [&](RunResult result, const std::string& reason, int code,
                             std::vector<std::string> evidence = {}) {
       lock.release();
       outcome.result = result;
@@ -725,7 +725,7 @@ struct DeployEngine::Impl {
     const std::optional<Release> current = store.current();
     const std::optional<Release> target = find_target(request.to, current ? current->id : "");
     if (!target) {
-      return finish("refused",
+      return finish(RunResult::refused,
                     request.to.empty()
                         ? "no earlier release was verified good; pick one with --to (see "
                           "`bosun-agent releases`)"
@@ -739,12 +739,13 @@ struct DeployEngine::Impl {
           return verify_services(supervisor, verify_settings(live, request.window));
         });
         if (verified.failed()) {
-          return finish("failed", "verify failed: " + verified.detail, 1, verified.evidence);
+          return finish(RunResult::failed, "verify failed: " + verified.detail, 1,
+                        verified.evidence);
         }
         ledger.mark_verified(live.id);
-        return finish("succeeded", "live: " + live.id, 0);
+        return finish(RunResult::succeeded, "live: " + live.id, 0);
       }
-      return finish("refused", target->id + " is already the current release", 2);
+      return finish(RunResult::refused, target->id + " is already the current release", 2);
     }
     journal.set_commit(outcome.run, target->commit);
     journal.set_release(outcome.run, target->id);
@@ -755,7 +756,7 @@ struct DeployEngine::Impl {
     try {
       goal = load_app(*target);
     } catch (const std::exception& error) {
-      return finish("refused", "cannot load " + target->id + ": " + error.what(), 2);
+      return finish(RunResult::refused, "cannot load " + target->id + ": " + error.what(), 2);
     }
     const ReleaseApp leaving = live;
     const auto goal_record = ledger.find(goal.id);
@@ -804,12 +805,12 @@ struct DeployEngine::Impl {
     (void)database;
     if (failure) {
       const auto& [step, result] = *failure;
-      const bool refused = step == "lock" || result.detail.starts_with("refused");
+      const bool refused = step == "lock" || result.refused;
       if (store.current() && store.current()->id == goal.id) {
         set_live(goal);  // switched: the supervisor runs (part of) the target now
       }
-      return finish(refused ? "refused" : "failed", step + " failed: " + result.detail,
-                    refused ? 2 : 1, result.evidence);
+      return finish(refused ? RunResult::refused : RunResult::failed,
+                    step + " failed: " + result.detail, refused ? 2 : 1, result.evidence);
     }
     ledger.mark_verified(goal.id);
     if (!leaving.id.empty()) {
@@ -819,7 +820,7 @@ struct DeployEngine::Impl {
     if (!restored.empty()) {
       ledger.set_restored(goal.id, restored);
     }
-    return finish("succeeded",
+    return finish(RunResult::succeeded,
                   "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")" +
                       (restored.empty() ? "" : "; " + restored),
                   0);
@@ -848,12 +849,14 @@ struct DeployEngine::Impl {
         irreversible_crossed(database, goal_schema, now, schema_versions_after(goal.id));
     const std::string backup = backup_after(goal.id);
     if (!crossed.empty() && !(how == SchemaUndo::restore && request.force)) {
-      return StepResult::failed(
+      StepResult refusal = StepResult::failed(
           "refused: migration " + join(crossed, ", ") +
           " is marked irreversible (its down script cannot bring the data back). To go back to " +
           goal.id + " anyway, restore the backup taken before the next deploy (" +
           (backup.empty() ? std::string("none found") : backup) +
           "; data written since is lost): --db restore --force");
+      refusal.refused = true;  // nothing was done: a rollback the operator must choose
+      return refusal;
     }
     return undo_schema(database, goal_schema, how, backup, site);
   }
@@ -913,13 +916,13 @@ struct DeployEngine::Impl {
         });
         ledger.set_state(release->id, ReleaseState::failed, interrupted);
       }
-      outcome.result = "failed";
+      outcome.result = RunResult::failed;
       outcome.reason = interrupted + " before the switch; the new release was discarded";
       report.finished(outcome.result, outcome.reason, {});
       return outcome;
     }
     if (record && record->state == ReleaseState::good) {
-      outcome.result = "succeeded";
+      outcome.result = RunResult::succeeded;
       outcome.exit_code = 0;
       outcome.reason = interrupted + " after verify; " + run.release + " is live and verified";
       report.finished(outcome.result, outcome.reason, {});
@@ -927,7 +930,7 @@ struct DeployEngine::Impl {
     }
     const std::optional<Release> previous = release_dir(run.previous);
     if (run.previous.empty() || !previous) {
-      outcome.result = "failed";
+      outcome.result = RunResult::failed;
       outcome.reason = interrupted + " after the switch, and there is no earlier release";
       report.finished(outcome.result, outcome.reason, {});
       return outcome;
@@ -942,21 +945,21 @@ struct DeployEngine::Impl {
           roll_back_to(back, leaving, record ? record->schema_from : std::nullopt,
                        record ? record->backup : "", report, restored);
       if (result.failed()) {
-        outcome.result = "failed";
+        outcome.result = RunResult::failed;
         outcome.reason = interrupted + "; the rollback failed: " + result.detail;
         report.finished(outcome.result, outcome.reason, result.evidence);
         return outcome;
       }
       set_live(back);
       ledger.mark_verified(back.id);
-      outcome.result = "rolled-back";
+      outcome.result = RunResult::rolled_back;
       outcome.reason = interrupted + " before verify; rolled back to " + back.id;
       if (!restored.empty()) {
         outcome.reason += "; " + restored;
         ledger.set_restored(back.id, restored);
       }
     } catch (const std::exception& error) {
-      outcome.result = "failed";
+      outcome.result = RunResult::failed;
       outcome.reason = interrupted + "; the rollback failed: " + error.what();
     }
     report.finished(outcome.result, outcome.reason, {});
@@ -971,8 +974,9 @@ struct DeployEngine::Impl {
     request.force = option_value(run.options, "force") == "1";
     if (run.release.empty()) {
       RunReporter report(journal, sink, run.id);
-      report.finished("failed", "the agent died before the rollback picked its target", {});
-      return {run.id, "failed", "interrupted before it began", 1};
+      report.finished(RunResult::failed, "the agent died before the rollback picked its target",
+                      {});
+      return {run.id, RunResult::failed, "interrupted before it began", 1};
     }
     return rollback(request, sink, run.id);
   }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bosun/common/run_result.hpp"
 #include "deploy_event.hpp"
 #include "release_app.hpp"
 
@@ -44,7 +45,7 @@ struct RollbackRequest {
 
 struct RunOutcome {
   std::int64_t run = 0;
-  std::string result;  // succeeded | failed | rolled-back | refused
+  RunResult result = RunResult::failed;
   std::string reason;
   int exit_code = 0;  // 0 succeeded, 1 failed or rolled back, 2 refused (bad request, locked)
 };

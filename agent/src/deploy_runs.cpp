@@ -63,12 +63,12 @@ DeployRuns::Started DeployRuns::launch(const std::string& what,
     try {
       outcome = work(sink);
     } catch (const std::exception& error) {
-      outcome.result = "failed";
+      outcome.result = RunResult::failed;
       outcome.reason = std::string("internal error: ") + error.what();
       outcome.exit_code = 1;
       DeployEvent event;
       event.type = "run-finished";
-      event.outcome = outcome.result;
+      event.outcome = std::string(to_string(outcome.result));
       event.message = outcome.reason;
       sink(event);
     }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "bosun/common/input_error.hpp"
 #include "bosun/manifest/diagnostics.hpp"
 #include "bosun/manifest/loader.hpp"
 
@@ -15,12 +16,12 @@ ReleaseApp load_release_app(const AgentSettings& settings, const std::string& di
                                          ? std::filesystem::path(manifest_path)
                                          : std::filesystem::path(dir) / manifest_path;
   if (!std::filesystem::exists(file)) {
-    throw std::runtime_error("no manifest at " + file.string());
+    throw InputError("no manifest at " + file.string());
   }
   const manifest::LoadResult loaded = manifest::load_manifest_file(file.string());
   if (!loaded.ok()) {
-    throw std::runtime_error("the manifest is broken:\n" +
-                             manifest::format_diagnostics(loaded.diagnostics));
+    throw InputError("the manifest is broken:\n" +
+                     manifest::format_diagnostics(loaded.diagnostics));
   }
   ReleaseApp app;
   app.dir = dir;

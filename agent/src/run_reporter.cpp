@@ -61,12 +61,13 @@ StepResult RunReporter::step(const std::string& name, const std::function<StepRe
   return result;
 }
 
-void RunReporter::finished(const std::string& result, const std::string& reason,
+void RunReporter::finished(RunResult result, const std::string& reason,
                            std::vector<std::string> evidence) {
-  m_journal.finish(m_run, result, reason);
+  const std::string text(to_string(result));
+  m_journal.finish(m_run, text, reason);
   DeployEvent event;
   event.type = "run-finished";
-  event.outcome = result;
+  event.outcome = text;
   event.message = reason;
   event.evidence = std::move(evidence);
   emit(std::move(event));

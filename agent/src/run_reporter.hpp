@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bosun/common/run_result.hpp"
 #include "deploy_actions.hpp"
 #include "deploy_event.hpp"
 #include "deploy_journal.hpp"
@@ -20,8 +21,7 @@ class RunReporter {
   void note(const std::string& message, std::vector<std::string> evidence = {});
   // Journals `name` as started, runs `body` (an exception is a failure), journals the result.
   StepResult step(const std::string& name, const std::function<StepResult()>& body);
-  void finished(const std::string& result, const std::string& reason,
-                std::vector<std::string> evidence);
+  void finished(RunResult result, const std::string& reason, std::vector<std::string> evidence);
 
   std::int64_t run() const { return m_run; }
 

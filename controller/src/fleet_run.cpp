@@ -4,6 +4,7 @@
 #include <future>
 #include <mutex>
 
+#include "bosun/common/run_result.hpp"
 #include "bosun/common/text.hpp"
 #include "fleet_plan.hpp"
 #include "release_list.hpp"
@@ -91,7 +92,8 @@ std::string lock_and_probe(HostSession& host, const std::string& who, const std:
     return "ok";
   }
   outcome.reason = std::string(trim(result.error.empty() ? result.output : result.error));
-  outcome.result = result.exit_code == 1 ? "locked" : "unreachable";
+  outcome.result =
+      result.exit_code == 1 ? std::string(to_string(RunResult::locked)) : "unreachable";
   return outcome.result;
 }
 
@@ -121,7 +123,7 @@ void run_on_host(HostSession& host, const std::string& subcommand,
     outcome.evidence = finished.evidence;
   } else {
     // The connection broke or the agent refused before a run began.
-    outcome.result = "failed";
+    outcome.result = to_string(RunResult::failed);
     outcome.reason = !result.error.empty() ? result.error +
                                                  " (the agent goes on with the run by itself: see "
                                                  "`bosun status` and `bosun history`)"
@@ -162,7 +164,7 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
         fleet.hosts[i].reason = "another host is locked or unreachable: nothing was changed";
       }
     });
-    const auto locked = std::find(state.begin(), state.end(), "locked");
+    const auto locked = std::find(state.begin(), state.end(), to_string(RunResult::locked));
     if (locked != state.end()) {
       const std::size_t i = static_cast<std::size_t>(locked - state.begin());
       fleet.summary = "locked: " + hosts[i].name() + ": " + fleet.hosts[i].reason;
@@ -195,7 +197,7 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
       run_on_host(hosts[i], "deploy", args, progress, fleet.hosts[i], plan.host_timeout);
     });
     for (const std::size_t i : batch.hosts) {
-      if (fleet.hosts[i].result == "succeeded") {
+      if (fleet.hosts[i].result == to_string(RunResult::succeeded)) {
         deployed.push_back(i);
       } else {
         ++failed;
@@ -214,16 +216,17 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
         back.insert(back.end(), {"--to", fleet.hosts[i].from_release});
       }
       run_on_host(hosts[i], "rollback", back, progress, undo, plan.host_timeout);
-      fleet.hosts[i].result = undo.result == "succeeded" ? "reverted" : "failed";
-      fleet.hosts[i].reason = undo.result == "succeeded"
-                                  ? "deployed, then rolled back with the stage: " + undo.reason
-                                  : "the stage's rollback failed here: " + undo.reason;
+      const bool reverted = undo.result == to_string(RunResult::succeeded);
+      fleet.hosts[i].result = reverted ? "reverted" : std::string(to_string(RunResult::failed));
+      fleet.hosts[i].reason = reverted ? "deployed, then rolled back with the stage: " + undo.reason
+                                       : "the stage's rollback failed here: " + undo.reason;
     });
   }
   unlock_all(hosts, plan.who);
   fleet.ok = failed == 0 && !stopped && !interrupted;
-  fleet.summary = count_line(fleet.hosts, "succeeded") + ", " + std::to_string(failed) + " failed" +
-                  (stopped ? "; the stage stopped" : "") + (interrupted ? "; interrupted" : "");
+  fleet.summary = count_line(fleet.hosts, std::string(to_string(RunResult::succeeded))) + ", " +
+                  std::to_string(failed) + " failed" + (stopped ? "; the stage stopped" : "") +
+                  (interrupted ? "; interrupted" : "");
   return fleet;
 }
 
@@ -263,7 +266,7 @@ FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan&
   });
   std::size_t ok = 0;
   for (const HostOutcome& outcome : fleet.hosts) {
-    ok += outcome.result == "succeeded" ? 1U : 0U;
+    ok += outcome.result == to_string(RunResult::succeeded) ? 1U : 0U;
   }
   fleet.ok = ok == hosts.size();
   fleet.summary = std::to_string(ok) + " of " + std::to_string(hosts.size()) + " rolled back";

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "bosun/common/duration.hpp"
+#include "bosun/common/run_result.hpp"
 #include "bosun/common/text.hpp"
 
 namespace bosun::controller {
@@ -119,7 +120,7 @@ void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& tit
           << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
           << pad_column(host.result.empty() ? "-" : host.result, 13)
           << pad_column(format_duration(host.took), 8) << host.reason << "\n";
-    if (host.result != "succeeded") {
+    if (host.result != to_string(RunResult::succeeded)) {
       for (const std::string& line : host.evidence) {
         m_out << "    " << line << "\n";
       }

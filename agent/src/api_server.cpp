@@ -87,6 +87,9 @@ Object::Ptr event_to_json(const DeployEvent& event) {
     }
     body->set("evidence", lines);
   }
+  if (!event.restored_backup.empty()) {
+    body->set("restored_backup", event.restored_backup);
+  }
   return body;
 }
 

@@ -38,6 +38,10 @@ void print_event(const Object::Ptr& event, std::ostream& out) {
         << pad_column(format_duration(took), 8) << message << "\n";
   } else if (type == "run-finished") {
     out << event->optValue<std::string>("outcome", "") << ": " << message << "\n";
+    if (const std::string restored = event->optValue<std::string>("restored_backup", "");
+        !restored.empty()) {
+      out << "  data: " << restored << "\n";
+    }
   }
   if (const auto evidence = event->getArray("evidence")) {
     for (std::size_t i = 0; i < evidence->size(); ++i) {

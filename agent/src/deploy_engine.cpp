@@ -545,7 +545,7 @@ struct DeployEngine::Impl {
     // outlives it.
     const auto finish_run = [&](const std::vector<std::string>& evidence) {
       lock.release();
-      report.finished(outcome.result, outcome.reason, evidence);
+      report.finished(outcome.result, outcome.reason, evidence, outcome.restored_backup);
       return outcome;
     };
     journal.set_previous(outcome.run, live.id, "ref=" + request.ref);
@@ -605,6 +605,7 @@ struct DeployEngine::Impl {
       outcome.reason += live.id.empty() ? "" : "; " + live.id + " is still live, untouched";
       if (!state.restored_backup.empty()) {
         outcome.reason += "; " + state.restored_backup;
+        outcome.restored_backup = state.restored_backup;
         ledger.set_restored(live.id, state.restored_backup);
       }
       return finish_run(result.evidence);
@@ -629,6 +630,7 @@ struct DeployEngine::Impl {
     }
     if (!state.restored_backup.empty()) {
       outcome.reason += "; " + state.restored_backup;
+      outcome.restored_backup = state.restored_backup;
       ledger.set_restored(live.id, state.restored_backup);
     }
     std::vector<std::string> evidence = result.evidence;
@@ -715,7 +717,7 @@ struct DeployEngine::Impl {
       outcome.result = result;
       outcome.reason = reason;
       outcome.exit_code = code;
-      report.finished(result, reason, std::move(evidence));
+      report.finished(result, reason, std::move(evidence), outcome.restored_backup);
       return outcome;
     };
     const std::string options =
@@ -819,6 +821,7 @@ struct DeployEngine::Impl {
     set_live(goal);
     if (!restored.empty()) {
       ledger.set_restored(goal.id, restored);
+      outcome.restored_backup = restored;
     }
     return finish(RunResult::succeeded,
                   "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")" +
@@ -956,13 +959,14 @@ struct DeployEngine::Impl {
       outcome.reason = interrupted + " before verify; rolled back to " + back.id;
       if (!restored.empty()) {
         outcome.reason += "; " + restored;
+        outcome.restored_backup = restored;
         ledger.set_restored(back.id, restored);
       }
     } catch (const std::exception& error) {
       outcome.result = RunResult::failed;
       outcome.reason = interrupted + "; the rollback failed: " + error.what();
     }
-    report.finished(outcome.result, outcome.reason, {});
+    report.finished(outcome.result, outcome.reason, {}, outcome.restored_backup);
     return outcome;
   }
 

@@ -48,6 +48,7 @@ struct RunOutcome {
   RunResult result = RunResult::failed;
   std::string reason;
   int exit_code = 0;  // 0 succeeded, 1 failed or rolled back, 2 refused (bad request, locked)
+  std::string restored_backup{};  // a database restore the run ended with (its cost), if any
 };
 
 class DeployEngine {

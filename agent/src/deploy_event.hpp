@@ -20,6 +20,9 @@ struct DeployEvent {
   std::string message;
   std::int64_t duration_ms = 0;
   std::vector<std::string> evidence;  // failing probe output, last log lines
+  // run-finished: the database restore the run ended with (which backup, when it was taken,
+  // that later writes are gone); empty when the data was not touched.
+  std::string restored_backup{};
 };
 
 using EventSink = std::function<void(DeployEvent)>;

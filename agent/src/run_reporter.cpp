@@ -62,7 +62,7 @@ StepResult RunReporter::step(const std::string& name, const std::function<StepRe
 }
 
 void RunReporter::finished(RunResult result, const std::string& reason,
-                           std::vector<std::string> evidence) {
+                           std::vector<std::string> evidence, const std::string& restored_backup) {
   const std::string text(to_string(result));
   m_journal.finish(m_run, text, reason);
   DeployEvent event;
@@ -70,6 +70,7 @@ void RunReporter::finished(RunResult result, const std::string& reason,
   event.outcome = text;
   event.message = reason;
   event.evidence = std::move(evidence);
+  event.restored_backup = restored_backup;
   emit(std::move(event));
 }
 

@@ -21,7 +21,8 @@ class RunReporter {
   void note(const std::string& message, std::vector<std::string> evidence = {});
   // Journals `name` as started, runs `body` (an exception is a failure), journals the result.
   StepResult step(const std::string& name, const std::function<StepResult()>& body);
-  void finished(RunResult result, const std::string& reason, std::vector<std::string> evidence);
+  void finished(RunResult result, const std::string& reason, std::vector<std::string> evidence,
+                const std::string& restored_backup = "");
 
   std::int64_t run() const { return m_run; }
 

@@ -121,6 +121,7 @@ void run_on_host(HostSession& host, const std::string& subcommand,
     outcome.result = finished.outcome;
     outcome.reason = finished.message;
     outcome.evidence = finished.evidence;
+    outcome.restored_backup = finished.restored_backup;
   } else {
     // The connection broke or the agent refused before a run began.
     outcome.result = to_string(RunResult::failed);

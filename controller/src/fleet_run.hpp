@@ -25,6 +25,7 @@ struct HostOutcome {
   std::string reason;
   std::vector<std::string> evidence;
   std::chrono::milliseconds took{0};
+  std::string restored_backup{};  // the database restore the host's run ended with, if any
 };
 
 struct FleetOutcome {

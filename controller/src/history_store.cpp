@@ -29,6 +29,9 @@ Database open(const std::string& path) {
                " host TEXT NOT NULL, from_commit TEXT NOT NULL, to_commit TEXT NOT NULL,"
                " result TEXT NOT NULL, reason TEXT NOT NULL, duration_ms INTEGER NOT NULL);",
                nullptr, nullptr, nullptr);
+  // Added later: histories written before it get the column (empty) on their next open.
+  sqlite3_exec(raw, "ALTER TABLE run_hosts ADD COLUMN restored_backup TEXT NOT NULL DEFAULT ''",
+               nullptr, nullptr, nullptr);
   return db;
 }
 
@@ -67,12 +70,12 @@ std::int64_t HistoryStore::record(const HistoryEntry& entry) {
     sqlite3_stmt* row = nullptr;
     sqlite3_prepare_v2(db.get(),
                        "INSERT INTO run_hosts (run, host, from_commit, to_commit, result, reason,"
-                       " duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       " restored_backup, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        -1, &row, nullptr);
     sqlite3_bind_int64(row, 1, id);
     int column = 2;
-    for (const std::string* value :
-         {&host.host, &host.from_commit, &host.to_commit, &host.result, &host.reason}) {
+    for (const std::string* value : {&host.host, &host.from_commit, &host.to_commit, &host.result,
+                                     &host.reason, &host.restored_backup}) {
       sqlite3_bind_text(row, column++, value->c_str(), -1, SQLITE_TRANSIENT);
     }
     sqlite3_bind_int64(row, column, host.took.count());
@@ -109,8 +112,8 @@ std::vector<HistoryEntry> HistoryStore::recent(std::size_t limit) {
   for (HistoryEntry& entry : entries) {
     sqlite3_stmt* hosts = nullptr;
     sqlite3_prepare_v2(db.get(),
-                       "SELECT host, from_commit, to_commit, result, reason, duration_ms FROM"
-                       " run_hosts WHERE run = ? ORDER BY rowid",
+                       "SELECT host, from_commit, to_commit, result, reason, duration_ms,"
+                       " restored_backup FROM run_hosts WHERE run = ? ORDER BY rowid",
                        -1, &hosts, nullptr);
     sqlite3_bind_int64(hosts, 1, entry.id);
     while (sqlite3_step(hosts) == SQLITE_ROW) {
@@ -121,6 +124,7 @@ std::vector<HistoryEntry> HistoryStore::recent(std::size_t limit) {
       host.result = text(hosts, 3);
       host.reason = text(hosts, 4);
       host.took = std::chrono::milliseconds(sqlite3_column_int64(hosts, 5));
+      host.restored_backup = text(hosts, 6);
       entry.hosts.push_back(std::move(host));
     }
     sqlite3_finalize(hosts);

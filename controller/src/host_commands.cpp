@@ -303,6 +303,7 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
         h->set("result", host.result);
         h->set("duration_ms", host.took.count());
         h->set("reason", host.reason);
+        h->set("restored_backup", host.restored_backup);
         hosts->add(h);
       }
       item->set("hosts", hosts);
@@ -326,9 +327,8 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
       out << "    " << pad_column(host.host, 22)
           << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
           << pad_column(host.result, 12) << format_duration(host.took) << "\n";
-      // A restored backup lost data: never hidden behind "rolled-back" (the agent's wording).
-      if (const auto at = host.reason.find("the database was restored"); at != std::string::npos) {
-        out << "      data: " << host.reason.substr(at) << "\n";
+      if (!host.restored_backup.empty()) {  // data was lost: never hidden behind a result
+        out << "      data: " << host.restored_backup << "\n";
       }
     }
   }

@@ -132,6 +132,7 @@ bool parse_agent_event(std::string_view line, AgentEvent& event) {
     event.outcome = object->optValue<std::string>("outcome", "");
     event.message = object->optValue<std::string>("message", "");
     event.duration_ms = object->optValue<std::int64_t>("duration_ms", 0);
+    event.restored_backup = object->optValue<std::string>("restored_backup", "");
     if (const auto evidence = object->getArray("evidence")) {
       for (std::size_t i = 0; i < evidence->size(); ++i) {
         event.evidence.push_back(evidence->getElement<std::string>(static_cast<unsigned>(i)));

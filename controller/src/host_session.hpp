@@ -24,7 +24,8 @@ struct AgentEvent {
   std::string message;
   std::int64_t duration_ms = 0;
   std::vector<std::string> evidence;
-  std::string json;  // the line as the agent printed it
+  std::string restored_backup;  // run-finished: the database restore it ended with, if any
+  std::string json;             // the line as the agent printed it
 };
 
 class HostSession {

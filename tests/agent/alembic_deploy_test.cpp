@@ -237,6 +237,10 @@ TEST_F(AlembicDeployTest, ARestoreThatReplacesAFailedDownSaysWhatItCost) {
       << reason;
   EXPECT_NE(reason.find("UTC"), std::string::npos) << "when it was taken: " << reason;
   EXPECT_NE(reason.find("everything written after it is gone"), std::string::npos) << reason;
+  // ... and says it in a field of its own, for the controller's history.
+  EXPECT_NE(finished->optValue<std::string>("restored_backup", "").find("restored from the backup"),
+            std::string::npos)
+      << bad.output;
   EXPECT_EQ(revision_now(), k_notes);
   EXPECT_EQ(query("SELECT count(*) FROM sqlite_master WHERE name = 'tags'"), "0");
   EXPECT_EQ(query("SELECT group_concat(body) FROM notes"), "before the backup");

@@ -294,16 +294,30 @@ TEST(History, RecordsRunsWithTheirHosts) {
   host.to_commit = "bbbb";
   host.result = "succeeded";
   host.took = std::chrono::milliseconds(1200);
-  store.record(
-      {0, "deploy", "production", "alice@laptop", "bbbb", 1000, 2500, true, "1 ok", {host}});
+  HostOutcome restored = host;
+  restored.host = "ecs-2";
+  restored.result = "rolled-back";
+  restored.restored_backup = "the database was restored from the backup /b/x.db (taken ...)";
+  store.record({0,
+                "deploy",
+                "production",
+                "alice@laptop",
+                "bbbb",
+                1000,
+                2500,
+                true,
+                "1 ok",
+                {host, restored}});
   store.record({0, "rollback", "production", "bob@laptop", "", 3000, 3400, false, "0 of 1", {}});
   const auto entries = store.recent(10);
   ASSERT_EQ(entries.size(), 2U);
   EXPECT_EQ(entries[0].kind, "rollback");
   EXPECT_EQ(entries[1].who, "alice@laptop");
-  ASSERT_EQ(entries[1].hosts.size(), 1U);
+  ASSERT_EQ(entries[1].hosts.size(), 2U);
   EXPECT_EQ(entries[1].hosts[0].to_commit, "bbbb");
   EXPECT_EQ(entries[1].hosts[0].took.count(), 1200);
+  EXPECT_EQ(entries[1].hosts[0].restored_backup, "");
+  EXPECT_EQ(entries[1].hosts[1].restored_backup, restored.restored_backup);
   fs::remove_all(dir);
 }
 

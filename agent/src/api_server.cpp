@@ -68,7 +68,7 @@ Object::Ptr event_to_json(const DeployEvent& event) {
   Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   body->set("seq", event.seq);
   body->set("time_unix_ms", event.unix_ms);
-  body->set("type", event.type);
+  body->set("type", std::string(to_string(event.type)));
   body->set("run", event.run);
   if (!event.step.empty()) {
     body->set("step", event.step);
@@ -76,7 +76,7 @@ Object::Ptr event_to_json(const DeployEvent& event) {
   if (!event.outcome.empty()) {
     body->set("outcome", event.outcome);
   }
-  if (event.type == "step-finished") {
+  if (event.type == RunEventType::step_finished) {
     body->set("duration_ms", event.duration_ms);
   }
   body->set("message", event.message);

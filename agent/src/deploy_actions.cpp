@@ -136,18 +136,6 @@ StepResult check_release_processes(Supervisor& supervisor, const VerifySettings&
 
 }  // namespace
 
-std::string to_string(StepResult::Outcome outcome) {
-  switch (outcome) {
-    case StepResult::Outcome::ok:
-      return "ok";
-    case StepResult::Outcome::failed:
-      return "failed";
-    case StepResult::Outcome::skipped:
-      return "skipped";
-  }
-  return "failed";
-}
-
 StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
                             const std::vector<ServiceSpec>& next) {
   for (const std::string& name : plan.removed) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bosun/common/run_protocol.hpp"
 #include "bosun/manifest/model.hpp"
 #include "service_changes.hpp"
 #include "supervisor.hpp"
@@ -16,7 +17,8 @@
 namespace bosun::agent {
 
 struct StepResult {
-  enum class Outcome { ok, failed, skipped } outcome = Outcome::ok;
+  using Outcome = StepOutcome;
+  Outcome outcome = Outcome::ok;
   std::string detail;                 // one line: what was done, or why it failed
   std::vector<std::string> evidence;  // failing probe output, last log lines
   // Set when the step put a database backup back: which one, when it was taken, and that
@@ -35,7 +37,6 @@ struct StepResult {
   }
   bool failed() const { return outcome == Outcome::failed; }
 };
-std::string to_string(StepResult::Outcome outcome);
 
 // Applies `plan`: retires removed services, updates unchanged ones in place, and replaces
 // the others one at a time in start order, each waiting for its new instance to be ready.

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "bosun/common/run_result.hpp"
+#include "bosun/common/run_protocol.hpp"
 #include "deploy_event.hpp"
 #include "release_app.hpp"
 

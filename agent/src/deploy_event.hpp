@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "bosun/common/run_protocol.hpp"
+
 namespace bosun::agent {
 
 struct DeployEvent {
   std::int64_t seq = 0;  // 1, 2, ... within one run
   std::int64_t unix_ms = 0;
-  std::string type;      // run-started | step-started | step-finished | note | run-finished
+  RunEventType type = RunEventType::note;
   std::int64_t run = 0;  // the run's id in the deploy journal
   std::string step;
   std::string outcome;  // step-finished: ok | failed | skipped; run-finished: the result

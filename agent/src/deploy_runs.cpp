@@ -67,7 +67,7 @@ DeployRuns::Started DeployRuns::launch(const std::string& what,
       outcome.reason = std::string("internal error: ") + error.what();
       outcome.exit_code = 1;
       DeployEvent event;
-      event.type = "run-finished";
+      event.type = RunEventType::run_finished;
       event.outcome = std::string(to_string(outcome.result));
       event.message = outcome.reason;
       sink(event);

@@ -20,7 +20,7 @@ void RunReporter::emit(DeployEvent event) {
 
 void RunReporter::started(const std::string& kind, const std::string& message) {
   DeployEvent event;
-  event.type = "run-started";
+  event.type = RunEventType::run_started;
   event.step = kind;
   event.message = message;
   emit(std::move(event));
@@ -28,7 +28,7 @@ void RunReporter::started(const std::string& kind, const std::string& message) {
 
 void RunReporter::note(const std::string& message, std::vector<std::string> evidence) {
   DeployEvent event;
-  event.type = "note";
+  event.type = RunEventType::note;
   event.message = message;
   event.evidence = std::move(evidence);
   emit(std::move(event));
@@ -37,7 +37,7 @@ void RunReporter::note(const std::string& message, std::vector<std::string> evid
 StepResult RunReporter::step(const std::string& name, const std::function<StepResult()>& body) {
   m_journal.step_started(m_run, name);
   DeployEvent start;
-  start.type = "step-started";
+  start.type = RunEventType::step_started;
   start.step = name;
   emit(std::move(start));
   const auto began = std::chrono::steady_clock::now();
@@ -49,11 +49,11 @@ StepResult RunReporter::step(const std::string& name, const std::function<StepRe
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - began);
-  m_journal.step_finished(m_run, name, to_string(result.outcome), result.detail);
+  m_journal.step_finished(m_run, name, std::string(to_string(result.outcome)), result.detail);
   DeployEvent end;
-  end.type = "step-finished";
+  end.type = RunEventType::step_finished;
   end.step = name;
-  end.outcome = to_string(result.outcome);
+  end.outcome = std::string(to_string(result.outcome));
   end.message = result.detail;
   end.duration_ms = took.count();
   end.evidence = result.evidence;
@@ -66,7 +66,7 @@ void RunReporter::finished(RunResult result, const std::string& reason,
   const std::string text(to_string(result));
   m_journal.finish(m_run, text, reason);
   DeployEvent event;
-  event.type = "run-finished";
+  event.type = RunEventType::run_finished;
   event.outcome = text;
   event.message = reason;
   event.evidence = std::move(evidence);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "bosun/common/run_result.hpp"
+#include "bosun/common/run_protocol.hpp"
 #include "deploy_actions.hpp"
 #include "deploy_event.hpp"
 #include "deploy_journal.hpp"

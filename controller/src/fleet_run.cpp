@@ -4,7 +4,7 @@
 #include <future>
 #include <mutex>
 
-#include "bosun/common/run_result.hpp"
+#include "bosun/common/run_protocol.hpp"
 #include "bosun/common/text.hpp"
 #include "fleet_plan.hpp"
 #include "release_list.hpp"
@@ -117,7 +117,7 @@ void run_on_host(HostSession& host, const std::string& subcommand,
       subcommand, args, [&](const AgentEvent& event) { progress(host.name(), event); }, finished,
       timeout);
   outcome.took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-  if (!finished.type.empty()) {
+  if (finished.type == RunEventType::run_finished) {  // the run reported its end
     outcome.result = finished.outcome;
     outcome.reason = finished.message;
     outcome.evidence = finished.evidence;

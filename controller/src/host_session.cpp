@@ -107,7 +107,7 @@ RemoteResult HostSession::agent_run(const std::string& subcommand,
           other.push_back('\n');
           return;
         }
-        if (event.type == "run-finished") {
+        if (event.type == RunEventType::run_finished) {
           finished = event;
         }
         on_event(event);
@@ -124,10 +124,11 @@ bool parse_agent_event(std::string_view line, AgentEvent& event) {
   try {
     Poco::JSON::Parser parser;
     const auto object = parser.parse(std::string(line)).extract<Poco::JSON::Object::Ptr>();
-    event.type = object->optValue<std::string>("type", "");
-    if (event.type.empty()) {
-      return false;
+    const auto type = parse_run_event_type(object->optValue<std::string>("type", ""));
+    if (!type) {
+      return false;  // not an event of a run
     }
+    event.type = *type;
     event.step = object->optValue<std::string>("step", "");
     event.outcome = object->optValue<std::string>("outcome", "");
     event.message = object->optValue<std::string>("message", "");

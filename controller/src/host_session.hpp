@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "bosun/common/run_protocol.hpp"
+
 #include "agent_channel.hpp"
 #include "host_target.hpp"
 #include "transport.hpp"
@@ -18,7 +20,7 @@
 namespace bosun::controller {
 
 struct AgentEvent {
-  std::string type;  // run-started, step-started, step-finished, note, run-finished
+  RunEventType type = RunEventType::note;
   std::string step;
   std::string outcome;
   std::string message;

@@ -5,7 +5,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "bosun/common/duration.hpp"
-#include "bosun/common/run_result.hpp"
+#include "bosun/common/run_protocol.hpp"
 #include "bosun/common/text.hpp"
 
 namespace bosun::controller {
@@ -50,13 +50,14 @@ void ProgressPrinter::on_event(const std::string& host, const AgentEvent& event)
     if (line.host != host) {
       continue;
     }
-    if (event.type == "step-started") {
+    if (event.type == RunEventType::step_started) {
       line.step = event.step;
       line.since = std::chrono::steady_clock::now();
-    } else if (event.type == "run-finished") {
+    } else if (event.type == RunEventType::run_finished) {
       line.step = "done";
       line.state = event.outcome;
-    } else if (event.type == "step-finished" && event.outcome == "failed") {
+    } else if (event.type == RunEventType::step_finished &&
+               event.outcome == to_string(StepOutcome::failed)) {
       line.state = event.step + " failed";
     }
   }
@@ -64,12 +65,12 @@ void ProgressPrinter::on_event(const std::string& host, const AgentEvent& event)
     redraw();
     return;
   }
-  if (event.type == "step-finished") {
+  if (event.type == RunEventType::step_finished) {
     m_out << host << ": " << pad_column(event.step, 16) << pad_column(event.outcome, 8)
           << format_duration(std::chrono::milliseconds(event.duration_ms)) << "  " << event.message
           << "\n";
-  } else if (event.type == "note" || event.type == "run-finished") {
-    m_out << host << ": " << (event.type == "note" ? "note: " : event.outcome + ": ")
+  } else if (event.type == RunEventType::note || event.type == RunEventType::run_finished) {
+    m_out << host << ": " << (event.type == RunEventType::note ? "note: " : event.outcome + ": ")
           << event.message << "\n";
   }
   m_out << std::flush;

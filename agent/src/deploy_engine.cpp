@@ -147,6 +147,18 @@ struct DeployEngine::Impl {
     live = app;
   }
 
+  // A backup restore the run ended with: in its reason and result, and kept with the release
+  // that is live after it (so `releases` and `bosun status` go on saying it).
+  void record_restore(RunOutcome& outcome, const std::string& live_release,
+                      const std::string& restored) {
+    if (restored.empty()) {
+      return;
+    }
+    outcome.reason += "; " + restored;
+    outcome.restored_backup = restored;
+    ledger.set_restored(live_release, restored);
+  }
+
   // ---- places ----
 
   std::string step_record() const { return (settings.layout.run_dir() / "step.pid").string(); }
@@ -603,11 +615,7 @@ struct DeployEngine::Impl {
       }
       outcome.result = RunResult::failed;
       outcome.reason += live.id.empty() ? "" : "; " + live.id + " is still live, untouched";
-      if (!state.restored_backup.empty()) {
-        outcome.reason += "; " + state.restored_backup;
-        outcome.restored_backup = state.restored_backup;
-        ledger.set_restored(live.id, state.restored_backup);
-      }
+      record_restore(outcome, live.id, state.restored_backup);
       return finish_run(result.evidence);
     }
     ledger.set_state(state.next->id, ReleaseState::failed, outcome.reason);
@@ -628,11 +636,7 @@ struct DeployEngine::Impl {
       outcome.result = RunResult::rolled_back;
       outcome.reason += "; rolled back to " + live.id;
     }
-    if (!state.restored_backup.empty()) {
-      outcome.reason += "; " + state.restored_backup;
-      outcome.restored_backup = state.restored_backup;
-      ledger.set_restored(live.id, state.restored_backup);
-    }
+    record_restore(outcome, live.id, state.restored_backup);
     std::vector<std::string> evidence = result.evidence;
     evidence.insert(evidence.end(), back.evidence.begin(), back.evidence.end());
     return finish_run(evidence);
@@ -819,14 +823,9 @@ struct DeployEngine::Impl {
       ledger.set_state(leaving.id, ReleaseState::failed, "rolled back by " + request.who);
     }
     set_live(goal);
-    if (!restored.empty()) {
-      ledger.set_restored(goal.id, restored);
-      outcome.restored_backup = restored;
-    }
-    return finish(RunResult::succeeded,
-                  "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")" +
-                      (restored.empty() ? "" : "; " + restored),
-                  0);
+    outcome.reason = "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")";
+    record_restore(outcome, goal.id, restored);
+    return finish(RunResult::succeeded, outcome.reason, 0);
   }
 
   StepResult rollback_schema(const RollbackRequest& request, const ReleaseApp& leaving,
@@ -957,11 +956,7 @@ struct DeployEngine::Impl {
       ledger.mark_verified(back.id);
       outcome.result = RunResult::rolled_back;
       outcome.reason = interrupted + " before verify; rolled back to " + back.id;
-      if (!restored.empty()) {
-        outcome.reason += "; " + restored;
-        outcome.restored_backup = restored;
-        ledger.set_restored(back.id, restored);
-      }
+      record_restore(outcome, back.id, restored);
     } catch (const std::exception& error) {
       outcome.result = RunResult::failed;
       outcome.reason = interrupted + "; the rollback failed: " + error.what();

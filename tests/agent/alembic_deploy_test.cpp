@@ -4,8 +4,6 @@
 // down to the older revision, and a migration that fails half way (alembic on SQLite does
 // not wrap DDL in a transaction) is undone and proven undone.
 
-#include <sqlite3.h>
-
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -14,6 +12,7 @@
 #include "deploy_sandbox.hpp"
 #include "git_repo.hpp"
 #include "interpreter_app.hpp"
+#include "sqlite_file.hpp"
 
 namespace bosun::test {
 namespace {
@@ -88,37 +87,9 @@ class AlembicDeployTest : public ::testing::Test {
     return agent.cli(args, seconds(120));
   }
 
-  std::string query(const std::string& sql) const {
-    sqlite3* db = nullptr;
-    const std::string path = agent.root() + "/shared/data/app.db";
-    std::string value = "(no database)";
-    if (::sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-      sqlite3_stmt* statement = nullptr;
-      value = "(error: " + sql + ")";
-      if (::sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-        value = "";
-        while (::sqlite3_step(statement) == SQLITE_ROW) {
-          const auto* text = ::sqlite3_column_text(statement, 0);
-          value += (value.empty() ? "" : ",") +
-                   std::string(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
-        }
-      }
-      ::sqlite3_finalize(statement);
-    }
-    ::sqlite3_close(db);
-    return value;
-  }
-
-  void write(const std::string& sql) const {
-    sqlite3* db = nullptr;
-    const std::string path = agent.root() + "/shared/data/app.db";
-    ASSERT_EQ(::sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    EXPECT_EQ(::sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error != nullptr ? error : "");
-    ::sqlite3_free(error);
-    ::sqlite3_close(db);
-  }
+  std::string database() const { return agent.root() + "/shared/data/app.db"; }
+  std::string query(const std::string& sql) const { return sqlite_query(database(), sql); }
+  void write(const std::string& sql) const { sqlite_exec(database(), sql); }
 
   std::string revision_now() const { return query("SELECT version_num FROM alembic_version"); }
   std::string columns() const { return query("SELECT name FROM pragma_table_info('notes')"); }

@@ -2,8 +2,6 @@
 // left it, one written by this release (tests/data/state-v2.db, kept so that later agents
 // prove they still read it), and one from a newer agent, which is refused.
 
-#include <sqlite3.h>
-
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -13,6 +11,7 @@
 #include "deploy_lock.hpp"
 #include "journal.hpp"
 #include "release_ledger.hpp"
+#include "sqlite_file.hpp"
 #include "state_schema.hpp"
 
 namespace bosun::agent {
@@ -21,30 +20,13 @@ namespace {
 namespace fs = std::filesystem;
 
 void exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(::sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* error = nullptr;
-  EXPECT_EQ(::sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error != nullptr ? error : "");
-  ::sqlite3_free(error);
-  ::sqlite3_close(db);
+  test::sqlite_exec(path, sql);
 }
 
 std::string tables(const std::string& path) {
-  sqlite3* db = nullptr;
-  ::sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* query = nullptr;
-  ::sqlite3_prepare_v2(db,
-                       "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type "
-                       "= 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)",
-                       -1, &query, nullptr);
-  std::string names;
-  if (::sqlite3_step(query) == SQLITE_ROW && ::sqlite3_column_text(query, 0) != nullptr) {
-    names = reinterpret_cast<const char*>(::sqlite3_column_text(query, 0));
-  }
-  ::sqlite3_finalize(query);
-  ::sqlite3_close(db);
-  return names;
+  return test::sqlite_query(path,
+                            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                            "'sqlite_%' ORDER BY name");
 }
 
 TEST(StateSchema, ANewStateDbHasEveryTableAtTheCurrentVersion) {

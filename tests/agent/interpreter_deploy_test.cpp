@@ -11,6 +11,7 @@
 #include "agent_fixture.hpp"
 #include "deploy_sandbox.hpp"
 #include "git_repo.hpp"
+#include "http_client.hpp"
 #include "interpreter_app.hpp"
 
 namespace bosun::test {
@@ -280,6 +281,54 @@ TEST_F(InterpreterDeployTest, RollbackTakesAFullShaAShortOneOrATag) {
   EXPECT_EQ(unknown.code, 2) << unknown.output;
   EXPECT_NE(unknown.output.find("no release matches \"no-such-tag\""), std::string::npos)
       << unknown.output;
+}
+
+// Flask users' server: gunicorn from PATH (Debian's, on /usr/bin/python3) with two workers
+// importing wsgi.py from the release. Asked its version after each deploy and the rollback.
+TEST_F(InterpreterDeployTest, GunicornServesEachDeployedVersionAndTheRolledBackOne) {
+  const unsigned short port = app.python_port();
+  const auto release = [&](const std::string& version) {
+    repo.write("VERSION", version + "\n");
+    repo.write("wsgi.py", R"(import os
+VERSION = open("VERSION").read().strip()
+
+
+def app(environ, start_response):
+    body = ('{"version": "%s", "pid": %d}' % (VERSION, os.getpid())).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+)");
+    repo.write("app.yaml", "app: flask-like\nrepo: " + repo.path() +
+                               "\nservices:\n  web:\n    command: [gunicorn, --bind, '127.0.0.1:" +
+                               std::to_string(port) +
+                               "', --workers, '2', 'wsgi:app']\n    ready: {http: {url: "
+                               "'http://127.0.0.1:" +
+                               std::to_string(port) +
+                               "/health'}, timeout: 15s}\n    stop: {timeout: 5s}\n"
+                               "verify: {window: 500ms, timeout: 15s}\n");
+    return repo.commit_all(version);
+  };
+  const auto served = [&]() -> std::string {
+    try {
+      return http(port, "GET", "/health").json()->getValue<std::string>("version");
+    } catch (const std::exception&) {
+      return "";
+    }
+  };
+  const std::string v1 = release("v1");
+  const std::string v2 = release("v2");
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  const CliRun first = deploy(v1);
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_EQ(served(), "v1");
+  const CliRun second = deploy(v2);
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_EQ(served(), "v2") << second.output;
+  const CliRun back =
+      agent.cli({"rollback", "--root", agent.root(), "--who", "tester"}, seconds(60));
+  ASSERT_EQ(back.code, 0) << back.output;
+  EXPECT_EQ(served(), "v1") << back.output;
 }
 
 // Verify's own proof, past the restart rule: a service of the release whose process runs from

@@ -10,7 +10,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
-#include "api_client.hpp"
+#include "api/api_client.hpp"
 
 namespace bosun::test {
 

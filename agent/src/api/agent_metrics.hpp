@@ -1,0 +1,13 @@
+#pragma once
+// The agent's Prometheus metrics, rendered from a status snapshot.
+
+#include <string>
+#include <vector>
+
+#include "supervise/supervisor.hpp"
+
+namespace bosun::agent {
+
+std::string render_metrics(const std::vector<ServiceStatus>& services);
+
+}  // namespace bosun::agent

@@ -1,0 +1,74 @@
+#include "database/database_backup.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace bosun::agent {
+namespace {
+
+struct Connection {
+  sqlite3* db = nullptr;
+  Connection(const std::string& path, int flags) {
+    if (::sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+      const std::string error = db != nullptr ? ::sqlite3_errmsg(db) : "out of memory";
+      ::sqlite3_close(db);
+      throw std::runtime_error("cannot open " + path + ": " + error);
+    }
+    ::sqlite3_busy_timeout(db, 5000);
+  }
+  ~Connection() { ::sqlite3_close(db); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+};
+
+// Copies all of `from` into `to` in steps, yielding between steps so writers are not starved;
+// the backup restarts by itself when a writer changes a page it already copied.
+void copy(sqlite3* from, sqlite3* to, const std::string& what) {
+  sqlite3_backup* backup = ::sqlite3_backup_init(to, "main", from, "main");
+  if (backup == nullptr) {
+    throw std::runtime_error(what + ": " + ::sqlite3_errmsg(to));
+  }
+  int rc = SQLITE_OK;
+  do {
+    rc = ::sqlite3_backup_step(backup, 256);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      ::sqlite3_sleep(5);
+    }
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  ::sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    throw std::runtime_error(what + ": " + ::sqlite3_errstr(rc));
+  }
+}
+
+}  // namespace
+
+void backup_sqlite(const std::string& source, const std::string& destination) {
+  if (!std::filesystem::exists(source)) {
+    throw std::runtime_error("no database at " + source);
+  }
+  std::filesystem::create_directories(std::filesystem::path(destination).parent_path());
+  const std::string partial = destination + ".partial";
+  std::error_code ignored;
+  std::filesystem::remove(partial, ignored);
+  {
+    Connection from(source, SQLITE_OPEN_READONLY);
+    Connection to(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    copy(from.db, to.db, "backing up " + source);
+  }
+  // Only a complete backup carries the final name.
+  std::filesystem::rename(partial, destination);
+}
+
+void restore_sqlite(const std::string& backup, const std::string& database) {
+  if (!std::filesystem::exists(backup)) {
+    throw std::runtime_error("no backup at " + backup);
+  }
+  Connection from(backup, SQLITE_OPEN_READONLY);
+  Connection to(database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  copy(from.db, to.db, "restoring " + database + " from " + backup);
+}
+
+}  // namespace bosun::agent

@@ -1,0 +1,273 @@
+#include "deploy/deploy_actions.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "bosun/checks/check_runner.hpp"
+#include "bosun/common/duration.hpp"
+#include "bosun/manifest/command_expansion.hpp"
+#include "deploy/steps/step_command.hpp"
+#include "release/release_membership.hpp"
+#include "supervise/log_files.hpp"
+
+namespace bosun::agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_poll_every{50};
+constexpr std::size_t k_log_lines = 15;
+
+std::optional<ServiceStatus> find_status(Supervisor& supervisor, const std::string& name) {
+  for (ServiceStatus& status : supervisor.snapshot()) {
+    if (status.name == name) {
+      return status;
+    }
+  }
+  return std::nullopt;
+}
+
+// What a person needs to see about a service that let a deploy down.
+std::vector<std::string> service_evidence(const ServiceStatus& status) {
+  std::vector<std::string> lines;
+  lines.push_back(status.name + ": " + to_string(status.state) +
+                  (status.last_exit.empty() ? "" : ", last exit: " + status.last_exit) +
+                  ", restarts: " + std::to_string(status.restarts));
+  if (!status.probe.empty()) {
+    lines.push_back(status.name + " probe: " + status.probe);
+  }
+  std::vector<std::string> log = status.evidence;
+  if (log.empty()) {
+    log = tail_lines(status.log_path, k_log_lines);
+  }
+  if (log.size() > k_log_lines) {
+    log.erase(log.begin(), log.end() - static_cast<std::ptrdiff_t>(k_log_lines));
+  }
+  lines.push_back(status.name + " log (" + status.log_path + "), last lines:");
+  for (const std::string& line : log) {
+    lines.push_back("  " + line);
+  }
+  return lines;
+}
+
+bool hopeless(ServiceState state) {
+  return state == ServiceState::crash_loop || state == ServiceState::failed ||
+         state == ServiceState::exited;
+}
+
+// An overlap start whose new instance could not bind the port: the running instance holds it
+// without SO_REUSEPORT (uvicorn without a wrapper, Node, most servers).
+bool failed_to_share_the_port(const std::vector<std::string>& evidence) {
+  return std::any_of(evidence.begin(), evidence.end(), [](const std::string& line) {
+    return line.find("Address already in use") != std::string::npos ||
+           line.find("address already in use") != std::string::npos ||
+           line.find("EADDRINUSE") != std::string::npos;
+  });
+}
+
+StepResult explain_overlap_failure(StepResult result, const std::string& service) {
+  if (failed_to_share_the_port(result.evidence)) {
+    result.detail = service +
+                    " could not bind its port beside the running instance (EADDRINUSE): the "
+                    "running instance holds the port without SO_REUSEPORT: use `deploy: "
+                    "restart`, or a hand-over mechanism (" +
+                    result.detail + ")";
+  }
+  return result;
+}
+
+StepResult wait_for_new_instance(Supervisor& supervisor, const ServiceSpec& spec,
+                                 std::uint64_t before, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::optional<ServiceStatus> status;
+  while (true) {
+    status = find_status(supervisor, spec.name);
+    if (status && status->instance > before) {
+      if (status->state == ServiceState::ready && status->leaving == 0) {
+        return StepResult::ok("ready");
+      }
+      if (hopeless(status->state) || status->state == ServiceState::unhealthy) {
+        // unhealthy: its readiness deadline passed
+        return StepResult::failed(spec.name + " did not come up: " + to_string(status->state) +
+                                      (status->last_exit.empty() ? "" : ", " + status->last_exit),
+                                  service_evidence(*status));
+      }
+    }
+    if (Clock::now() >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(k_poll_every);
+  }
+  if (!status) {
+    return StepResult::failed(spec.name + " is not known to the supervisor");
+  }
+  return StepResult::failed(spec.name + " was not ready within " + format_duration(timeout) + " (" +
+                                to_string(status->state) + ")",
+                            service_evidence(*status));
+}
+
+milliseconds restart_timeout(const ServiceSpec& spec) {
+  const milliseconds ready = spec.ready ? milliseconds(spec.ready->timeout) : milliseconds(0);
+  return ready + milliseconds(spec.stop.timeout) + milliseconds(5000);
+}
+
+StepResult check_release_processes(Supervisor& supervisor, const VerifySettings& settings) {
+  if (settings.release_dir.empty()) {
+    return StepResult::ok("");
+  }
+  for (const ServiceStatus& status : supervisor.snapshot()) {
+    const bool of_release =
+        std::find(settings.release_services.begin(), settings.release_services.end(),
+                  status.name) != settings.release_services.end();
+    if (!of_release || status.pid <= 0) {
+      continue;
+    }
+    if (const auto outside = runs_outside_release(status.pid, settings.release_dir)) {
+      std::vector<std::string> evidence{status.name + ": " + *outside};
+      const auto more = service_evidence(status);
+      evidence.insert(evidence.end(), more.begin(), more.end());
+      return StepResult::failed(status.name + " is not running the deployed release: " + *outside,
+                                evidence);
+    }
+  }
+  return StepResult::ok("");
+}
+
+}  // namespace
+
+StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
+                            const std::vector<ServiceSpec>& next) {
+  for (const std::string& name : plan.removed) {
+    if (const std::string error = await_reply(supervisor.retire(name)); !error.empty()) {
+      return StepResult::failed("removing " + name + ": " + error);
+    }
+  }
+  std::vector<std::string> done;
+  for (const ServiceChange& change : plan.services) {
+    const auto spec = std::find_if(next.begin(), next.end(),
+                                   [&](const ServiceSpec& s) { return s.name == change.name; });
+    if (spec == next.end()) {
+      continue;
+    }
+    // (The supervisor defers an overlap start while older instances are still stopping.)
+    const auto before = find_status(supervisor, change.name);
+    if (const std::string error = await_reply(supervisor.update(*spec, change.mode));
+        !error.empty()) {
+      return StepResult::failed("updating " + change.name + ": " + error);
+    }
+    if (change.mode == UpdateMode::in_place) {
+      continue;
+    }
+    StepResult ready = wait_for_new_instance(supervisor, *spec, before ? before->instance : 0,
+                                             restart_timeout(*spec));
+    if (ready.failed()) {
+      return change.mode == UpdateMode::overlap ? explain_overlap_failure(ready, change.name)
+                                                : ready;
+    }
+    done.push_back(change.name + (change.mode == UpdateMode::overlap ? " (overlap)" : "") + ": " +
+                   change.why);
+  }
+  if (done.empty()) {
+    return StepResult::ok("no service needed a restart");
+  }
+  std::string detail = "restarted ";
+  for (std::size_t i = 0; i < done.size(); ++i) {
+    detail += (i == 0 ? "" : "; ") + done[i];
+  }
+  return StepResult::ok(detail);
+}
+
+manifest::CheckSpec expand_check(manifest::CheckSpec spec,
+                                 const std::map<std::string, std::string>& variables) {
+  auto expanded = manifest::expand_check(std::move(spec), variables);
+  if (!expanded) {
+    throw std::runtime_error("cannot run the check: " + expanded.error());
+  }
+  return std::move(*expanded);
+}
+
+StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings) {
+  const auto deadline = Clock::now() + settings.timeout;
+  // 1. every service ready (a one-shot that exited cleanly counts as done)
+  while (true) {
+    const auto services = supervisor.snapshot();
+    const auto waiting = std::find_if(services.begin(), services.end(), [](const auto& s) {
+      const bool finished = s.state == ServiceState::exited && s.last_exit_code == 0;
+      return s.state != ServiceState::ready && !finished;
+    });
+    if (waiting == services.end()) {
+      break;
+    }
+    if (hopeless(waiting->state) || Clock::now() >= deadline) {
+      return StepResult::failed(
+          waiting->name + " is " + to_string(waiting->state) + " instead of ready",
+          service_evidence(*waiting));
+    }
+    std::this_thread::sleep_for(k_poll_every);
+  }
+  // 1b. ... and what belongs to the release runs from it
+  if (StepResult stale = check_release_processes(supervisor, settings); stale.failed()) {
+    return stale;
+  }
+  // 2. the smoke checks pass (retried until the timeout: a cache may still be warming up)
+  checks::CheckContext context;
+  context.env = settings.env;
+  context.cwd = settings.cwd;
+  const auto run_checks = [&]() -> std::optional<std::pair<std::string, checks::CheckResult>> {
+    for (const manifest::CheckSpec& check : settings.checks) {
+      checks::CheckResult result = checks::run_check(check.kind, context);
+      if (!result.passed()) {
+        return std::pair{manifest::check_kind_name(check.kind), result};
+      }
+    }
+    return std::nullopt;
+  };
+  while (auto failure = run_checks()) {
+    if (Clock::now() >= deadline) {
+      std::vector<std::string> evidence{"check " + failure->first + ": " +
+                                        failure->second.evidence};
+      if (!failure->second.action.empty()) {
+        evidence.push_back("action: " + failure->second.action);
+      }
+      return StepResult::failed(
+          "smoke check " + failure->first + " failed: " + failure->second.evidence, evidence);
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  // 3. stable for the window: same instances, all ready, no liveness failure
+  const auto baseline = supervisor.snapshot();
+  const auto window_end = Clock::now() + settings.window;
+  while (Clock::now() < window_end) {
+    for (const ServiceStatus& now : supervisor.snapshot()) {
+      const auto before = std::find_if(baseline.begin(), baseline.end(),
+                                       [&](const auto& b) { return b.name == now.name; });
+      const bool restarted = before != baseline.end() && before->instance != now.instance;
+      const bool finished = now.state == ServiceState::exited && now.last_exit_code == 0;
+      if (restarted || (now.state != ServiceState::ready && !finished) ||
+          now.liveness_failures > 0) {
+        const std::string what = restarted                   ? "restarted"
+                                 : now.liveness_failures > 0 ? "failed its liveness probe"
+                                                             : "became " + to_string(now.state);
+        return StepResult::failed(now.name + " " + what + " during the " +
+                                      format_duration(settings.window) + " stability window" +
+                                      (now.last_exit.empty() ? "" : " (" + now.last_exit + ")"),
+                                  service_evidence(now));
+      }
+    }
+    std::this_thread::sleep_for(
+        std::min<Clock::duration>(milliseconds(100), window_end - Clock::now()));
+  }
+  if (settings.window.count() > 0) {
+    if (auto failure = run_checks()) {
+      return StepResult::failed(
+          "smoke check " + failure->first + " failed after the window: " + failure->second.evidence,
+          {"check " + failure->first + ": " + failure->second.evidence});
+    }
+  }
+  return StepResult::ok(std::to_string(baseline.size()) + " service(s) ready, " +
+                        std::to_string(settings.checks.size()) +
+                        " smoke check(s) passed, stable for " + format_duration(settings.window));
+}
+
+}  // namespace bosun::agent

@@ -1,0 +1,67 @@
+#pragma once
+// The parts of a deploy that act on running services: restarting what a release changed,
+// waiting for readiness, and verifying the release (readiness, smoke checks, a stability
+// window). Used by deploys, automatic and manual rollbacks alike. Each returns a StepResult
+// whose evidence says what failed (the probe's output, the service's last log lines).
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bosun/common/run_protocol.hpp"
+#include "bosun/manifest/model.hpp"
+#include "release/service_changes.hpp"
+#include "supervise/supervisor.hpp"
+
+namespace bosun::agent {
+
+struct StepResult {
+  using Outcome = StepOutcome;
+  Outcome outcome = Outcome::ok;
+  std::string detail;                 // one line: what was done, or why it failed
+  std::vector<std::string> evidence;  // failing probe output, last log lines
+  // Set when the step put a database backup back: which one, when it was taken, and that
+  // what was written after it is gone. The run reports it; it is never a plain success.
+  std::string restored_backup{};
+  // A failure that is a refusal: the step did nothing, by design (a rollback across an
+  // irreversible migration without --force). The run ends "refused", exit 2.
+  bool refused = false;
+
+  static StepResult ok(std::string detail) { return {Outcome::ok, std::move(detail), {}}; }
+  static StepResult skipped(std::string detail) {
+    return {Outcome::skipped, std::move(detail), {}};
+  }
+  static StepResult failed(std::string detail, std::vector<std::string> evidence = {}) {
+    return {Outcome::failed, std::move(detail), std::move(evidence)};
+  }
+  bool failed() const { return outcome == Outcome::failed; }
+};
+
+// Applies `plan`: retires removed services, updates unchanged ones in place, and replaces
+// the others one at a time in start order, each waiting for its new instance to be ready.
+StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
+                            const std::vector<ServiceSpec>& next);
+
+struct VerifySettings {
+  std::vector<manifest::CheckSpec> checks;    // smoke checks, variables expanded
+  std::chrono::milliseconds timeout{60'000};  // for readiness and the checks to pass
+  std::chrono::milliseconds window{10'000};   // then: no restart, crash or failed probe
+  std::map<std::string, std::string> env;     // for exec checks
+  std::string cwd;
+  // The release being verified and its services that depend on it: each must run from it
+  // (an instance of an older release still serving is a failure, not a success).
+  std::string release_dir;
+  std::vector<std::string> release_services;
+};
+
+// Every service ready and, for those of the release, running from it; the smoke checks
+// passing; then stable for the window.
+StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings);
+
+// A check with its ${...} variables expanded (manifest::expand_check); throws
+// std::runtime_error naming a variable without a value.
+manifest::CheckSpec expand_check(manifest::CheckSpec spec,
+                                 const std::map<std::string, std::string>& variables);
+
+}  // namespace bosun::agent

@@ -1,0 +1,291 @@
+#include "release/release_store.hpp"
+
+#include <git2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+namespace bosun::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void fail(const std::string& what) {
+  const git_error* error = git_error_last();
+  throw std::runtime_error(
+      what + ": " +
+      (error != nullptr && error->message != nullptr ? error->message : "unknown error"));
+}
+
+template <typename T, void (*Free)(T*)>
+struct Git {
+  T* ptr = nullptr;
+  ~Git() {
+    if (ptr != nullptr) {
+      Free(ptr);
+    }
+  }
+};
+
+using Repository = Git<git_repository, git_repository_free>;
+using Remote = Git<git_remote, git_remote_free>;
+using Object = Git<git_object, git_object_free>;
+
+std::string read_revision(const fs::path& release) {
+  std::ifstream in(release / "REVISION");
+  std::string commit;
+  std::getline(in, commit);
+  return commit;
+}
+
+std::string utc_stamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
+struct CredentialState {
+  const FetchCredentials* credentials;
+  int attempts = 0;
+};
+
+// libgit2 asks again after each rejected credential: give each kind one try, then give up
+// (a positive return means "no credential to offer": the fetch fails with the server's error).
+int offer_credentials(git_credential** out, const char* /*url*/, const char* user_from_url,
+                      unsigned int allowed, void* payload) {
+  auto* state = static_cast<CredentialState*>(payload);
+  if (++state->attempts > 2) {
+    return 1;
+  }
+  const FetchCredentials& given = *state->credentials;
+  const char* ssh_user = user_from_url != nullptr ? user_from_url : "git";
+  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0) {
+    if (!given.ssh_key.empty() && state->attempts == 1) {
+      return git_credential_ssh_key_new(out, ssh_user, nullptr, given.ssh_key.c_str(), nullptr);
+    }
+    return git_credential_ssh_key_from_agent(out, ssh_user);
+  }
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && !given.token.empty() &&
+      state->attempts == 1) {
+    const std::string user = given.user.empty() ? "x-access-token" : given.user;
+    return git_credential_userpass_plaintext_new(out, user.c_str(), given.token.c_str());
+  }
+  return 1;
+}
+
+}  // namespace
+
+// libgit2 counts init/shutdown pairs: each store holds it for its lifetime, and the last one
+// releases its global state (caches that would otherwise look like leaks).
+ReleaseStore::ReleaseStore(fs::path root) : m_root(std::move(root)) {
+  git_libgit2_init();
+}
+
+ReleaseStore::~ReleaseStore() {
+  git_libgit2_shutdown();
+}
+
+void ReleaseStore::clear_stale_locks() const {
+  // The mirror is the agent's alone and the daemon runs one deploy at a time: a lock file in
+  // it was left by an agent killed mid-fetch or mid-checkout, and would fail every later one
+  // ("the index is locked").
+  // Lock files live at the top (index, HEAD, config, packed-refs) and under refs/.
+  const auto remove_locks = [](const auto& entries) {
+    std::error_code error;
+    for (const fs::directory_entry& entry : entries) {
+      if (entry.path().extension() == ".lock" && entry.is_regular_file(error)) {
+        fs::remove(entry.path(), error);
+      }
+    }
+  };
+  std::error_code error;
+  remove_locks(fs::directory_iterator(mirror_path(), error));
+  if (fs::exists(mirror_path() / "refs", error)) {
+    remove_locks(fs::recursive_directory_iterator(mirror_path() / "refs", error));
+  }
+}
+
+void ReleaseStore::fetch(const std::string& repository, const FetchCredentials& credentials) {
+  clear_stale_locks();
+  Repository repo;
+  if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
+    fs::create_directories(mirror_path());
+    if (git_repository_init(&repo.ptr, mirror_path().c_str(), /*is_bare=*/1) != 0) {
+      fail("cannot create the mirror at " + mirror_path().string());
+    }
+  }
+  Remote remote;
+  if (git_remote_lookup(&remote.ptr, repo.ptr, "origin") != 0) {
+    if (git_remote_create_with_fetchspec(&remote.ptr, repo.ptr, "origin", repository.c_str(),
+                                         "+refs/*:refs/*") != 0) {
+      fail("cannot add the repository " + repository);
+    }
+  } else if (repository != git_remote_url(remote.ptr)) {
+    if (git_remote_set_url(repo.ptr, "origin", repository.c_str()) != 0) {
+      fail("cannot change the repository to " + repository);
+    }
+    git_remote_free(remote.ptr);
+    remote.ptr = nullptr;
+    if (git_remote_lookup(&remote.ptr, repo.ptr, "origin") != 0) {
+      fail("cannot reopen the repository " + repository);
+    }
+  }
+  git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
+  options.prune = GIT_FETCH_PRUNE;
+  CredentialState state{&credentials};
+  options.callbacks.credentials = offer_credentials;
+  options.callbacks.payload = &state;
+  if (git_remote_fetch(remote.ptr, nullptr, &options, "bosun fetch") != 0) {
+    fail("cannot fetch " + repository);
+  }
+}
+
+std::string ReleaseStore::resolve(const std::string& ref) const {
+  Repository repo;
+  if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
+    fail("no mirror at " + mirror_path().string() + " (fetch first)");
+  }
+  Object object;
+  const std::string spec = ref + "^{commit}";
+  if (git_revparse_single(&object.ptr, repo.ptr, spec.c_str()) != 0) {
+    fail("unknown ref \"" + ref + "\"");
+  }
+  char sha[GIT_OID_HEXSZ + 1] = {};
+  git_oid_tostr(sha, sizeof sha, git_object_id(object.ptr));
+  return sha;
+}
+
+Release ReleaseStore::checkout(const std::string& commit) {
+  Repository repo;
+  if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
+    fail("no mirror at " + mirror_path().string() + " (fetch first)");
+  }
+  const std::string sha = resolve(commit);
+  Object object;
+  if (git_revparse_single(&object.ptr, repo.ptr, sha.c_str()) != 0) {
+    fail("cannot read commit " + sha);
+  }
+  Release release;
+  release.commit = sha;
+  release.id = utc_stamp() + "-" + sha.substr(0, 8);
+  release.path = releases_path() / release.id;
+  // Two checkouts of the same commit within one second get distinct directories.
+  for (int suffix = 2; fs::exists(release.path); ++suffix) {
+    release.id = utc_stamp() + "-" + sha.substr(0, 8) + "-" + std::to_string(suffix);
+    release.path = releases_path() / release.id;
+  }
+  const fs::path staging = releases_path() / ("." + release.id + ".tmp");
+  fs::create_directories(staging);
+  clear_stale_locks();
+  git_checkout_options options = GIT_CHECKOUT_OPTIONS_INIT;
+  options.checkout_strategy = GIT_CHECKOUT_FORCE;
+  const std::string target = staging.string();
+  options.target_directory = target.c_str();
+  if (git_checkout_tree(repo.ptr, object.ptr, &options) != 0) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    fail("cannot check out " + sha);
+  }
+  std::ofstream(staging / "REVISION") << sha << "\n";
+  // Only a complete checkout ever appears under its final name.
+  fs::rename(staging, release.path);
+  return release;
+}
+
+void ReleaseStore::link_shared(const Release& release, const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    const fs::path target = m_root / "shared" / path;
+    if (!fs::exists(target)) {
+      fs::create_directories(target.parent_path());
+      if (fs::path(path).filename().string().find('.') != std::string::npos) {
+        std::ofstream(target).flush();  // a file such as .env
+      } else {
+        fs::create_directories(target);
+      }
+    }
+    const fs::path link = release.path / path;
+    fs::create_directories(link.parent_path());
+    std::error_code ignored;
+    fs::remove_all(link, ignored);  // what the repository had there is replaced by the link
+    fs::create_symlink(target, link);
+  }
+}
+
+void ReleaseStore::switch_current(const Release& release) {
+  const fs::path link = m_root / "current";
+  const fs::path temporary = m_root / ".current.tmp";
+  std::error_code ignored;
+  fs::remove(temporary, ignored);
+  fs::create_symlink(fs::path("releases") / release.id, temporary);
+  fs::rename(temporary, link);  // rename(2): atomic replacement of the old link
+}
+
+std::optional<Release> ReleaseStore::current() const {
+  std::error_code error;
+  const fs::path target = fs::read_symlink(m_root / "current", error);
+  if (error) {
+    return std::nullopt;
+  }
+  Release release;
+  release.id = target.filename().string();
+  release.path = releases_path() / release.id;
+  release.commit = read_revision(release.path);
+  release.current = true;
+  return release;
+}
+
+std::vector<Release> ReleaseStore::list() const {
+  std::vector<Release> releases;
+  const auto live = current();
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(releases_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name.starts_with(".")) {
+      continue;
+    }
+    releases.push_back({name, read_revision(entry.path()), entry.path(), live && live->id == name});
+  }
+  // Ids start with a UTC timestamp, so name order is age order.
+  std::sort(releases.begin(), releases.end(),
+            [](const Release& a, const Release& b) { return a.id < b.id; });
+  return releases;
+}
+
+std::vector<std::string> ReleaseStore::prune(std::size_t keep,
+                                             const std::vector<std::string>& protect) {
+  std::vector<Release> releases = list();
+  std::vector<std::string> removed;
+  std::size_t excess = releases.size() > keep ? releases.size() - keep : 0;
+  for (const Release& release : releases) {
+    if (excess == 0) {
+      break;
+    }
+    const bool kept =
+        release.current || std::find(protect.begin(), protect.end(), release.id) != protect.end();
+    if (kept) {
+      continue;
+    }
+    fs::remove_all(release.path);
+    removed.push_back(release.id);
+    --excess;
+  }
+  return removed;
+}
+
+void ReleaseStore::discard(const Release& release) {
+  const auto live = current();
+  if (live && live->id == release.id) {
+    throw std::runtime_error("release " + release.id + " is current and cannot be discarded");
+  }
+  std::error_code ignored;
+  fs::remove_all(release.path, ignored);
+}
+
+}  // namespace bosun::agent

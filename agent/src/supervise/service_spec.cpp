@@ -1,0 +1,154 @@
+#include "supervise/service_spec.hpp"
+
+#include <stdexcept>
+
+#include "bosun/common/text.hpp"
+#include "bosun/manifest/command_expansion.hpp"
+#include "bosun/manifest/variables.hpp"
+
+namespace bosun::agent {
+namespace {
+
+class Expander {
+ public:
+  Expander(std::map<std::string, std::string> values, std::string service)
+      : m_values(std::move(values)), m_service(std::move(service)) {}
+
+  std::string operator()(const std::string& text) const {
+    auto expanded = manifest::expand_variables(text, m_values);
+    if (!expanded) {
+      throw std::runtime_error("service " + m_service + ": " + expanded.error() + " in " +
+                               quote_for_message(text));
+    }
+    return *expanded;
+  }
+
+  template <typename T>
+  T must(tl::expected<T, std::string> expanded) const {
+    if (!expanded) {
+      throw std::runtime_error("service " + m_service + ": " + expanded.error());
+    }
+    return std::move(*expanded);
+  }
+
+  std::vector<std::string> argv(const manifest::Command& command) const {
+    return must(manifest::expand_command(command, m_values));
+  }
+
+  manifest::CheckSpec check(manifest::CheckSpec spec) const {
+    return must(manifest::expand_check(std::move(spec), m_values));
+  }
+
+ private:
+  std::map<std::string, std::string> m_values;
+  std::string m_service;
+};
+
+}  // namespace
+
+std::vector<std::string> ServiceSpec::env_list() const {
+  std::vector<std::string> list;
+  for (const auto& [variable, value] : env) {
+    list.push_back(variable + "=" + value);
+  }
+  return list;
+}
+
+std::map<std::string, std::string> host_variables(const manifest::Manifest& manifest,
+                                                  const ResolveInputs& inputs) {
+  return {
+      {"host", inputs.host},
+      {"root", inputs.layout.root.string()},
+      {"shared", inputs.layout.shared().string()},
+      {"release", inputs.release_dir},
+      {"app", manifest.app},
+      {"stage", inputs.stage},
+  };
+}
+
+std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& manifest,
+                                                   const ResolveInputs& inputs) {
+  const Expander expand(host_variables(manifest, inputs), "environment");
+  std::map<std::string, std::string> env = inputs.base_env;
+  for (const manifest::EnvVar& var : manifest.env) {
+    env[var.name] = expand(var.value);
+  }
+  for (const auto& [name, value] : inputs.dotenv) {
+    env[name] = value;
+  }
+  return env;
+}
+
+std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
+                                          const ResolveInputs& inputs) {
+  std::map<std::string, std::string> variables = host_variables(manifest, inputs);
+  variables["pid"] = "${pid}";  // known per instance: the supervisor fills it in at each start
+  std::vector<ServiceSpec> specs;
+  for (const manifest::Service* service : manifest.start_order()) {
+    const Expander expand(variables, service->name);
+    ServiceSpec spec;
+    spec.name = service->name;
+    spec.argv = expand.argv(service->command);
+    spec.env = inputs.base_env;
+    for (const manifest::EnvVar& var : manifest.env) {
+      spec.env[var.name] = expand(var.value);
+    }
+    for (const auto& [name, value] : inputs.dotenv) {
+      spec.env[name] = value;
+    }
+    for (const manifest::EnvVar& var : service->env) {
+      spec.env[var.name] = expand(var.value);
+    }
+    // Expanded first: `cwd: ${shared}` is an absolute path, not one inside the release.
+    const std::string cwd = expand(service->cwd);
+    spec.cwd = cwd.empty()            ? inputs.release_dir
+               : cwd.starts_with("/") ? cwd
+                                      : inputs.release_dir + "/" + cwd;
+    spec.log_path = inputs.layout.log_of(service->name).string();
+    spec.depends_on = service->depends_on;
+    if (service->ready) {
+      spec.ready = *service->ready;
+      spec.ready->check = expand.check(service->ready->check);
+    }
+    if (service->liveness) {
+      spec.liveness = *service->liveness;
+      spec.liveness->check = expand.check(service->liveness->check);
+    }
+    spec.restart = service->restart;
+    spec.stop = service->stop;
+    spec.logs = service->logs;
+    spec.nofile = service->nofile;
+    spec.user = service->user;
+    if (service->restart.crash_loop.on_crash_loop) {
+      spec.on_crash_loop = expand.argv(*service->restart.crash_loop.on_crash_loop);
+    }
+    spec.deploy = service->deploy;
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid) {
+  const std::string placeholder = "${pid}";
+  const std::string value = std::to_string(pid);
+  const auto fill = [&](std::string& text) {
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
+    }
+  };
+  if (auto* http = std::get_if<manifest::HttpCheck>(&probe.check.kind)) {
+    fill(http->url);
+    fill(http->body_contains);
+  } else if (auto* log = std::get_if<manifest::LogCheck>(&probe.check.kind)) {
+    fill(log->pattern);
+  } else if (auto* exec = std::get_if<manifest::ExecCheck>(&probe.check.kind)) {
+    for (std::string& word : exec->command.argv) {
+      fill(word);
+    }
+    fill(exec->output_contains);
+  }
+  return probe;
+}
+
+}  // namespace bosun::agent

@@ -1,0 +1,67 @@
+#pragma once
+// A service as the agent runs it on this host: the manifest's definition with ${variables}
+// expanded, the environment merged and paths made absolute. Pure: tested without processes.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bosun/common/environment.hpp"
+#include "bosun/manifest/model.hpp"
+#include "core/host_layout.hpp"
+
+namespace bosun::agent {
+
+struct ServiceSpec {
+  std::string name;
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  std::string log_path;
+  std::vector<std::string> depends_on;
+  std::optional<manifest::ProbeSpec> ready;  // may hold ${pid}: see probe_for_instance
+  std::optional<manifest::ProbeSpec> liveness;
+  manifest::RestartSpec restart;
+  manifest::StopSpec stop;
+  manifest::LogSpec logs;
+  std::optional<std::uint64_t> nofile;
+  std::string user;
+  std::vector<std::string> on_crash_loop;  // argv; empty: no hook
+  manifest::DeployMode deploy = manifest::DeployMode::restart;
+
+  std::vector<std::string> env_list() const;  // "NAME=value"
+};
+
+struct ResolveInputs {
+  HostLayout layout;
+  std::string release_dir;                      // working directory of services
+  std::string host;                             // ${host}
+  std::string stage;                            // ${stage}
+  std::map<std::string, std::string> base_env;  // PATH, HOME, LANG... from the agent
+  std::map<std::string, std::string> dotenv;    // shared/.env: secrets and host settings
+};
+
+// Environment precedence, lowest first: base, manifest env, shared/.env, service env.
+// Throws std::runtime_error naming the service and value when a variable cannot be expanded.
+std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
+                                          const ResolveInputs& inputs);
+
+// The ${...} values on this host: host, root, shared, release, app, stage.
+std::map<std::string, std::string> host_variables(const manifest::Manifest& manifest,
+                                                  const ResolveInputs& inputs);
+// The environment the app's commands get (build, migrate, hooks): base, manifest env and
+// shared/.env, in that precedence. Throws like resolve_services.
+std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& manifest,
+                                                   const ResolveInputs& inputs);
+
+// A probe with ${pid} replaced by the instance's pid, so that during an overlap start the
+// check can tell the new instance's answers from the old one's.
+manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid);
+
+// .env files are read with bosun::parse_dotenv / read_dotenv_file (common/environment.hpp).
+using bosun::parse_dotenv;
+using bosun::read_dotenv_file;
+
+}  // namespace bosun::agent

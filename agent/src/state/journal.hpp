@@ -19,7 +19,16 @@ struct JournalEvent {
   std::string detail;
 };
 
-class Journal {
+// Where supervision writes what happened to a service (the Journal below; a recording fake in
+// the unit tests).
+class JournalWriter {
+ public:
+  virtual ~JournalWriter() = default;
+  virtual void record(const std::string& service, const std::string& kind,
+                      const std::string& detail) = 0;
+};
+
+class Journal final : public JournalWriter {
  public:
   explicit Journal(const std::string& path);  // creates the table when missing
   ~Journal();
@@ -27,7 +36,8 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   // Never throws: a journal that cannot be written must not stop supervision.
-  void record(const std::string& service, const std::string& kind, const std::string& detail);
+  void record(const std::string& service, const std::string& kind,
+              const std::string& detail) override;
   std::vector<JournalEvent> since(std::int64_t unix_ms, std::size_t limit);
 
  private:

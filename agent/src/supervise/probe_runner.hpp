@@ -31,7 +31,14 @@ struct ProbeOutcome {
   checks::CheckResult result;
 };
 
-class ProbeRunner {
+// Where supervision sends probes (the ProbeRunner below; a recording fake in the unit tests).
+class ProbeQueue {
+ public:
+  virtual ~ProbeQueue() = default;
+  virtual void submit(ProbeJob job) = 0;
+};
+
+class ProbeRunner final : public ProbeQueue {
  public:
   // `notify` is called (from a probe thread) after each result is queued.
   ProbeRunner(std::size_t threads, std::function<void()> notify);
@@ -39,7 +46,7 @@ class ProbeRunner {
   ProbeRunner(const ProbeRunner&) = delete;
   ProbeRunner& operator=(const ProbeRunner&) = delete;
 
-  void submit(ProbeJob job);
+  void submit(ProbeJob job) override;
   std::vector<ProbeOutcome> take_results();
 
  private:

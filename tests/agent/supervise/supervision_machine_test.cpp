@@ -1,0 +1,473 @@
+// The supervision state machine on fakes: a manual clock, processes that are never started,
+// probes the test answers. Each test drives events in and reads the actions that came out
+// (spawns, signals, reaps, journal entries, probes) and the statuses.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "child_process.hpp"
+#include "fake_processes.hpp"
+#include "manual_clock.hpp"
+#include "recording_supervision_effects.hpp"
+#include "state/adoption_record.hpp"
+#include "supervise/supervision.hpp"
+
+namespace bosun::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using test::FakeProcesses;
+using test::ManualClock;
+using Actions = std::vector<std::string>;
+
+manifest::ProbeSpec exec_probe(std::chrono::milliseconds timeout,
+                               std::chrono::milliseconds interval, int failures = 0) {
+  manifest::ExecCheck check;
+  check.command.argv = {"true"};
+  manifest::ProbeSpec probe;
+  probe.check.kind = check;
+  probe.timeout = timeout;
+  probe.interval = interval;
+  probe.failures = failures;
+  return probe;
+}
+
+// A machine on fakes over a temporary root. Services are named after their program.
+class Rig {
+ public:
+  ServiceSpec service(const std::string& name) const {
+    ServiceSpec spec;
+    spec.name = name;
+    spec.argv = {name};
+    spec.cwd = m_dir.path();
+    spec.log_path = layout().log_of(name).string();
+    return spec;
+  }
+  HostLayout layout() const { return HostLayout{m_dir.path()}; }
+
+  void begin(std::vector<ServiceSpec> services) {
+    layout().create();
+    machine =
+        std::make_unique<Supervision>(std::move(services), layout(),
+                                      SupervisionEffects{processes, clock, exits, probes, journal});
+    machine->begin();
+  }
+
+  pid_t pid(const std::string& name) const { return processes.last_pid(name); }
+  ServiceStatus status(const std::string& name) const {
+    for (const ServiceStatus& status : machine->statuses()) {
+      if (status.name == name) {
+        return status;
+      }
+    }
+    ADD_FAILURE() << "no status for " << name;
+    return {};
+  }
+  ServiceState state(const std::string& name) const { return status(name).state; }
+
+  void exits_with(pid_t process, int code) {
+    processes.will_exit(process, code);
+    machine->process_exited(processes.pidfd_of(process));
+  }
+  void killed_by(pid_t process, int signal) {
+    processes.will_be_killed(process, signal);
+    machine->process_exited(processes.pidfd_of(process));
+  }
+  void advance(std::chrono::microseconds by) {
+    clock.advance(by);
+    machine->time_passed();
+  }
+  // Moves the clock to the machine's next due time and runs what is due.
+  void advance_to_next_due() {
+    const auto due = machine->next_due();
+    if (due > clock.now()) {
+      clock.advance(std::chrono::duration_cast<std::chrono::microseconds>(due - clock.now()));
+    }
+    machine->time_passed();
+  }
+  // Answers the oldest unanswered probe job.
+  ProbeJob answer_probe(bool pass, std::string evidence = "probe") {
+    EXPECT_FALSE(probes.jobs.empty()) << "no probe was submitted";
+    if (probes.jobs.empty()) {
+      return {};
+    }
+    ProbeJob job = probes.jobs.front();
+    probes.jobs.erase(probes.jobs.begin());
+    ProbeOutcome outcome{job.service, job.generation, job.role, {}};
+    outcome.result.status = pass ? checks::Status::pass : checks::Status::fail;
+    outcome.result.evidence = std::move(evidence);
+    machine->probe_finished(outcome);
+    return job;
+  }
+  // Runs the due readiness probe of a starting service and answers it.
+  void make_ready() {
+    advance_to_next_due();
+    answer_probe(true, "ok");
+  }
+
+  FakeProcesses processes;
+  ManualClock clock;
+  test::RecordingExitWatch exits;
+  test::RecordingProbes probes;
+  test::RecordingJournal journal;
+  std::unique_ptr<Supervision> machine;
+
+ private:
+  test::TempDir m_dir;
+};
+
+TEST(SupervisionMachine, StartsADependentOnlyOnceItsDependencyIsReady) {
+  Rig rig;
+  ServiceSpec db = rig.service("db");
+  db.ready = exec_probe(5s, 100ms);
+  ServiceSpec web = rig.service("web");
+  web.depends_on = {"db"};
+  rig.begin({web, db});
+
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"spawn db", "let-run 1001"}));
+  EXPECT_EQ(rig.state("db"), ServiceState::starting);
+  EXPECT_EQ(rig.state("web"), ServiceState::waiting);
+  EXPECT_TRUE(rig.exits.watched.contains(rig.processes.pidfd_of(rig.pid("db"))));
+
+  rig.make_ready();
+  EXPECT_EQ(rig.state("db"), ServiceState::ready);
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"spawn web", "let-run 1002"}));
+  EXPECT_EQ(rig.state("web"), ServiceState::ready);  // no ready probe: ready once started
+  // Recorded before it may exec, so that a new agent could adopt it.
+  const auto record = load_record(rig.layout().run_dir() / "web.pid");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->pid, rig.pid("web"));
+}
+
+TEST(SupervisionMachine, ProbesReadinessFastThenAtTheIntervalAndIsUnhealthyPastTheTimeout) {
+  Rig rig;
+  ServiceSpec api = rig.service("api");
+  api.ready = exec_probe(1s, 100ms);
+  rig.begin({api});
+  const auto started = rig.clock.now();
+
+  EXPECT_EQ(rig.machine->next_due() - started, std::chrono::microseconds(200));
+  rig.advance(199us);
+  EXPECT_TRUE(rig.probes.jobs.empty());
+  rig.advance(1us);
+  ASSERT_EQ(rig.probes.jobs.size(), 1U);
+  EXPECT_EQ(rig.probes.jobs.front().role, ProbeRole::readiness);
+  rig.answer_probe(false, "connection refused");
+  EXPECT_EQ(rig.machine->next_due() - rig.clock.now(), std::chrono::microseconds(300));
+
+  // Failing answers back off by 1.5x up to the interval; no second probe while one is out.
+  std::chrono::microseconds last_gap{0};
+  for (int i = 0; i < 40 && rig.clock.now() - started < 1s; ++i) {
+    rig.advance_to_next_due();
+    ASSERT_EQ(rig.probes.jobs.size(), 1U);
+    rig.answer_probe(false, "connection refused");
+    last_gap = std::chrono::duration_cast<std::chrono::microseconds>(rig.machine->next_due() -
+                                                                     rig.clock.now());
+  }
+  EXPECT_EQ(last_gap, std::chrono::microseconds(100ms));
+  EXPECT_EQ(rig.state("api"), ServiceState::unhealthy);
+  EXPECT_NE(rig.journal.last("api", "not-ready").find("not ready within 1s"), std::string::npos)
+      << rig.journal.last("api", "not-ready");
+
+  // A late pass still makes it ready.
+  rig.advance_to_next_due();
+  rig.answer_probe(true, "HTTP 200");
+  EXPECT_EQ(rig.state("api"), ServiceState::ready);
+  EXPECT_EQ(rig.processes.spawn_count("api"), 1);
+}
+
+TEST(SupervisionMachine, ACrashRestartsAtOnceThenAfterABackoffThatDoublesForQuickCrashes) {
+  Rig rig;
+  rig.begin({rig.service("worker")});
+  rig.processes.take_actions();
+
+  rig.exits_with(rig.pid("worker"), 3);
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 KILL", "reap 1001"}));
+  EXPECT_EQ(rig.state("worker"), ServiceState::backoff);
+  EXPECT_EQ(rig.status("worker").last_exit_code, 3);
+  EXPECT_EQ(rig.journal.last("worker", "restarting"), "in 0s");
+  EXPECT_FALSE(rig.exits.watched.contains(4000 + 1001));
+  rig.advance(0us);
+  EXPECT_EQ(rig.processes.spawn_count("worker"), 2);
+  EXPECT_EQ(rig.status("worker").restarts, 1);
+
+  rig.exits_with(rig.pid("worker"), 3);  // quick again: the initial delay
+  EXPECT_EQ(rig.journal.last("worker", "restarting"), "in 100ms");
+  rig.advance(99ms);
+  EXPECT_EQ(rig.processes.spawn_count("worker"), 2);
+  rig.advance(1ms);
+  EXPECT_EQ(rig.processes.spawn_count("worker"), 3);
+
+  rig.exits_with(rig.pid("worker"), 3);  // and again: twice that
+  EXPECT_EQ(rig.journal.last("worker", "restarting"), "in 200ms");
+  rig.advance(199ms);
+  EXPECT_EQ(rig.processes.spawn_count("worker"), 3);
+  rig.advance(1ms);
+  EXPECT_EQ(rig.processes.spawn_count("worker"), 4);
+}
+
+TEST(SupervisionMachine, ACrashLoopRunsTheHookOnceAndGivesUpWhenConfigured) {
+  Rig rig;
+  ServiceSpec worker = rig.service("worker");
+  worker.restart.crash_loop.restarts = 2;
+  worker.restart.crash_loop.give_up = true;
+  worker.on_crash_loop = {"alert", "--page"};
+  rig.begin({worker});
+
+  for (int crash = 0; crash < 3; ++crash) {
+    ASSERT_EQ(rig.state("worker"), ServiceState::ready) << "crash " << crash;
+    rig.exits_with(rig.pid("worker"), 1);
+    rig.advance_to_next_due();
+  }
+  EXPECT_EQ(rig.state("worker"), ServiceState::failed);
+  EXPECT_EQ(rig.processes.spawn_count("worker"), 3);
+  ASSERT_EQ(rig.processes.spawn_count("alert"), 1);
+  const SpawnRequest& hook = rig.processes.request_of(rig.pid("alert"));
+  EXPECT_NE(std::find(hook.env.begin(), hook.env.end(), "BOSUN_EVENT=crash-loop"), hook.env.end());
+  EXPECT_NE(rig.journal.last("worker", "crash-loop").find("giving up as configured"),
+            std::string::npos);
+
+  // The hook's exit is reaped and nothing restarts.
+  rig.exits_with(rig.pid("alert"), 0);
+  EXPECT_EQ(rig.processes.actions().back(), "reap " + std::to_string(rig.pid("alert")));
+  rig.advance(1h);
+  EXPECT_EQ(rig.processes.spawn_count("worker"), 3);
+}
+
+TEST(SupervisionMachine, AStopSendsItsSignalThenSigkillAtTheTimeoutAndDoesNotRestart) {
+  Rig rig;
+  ServiceSpec web = rig.service("web");
+  web.stop.signal = "INT";
+  web.stop.timeout = 3s;
+  rig.begin({web});
+  rig.processes.take_actions();
+  const pid_t pid = rig.pid("web");
+
+  EXPECT_EQ(rig.machine->stop("web"), "");
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 INT"}));
+  EXPECT_EQ(rig.state("web"), ServiceState::stopping);
+  rig.advance(2999ms);
+  EXPECT_TRUE(rig.processes.take_actions().empty());
+  rig.advance(1ms);
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 KILL"}));
+
+  rig.killed_by(pid, SIGKILL);
+  EXPECT_EQ(rig.state("web"), ServiceState::stopped);
+  EXPECT_EQ(rig.status("web").last_exit, "killed by SIGKILL");
+  rig.advance(1h);
+  EXPECT_EQ(rig.processes.spawn_count("web"), 1);
+  EXPECT_EQ(rig.machine->stop("nope"), "unknown service \"nope\"");
+}
+
+TEST(SupervisionMachine, LivenessFailuresInARowRestartTheService) {
+  Rig rig;
+  ServiceSpec api = rig.service("api");
+  api.liveness = exec_probe(1s, 10s, 2);
+  rig.begin({api});
+  const pid_t first = rig.pid("api");
+
+  rig.advance(10s);
+  ASSERT_EQ(rig.probes.jobs.size(), 1U);
+  EXPECT_EQ(rig.probes.jobs.front().role, ProbeRole::liveness);
+  rig.answer_probe(false, "timeout");
+  rig.advance(10s);
+  rig.answer_probe(true);  // a pass resets the count
+  rig.advance(10s);
+  rig.answer_probe(false, "timeout");
+  EXPECT_EQ(rig.state("api"), ServiceState::ready);
+  rig.advance(10s);
+  rig.processes.take_actions();
+  rig.answer_probe(false, "timeout");
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 TERM"}));
+  EXPECT_EQ(rig.status("api").evidence.front(), "liveness: timeout");
+
+  rig.exits_with(first, 0);
+  EXPECT_EQ(rig.processes.spawn_count("api"), 2);
+  EXPECT_EQ(rig.status("api").restarts, 1);
+}
+
+TEST(SupervisionMachine, RestartPolicyOnFailureLeavesACleanExitAlone) {
+  Rig rig;
+  ServiceSpec job = rig.service("job");
+  job.restart.policy = manifest::RestartPolicy::on_failure;
+  ServiceSpec once = rig.service("once");
+  once.restart.policy = manifest::RestartPolicy::never;
+  rig.begin({job, once});
+
+  rig.exits_with(rig.pid("job"), 0);
+  EXPECT_EQ(rig.state("job"), ServiceState::exited);
+  rig.exits_with(rig.pid("once"), 2);
+  EXPECT_EQ(rig.state("once"), ServiceState::exited);
+  rig.advance(1h);
+  EXPECT_EQ(rig.processes.spawn_count("job"), 1);
+  EXPECT_EQ(rig.processes.spawn_count("once"), 1);
+
+  EXPECT_EQ(rig.machine->start("job"), "");
+  EXPECT_EQ(rig.processes.spawn_count("job"), 2);
+}
+
+TEST(SupervisionMachine, AStartThatCannotSpawnIsACrashWithItsReason) {
+  Rig rig;
+  rig.processes.fail_next_spawn("no such user: www");
+  rig.begin({rig.service("web")});
+
+  EXPECT_EQ(rig.state("web"), ServiceState::backoff);
+  EXPECT_EQ(rig.status("web").last_exit, "could not start: no such user: www");
+  EXPECT_EQ(rig.journal.kinds("web"), (Actions{"start-failed", "restarting"}));
+  rig.advance_to_next_due();
+  EXPECT_EQ(rig.state("web"), ServiceState::ready);
+}
+
+TEST(SupervisionMachine, AnOverlapUpdateStopsTheOldInstanceOnlyOnceTheNewOneIsReady) {
+  Rig rig;
+  ServiceSpec v1 = rig.service("api");
+  v1.ready = exec_probe(5s, 100ms);
+  v1.env["VERSION"] = "1";
+  rig.begin({v1});
+  rig.make_ready();
+  const pid_t old_pid = rig.pid("api");
+  rig.processes.take_actions();
+
+  ServiceSpec v2 = v1;
+  v2.env["VERSION"] = "2";
+  EXPECT_EQ(rig.machine->update(v2, UpdateMode::overlap), "");
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"spawn api", "let-run 1002"}));
+  EXPECT_EQ(rig.status("api").leaving, 1);
+  EXPECT_EQ(rig.status("api").state, ServiceState::starting);
+  EXPECT_TRUE(std::filesystem::exists(rig.layout().run_dir() / "api.leaving-1001.pid"));
+
+  rig.make_ready();
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 TERM"}));
+  EXPECT_EQ(rig.status("api").leaving_stopping, 1);
+  rig.exits_with(old_pid, 0);
+  EXPECT_EQ(rig.status("api").leaving, 0);
+  EXPECT_EQ(rig.state("api"), ServiceState::ready);  // the old one's exit is no crash
+  EXPECT_FALSE(std::filesystem::exists(rig.layout().run_dir() / "api.leaving-1001.pid"));
+  EXPECT_EQ(rig.journal.last("api", "stopped"), "old instance, pid 1001: exited with code 0");
+}
+
+TEST(SupervisionMachine, ARollbackDuringAFailedOverlapReinstatesTheOldInstance) {
+  Rig rig;
+  ServiceSpec v1 = rig.service("api");
+  v1.ready = exec_probe(1s, 100ms);
+  v1.env["VERSION"] = "1";
+  rig.begin({v1});
+  rig.make_ready();
+  const pid_t old_pid = rig.pid("api");
+
+  ServiceSpec v2 = v1;
+  v2.env["VERSION"] = "2";
+  rig.machine->update(v2, UpdateMode::overlap);
+  const pid_t new_pid = rig.pid("api");
+  rig.advance_to_next_due();
+  rig.answer_probe(false, "address in use");
+  rig.processes.take_actions();
+
+  EXPECT_EQ(rig.machine->update(v1, UpdateMode::overlap), "");
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal " + std::to_string(new_pid) + " KILL",
+                                                   "reap " + std::to_string(new_pid)}));
+  const ServiceStatus status = rig.status("api");
+  EXPECT_EQ(status.pid, old_pid);
+  EXPECT_EQ(status.leaving, 0);
+  EXPECT_EQ(rig.processes.spawn_count("api"), 2);
+  EXPECT_TRUE(rig.exits.watched.contains(rig.processes.pidfd_of(old_pid)));
+  rig.make_ready();
+  EXPECT_EQ(rig.state("api"), ServiceState::ready);
+  EXPECT_EQ(rig.machine->restart("api"), "");  // it is the supervised instance again
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 TERM"}));
+}
+
+TEST(SupervisionMachine, StopAllStopsDependentsBeforeWhatTheyDependOn) {
+  Rig rig;
+  ServiceSpec web = rig.service("web");
+  web.depends_on = {"db"};
+  rig.begin({rig.service("db"), web});
+  rig.processes.take_actions();
+
+  rig.machine->stop_all();
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1002 TERM"}));
+  EXPECT_FALSE(rig.machine->finished());
+  rig.exits_with(rig.pid("web"), 0);
+  EXPECT_EQ(rig.processes.take_actions(),
+            (Actions{"signal 1002 KILL", "reap 1002", "signal 1001 TERM"}));
+  rig.exits_with(rig.pid("db"), 0);
+  EXPECT_TRUE(rig.machine->finished());
+  EXPECT_EQ(rig.processes.spawn_count("web"), 1);
+}
+
+TEST(SupervisionMachine, AdoptsARecordedSurvivorAndStartsTheOneWhoseProcessIsGone) {
+  Rig rig;
+  rig.layout().create();
+  save_record(rig.layout().run_dir() / "redis.pid", {4242, 777, 0, 1'700'000'000'000});
+  save_record(rig.layout().run_dir() / "web.pid", {4343, 888, 0, 1'700'000'000'000});
+  rig.processes.leave_running(4242, 777);  // 4343 is gone (or its pid was reused)
+  rig.begin({rig.service("redis"), rig.service("web")});
+
+  EXPECT_EQ(rig.processes.take_actions(),
+            (Actions{"adopt 4242", "adopt-gone 4343", "spawn web", "let-run 1001"}));
+  const ServiceStatus redis = rig.status("redis");
+  EXPECT_TRUE(redis.adopted);
+  EXPECT_EQ(redis.pid, 4242);
+  EXPECT_EQ(redis.state, ServiceState::ready);
+  EXPECT_EQ(rig.journal.last("web", "not-adopted"), "pid 4343 is gone");
+
+  // Only a parent learns an exit status; an adopted process's group is not killed on exit.
+  rig.machine->process_exited(rig.processes.pidfd_of(4242));
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"reap 4242"}));
+  EXPECT_EQ(rig.status("redis").last_exit, "exited (status unknown: adopted process)");
+}
+
+// A survivor adopted ready at once (no ready probe) makes its dependents eligible: they must
+// be adopted too, not started a second time beside their own survivor.
+TEST(SupervisionMachine, AdoptsEverySurvivorBeforeStartingAnything) {
+  Rig rig;
+  rig.layout().create();
+  save_record(rig.layout().run_dir() / "redis.pid", {4242, 777, 0, 1'700'000'000'000});
+  save_record(rig.layout().run_dir() / "web.pid", {4343, 888, 0, 1'700'000'000'000});
+  rig.processes.leave_running(4242, 777);
+  rig.processes.leave_running(4343, 888);
+  ServiceSpec web = rig.service("web");
+  web.depends_on = {"redis"};
+  rig.begin({rig.service("redis"), web});
+
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"adopt 4242", "adopt 4343"}));
+  EXPECT_EQ(rig.status("web").pid, 4343);
+  EXPECT_EQ(rig.state("web"), ServiceState::ready);
+  EXPECT_EQ(rig.processes.spawn_count("web"), 0);
+}
+
+TEST(SupervisionMachine, AProbeAnswerForAnInstanceThatIsGoneIsIgnored) {
+  Rig rig;
+  ServiceSpec api = rig.service("api");
+  api.ready = exec_probe(5s, 100ms);
+  rig.begin({api});
+  rig.advance_to_next_due();
+  ASSERT_EQ(rig.probes.jobs.size(), 1U);
+  const ProbeJob stale = rig.probes.jobs.front();
+  rig.probes.jobs.clear();
+
+  rig.exits_with(rig.pid("api"), 1);
+  rig.advance_to_next_due();  // the restart
+  ASSERT_EQ(rig.processes.spawn_count("api"), 2);
+  ProbeOutcome late{stale.service, stale.generation, stale.role, {}};
+  late.result.status = checks::Status::pass;
+  rig.machine->probe_finished(late);
+  EXPECT_EQ(rig.state("api"), ServiceState::starting);
+}
+
+TEST(SupervisionMachine, RetireStopsTheServiceAndHidesIt) {
+  Rig rig;
+  rig.begin({rig.service("old"), rig.service("web")});
+  rig.processes.take_actions();
+  EXPECT_EQ(rig.machine->retire("old"), "");
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 TERM"}));
+  rig.exits_with(1001, 0);
+  const auto statuses = rig.machine->statuses();
+  ASSERT_EQ(statuses.size(), 1U);
+  EXPECT_EQ(statuses.front().name, "web");
+  EXPECT_EQ(rig.machine->start("old"), "unknown service \"old\"");
+}
+
+}  // namespace
+}  // namespace bosun::agent

@@ -1,0 +1,62 @@
+#pragma once
+// Test support: recording fakes for the rest of what supervision acts through: the journal,
+// the probe queue and the event loop's exit watches.
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "state/journal.hpp"
+#include "supervise/probe_runner.hpp"
+#include "supervise/supervision.hpp"
+
+namespace bosun::test {
+
+struct JournalLine {
+  std::string service;
+  std::string kind;
+  std::string detail;
+};
+
+class RecordingJournal final : public agent::JournalWriter {
+ public:
+  void record(const std::string& service, const std::string& kind,
+              const std::string& detail) override {
+    lines.push_back({service, kind, detail});
+  }
+  // The kinds recorded for `service`, in order.
+  std::vector<std::string> kinds(const std::string& service) const {
+    std::vector<std::string> found;
+    for (const JournalLine& line : lines) {
+      if (line.service == service) {
+        found.push_back(line.kind);
+      }
+    }
+    return found;
+  }
+  // The detail of the last line of this kind; empty when none.
+  std::string last(const std::string& service, const std::string& kind) const {
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+      if (it->service == service && it->kind == kind) {
+        return it->detail;
+      }
+    }
+    return "";
+  }
+  std::vector<JournalLine> lines;
+};
+
+class RecordingProbes final : public agent::ProbeQueue {
+ public:
+  void submit(agent::ProbeJob job) override { jobs.push_back(std::move(job)); }
+  std::vector<agent::ProbeJob> jobs;
+};
+
+class RecordingExitWatch final : public agent::ExitWatch {
+ public:
+  void watch(int pidfd) override { watched.insert(pidfd); }
+  void unwatch(int pidfd) override { watched.erase(pidfd); }
+  std::set<int> watched;
+};
+
+}  // namespace bosun::test

@@ -9,7 +9,7 @@
 #include "bosun/common/text.hpp"
 #include "bosun/manifest/variables.hpp"
 #include "database/database_backup.hpp"
-#include "deploy/steps/migrate_step.hpp"
+#include "deploy/steps/migrate_commands.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -134,6 +134,15 @@ StepResult restore_backup(const manifest::Database& database, const std::string&
     return restored;
   }
   return StepResult::failed("the manifest has no database.restore command");
+}
+
+SchemaUndo automatic_undo(const manifest::Database& database, const SchemaVersion& target,
+                          const SchemaVersion& reached) {
+  if (!irreversible_crossed(database, target, reached).empty()) {
+    return SchemaUndo::restore;
+  }
+  return database.rollback == manifest::RollbackMode::restore ? SchemaUndo::restore
+                                                              : SchemaUndo::down_then_restore;
 }
 
 StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,

@@ -34,6 +34,11 @@ StepResult restore_backup(const manifest::Database& database, const std::string&
 
 enum class SchemaUndo { down, restore, down_then_restore };
 
+// How the manifest says to undo migrations (database.rollback), except that a migration
+// marked irreversible between `target` and `reached` can only be undone by the backup.
+SchemaUndo automatic_undo(const manifest::Database& database, const SchemaVersion& target,
+                          const SchemaVersion& reached);
+
 // Brings the schema back to `target` using the leaving release's database settings and
 // commands (`leaving`), or the backup. Ok without change when already there.
 StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,

@@ -4,7 +4,8 @@
 // checkout, build, preflight, backup, migrate, switch, restart, verify, prune and `run:`
 // hooks), each journaled in state.db before and after it runs and reported as events; an
 // automatic rollback when anything fails after the switch; the manual rollback; and, when
-// the agent starts, finishing or undoing whatever a dead agent left half done.
+// the agent starts, finishing or undoing whatever a dead agent left half done. Each run is a
+// plan (run_plan.hpp) through one loop (run_loop.hpp) over the steps in deploy/steps/.
 //
 // One run at a time (the caller serializes them); only live_app() is for other threads.
 
@@ -16,10 +17,12 @@
 
 #include "bosun/common/run_protocol.hpp"
 #include "deploy/deploy_event.hpp"
+#include "deploy/run_context.hpp"
 #include "release/release_app.hpp"
 
 namespace bosun::agent {
 
+class StepCatalog;
 class Supervisor;
 
 struct DeployRequest {
@@ -30,9 +33,6 @@ struct DeployRequest {
   std::string playbook;               // a playbook file on the host; empty: the shipped one
   std::chrono::milliseconds lock_wait{0};
 };
-
-enum class DbRollback { automatic, down, restore, none };
-std::string to_string(DbRollback mode);
 
 struct RollbackRequest {
   std::string to;  // release id, a prefix of it, or a commit prefix; empty: the last good one
@@ -54,6 +54,9 @@ struct RunOutcome {
 class DeployEngine {
  public:
   DeployEngine(AgentSettings settings, ReleaseApp live, Supervisor& supervisor);
+  // With other steps than the built-in ones (the unit tests' fakes).
+  DeployEngine(AgentSettings settings, ReleaseApp live, Supervisor& supervisor,
+               const StepCatalog& steps);
   ~DeployEngine();
   DeployEngine(const DeployEngine&) = delete;
   DeployEngine& operator=(const DeployEngine&) = delete;

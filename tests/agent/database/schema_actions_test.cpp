@@ -11,7 +11,7 @@
 #include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
 #include "database/schema_actions.hpp"
-#include "deploy/steps/migrate_step.hpp"
+#include "deploy/steps/migrate_commands.hpp"
 #include "deploy/steps/step_command.hpp"
 
 namespace bosun::agent {

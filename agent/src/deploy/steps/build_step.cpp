@@ -3,6 +3,8 @@
 #include <fstream>
 
 #include "bosun/common/text.hpp"
+#include "deploy/run_places.hpp"
+#include "deploy/steps/builtin_steps.hpp"
 
 namespace bosun::agent {
 
@@ -31,6 +33,45 @@ BuildOutcome run_build(const manifest::Build& build, const std::string& release_
   }
   outcome.succeeded = true;
   return outcome;
+}
+
+namespace {
+
+// build: the target's build commands in its directory, within the step's timeout (else the
+// manifest's), into RELEASE.build.log.
+class BuildStep final : public DeployStep {
+ public:
+  bool needs_target() const override { return true; }
+  StepResult run(RunContext& run, const PlannedStep& step) const override {
+    if (auto skipped = only_in_a_deploy(run)) {
+      return *skipped;
+    }
+    const ReleaseApp& next = *run.state.target;
+    manifest::Build build = next.manifest.build;
+    if (step.definition.timeout) {
+      build.timeout = *step.definition.timeout;
+    }
+    if (build.commands.empty()) {
+      return StepResult::skipped("no build commands");
+    }
+    const AgentSettings& settings = run.services.settings;
+    const std::string log = run_log(settings, next.id, "build");
+    const BuildOutcome outcome =
+        run_build(build, next.dir, next.env, log, next.variables, step_record(settings));
+    if (!outcome.succeeded) {
+      return StepResult::failed("build command `" + outcome.failed_command + "` " +
+                                    outcome.last.describe() + " (log: " + log + ")",
+                                log_evidence(log));
+    }
+    return StepResult::ok(std::to_string(build.commands.size()) + " command(s), log: " + log);
+  }
+};
+
+}  // namespace
+
+const DeployStep& build_step() {
+  static const BuildStep step;
+  return step;
 }
 
 }  // namespace bosun::agent

@@ -1,69 +1,175 @@
-#include "deploy/steps/migrate_step.hpp"
-
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-
-#include "bosun/common/text_file.hpp"
+// migrate: the schema brought to what the target release needs. A deploy migrates up with
+// the target's own scripts, recording where it started (for an undo) and where it ended. A
+// rollback goes down with the leaving release's scripts: to the version recorded for the
+// chosen release, as the operator asked (down, restore, none; refused across an irreversible
+// migration without --force); or, automatically, to where the failed deploy started.
+#include "bosun/common/text.hpp"
+#include "database/schema_actions.hpp"
+#include "deploy/run_places.hpp"
+#include "deploy/run_reporter.hpp"
+#include "deploy/steps/builtin_steps.hpp"
+#include "deploy/steps/migrate_commands.hpp"
+#include "state/release_ledger.hpp"
 
 namespace bosun::agent {
+
 namespace {
 
-StepCommandResult run(const manifest::Command& command,
-                      const std::map<std::string, std::string>& values,
-                      const MigrateContext& context, const std::string& log_path) {
-  std::map<std::string, std::string> all = context.variables;
-  for (const auto& [name, value] : values) {
-    all[name] = value;
+constexpr std::chrono::milliseconds k_default_migrate_timeout{600'000};
+
+SchemaUndo chosen_undo(const manifest::Database& database, DbRollback asked) {
+  switch (asked) {
+    case DbRollback::down:
+      return SchemaUndo::down;
+    case DbRollback::restore:
+      return SchemaUndo::restore;
+    case DbRollback::automatic:
+    case DbRollback::none:
+      break;
   }
-  return run_step_command({command_argv(command, all), context.env, context.release_dir, log_path,
-                           context.timeout, context.pid_record});
+  return database.rollback == manifest::RollbackMode::restore ? SchemaUndo::restore
+                                                              : SchemaUndo::down_then_restore;
 }
+
+// The schema versions recorded by the releases deployed after `target`.
+std::vector<std::string> schema_versions_after(ReleaseLedger& ledger, const std::string& target) {
+  std::vector<std::string> versions;
+  bool seen = false;
+  for (const ReleaseRecord& record : ledger.all()) {
+    if (seen && record.schema) {
+      versions.push_back(*record.schema);
+    }
+    seen = seen || record.id == target;
+  }
+  return versions;
+}
+
+// The backup that holds the database as `target` left it: the one taken by the first release
+// deployed after it.
+std::string backup_after(ReleaseLedger& ledger, const std::string& target) {
+  bool seen = false;
+  for (const ReleaseRecord& record : ledger.all()) {
+    if (seen && !record.backup.empty() && std::filesystem::exists(record.backup)) {
+      return record.backup;
+    }
+    seen = seen || record.id == target;
+  }
+  return "";
+}
+
+StepResult migrate_forward(RunContext& run, const PlannedStep& step) {
+  const ReleaseApp& next = *run.state.target;
+  const AgentSettings& settings = run.services.settings;
+  const manifest::Database& database = next.manifest.database;
+  const CommandSite site = command_site(settings, next, run_log(settings, next.id, "db"));
+  const std::string made = make_database_folder(database, site);
+  if (!made.empty()) {
+    run.services.report.note("created " + made + " for the SQLite database");
+  }
+  if (!database.migrate_up) {
+    return StepResult::skipped("no migrate command");
+  }
+  RunState& state = run.state;
+  ReleaseLedger& ledger = run.services.ledger;
+  state.schema_from = schema_version(database, site);
+  state.schema_before = schema_of(database, site);
+  ledger.set_schema(next.id, state.schema_from, std::nullopt);
+  state.migrate_started = true;
+  const MigrateContext context{site.release_dir,
+                               site.env,
+                               site.log_path,
+                               step.definition.timeout
+                                   ? std::chrono::milliseconds(*step.definition.timeout)
+                                   : k_default_migrate_timeout,
+                               site.variables,
+                               site.pid_record};
+  const StepCommandResult result = migrate_up(database, context);
+  state.schema_to = schema_version(database, site);
+  ledger.set_schema(next.id, state.schema_from, state.schema_to);
+  if (!result.succeeded()) {
+    state.migrate_failed = true;
+    return StepResult::failed("migrate " + result.describe() + " (log: " + site.log_path + ")",
+                              log_evidence(site.log_path));
+  }
+  return StepResult::ok("schema " + describe_version(state.schema_from) + " -> " +
+                        describe_version(state.schema_to));
+}
+
+StepResult migrate_back_as_chosen(RunContext& run) {
+  const ReleaseApp& leaving = run.state.from;
+  const ReleaseApp& goal = *run.state.target;
+  const manifest::Database& database = leaving.manifest.database;
+  if (run.intent.db == DbRollback::none) {
+    return StepResult::skipped("--db none: the schema is left as it is");
+  }
+  if (!database.migrate_up || leaving.id.empty()) {
+    return StepResult::skipped("no migrations");
+  }
+  ReleaseLedger& ledger = run.services.ledger;
+  const auto goal_record = ledger.find(goal.id);
+  const SchemaVersion goal_schema = goal_record ? goal_record->schema : std::nullopt;
+  const AgentSettings& settings = run.services.settings;
+  const CommandSite site = command_site(settings, leaving, run_log(settings, leaving.id, "db"));
+  const auto now = schema_version(database, site);
+  if (!goal_schema) {
+    return StepResult::skipped(goal.id + " has no recorded schema version; schema left at " +
+                               describe_version(now));
+  }
+  if (now && *now == *goal_schema) {
+    return StepResult::ok("schema already at " + describe_version(now));
+  }
+  const SchemaUndo how = chosen_undo(database, run.intent.db);
+  const std::vector<std::string> crossed =
+      irreversible_crossed(database, goal_schema, now, schema_versions_after(ledger, goal.id));
+  const std::string backup = backup_after(ledger, goal.id);
+  if (!crossed.empty() && !(how == SchemaUndo::restore && run.intent.force)) {
+    StepResult refusal = StepResult::failed(
+        "refused: migration " + join(crossed, ", ") +
+        " is marked irreversible (its down script cannot bring the data back). To go back to " +
+        goal.id + " anyway, restore the backup taken before the next deploy (" +
+        (backup.empty() ? std::string("none found") : backup) +
+        "; data written since is lost): --db restore --force");
+    refusal.refused = true;  // nothing was done: a rollback the operator must choose
+    return refusal;
+  }
+  return undo_schema(database, goal_schema, how, backup, site);
+}
+
+StepResult migrate_back_automatically(RunContext& run) {
+  const ReleaseApp& leaving = run.state.from;
+  const manifest::Database& database = leaving.manifest.database;
+  if (!database.migrate_up) {
+    return StepResult::skipped("no migrations");
+  }
+  const auto record = run.services.ledger.find(leaving.id);
+  const AgentSettings& settings = run.services.settings;
+  return undo_schema(
+      database, run.state.schema_from,
+      automatic_undo(database, run.state.schema_from, record ? record->schema : std::nullopt),
+      run.state.backup, command_site(settings, leaving, run_log(settings, leaving.id, "db")));
+}
+
+class MigrateStep final : public DeployStep {
+ public:
+  bool needs_target() const override { return true; }
+  StepResult run(RunContext& run, const PlannedStep& step) const override {
+    switch (run.kind) {
+      case RunKind::deploy:
+        return migrate_forward(run, step);
+      case RunKind::rollback:
+        return migrate_back_as_chosen(run);
+      case RunKind::automatic_rollback:
+        return migrate_back_automatically(run);
+    }
+    return StepResult::failed("unknown kind of run");
+  }
+};
 
 }  // namespace
 
-SchemaVersion read_schema_version(const manifest::Database& database,
-                                  const MigrateContext& context) {
-  if (!database.migrate_version) {
-    return std::nullopt;
-  }
-  // Its stdout in a file of its own, so that only what it printed there is parsed (alembic
-  // writes INFO lines on stderr, which go to the log).
-  const std::string output = context.log_path + ".version." + std::to_string(::getpid());
-  const auto result = run_step_command({command_argv(*database.migrate_version, context.variables),
-                                        context.env, context.release_dir, context.log_path,
-                                        context.timeout, context.pid_record, output});
-  const std::string printed = read_text_file(output).value_or("");
-  std::error_code ignored;
-  std::filesystem::remove(output, ignored);
-  std::ofstream(context.log_path, std::ios::app)
-      << "$ schema version: " << printed << (printed.ends_with('\n') ? "" : "\n");
-  if (!result.succeeded()) {
-    return std::nullopt;
-  }
-  return parse_schema_version(printed);
-}
-
-StepCommandResult migrate_up(const manifest::Database& database, const MigrateContext& context) {
-  if (!database.migrate_up) {
-    StepCommandResult nothing;
-    nothing.started = true;
-    nothing.exit_code = 0;  // no migrations configured: nothing to do
-    return nothing;
-  }
-  return run(*database.migrate_up, {}, context, context.log_path);
-}
-
-StepCommandResult migrate_down(const manifest::Database& database, const std::string& version,
-                               const MigrateContext& context) {
-  if (!database.migrate_down) {
-    StepCommandResult missing;
-    missing.error = "the manifest has no database.migrate.down command";
-    return missing;
-  }
-  return run(*database.migrate_down, {{"version", down_argument(database, version)}}, context,
-             context.log_path);
+const DeployStep& migrate_step() {
+  static const MigrateStep step;
+  return step;
 }
 
 }  // namespace bosun::agent

@@ -1,5 +1,5 @@
 #pragma once
-// The deploy's migrate step and what rollback needs from it: the schema version before and
+// The migration commands the migrate step and rollbacks run: the schema version before and
 // after, migrating up, and migrating down to a recorded version with the release's own down
 // scripts (${version} in the manifest's migrate.down command).
 

@@ -6,7 +6,7 @@
 
 #include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
-#include "deploy/steps/migrate_step.hpp"
+#include "deploy/steps/migrate_commands.hpp"
 
 namespace bosun::agent {
 namespace {

@@ -1,0 +1,38 @@
+#include "deploy/run_loop.hpp"
+
+#include "deploy/run_reporter.hpp"
+
+namespace bosun::agent {
+
+std::optional<StepFailure> run_plan(const RunPlan& plan, const StepCatalog& steps,
+                                    RunContext& run) {
+  for (const PlannedStep& planned : plan.steps) {
+    const DeployStep& step = steps.step(planned.action);
+    StepResult result = run.services.report.step(planned.name, [&] {
+      if (step.needs_target() && !run.state.target) {
+        return StepResult::failed(planned.name +
+                                  " needs a checked out release: the playbook must run fetch "
+                                  "and checkout before it");
+      }
+      return step.run(run, planned);
+    });
+    if (!result.restored_backup.empty()) {
+      run.state.restored_backup = result.restored_backup;
+    }
+    if (!result.failed()) {
+      continue;
+    }
+    switch (planned.when_failed) {
+      case WhenFailed::continue_noted:
+        run.services.report.note(planned.name + " failed; continuing as the playbook allows");
+        continue;
+      case WhenFailed::carry_on:
+        continue;
+      case WhenFailed::stop:
+        return StepFailure{planned.name, planned.action, std::move(result)};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace bosun::agent

@@ -1,0 +1,27 @@
+// discard: a deploy that failed before its switch removes its release directory (the
+// ledger keeps the record and why it failed).
+#include "deploy/steps/builtin_steps.hpp"
+
+namespace bosun::agent {
+
+namespace {
+
+class DiscardStep final : public DeployStep {
+ public:
+  StepResult run(RunContext& run, const PlannedStep&) const override {
+    if (!run.state.release) {
+      return StepResult::skipped("no release was checked out");
+    }
+    run.services.store.discard(*run.state.release);
+    return StepResult::ok("removed " + run.state.release->id);
+  }
+};
+
+}  // namespace
+
+const DeployStep& discard_step() {
+  static const DiscardStep step;
+  return step;
+}
+
+}  // namespace bosun::agent

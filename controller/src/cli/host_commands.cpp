@@ -300,7 +300,7 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
         h->set("host", host.host);
         h->set("from_commit", host.from_commit);
         h->set("to_commit", host.to_commit);
-        h->set("result", host.result);
+        h->set("result", std::string(to_string(host.result)));
         h->set("duration_ms", host.took.count());
         h->set("reason", host.reason);
         h->set("restored_backup", host.restored_backup);
@@ -326,7 +326,8 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
     for (const HostOutcome& host : entry.hosts) {
       out << "    " << pad_column(host.host, 22)
           << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
-          << pad_column(host.result, 12) << format_duration(host.took) << "\n";
+          << pad_column(std::string(to_string(host.result)), 12) << format_duration(host.took)
+          << "\n";
       if (!host.restored_backup.empty()) {  // data was lost: never hidden behind a result
         out << "      data: " << host.restored_backup << "\n";
       }

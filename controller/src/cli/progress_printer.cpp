@@ -103,7 +103,7 @@ void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& tit
       entry->set("host", host.host);
       entry->set("from_commit", host.from_commit);
       entry->set("to_commit", host.to_commit);
-      entry->set("result", host.result);
+      entry->set("result", std::string(to_string(host.result)));
       entry->set("duration_ms", host.took.count());
       entry->set("reason", host.reason);
       hosts->add(entry);
@@ -119,9 +119,9 @@ void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& tit
   for (const HostOutcome& host : outcome.hosts) {
     m_out << pad_column(host.host, 24)
           << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
-          << pad_column(host.result.empty() ? "-" : host.result, 13)
+          << pad_column(std::string(to_string(host.result)), 13)
           << pad_column(format_duration(host.took), 8) << host.reason << "\n";
-    if (host.result != to_string(RunResult::succeeded)) {
+    if (host.result != HostResult::succeeded) {
       for (const std::string& line : host.evidence) {
         m_out << "    " << line << "\n";
       }

@@ -55,13 +55,13 @@ void read_live(const std::string& json, HostOutcome& outcome) {
 // be used.
 bool probe(HostSession& host, HostOutcome& outcome) {
   if (std::string why = host.try_connect(); !why.empty()) {
-    outcome.result = "unreachable";
+    outcome.result = HostResult::unreachable;
     outcome.reason = std::move(why);
     return false;
   }
   const RemoteResult releases = host.agent_capture("releases", {"--json"}, k_quick);
   if (releases.exit_code != 0) {
-    outcome.result = "unreachable";
+    outcome.result = HostResult::unreachable;
     const std::string why(
         trim(releases.error.empty() ? releases.output : releases.error + " " + releases.output));
     outcome.reason =
@@ -76,12 +76,12 @@ bool probe(HostSession& host, HostOutcome& outcome) {
 }
 
 // Before any change: the host reachable, its live release read and its lock taken, in its
-// agent session (which then waits for the host's batch). Returns "ok", "locked" or
-// "unreachable".
-std::string lock_and_probe(HostSession& host, const std::string& who, const std::string& what,
-                           milliseconds wait, HostOutcome& outcome) {
+// agent session (which then waits for the host's batch). True when the host is ready for its
+// batch; otherwise the outcome says why (unreachable, locked).
+bool lock_and_probe(HostSession& host, const std::string& who, const std::string& what,
+                    milliseconds wait, HostOutcome& outcome) {
   if (!probe(host, outcome)) {
-    return outcome.result;
+    return false;
   }
   std::vector<std::string> lock_args{"--holder", who, "-m", what + " (bosun)", "--ttl", "10m"};
   if (wait.count() > 0) {
@@ -89,12 +89,11 @@ std::string lock_and_probe(HostSession& host, const std::string& who, const std:
   }
   const RemoteResult result = host.agent_capture("lock acquire", lock_args, k_quick + wait);
   if (result.exit_code == 0) {
-    return "ok";
+    return true;
   }
   outcome.reason = std::string(trim(result.error.empty() ? result.output : result.error));
-  outcome.result =
-      result.exit_code == 1 ? std::string(to_string(RunResult::locked)) : "unreachable";
-  return outcome.result;
+  outcome.result = result.exit_code == 1 ? HostResult::locked : HostResult::unreachable;
+  return false;
 }
 
 // Gives the host's lock back and ends its agent session.
@@ -117,14 +116,15 @@ void run_on_host(HostSession& host, const std::string& subcommand,
       subcommand, args, [&](const AgentEvent& event) { progress(host.name(), event); }, finished,
       timeout);
   outcome.took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-  if (finished.type == RunEventType::run_finished) {  // the run reported its end
-    outcome.result = finished.outcome;
+  const std::optional<RunResult> ended = parse_run_result(finished.outcome);
+  if (finished.type == RunEventType::run_finished && ended) {  // the run reported its end
+    outcome.result = host_result_of(*ended);
     outcome.reason = finished.message;
     outcome.evidence = finished.evidence;
     outcome.restored_backup = finished.restored_backup;
   } else {
     // The connection broke or the agent refused before a run began.
-    outcome.result = to_string(RunResult::failed);
+    outcome.result = HostResult::failed;
     outcome.reason = !result.error.empty() ? result.error +
                                                  " (the agent goes on with the run by itself: see "
                                                  "`bosun status` and `bosun history`)"
@@ -133,12 +133,12 @@ void run_on_host(HostSession& host, const std::string& subcommand,
   outcome.reason = std::string(trim(outcome.reason));
 }
 
-std::string count_line(const std::vector<HostOutcome>& outcomes, const std::string& result) {
+std::string count_line(const std::vector<HostOutcome>& outcomes, HostResult result) {
   std::size_t count = 0;
   for (const HostOutcome& outcome : outcomes) {
     count += outcome.result == result ? 1U : 0U;
   }
-  return std::to_string(count) + " " + result;
+  return std::to_string(count) + " " + std::string(to_string(result));
 }
 
 }  // namespace
@@ -153,24 +153,25 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
   }
   // 1. Every host reachable and locked, before any change.
   const std::string what = "deploy " + plan.commit.substr(0, 12);
-  std::vector<std::string> state(hosts.size());
+  std::vector<char> ready(hosts.size(), 0);
   in_parallel(all_of(hosts.size()), [&](std::size_t i) {
-    state[i] = lock_and_probe(hosts[i], plan.who, what, plan.lock_wait, fleet.hosts[i]);
+    ready[i] = lock_and_probe(hosts[i], plan.who, what, plan.lock_wait, fleet.hosts[i]) ? 1 : 0;
   });
-  if (std::any_of(state.begin(), state.end(), [](const std::string& s) { return s != "ok"; })) {
+  if (std::find(ready.begin(), ready.end(), 0) != ready.end()) {
     in_parallel(all_of(hosts.size()), [&](std::size_t i) {
-      if (state[i] == "ok") {
+      if (ready[i] != 0) {
         give_back(hosts[i], plan.who);
-        fleet.hosts[i].result = "skipped";
+        fleet.hosts[i].result = HostResult::skipped;
         fleet.hosts[i].reason = "another host is locked or unreachable: nothing was changed";
       }
     });
-    const auto locked = std::find(state.begin(), state.end(), to_string(RunResult::locked));
-    if (locked != state.end()) {
-      const std::size_t i = static_cast<std::size_t>(locked - state.begin());
-      fleet.summary = "locked: " + hosts[i].name() + ": " + fleet.hosts[i].reason;
+    const auto locked = std::find_if(fleet.hosts.begin(), fleet.hosts.end(),
+                                     [](const auto& h) { return h.result == HostResult::locked; });
+    if (locked != fleet.hosts.end()) {
+      fleet.summary = "locked: " + locked->host + ": " + locked->reason;
     } else {
-      fleet.summary = "stopped before any change: " + count_line(fleet.hosts, "unreachable");
+      fleet.summary =
+          "stopped before any change: " + count_line(fleet.hosts, HostResult::unreachable);
     }
     return fleet;
   }
@@ -188,7 +189,7 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
   for (const Batch& batch : plan_batches(hosts.size(), plan.strategy)) {
     if (stopped || interrupted) {
       for (const std::size_t i : batch.hosts) {
-        fleet.hosts[i].result = "skipped";
+        fleet.hosts[i].result = HostResult::skipped;
         fleet.hosts[i].reason = interrupted ? "interrupted (Ctrl-C) before its turn"
                                             : "not started: the stage stopped after failures";
       }
@@ -198,7 +199,7 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
       run_on_host(hosts[i], "deploy", args, progress, fleet.hosts[i], plan.host_timeout);
     });
     for (const std::size_t i : batch.hosts) {
-      if (fleet.hosts[i].result == to_string(RunResult::succeeded)) {
+      if (fleet.hosts[i].result == HostResult::succeeded) {
         deployed.push_back(i);
       } else {
         ++failed;
@@ -217,16 +218,16 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
         back.insert(back.end(), {"--to", fleet.hosts[i].from_release});
       }
       run_on_host(hosts[i], "rollback", back, progress, undo, plan.host_timeout);
-      const bool reverted = undo.result == to_string(RunResult::succeeded);
-      fleet.hosts[i].result = reverted ? "reverted" : std::string(to_string(RunResult::failed));
+      const bool reverted = undo.result == HostResult::succeeded;
+      fleet.hosts[i].result = reverted ? HostResult::reverted : HostResult::failed;
       fleet.hosts[i].reason = reverted ? "deployed, then rolled back with the stage: " + undo.reason
                                        : "the stage's rollback failed here: " + undo.reason;
     });
   }
   unlock_all(hosts, plan.who);
   fleet.ok = failed == 0 && !stopped && !interrupted;
-  fleet.summary = count_line(fleet.hosts, std::string(to_string(RunResult::succeeded))) + ", " +
-                  std::to_string(failed) + " failed" + (stopped ? "; the stage stopped" : "") +
+  fleet.summary = count_line(fleet.hosts, HostResult::succeeded) + ", " + std::to_string(failed) +
+                  " failed" + (stopped ? "; the stage stopped" : "") +
                   (interrupted ? "; interrupted" : "");
   return fleet;
 }
@@ -267,7 +268,7 @@ FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan&
   });
   std::size_t ok = 0;
   for (const HostOutcome& outcome : fleet.hosts) {
-    ok += outcome.result == to_string(RunResult::succeeded) ? 1U : 0U;
+    ok += outcome.result == HostResult::succeeded ? 1U : 0U;
   }
   fleet.ok = ok == hosts.size();
   fleet.summary = std::to_string(ok) + " of " + std::to_string(hosts.size()) + " rolled back";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bosun/playbook/playbook.hpp"
+#include "fleet/host_result.hpp"
 #include "host/host_session.hpp"
 
 namespace bosun::controller {
@@ -21,7 +22,7 @@ struct HostOutcome {
   std::string from_commit;
   std::string from_release;
   std::string to_commit;
-  std::string result;  // succeeded, failed, rolled-back, locked, unreachable, skipped, reverted
+  HostResult result = HostResult::skipped;
   std::string reason;
   std::vector<std::string> evidence;
   std::chrono::milliseconds took{0};

@@ -28,17 +28,18 @@ Transport& HostSession::transport() {
   return *m_transport;
 }
 
+HostSession::HostSession(HostTarget target, std::unique_ptr<Transport> transport)
+    : m_target(std::move(target)), m_transport(std::move(transport)) {}
+
 void HostSession::connect() {
-  if (auto* ssh = dynamic_cast<SshTransport*>(&transport())) {
-    ssh->connect();
-  }
+  transport().connect();
 }
 
 std::string HostSession::try_connect() {
   try {
     connect();
     return "";
-  } catch (const SshError& error) {
+  } catch (const std::runtime_error& error) {
     return error.what();
   }
 }

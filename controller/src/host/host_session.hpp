@@ -35,12 +35,14 @@ class HostSession {
   // `local_agent` is the bosun-agent next to this bosun, used for local hosts that have no
   // agent installed under their root yet.
   HostSession(HostTarget target, std::string local_agent);
+  // Over a transport of the caller's (a fake in the unit tests).
+  HostSession(HostTarget target, std::unique_ptr<Transport> transport);
 
   const HostTarget& target() const { return m_target; }
   const std::string& name() const { return m_target.name; }
   Transport& transport();
   // Connects now (SSH), so that unknown hosts and bad keys show before anything changes.
-  // Throws SshError.
+  // Throws std::runtime_error (SshError over SSH).
   void connect();
   // connect() without the exception: empty when connected, else why not.
   std::string try_connect();

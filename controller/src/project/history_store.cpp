@@ -74,7 +74,8 @@ std::int64_t HistoryStore::record(const HistoryEntry& entry) {
                        -1, &row, nullptr);
     sqlite3_bind_int64(row, 1, id);
     int column = 2;
-    for (const std::string* value : {&host.host, &host.from_commit, &host.to_commit, &host.result,
+    const std::string result(to_string(host.result));
+    for (const std::string* value : {&host.host, &host.from_commit, &host.to_commit, &result,
                                      &host.reason, &host.restored_backup}) {
       sqlite3_bind_text(row, column++, value->c_str(), -1, SQLITE_TRANSIENT);
     }
@@ -121,7 +122,7 @@ std::vector<HistoryEntry> HistoryStore::recent(std::size_t limit) {
       host.host = text(hosts, 0);
       host.from_commit = text(hosts, 1);
       host.to_commit = text(hosts, 2);
-      host.result = text(hosts, 3);
+      host.result = parse_host_result(text(hosts, 3)).value_or(HostResult::failed);
       host.reason = text(hosts, 4);
       host.took = std::chrono::milliseconds(sqlite3_column_int64(hosts, 5));
       host.restored_backup = text(hosts, 6);

@@ -53,7 +53,7 @@ class SshTransport final : public Transport {
 
   // Connects, checks the host key and authenticates. Throws SshError. Called by the first
   // run() or upload() when not called before.
-  void connect();
+  void connect() override;
 
   std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) override;
   std::unique_ptr<RemoteCommand> connect_unix(const std::string& path) override;

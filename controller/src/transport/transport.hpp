@@ -45,6 +45,10 @@ class RemoteCommand {
 class Transport {
  public:
   virtual ~Transport() = default;
+  // Connects now, so that an unknown host key or a refused login shows before anything
+  // changes. Throws std::runtime_error (SshError for SSH) saying why; a no-op for transports
+  // that need no connection.
+  virtual void connect() {}
   // Starts `argv` with its stdin open. Never null: a command that could not start reports
   // it through read() / finish().
   virtual std::unique_ptr<RemoteCommand> start(const std::vector<std::string>& argv) = 0;

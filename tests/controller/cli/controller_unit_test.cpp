@@ -292,11 +292,11 @@ TEST(History, RecordsRunsWithTheirHosts) {
   host.host = "ecs-1";
   host.from_commit = "aaaa";
   host.to_commit = "bbbb";
-  host.result = "succeeded";
+  host.result = HostResult::succeeded;
   host.took = std::chrono::milliseconds(1200);
   HostOutcome restored = host;
   restored.host = "ecs-2";
-  restored.result = "rolled-back";
+  restored.result = HostResult::rolled_back;
   restored.restored_backup = "the database was restored from the backup /b/x.db (taken ...)";
   store.record({0,
                 "deploy",
@@ -318,6 +318,7 @@ TEST(History, RecordsRunsWithTheirHosts) {
   EXPECT_EQ(entries[1].hosts[0].took.count(), 1200);
   EXPECT_EQ(entries[1].hosts[0].restored_backup, "");
   EXPECT_EQ(entries[1].hosts[1].restored_backup, restored.restored_backup);
+  EXPECT_EQ(entries[1].hosts[1].result, HostResult::rolled_back);
   fs::remove_all(dir);
 }
 

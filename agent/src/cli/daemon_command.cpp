@@ -1,0 +1,164 @@
+// `bosun-agent run`: the daemon. The supervisor, the deploy engine, the API and session
+// sockets, and recovery of what a dead agent left, until SIGTERM (services keep running) or
+// stop-all.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "api/api_server.hpp"
+#include "api/session_server.hpp"
+#include "bosun/agent/agent_cli.hpp"
+#include "bosun/checks/report.hpp"
+#include "bosun/common/build_info.hpp"
+#include "bosun/common/cli.hpp"
+#include "bosun/common/exit_codes.hpp"
+#include "bosun/common/input_error.hpp"
+#include "cli/agent_client_support.hpp"
+#include "cli/agent_commands.hpp"
+#include "deploy/deploy_engine.hpp"
+#include "deploy/deploy_runs.hpp"
+#include "report/incident_diagnosis.hpp"
+#include "report/readiness_report.hpp"
+#include "state/journal.hpp"
+#include "state/release_ledger.hpp"
+#include "supervise/supervisor.hpp"
+
+namespace bosun::agent {
+
+namespace {
+
+// The readiness report of what runs now, with restarts counted over the last 10 minutes.
+checks::Report readiness_now(const AgentSettings& settings, const DeployEngine& engine,
+                             Supervisor& supervisor, Journal& journal) {
+  const ReleaseApp app = engine.live_app();
+  ReadinessInputs inputs;
+  inputs.app = &app;
+  inputs.services = supervisor.snapshot();
+  for (const JournalEvent& event : journal.since(now_unix_ms() - 600'000, 10'000)) {
+    if (event.kind == "exited") {
+      ++inputs.recent_restarts[event.service];
+    }
+  }
+  if (!app.id.empty()) {
+    if (const auto record = ReleaseLedger(settings.layout.state_db().string()).find(app.id)) {
+      inputs.recorded_schema = record->schema;
+    }
+  }
+  inputs.layout = settings.layout;
+  inputs.host = settings.host;
+  return build_readiness_report(inputs);
+}
+
+struct DaemonOptions {
+  std::string root;
+  std::string socket;
+  std::string manifest_path;
+  std::string host;
+  std::string stage;
+  std::string repo;
+};
+
+AgentSettings daemon_settings(const DaemonOptions& options) {
+  AgentSettings settings;
+  settings.layout = HostLayout{std::filesystem::absolute(options.root)};
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof hostname - 1);
+  settings.host = options.host.empty() ? hostname : options.host;
+  settings.stage = options.stage;
+  settings.base_env = agent_base_env();
+  return settings;
+}
+
+// The stop signals go to the event loop's signalfd: blocked before any thread starts.
+void block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+// Runs the daemon until SIGTERM or stop-all. Throws InputError for a broken manifest.
+int serve(const AgentSettings& settings, const DaemonOptions& options, std::ostream& out) {
+  settings.layout.create();
+  ReleaseApp live = load_live_app(settings, options.manifest_path);
+  if (!options.repo.empty()) {
+    live.manifest.repo = options.repo;
+  }
+  std::vector<ServiceSpec> services = live.specs;
+  const std::string app_name =
+      live.manifest.app.empty() ? "nothing yet (waiting for the first deploy)" : live.manifest.app;
+  block_stop_signals();
+  Journal journal(settings.layout.state_db().string());
+  Supervisor supervisor(std::move(services), settings.layout, journal);
+  DeployEngine engine(settings, std::move(live), supervisor);
+  DeployRuns runs(engine);
+  ApiHooks hooks;
+  hooks.readiness = [&] {
+    return checks::render_json(readiness_now(settings, engine, supervisor, journal));
+  };
+  hooks.diagnose = [&](const std::vector<ServiceStatus>& statuses) {
+    return diagnose(engine.live_app(), statuses);
+  };
+  ApiServer api(options.socket.empty() ? settings.layout.default_socket().string() : options.socket,
+                supervisor, journal, &runs, std::move(hooks));
+  api.start();
+  SessionServer sessions((settings.layout.root / "session.sock").string(), run_agent_cli);
+  sessions.start();
+  out << "bosun-agent " << k_version << " supervising " << app_name << " at "
+      << settings.layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
+  runs.start_recovery();
+  supervisor.run();
+  api.stop();  // first: a session following a run over the API then returns at once
+  sessions.stop();
+  if (runs.busy()) {
+    // A deploy is half way: leave it to the next agent's recovery, like a crash would.
+    journal.record("", "agent-exited",
+                   "a deploy or rollback was in progress; the next agent finishes or undoes it");
+    out.flush();
+    ::_exit(exit_code::k_ok);
+  }
+  return exit_code::k_ok;
+}
+
+}  // namespace
+
+int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  DaemonOptions options;
+  cli::ArgParser parser(
+      "bosun-agent run",
+      "Run the agent: start the app's services in dependency order behind their readiness "
+      "checks and keep them running. Services left running by a previous agent are adopted, "
+      "not restarted. SIGTERM stops the agent and leaves the services running; "
+      "`bosun-agent stop-all` stops them.");
+  parser.option("root", 'r', "DIR", "the app's root on this host (required)", options.root)
+      .option("socket", 's', "PATH", "API socket (default: ROOT/agent.sock)", options.socket)
+      .option("config", 'c', "FILE",
+              "manifest to run while there is no release (then: the current release's)",
+              options.manifest_path)
+      .option("host", 0, "NAME", "value of ${host} (default: this machine's name)", options.host)
+      .option("stage", 0, "NAME", "value of ${stage}", options.stage)
+      .option("repo", 0, "URL",
+              "the app's repository, for deploys before any release (default: the manifest's)",
+              options.repo);
+  if (const auto code = parser.parse_or_exit_code(args, out, err)) {
+    return *code;
+  }
+  if (options.root.empty()) {
+    err << "bosun-agent run: --root DIR is required\n";
+    return exit_code::k_invalid_input;
+  }
+  try {
+    return serve(daemon_settings(options), options, out);
+  } catch (const InputError& error) {  // a broken or missing manifest: the user's input
+    err << "bosun-agent run: " << error.what() << "\n";
+    return exit_code::k_invalid_input;
+  } catch (const std::exception& error) {
+    err << "bosun-agent run: " << error.what() << "\n";
+    return exit_code::k_failed;
+  }
+}
+
+}  // namespace bosun::agent

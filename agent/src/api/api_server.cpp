@@ -138,15 +138,7 @@ class Handler {
       return {200, render_metrics(m_supervisor.snapshot()), "text/plain; version=0.0.4"};
     }
     if (path == "/v1/events" && method == "GET") {
-      const auto since = query.count("since") ? parse_number(query["since"], INT64_MAX)
-                                              : std::optional<std::int64_t>(0);
-      const auto limit = query.count("limit") ? parse_number(query["limit"], 10'000)
-                                              : std::optional<std::int64_t>(1000);
-      if (!since || !limit) {
-        return error_reply(400, "since must be a Unix time in milliseconds and limit 0 to 10000");
-      }
-      return json_reply(200,
-                        events_to_json(m_journal.since(*since, static_cast<std::size_t>(*limit))));
+      return events(query);
     }
     if (path == "/v1/stop-all" && method == "POST") {
       const std::string error = await_reply(m_supervisor.request(RequestKind::stop_all, ""));
@@ -158,42 +150,60 @@ class Handler {
         path.starts_with("/v1/runs/")) {
       return runs(method, path, query);
     }
-    const std::string prefix = "/v1/services/";
-    if (path.starts_with(prefix)) {
-      const std::string rest = path.substr(prefix.size());
-      const std::size_t slash = rest.find('/');
-      if (slash == std::string::npos) {
-        return error_reply(404, "no such endpoint: " + path);
-      }
-      const std::string name = rest.substr(0, slash);
-      const std::string action = rest.substr(slash + 1);
-      const auto services = m_supervisor.snapshot();
-      const auto service =
-          std::find_if(services.begin(), services.end(),
-                       [&](const ServiceStatus& status) { return status.name == name; });
-      if (service == services.end()) {
-        return error_reply(
-            404, "unknown service \"" + name.substr(0, 64) + "\"" + known_names(services));
-      }
-      if (action == "logs" && method == "GET") {
-        return logs(*service, query);
-      }
-      const RequestKind kinds[] = {RequestKind::start, RequestKind::stop, RequestKind::restart};
-      const char* names[] = {"start", "stop", "restart"};
-      for (std::size_t i = 0; i < 3; ++i) {
-        if (action == names[i]) {
-          if (method != "POST") {
-            return error_reply(405, action + " needs POST");
-          }
-          const std::string error = await_reply(m_supervisor.request(kinds[i], name));
-          if (!error.empty()) {
-            return error_reply(400, error);
-          }
-          Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-          body->set("service", name);
-          body->set("requested", action);
-          return json_reply(202, body);
+    if (path.starts_with("/v1/services/")) {
+      return service_route(method, path, query);
+    }
+    return error_reply(404, "no such endpoint: " + method + " " + path.substr(0, 200));
+  }
+
+  Reply events(std::map<std::string, std::string>& query) {
+    const auto since = query.count("since") ? parse_number(query["since"], INT64_MAX)
+                                            : std::optional<std::int64_t>(0);
+    const auto limit = query.count("limit") ? parse_number(query["limit"], 10'000)
+                                            : std::optional<std::int64_t>(1000);
+    if (!since || !limit) {
+      return error_reply(400, "since must be a Unix time in milliseconds and limit 0 to 10000");
+    }
+    return json_reply(200,
+                      events_to_json(m_journal.since(*since, static_cast<std::size_t>(*limit))));
+  }
+
+  // /v1/services/NAME/ACTION: logs (GET), start, stop, restart (POST).
+  Reply service_route(const std::string& method, const std::string& path,
+                      std::map<std::string, std::string>& query) {
+    const std::string rest = path.substr(std::string("/v1/services/").size());
+    const std::size_t slash = rest.find('/');
+    if (slash == std::string::npos) {
+      return error_reply(404, "no such endpoint: " + path);
+    }
+    const std::string name = rest.substr(0, slash);
+    const std::string action = rest.substr(slash + 1);
+    const auto services = m_supervisor.snapshot();
+    const auto service =
+        std::find_if(services.begin(), services.end(),
+                     [&](const ServiceStatus& status) { return status.name == name; });
+    if (service == services.end()) {
+      return error_reply(404,
+                         "unknown service \"" + name.substr(0, 64) + "\"" + known_names(services));
+    }
+    if (action == "logs" && method == "GET") {
+      return logs(*service, query);
+    }
+    const RequestKind kinds[] = {RequestKind::start, RequestKind::stop, RequestKind::restart};
+    const char* names[] = {"start", "stop", "restart"};
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (action == names[i]) {
+        if (method != "POST") {
+          return error_reply(405, action + " needs POST");
         }
+        const std::string error = await_reply(m_supervisor.request(kinds[i], name));
+        if (!error.empty()) {
+          return error_reply(400, error);
+        }
+        Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        body->set("service", name);
+        body->set("requested", action);
+        return json_reply(202, body);
       }
     }
     return error_reply(404, "no such endpoint: " + method + " " + path.substr(0, 200));

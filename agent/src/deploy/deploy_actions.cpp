@@ -187,9 +187,12 @@ manifest::CheckSpec expand_check(manifest::CheckSpec spec,
   return std::move(*expanded);
 }
 
-StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings) {
-  const auto deadline = Clock::now() + settings.timeout;
-  // 1. every service ready (a one-shot that exited cleanly counts as done)
+namespace {
+
+using CheckFailure = std::optional<std::pair<std::string, checks::CheckResult>>;
+
+// 1. every service ready (a one-shot that exited cleanly counts as done), by the deadline
+StepResult wait_until_all_ready(Supervisor& supervisor, Clock::time_point deadline) {
   while (true) {
     const auto services = supervisor.snapshot();
     const auto waiting = std::find_if(services.begin(), services.end(), [](const auto& s) {
@@ -197,7 +200,7 @@ StepResult verify_services(Supervisor& supervisor, const VerifySettings& setting
       return s.state != ServiceState::ready && !finished;
     });
     if (waiting == services.end()) {
-      break;
+      return StepResult::ok("every service ready");
     }
     if (hopeless(waiting->state) || Clock::now() >= deadline) {
       return StepResult::failed(
@@ -206,24 +209,25 @@ StepResult verify_services(Supervisor& supervisor, const VerifySettings& setting
     }
     std::this_thread::sleep_for(k_poll_every);
   }
-  // 1b. ... and what belongs to the release runs from it
-  if (StepResult stale = check_release_processes(supervisor, settings); stale.failed()) {
-    return stale;
-  }
-  // 2. the smoke checks pass (retried until the timeout: a cache may still be warming up)
+}
+
+// The first smoke check that fails, if any.
+CheckFailure failing_check(const VerifySettings& settings) {
   checks::CheckContext context;
   context.env = settings.env;
   context.cwd = settings.cwd;
-  const auto run_checks = [&]() -> std::optional<std::pair<std::string, checks::CheckResult>> {
-    for (const manifest::CheckSpec& check : settings.checks) {
-      checks::CheckResult result = checks::run_check(check.kind, context);
-      if (!result.passed()) {
-        return std::pair{manifest::check_kind_name(check.kind), result};
-      }
+  for (const manifest::CheckSpec& check : settings.checks) {
+    checks::CheckResult result = checks::run_check(check.kind, context);
+    if (!result.passed()) {
+      return std::pair{manifest::check_kind_name(check.kind), result};
     }
-    return std::nullopt;
-  };
-  while (auto failure = run_checks()) {
+  }
+  return std::nullopt;
+}
+
+// 2. the smoke checks pass (retried until the deadline: a cache may still be warming up)
+StepResult wait_for_checks(const VerifySettings& settings, Clock::time_point deadline) {
+  while (auto failure = failing_check(settings)) {
     if (Clock::now() >= deadline) {
       std::vector<std::string> evidence{"check " + failure->first + ": " +
                                         failure->second.evidence};
@@ -235,9 +239,13 @@ StepResult verify_services(Supervisor& supervisor, const VerifySettings& setting
     }
     std::this_thread::sleep_for(milliseconds(200));
   }
-  // 3. stable for the window: same instances, all ready, no liveness failure
-  const auto baseline = supervisor.snapshot();
-  const auto window_end = Clock::now() + settings.window;
+  return StepResult::ok("smoke checks passed");
+}
+
+// 3. stable for the window: the same instances, all ready, no liveness failure
+StepResult hold_for_window(Supervisor& supervisor, const std::vector<ServiceStatus>& baseline,
+                           milliseconds window) {
+  const auto window_end = Clock::now() + window;
   while (Clock::now() < window_end) {
     for (const ServiceStatus& now : supervisor.snapshot()) {
       const auto before = std::find_if(baseline.begin(), baseline.end(),
@@ -249,8 +257,8 @@ StepResult verify_services(Supervisor& supervisor, const VerifySettings& setting
         const std::string what = restarted                   ? "restarted"
                                  : now.liveness_failures > 0 ? "failed its liveness probe"
                                                              : "became " + to_string(now.state);
-        return StepResult::failed(now.name + " " + what + " during the " +
-                                      format_duration(settings.window) + " stability window" +
+        return StepResult::failed(now.name + " " + what + " during the " + format_duration(window) +
+                                      " stability window" +
                                       (now.last_exit.empty() ? "" : " (" + now.last_exit + ")"),
                                   service_evidence(now));
       }
@@ -258,8 +266,29 @@ StepResult verify_services(Supervisor& supervisor, const VerifySettings& setting
     std::this_thread::sleep_for(
         std::min<Clock::duration>(milliseconds(100), window_end - Clock::now()));
   }
+  return StepResult::ok("stable");
+}
+
+}  // namespace
+
+StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings) {
+  const auto deadline = Clock::now() + settings.timeout;
+  if (StepResult ready = wait_until_all_ready(supervisor, deadline); ready.failed()) {
+    return ready;
+  }
+  // ... and what belongs to the release runs from it
+  if (StepResult stale = check_release_processes(supervisor, settings); stale.failed()) {
+    return stale;
+  }
+  if (StepResult checked = wait_for_checks(settings, deadline); checked.failed()) {
+    return checked;
+  }
+  const auto baseline = supervisor.snapshot();
+  if (StepResult stable = hold_for_window(supervisor, baseline, settings.window); stable.failed()) {
+    return stable;
+  }
   if (settings.window.count() > 0) {
-    if (auto failure = run_checks()) {
+    if (auto failure = failing_check(settings)) {
       return StepResult::failed(
           "smoke check " + failure->first + " failed after the window: " + failure->second.evidence,
           {"check " + failure->first + ": " + failure->second.evidence});

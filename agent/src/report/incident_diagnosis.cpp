@@ -119,31 +119,13 @@ DependencyAddress dependency_address(const std::string& value) {
   return address;
 }
 
-Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& services) {
-  Diagnosis diagnosis;
-  std::vector<const ServiceStatus*> sick;
-  std::set<int> own_pids;
-  for (const ServiceStatus& status : services) {
-    if (status.pid > 0) {
-      own_pids.insert(status.pid);
-    }
-    if (status.state != ServiceState::ready && !finished(status)) {
-      sick.push_back(&status);
-      diagnosis.unhealthy.push_back(status.name);
-    }
-  }
-  if (sick.empty()) {
-    return diagnosis;
-  }
-  std::set<std::string> explained;
-  const auto add = [&](SharedFault fault) {
-    if (fault.services.empty()) {
-      return;
-    }
-    explained.insert(fault.services.begin(), fault.services.end());
-    diagnosis.shared.push_back(std::move(fault));
-  };
-  // 1. Services kept across deploys (not of the release), and what depends on them.
+namespace {
+
+using Sick = std::vector<const ServiceStatus*>;
+
+// 1. Services kept across deploys (not of the release), and what depends on them.
+std::vector<SharedFault> kept_services_down(const ReleaseApp& app, const Sick& sick) {
+  std::vector<SharedFault> faults;
   for (const ServiceStatus* status : sick) {
     const ServiceSpec* spec = spec_of(app, status->name);
     if (spec == nullptr || runs_from_release(*spec, app.dir)) {
@@ -159,9 +141,14 @@ Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& serv
         fault.services.push_back(other->name);
       }
     }
-    add(std::move(fault));
+    faults.push_back(std::move(fault));
   }
-  // 2. Dependencies named by URLs in the services' environment.
+  return faults;
+}
+
+// 2. Dependencies named by URLs in the services' environment that refuse connections (each
+// address tried once).
+std::vector<SharedFault> dependencies_down(const ReleaseApp& app, const Sick& sick) {
   std::map<std::string, SharedFault> by_address;
   for (const ServiceStatus* status : sick) {
     const ServiceSpec* spec = spec_of(app, status->name);
@@ -192,10 +179,17 @@ Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& serv
       }
     }
   }
+  std::vector<SharedFault> faults;
   for (auto& [key, fault] : by_address) {
-    add(std::move(fault));
+    faults.push_back(std::move(fault));
   }
-  // 3. The service's own port held by a process that is not the app's.
+  return faults;
+}
+
+// 3. A service's own port held by a process that is not the app's.
+std::vector<SharedFault> ports_taken(const ReleaseApp& app, const Sick& sick,
+                                     const std::set<int>& own_pids) {
+  std::vector<SharedFault> faults;
   for (const ServiceStatus* status : sick) {
     const ServiceSpec* spec = spec_of(app, status->name);
     const auto endpoint = spec != nullptr ? probed_endpoint(*spec) : std::nullopt;
@@ -209,11 +203,43 @@ Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& serv
     const bool own = holder && (own_pids.count(holder->pid) != 0 ||
                                 own_pids.count(static_cast<int>(::getpgid(holder->pid))) != 0);
     if (holder && !own) {
-      add({"port " + endpoint->host + ":" + std::to_string(endpoint->port),
-           "held by " + (holder->pid > 0
-                             ? "pid " + std::to_string(holder->pid) + " (" + holder->command + ")"
-                             : std::string("a process of another user")),
-           {status->name}});
+      faults.push_back({"port " + endpoint->host + ":" + std::to_string(endpoint->port),
+                        "held by " + (holder->pid > 0 ? "pid " + std::to_string(holder->pid) +
+                                                            " (" + holder->command + ")"
+                                                      : std::string("a process of another user")),
+                        {status->name}});
+    }
+  }
+  return faults;
+}
+
+}  // namespace
+
+Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& services) {
+  Diagnosis diagnosis;
+  Sick sick;
+  std::set<int> own_pids;
+  for (const ServiceStatus& status : services) {
+    if (status.pid > 0) {
+      own_pids.insert(status.pid);
+    }
+    if (status.state != ServiceState::ready && !finished(status)) {
+      sick.push_back(&status);
+      diagnosis.unhealthy.push_back(status.name);
+    }
+  }
+  if (sick.empty()) {
+    return diagnosis;
+  }
+  std::set<std::string> explained;
+  for (auto&& faults : {kept_services_down(app, sick), dependencies_down(app, sick),
+                        ports_taken(app, sick, own_pids)}) {
+    for (const SharedFault& fault : faults) {
+      if (fault.services.empty()) {
+        continue;
+      }
+      explained.insert(fault.services.begin(), fault.services.end());
+      diagnosis.shared.push_back(fault);
     }
   }
   diagnosis.rollback_can_help =

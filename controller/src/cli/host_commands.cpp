@@ -252,6 +252,65 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
   return print_answers(context->hosts(), answers, globals.json, out, err);
 }
 
+namespace {
+
+void print_history_json(const std::vector<HistoryEntry>& entries, std::ostream& out) {
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  for (const HistoryEntry& entry : entries) {
+    Object::Ptr item = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    item->set("id", entry.id);
+    item->set("kind", entry.kind);
+    item->set("stage", entry.stage);
+    item->set("who", entry.who);
+    item->set("commit", entry.commit);
+    item->set("started_unix_ms", entry.started_unix_ms);
+    item->set("duration_ms", entry.finished_unix_ms - entry.started_unix_ms);
+    item->set("ok", entry.ok);
+    item->set("summary", entry.summary);
+    Poco::JSON::Array::Ptr hosts = new Poco::JSON::Array;
+    for (const HostOutcome& host : entry.hosts) {
+      Object::Ptr h = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      h->set("host", host.host);
+      h->set("from_commit", host.from_commit);
+      h->set("to_commit", host.to_commit);
+      h->set("result", std::string(to_string(host.result)));
+      h->set("duration_ms", host.took.count());
+      h->set("reason", host.reason);
+      h->set("restored_backup", host.restored_backup);
+      hosts->add(h);
+    }
+    item->set("hosts", hosts);
+    list->add(item);
+  }
+  Object::Ptr body = new Object;
+  body->set("runs", list);
+  body->stringify(out);
+  out << "\n";
+}
+
+void print_history(const std::vector<HistoryEntry>& entries, std::ostream& out) {
+  if (entries.empty()) {
+    out << "no deploys or rollbacks run from here yet\n";
+  }
+  for (const HistoryEntry& entry : entries) {
+    out << "#" << entry.id << " " << entry.kind << " " << short_commit(entry.commit) << " to "
+        << (entry.stage.empty() ? "hosts" : entry.stage) << " by " << entry.who << ": "
+        << (entry.ok ? "ok" : "FAILED") << ", " << entry.summary << " in "
+        << format_duration(milliseconds(entry.finished_unix_ms - entry.started_unix_ms)) << "\n";
+    for (const HostOutcome& host : entry.hosts) {
+      out << "    " << pad_column(host.host, 22)
+          << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
+          << pad_column(std::string(to_string(host.result)), 12) << format_duration(host.took)
+          << "\n";
+      if (!host.restored_backup.empty()) {  // data was lost: never hidden behind a result
+        out << "      data: " << host.restored_backup << "\n";
+      }
+    }
+  }
+}
+
+}  // namespace
+
 int history_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun history";
   GlobalOptions globals;
@@ -282,56 +341,9 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
   HistoryStore store(context->project_dir() + "/.bosun/history.db");
   const auto entries = store.recent(std::stoul(limit));
   if (globals.json) {
-    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    for (const HistoryEntry& entry : entries) {
-      Object::Ptr item = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-      item->set("id", entry.id);
-      item->set("kind", entry.kind);
-      item->set("stage", entry.stage);
-      item->set("who", entry.who);
-      item->set("commit", entry.commit);
-      item->set("started_unix_ms", entry.started_unix_ms);
-      item->set("duration_ms", entry.finished_unix_ms - entry.started_unix_ms);
-      item->set("ok", entry.ok);
-      item->set("summary", entry.summary);
-      Poco::JSON::Array::Ptr hosts = new Poco::JSON::Array;
-      for (const HostOutcome& host : entry.hosts) {
-        Object::Ptr h = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-        h->set("host", host.host);
-        h->set("from_commit", host.from_commit);
-        h->set("to_commit", host.to_commit);
-        h->set("result", std::string(to_string(host.result)));
-        h->set("duration_ms", host.took.count());
-        h->set("reason", host.reason);
-        h->set("restored_backup", host.restored_backup);
-        hosts->add(h);
-      }
-      item->set("hosts", hosts);
-      list->add(item);
-    }
-    Object::Ptr body = new Object;
-    body->set("runs", list);
-    body->stringify(out);
-    out << "\n";
-    return exit_code::k_ok;
-  }
-  if (entries.empty()) {
-    out << "no deploys or rollbacks run from here yet\n";
-  }
-  for (const HistoryEntry& entry : entries) {
-    out << "#" << entry.id << " " << entry.kind << " " << short_commit(entry.commit) << " to "
-        << (entry.stage.empty() ? "hosts" : entry.stage) << " by " << entry.who << ": "
-        << (entry.ok ? "ok" : "FAILED") << ", " << entry.summary << " in "
-        << format_duration(milliseconds(entry.finished_unix_ms - entry.started_unix_ms)) << "\n";
-    for (const HostOutcome& host : entry.hosts) {
-      out << "    " << pad_column(host.host, 22)
-          << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
-          << pad_column(std::string(to_string(host.result)), 12) << format_duration(host.took)
-          << "\n";
-      if (!host.restored_backup.empty()) {  // data was lost: never hidden behind a result
-        out << "      data: " << host.restored_backup << "\n";
-      }
-    }
+    print_history_json(entries, out);
+  } else {
+    print_history(entries, out);
   }
   return exit_code::k_ok;
 }

@@ -327,6 +327,35 @@ void print_setup_json(std::vector<HostSession>& hosts, const std::vector<SetupRe
 
 }  // namespace
 
+namespace {
+
+// Every host set up at once; each step printed as it happens (an agent upload over a slow link
+// takes a while), prefixed with its host, unless the output is JSON.
+std::vector<SetupReport> set_up_hosts(std::vector<HostSession>& hosts, const SetupInputs& inputs,
+                                      const std::string& app, bool json, std::ostream& out) {
+  std::vector<SetupReport> reports(hosts.size());
+  std::mutex printing;
+  each_host(hosts, [&](std::size_t i, HostSession& host) {
+    SetupReport& report = reports[i];
+    const SetupLog log = [&](const std::string& line) {
+      report.log.push_back(line);
+      if (!json) {
+        std::lock_guard guard(printing);
+        out << host.name() << ": " << line << "\n" << std::flush;
+      }
+    };
+    try {
+      report.code = setup_host(host, inputs, app, log, report.gap);
+    } catch (const std::exception& error) {
+      log(std::string("setup failed: ") + error.what());
+      report.code = exit_code::k_failed;
+    }
+  });
+  return reports;
+}
+
+}  // namespace
+
 int setup_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun setup";
   GlobalOptions globals;
@@ -378,26 +407,8 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
   inputs.stage = context->stage_name();
   inputs.json = globals.json;
   std::vector<HostSession>& hosts = context->hosts();
-  std::vector<SetupReport> reports(hosts.size());
-  std::mutex printing;
-  each_host(hosts, [&](std::size_t i, HostSession& host) {
-    SetupReport& report = reports[i];
-    // Each step as it happens (an agent upload over a slow link takes a while), prefixed
-    // with its host; the gap analyses follow at the end.
-    const SetupLog log = [&](const std::string& line) {
-      report.log.push_back(line);
-      if (!globals.json) {
-        std::lock_guard guard(printing);
-        out << host.name() << ": " << line << "\n" << std::flush;
-      }
-    };
-    try {
-      report.code = setup_host(host, inputs, context->manifest().app, log, report.gap);
-    } catch (const std::exception& error) {
-      log(std::string("setup failed: ") + error.what());
-      report.code = exit_code::k_failed;
-    }
-  });
+  const std::vector<SetupReport> reports =
+      set_up_hosts(hosts, inputs, context->manifest().app, globals.json, out);
   int code = exit_code::k_ok;
   for (const SetupReport& report : reports) {
     code = std::max(code, report.code);

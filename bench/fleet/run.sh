@@ -39,7 +39,8 @@ agent="$build/agent/bosun-agent"
 work=$(mktemp -d)
 sshd_pids=()
 cleanup() {
-  for root in "$work"/hosts/*/; do
+  # Roots are hosts/HOST (the shell tools) and hosts/bosun/HOST (bosun's agents).
+  for root in "$work"/hosts/*/ "$work"/hosts/bosun/*/; do
     [ -S "$root/agent.sock" ] && "$agent" stop-all --root "$root" >/dev/null 2>&1 || true
     [ -f "$root/app.pid" ] && kill "$(cat "$root/app.pid")" 2>/dev/null || true
   done

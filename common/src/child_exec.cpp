@@ -28,6 +28,66 @@ namespace {
   ::_exit(code);
 }
 
+// In the child: every inherited fd closed but 0-2 and, for a held start, the hold pipe on fd 3,
+// which is then waited on (the parent writes one byte once the pid is recorded).
+void close_inherited_fds(int hold_fd) {
+  if (hold_fd < 0) {
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    return;
+  }
+  // Fd 3 keeps the hold; everything else goes, the pipe's write end included, so the
+  // parent's death reads as end of file.
+  if ((hold_fd != 3 && ::dup2(hold_fd, 3) < 0) || ::syscall(SYS_close_range, 4U, ~0U, 0U) != 0) {
+    ::_exit(125);
+  }
+  char go = 0;
+  ssize_t got = -1;
+  do {
+    got = ::read(3, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1) {
+    ::_exit(125);
+  }
+  ::close(3);
+}
+
+// In the child, after fork: its own process group, default signals, the redirections, the
+// working directory, limits and user, then exec. Only async-signal-safe calls.
+[[noreturn]] void run_child(const ChildSpec& spec, char* const* argv, char* const* envp, uid_t uid,
+                            gid_t gid, const std::string& prefix) {
+  ::setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int signal = 1; signal < NSIG; ++signal) {
+    ::signal(signal, SIG_DFL);
+  }
+  const int input_fd = spec.input_fd >= 0 ? spec.input_fd : ::open("/dev/null", O_RDONLY);
+  const int stdout_fd = spec.stdout_fd >= 0 ? spec.stdout_fd : spec.output_fd;
+  if (input_fd < 0 || ::dup2(input_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 ||
+      ::dup2(spec.output_fd, 2) < 0) {
+    child_fail(prefix, "redirecting output", 126);
+  }
+  // Nothing of the parent's may leak into the child: an inherited listening socket would,
+  // for instance, keep the agent's API "alive" after the agent died.
+  close_inherited_fds(spec.hold_fd);
+  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
+    child_fail(prefix, "changing to the working directory", 126);
+  }
+  if (spec.nofile) {
+    const rlimit limit{static_cast<rlim_t>(*spec.nofile), static_cast<rlim_t>(*spec.nofile)};
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      child_fail(prefix, "setting the open-files limit", 126);
+    }
+  }
+  if (!spec.user.empty() &&
+      (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
+    child_fail(prefix, "switching user", 126);
+  }
+  ::execve(argv[0], argv, envp);
+  child_fail(prefix, argv[0], 127);
+}
+
 }  // namespace
 
 pid_t fork_exec(const ChildSpec& spec) {
@@ -69,55 +129,7 @@ pid_t fork_exec(const ChildSpec& spec) {
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int signal = 1; signal < NSIG; ++signal) {
-      ::signal(signal, SIG_DFL);
-    }
-    const int input_fd = spec.input_fd >= 0 ? spec.input_fd : ::open("/dev/null", O_RDONLY);
-    const int stdout_fd = spec.stdout_fd >= 0 ? spec.stdout_fd : spec.output_fd;
-    if (input_fd < 0 || ::dup2(input_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 ||
-        ::dup2(spec.output_fd, 2) < 0) {
-      child_fail(prefix, "redirecting output", 126);
-    }
-    // Nothing of the parent's may leak into the child: an inherited listening socket would,
-    // for instance, keep the agent's API "alive" after the agent died.
-    if (spec.hold_fd >= 0) {
-      // Fd 3 keeps the hold; everything else goes, the pipe's write end included, so the
-      // parent's death reads as end of file.
-      if ((spec.hold_fd != 3 && ::dup2(spec.hold_fd, 3) < 0) ||
-          ::syscall(SYS_close_range, 4U, ~0U, 0U) != 0) {
-        ::_exit(125);
-      }
-      char go = 0;
-      ssize_t got = -1;
-      do {
-        got = ::read(3, &go, 1);
-      } while (got < 0 && errno == EINTR);
-      if (got != 1) {
-        ::_exit(125);
-      }
-      ::close(3);
-    } else {
-      ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    }
-    if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
-      child_fail(prefix, "changing to the working directory", 126);
-    }
-    if (spec.nofile) {
-      const rlimit limit{static_cast<rlim_t>(*spec.nofile), static_cast<rlim_t>(*spec.nofile)};
-      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        child_fail(prefix, "setting the open-files limit", 126);
-      }
-    }
-    if (!spec.user.empty() &&
-        (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
-      child_fail(prefix, "switching user", 126);
-    }
-    ::execve(argv[0], argv.data(), envp.data());
-    child_fail(prefix, argv[0], 127);
+    run_child(spec, argv.data(), envp.data(), uid, gid, prefix);
   }
   // The parent sets the group too, so that signalling the group works before the child runs.
   ::setpgid(pid, pid);

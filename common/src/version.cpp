@@ -133,6 +133,32 @@ std::strong_ordering operator<=>(const Version& a, const Version& b) {
   return a.m_prerelease <=> b.m_prerelease;
 }
 
+namespace {
+
+// The exclusive upper bound of ^V (caret) or ~V: ^1.2.3 is >=1.2.3 <2 (for 0.x: <0.(x+1));
+// ~1.2.3 is >=1.2.3 <1.3; ~1 is >=1 <2.
+Version range_end(bool caret, const Version& version) {
+  std::vector<std::uint64_t> upper_parts = version.parts();
+  std::size_t bump_index = 0;
+  if (caret) {
+    while (bump_index + 1 < upper_parts.size() && upper_parts[bump_index] == 0) {
+      ++bump_index;
+    }
+  } else {
+    bump_index = upper_parts.size() >= 2 ? 1 : 0;
+  }
+  upper_parts.resize(bump_index + 1);
+  ++upper_parts[bump_index];
+  std::string upper_text;
+  for (std::size_t i = 0; i < upper_parts.size(); ++i) {
+    upper_text += (i > 0 ? "." : "") + std::to_string(upper_parts[i]);
+  }
+  // "-0" makes the bound exclude prereleases of the next version too.
+  return *Version::parse(upper_text + "-0");
+}
+
+}  // namespace
+
 tl::expected<VersionConstraint, std::string> VersionConstraint::parse(std::string_view text) {
   VersionConstraint constraint;
   constraint.m_text = std::string(trim(text));
@@ -202,26 +228,8 @@ tl::expected<VersionConstraint, std::string> VersionConstraint::parse(std::strin
     } else if (op_text == ">=") {
       constraint.m_clauses.push_back({Op::ge, *version});
     } else if (op_text == "^" || op_text == "~") {
-      // ^1.2.3: >=1.2.3 <2 (for 0.x: <0.(x+1)); ~1.2.3: >=1.2.3 <1.3; ~1: >=1 <2.
-      std::vector<std::uint64_t> upper_parts = version->parts();
-      std::size_t bump_index = 0;
-      if (op_text == "^") {
-        while (bump_index + 1 < upper_parts.size() && upper_parts[bump_index] == 0) {
-          ++bump_index;
-        }
-      } else {
-        bump_index = upper_parts.size() >= 2 ? 1 : 0;
-      }
-      upper_parts.resize(bump_index + 1);
-      ++upper_parts[bump_index];
-      std::string upper_text;
-      for (std::size_t i = 0; i < upper_parts.size(); ++i) {
-        upper_text += (i > 0 ? "." : "") + std::to_string(upper_parts[i]);
-      }
-      // "-0" makes the bound exclude prereleases of the next version too.
-      auto upper = Version::parse(upper_text + "-0");
       constraint.m_clauses.push_back({Op::ge, *version});
-      constraint.m_clauses.push_back({Op::lt, *upper});
+      constraint.m_clauses.push_back({Op::lt, range_end(op_text == "^", *version)});
     } else {
       return fail("unknown operator \"" + op_text + "\" (use >=, >, <=, <, =, !=, ^ or ~)");
     }

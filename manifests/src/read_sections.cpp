@@ -239,6 +239,132 @@ std::optional<Verify> read_verify(ReadContext& context, const Field& field) {
   return verify;
 }
 
+namespace {
+
+void read_required_tools(ReadContext& context, const Field& field, Requirements& requirements) {
+  const Field* f = &field;
+  MapReader tools(context, *f);
+  for (const Field& tool : tools.fields()) {
+    if (tool.key.empty() || tool.key.find_first_of(" /\t") != std::string::npos) {
+      context.diagnostics.error(tool.key_where, tool.path,
+                                "a tool is named by its command, e.g. redis-server");
+      continue;
+    }
+    auto text = read_string(context, tool);
+    if (!text) {
+      continue;
+    }
+    auto constraint = VersionConstraint::parse(*text);
+    if (!constraint) {
+      context.diagnostics.error(tool.value_where, tool.path, constraint.error());
+      continue;
+    }
+    requirements.tools.push_back({tool.key, std::move(*constraint), tool.key_where});
+  }
+}
+
+void read_required_env(ReadContext& context, const Field& field, Requirements& requirements) {
+  const Field* f = &field;
+  auto names = read_string_list(context, *f);
+  for (const auto& [name, where] : names.value_or(decltype(names)::value_type{})) {
+    if (!is_valid_env_name(name)) {
+      context.diagnostics.error(where, f->path,
+                                "invalid environment variable name " + quote_for_message(name));
+      continue;
+    }
+    requirements.env.push_back(name);
+  }
+}
+
+void read_ports_free(ReadContext& context, const Field& field, Requirements& requirements) {
+  const Field* f = &field;
+  if (!f->value.IsSequence()) {
+    context.diagnostics.error(f->value_where, f->path,
+                              "expected a list of ports, got " + describe_node(f->value));
+  }
+  for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
+    const Field element = element_field(*f, i, f->value[i]);
+    auto port = read_port(context, element);
+    if (!port) {
+      continue;
+    }
+    if (std::find(requirements.ports_free.begin(), requirements.ports_free.end(), *port) !=
+        requirements.ports_free.end()) {
+      context.diagnostics.error(element.value_where, element.path,
+                                "duplicate port " + std::to_string(*port));
+      continue;
+    }
+    requirements.ports_free.push_back(*port);
+  }
+}
+
+// A path, or {path, mode: "0600", owner: deploy}.
+void read_required_files(ReadContext& context, const Field& field, Requirements& requirements) {
+  const Field* f = &field;
+  if (!f->value.IsSequence()) {
+    context.diagnostics.error(f->value_where, f->path, "expected a list of files");
+  }
+  for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
+    const Field entry = element_field(*f, i, f->value[i]);
+    FileRequirement file;
+    if (entry.value.IsScalar()) {
+      file.path = read_string(context, entry).value_or("");
+    } else {
+      MapReader spec(context, entry, {"path", "mode", "owner"});
+      if (const Field* path = spec.require("path")) {
+        file.path = read_string(context, *path).value_or("");
+      }
+      if (const Field* mode = spec.get("mode")) {
+        const std::string text = read_string(context, *mode).value_or("");
+        if (text.empty() || text.size() > 4 ||
+            text.find_first_not_of("01234567") != std::string::npos) {
+          context.diagnostics.error(mode->value_where, mode->path,
+                                    "mode is octal permission bits in quotes, e.g. \"0600\"");
+        } else {
+          file.mode = std::stoi(text, nullptr, 8);
+        }
+      }
+      if (const Field* owner = spec.get("owner")) {
+        file.owner = read_string(context, *owner).value_or("");
+      }
+    }
+    if (!file.path.empty()) {
+      requirements.files.push_back(std::move(file));
+    }
+  }
+}
+
+void read_required_os(ReadContext& context, const Field& field, Requirements& requirements) {
+  const Field* f = &field;
+  MapReader os_map(context, *f, {"id", "version"});
+  OsRequirement os;
+  if (const Field* id = os_map.get("id")) {
+    if (id->value.IsSequence()) {
+      auto ids = read_string_list(context, *id);
+      for (const auto& [name, where] : ids.value_or(decltype(ids)::value_type{})) {
+        os.ids.push_back(name);
+      }
+    } else if (auto name = read_string(context, *id)) {
+      os.ids.push_back(*name);
+    }
+  }
+  if (const Field* version = os_map.get("version")) {
+    if (auto text = read_string(context, *version)) {
+      auto constraint = VersionConstraint::parse(*text);
+      if (constraint) {
+        os.version = std::move(*constraint);
+      } else {
+        context.diagnostics.error(version->value_where, version->path, constraint.error());
+      }
+    }
+  }
+  if (os_map.valid()) {
+    requirements.os = std::move(os);
+  }
+}
+
+}  // namespace
+
 std::optional<Requirements> read_requirements(ReadContext& context, const Field& field) {
   MapReader map(context, field,
                 {"tools", "env", "ports_free", "disk_free", "memory", "files", "os"});
@@ -247,55 +373,13 @@ std::optional<Requirements> read_requirements(ReadContext& context, const Field&
   }
   Requirements requirements;
   if (const Field* f = map.get("tools")) {
-    MapReader tools(context, *f);
-    for (const Field& tool : tools.fields()) {
-      if (tool.key.empty() || tool.key.find_first_of(" /\t") != std::string::npos) {
-        context.diagnostics.error(tool.key_where, tool.path,
-                                  "a tool is named by its command, e.g. redis-server");
-        continue;
-      }
-      auto text = read_string(context, tool);
-      if (!text) {
-        continue;
-      }
-      auto constraint = VersionConstraint::parse(*text);
-      if (!constraint) {
-        context.diagnostics.error(tool.value_where, tool.path, constraint.error());
-        continue;
-      }
-      requirements.tools.push_back({tool.key, std::move(*constraint), tool.key_where});
-    }
+    read_required_tools(context, *f, requirements);
   }
   if (const Field* f = map.get("env")) {
-    auto names = read_string_list(context, *f);
-    for (const auto& [name, where] : names.value_or(decltype(names)::value_type{})) {
-      if (!is_valid_env_name(name)) {
-        context.diagnostics.error(where, f->path,
-                                  "invalid environment variable name " + quote_for_message(name));
-        continue;
-      }
-      requirements.env.push_back(name);
-    }
+    read_required_env(context, *f, requirements);
   }
   if (const Field* f = map.get("ports_free")) {
-    if (!f->value.IsSequence()) {
-      context.diagnostics.error(f->value_where, f->path,
-                                "expected a list of ports, got " + describe_node(f->value));
-    }
-    for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
-      const Field element = element_field(*f, i, f->value[i]);
-      auto port = read_port(context, element);
-      if (!port) {
-        continue;
-      }
-      if (std::find(requirements.ports_free.begin(), requirements.ports_free.end(), *port) !=
-          requirements.ports_free.end()) {
-        context.diagnostics.error(element.value_where, element.path,
-                                  "duplicate port " + std::to_string(*port));
-        continue;
-      }
-      requirements.ports_free.push_back(*port);
-    }
+    read_ports_free(context, *f, requirements);
   }
   if (const Field* f = map.get("disk_free")) {
     requirements.disk_free = read_byte_size(context, *f);
@@ -304,65 +388,10 @@ std::optional<Requirements> read_requirements(ReadContext& context, const Field&
     requirements.memory = read_byte_size(context, *f);
   }
   if (const Field* f = map.get("files")) {
-    // A path, or {path, mode: "0600", owner: deploy}.
-    if (!f->value.IsSequence()) {
-      context.diagnostics.error(f->value_where, f->path, "expected a list of files");
-    }
-    for (std::size_t i = 0; f->value.IsSequence() && i < f->value.size(); ++i) {
-      const Field entry = element_field(*f, i, f->value[i]);
-      FileRequirement file;
-      if (entry.value.IsScalar()) {
-        file.path = read_string(context, entry).value_or("");
-      } else {
-        MapReader spec(context, entry, {"path", "mode", "owner"});
-        if (const Field* path = spec.require("path")) {
-          file.path = read_string(context, *path).value_or("");
-        }
-        if (const Field* mode = spec.get("mode")) {
-          const std::string text = read_string(context, *mode).value_or("");
-          if (text.empty() || text.size() > 4 ||
-              text.find_first_not_of("01234567") != std::string::npos) {
-            context.diagnostics.error(mode->value_where, mode->path,
-                                      "mode is octal permission bits in quotes, e.g. \"0600\"");
-          } else {
-            file.mode = std::stoi(text, nullptr, 8);
-          }
-        }
-        if (const Field* owner = spec.get("owner")) {
-          file.owner = read_string(context, *owner).value_or("");
-        }
-      }
-      if (!file.path.empty()) {
-        requirements.files.push_back(std::move(file));
-      }
-    }
+    read_required_files(context, *f, requirements);
   }
   if (const Field* f = map.get("os")) {
-    MapReader os_map(context, *f, {"id", "version"});
-    OsRequirement os;
-    if (const Field* id = os_map.get("id")) {
-      if (id->value.IsSequence()) {
-        auto ids = read_string_list(context, *id);
-        for (const auto& [name, where] : ids.value_or(decltype(ids)::value_type{})) {
-          os.ids.push_back(name);
-        }
-      } else if (auto name = read_string(context, *id)) {
-        os.ids.push_back(*name);
-      }
-    }
-    if (const Field* version = os_map.get("version")) {
-      if (auto text = read_string(context, *version)) {
-        auto constraint = VersionConstraint::parse(*text);
-        if (constraint) {
-          os.version = std::move(*constraint);
-        } else {
-          context.diagnostics.error(version->value_where, version->path, constraint.error());
-        }
-      }
-    }
-    if (os_map.valid()) {
-      requirements.os = std::move(os);
-    }
+    read_required_os(context, *f, requirements);
   }
   return requirements;
 }

@@ -248,13 +248,7 @@ Object::Ptr service_json(const Service& service) {
   return object;
 }
 
-Object::Ptr manifest_json(const Manifest& m) {
-  Object::Ptr object = new_object();
-  object->set("app", m.app);
-  object->set("repo", m.repo);
-  object->set("root", m.root);
-  object->set("keep_releases", m.keep_releases);
-  object->set("shared", string_array(m.shared));
+Array::Ptr stages_json(const Manifest& m) {
   Array::Ptr stages = new Array;
   for (const Stage& stage : m.stages) {
     Object::Ptr s = new_object();
@@ -264,10 +258,10 @@ Object::Ptr manifest_json(const Manifest& m) {
     s->set("ssh", stage.ssh ? Poco::Dynamic::Var(ssh_json(*stage.ssh)) : Poco::Dynamic::Var());
     stages->add(s);
   }
-  object->set("stages", stages);
-  object->set("ssh", ssh_json(m.ssh));
-  object->set("secrets", string_array(m.secrets));
-  object->set("env", env_json(m.env));
+  return stages;
+}
+
+Object::Ptr build_json(const Manifest& m) {
   Object::Ptr build = new_object();
   Array::Ptr build_commands = new Array;
   for (const Command& command : m.build.commands) {
@@ -275,7 +269,10 @@ Object::Ptr manifest_json(const Manifest& m) {
   }
   build->set("commands", build_commands);
   build->set("timeout_ms", m.build.timeout.count());
-  object->set("build", build);
+  return build;
+}
+
+Object::Ptr database_json(const Manifest& m) {
   Object::Ptr database = new_object();
   database->set("kind", database_kind_name(m.database.kind));
   database->set("path", m.database.path);
@@ -287,12 +284,10 @@ Object::Ptr manifest_json(const Manifest& m) {
   database->set("backup", command_json(m.database.backup));
   database->set("restore", command_json(m.database.restore));
   database->set("rollback", m.database.rollback == RollbackMode::restore ? "restore" : "down");
-  object->set("database", database);
-  Array::Ptr services = new Array;
-  for (const Service* service : m.start_order()) {
-    services->add(service_json(*service));
-  }
-  object->set("services", services);
+  return database;
+}
+
+Object::Ptr verify_json(const Manifest& m) {
   Object::Ptr verify = new_object();
   verify->set("window_ms", m.verify.window.count());
   verify->set("timeout_ms", m.verify.timeout.count());
@@ -301,7 +296,10 @@ Object::Ptr manifest_json(const Manifest& m) {
     checks->add(check_json(check));
   }
   verify->set("checks", checks);
-  object->set("verify", verify);
+  return verify;
+}
+
+Object::Ptr requires_json(const Manifest& m) {
   Object::Ptr requires_object = new_object();
   Object::Ptr tools = new_object();
   for (const ToolRequirement& tool : m.requires_.tools) {
@@ -340,7 +338,29 @@ Object::Ptr manifest_json(const Manifest& m) {
     os->set("version", m.requires_.os->version ? m.requires_.os->version->text() : "");
     requires_object->set("os", os);
   }
-  object->set("requires", requires_object);
+  return requires_object;
+}
+
+Object::Ptr manifest_json(const Manifest& m) {
+  Object::Ptr object = new_object();
+  object->set("app", m.app);
+  object->set("repo", m.repo);
+  object->set("root", m.root);
+  object->set("keep_releases", m.keep_releases);
+  object->set("shared", string_array(m.shared));
+  object->set("stages", stages_json(m));
+  object->set("ssh", ssh_json(m.ssh));
+  object->set("secrets", string_array(m.secrets));
+  object->set("env", env_json(m.env));
+  object->set("build", build_json(m));
+  object->set("database", database_json(m));
+  Array::Ptr services = new Array;
+  for (const Service* service : m.start_order()) {
+    services->add(service_json(*service));
+  }
+  object->set("services", services);
+  object->set("verify", verify_json(m));
+  object->set("requires", requires_json(m));
   return object;
 }
 

@@ -10,6 +10,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include "agent_namespaces.hpp"
 #include "api/api_client.hpp"
 
 namespace bosun::test {

@@ -7,6 +7,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "bosun/common/session_protocol.hpp"
+#include "controller_namespaces.hpp"
 
 namespace bosun::test {
 

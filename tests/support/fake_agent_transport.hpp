@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bosun/common/run_protocol.hpp"
+#include "controller_namespaces.hpp"
 #include "host/host_session.hpp"
 #include "transport/transport.hpp"
 

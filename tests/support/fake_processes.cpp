@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <stdexcept>
+#include "agent_namespaces.hpp"
 
 namespace bosun::test {
 

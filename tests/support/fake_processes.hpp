@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_namespaces.hpp"
 #include "sys/process_control.hpp"
 
 namespace bosun::test {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "agent_namespaces.hpp"
 #include "sys/time_source.hpp"
 
 namespace bosun::test {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_namespaces.hpp"
 #include "state/journal.hpp"
 #include "supervise/probe_runner.hpp"
 #include "supervise/supervision.hpp"

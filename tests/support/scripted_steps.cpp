@@ -1,4 +1,5 @@
 #include "scripted_steps.hpp"
+#include "agent_namespaces.hpp"
 
 namespace bosun::test {
 

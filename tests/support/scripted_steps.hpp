@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_namespaces.hpp"
 #include "deploy/steps/deploy_step.hpp"
 
 namespace bosun::test {

@@ -6,8 +6,8 @@
 
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 
-std::string render_metrics(const std::vector<ServiceStatus>& services);
+std::string render_metrics(const std::vector<supervise::ServiceStatus>& services);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

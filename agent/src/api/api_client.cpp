@@ -9,7 +9,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 
 ApiResponse call_agent(const std::string& socket_path, const std::string& method,
                        const std::string& path) {
@@ -40,4 +40,4 @@ ApiResponse call_agent(const std::string& socket_path, const std::string& method
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 
 struct ApiResponse {
   int status = 0;
@@ -14,4 +14,4 @@ struct ApiResponse {
 ApiResponse call_agent(const std::string& socket_path, const std::string& method,
                        const std::string& path);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

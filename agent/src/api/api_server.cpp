@@ -25,7 +25,7 @@
 #include "supervise/supervisor.hpp"
 #include "sys/unix_listener.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 namespace {
 
 using Poco::JSON::Object;
@@ -64,7 +64,7 @@ struct PlainRequest {
   std::int64_t content_length = 0;
 };
 
-Object::Ptr event_to_json(const DeployEvent& event) {
+Object::Ptr event_to_json(const deploy::DeployEvent& event) {
   Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   body->set("seq", event.seq);
   body->set("time_unix_ms", event.unix_ms);
@@ -95,7 +95,8 @@ Object::Ptr event_to_json(const DeployEvent& event) {
 
 class Handler {
  public:
-  Handler(Supervisor& supervisor, Journal& journal, DeployRuns* runs, ApiHooks hooks)
+  Handler(supervise::Supervisor& supervisor, state::Journal& journal, deploy::DeployRuns* runs,
+          ApiHooks hooks)
       : m_supervisor(supervisor), m_journal(journal), m_runs(runs), m_hooks(std::move(hooks)) {}
 
   Reply handle(const PlainRequest& request) {
@@ -124,7 +125,7 @@ class Handler {
       return error_reply(413, "request bodies are not used by this API");
     }
     if (path == "/v1/status" && method == "GET") {
-      const std::vector<ServiceStatus> services = m_supervisor.snapshot();
+      const std::vector<supervise::ServiceStatus> services = m_supervisor.snapshot();
       Object::Ptr body = status_to_json(services);
       if (query["diagnose"] == "1" && m_hooks.diagnose) {
         body->set("diagnosis", diagnosis_to_json(m_hooks.diagnose(services)));
@@ -141,7 +142,8 @@ class Handler {
       return events(query);
     }
     if (path == "/v1/stop-all" && method == "POST") {
-      const std::string error = await_reply(m_supervisor.request(RequestKind::stop_all, ""));
+      const std::string error =
+          supervise::await_reply(m_supervisor.request(supervise::RequestKind::stop_all, ""));
       Object::Ptr body = new Object;
       body->set("ok", error.empty());
       return json_reply(error.empty() ? 202 : 500, body);
@@ -181,7 +183,7 @@ class Handler {
     const auto services = m_supervisor.snapshot();
     const auto service =
         std::find_if(services.begin(), services.end(),
-                     [&](const ServiceStatus& status) { return status.name == name; });
+                     [&](const supervise::ServiceStatus& status) { return status.name == name; });
     if (service == services.end()) {
       return error_reply(404,
                          "unknown service \"" + name.substr(0, 64) + "\"" + known_names(services));
@@ -189,14 +191,16 @@ class Handler {
     if (action == "logs" && method == "GET") {
       return logs(*service, query);
     }
-    const RequestKind kinds[] = {RequestKind::start, RequestKind::stop, RequestKind::restart};
+    const supervise::RequestKind kinds[] = {supervise::RequestKind::start,
+                                            supervise::RequestKind::stop,
+                                            supervise::RequestKind::restart};
     const char* names[] = {"start", "stop", "restart"};
     for (std::size_t i = 0; i < 3; ++i) {
       if (action == names[i]) {
         if (method != "POST") {
           return error_reply(405, action + " needs POST");
         }
-        const std::string error = await_reply(m_supervisor.request(kinds[i], name));
+        const std::string error = supervise::await_reply(m_supervisor.request(kinds[i], name));
         if (!error.empty()) {
           return error_reply(400, error);
         }
@@ -209,7 +213,7 @@ class Handler {
     return error_reply(404, "no such endpoint: " + method + " " + path.substr(0, 200));
   }
 
-  Reply logs(const ServiceStatus& service, std::map<std::string, std::string>& query) {
+  Reply logs(const supervise::ServiceStatus& service, std::map<std::string, std::string>& query) {
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     body->set("service", service.name);
     if (query.count("offset")) {
@@ -218,7 +222,7 @@ class Handler {
         return error_reply(400, "offset must be a byte position");
       }
       std::uint64_t position = static_cast<std::uint64_t>(*offset);
-      body->set("text", read_from(service.log_path, position, 256 * 1024));
+      body->set("text", supervise::read_from(service.log_path, position, 256 * 1024));
       body->set("offset", position);
       return json_reply(200, body);
     }
@@ -228,11 +232,12 @@ class Handler {
       return error_reply(400, "lines must be a number from 0 to 100000");
     }
     Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-    for (const std::string& line : tail_lines(service.log_path, static_cast<std::size_t>(*lines))) {
+    for (const std::string& line :
+         supervise::tail_lines(service.log_path, static_cast<std::size_t>(*lines))) {
       array->add(line);
     }
     body->set("lines", array);
-    body->set("offset", file_size(service.log_path));
+    body->set("offset", supervise::file_size(service.log_path));
     return json_reply(200, body);
   }
 
@@ -250,7 +255,7 @@ class Handler {
       const auto value = parse_number(query[key], 24LL * 3600 * 1000);
       return value ? std::optional(std::chrono::milliseconds(*value)) : std::nullopt;
     };
-    const auto started = [](const DeployRuns::Started& run) {
+    const auto started = [](const deploy::DeployRuns::Started& run) {
       if (run.key == 0) {
         return error_reply(409, run.error);
       }
@@ -272,7 +277,7 @@ class Handler {
         if (!query.count("ref") || query["ref"].empty()) {
           return error_reply(400, "ref is required: a commit, branch or tag");
         }
-        DeployRequest request;
+        deploy::DeployRequest request;
         request.ref = query["ref"];
         request.who = who;
         request.repo = query["repo"];
@@ -283,17 +288,17 @@ class Handler {
         request.lock_wait = *lock_wait;
         return started(m_runs->start_deploy(request));
       }
-      RollbackRequest request;
+      deploy::RollbackRequest request;
       request.to = query["to"];
       request.who = who;
       const std::string db = query.count("db") ? query["db"] : "auto";
       if (db != "auto" && db != "down" && db != "restore" && db != "none") {
         return error_reply(400, "db must be auto, down, restore or none");
       }
-      request.db = db == "down"      ? DbRollback::down
-                   : db == "restore" ? DbRollback::restore
-                   : db == "none"    ? DbRollback::none
-                                     : DbRollback::automatic;
+      request.db = db == "down"      ? deploy::DbRollback::down
+                   : db == "restore" ? deploy::DbRollback::restore
+                   : db == "none"    ? deploy::DbRollback::none
+                                     : deploy::DbRollback::automatic;
       request.force = query["force"] == "1" || query["force"] == "true";
       const auto window = duration_ms("window_ms", 0);
       if (!window) {
@@ -322,14 +327,15 @@ class Handler {
     if (!after || !wait || *wait > std::chrono::milliseconds(30'000)) {
       return error_reply(400, "after must be a number and wait_ms at most 30000");
     }
-    const DeployRuns::Page page = m_runs->events(*key, static_cast<std::size_t>(*after), *wait);
+    const deploy::DeployRuns::Page page =
+        m_runs->events(*key, static_cast<std::size_t>(*after), *wait);
     if (!page.found) {
       return error_reply(
           404, "no run " + std::to_string(*key) + " (runs are kept in memory; see history)");
     }
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     Poco::JSON::Array::Ptr events = new Poco::JSON::Array;
-    for (const DeployEvent& event : page.events) {
+    for (const deploy::DeployEvent& event : page.events) {
       events->add(event_to_json(event));
     }
     body->set("events", events);
@@ -342,17 +348,17 @@ class Handler {
     return json_reply(200, body);
   }
 
-  static std::string known_names(const std::vector<ServiceStatus>& services) {
+  static std::string known_names(const std::vector<supervise::ServiceStatus>& services) {
     std::string text = "; services:";
-    for (const ServiceStatus& service : services) {
+    for (const supervise::ServiceStatus& service : services) {
       text += " " + service.name;
     }
     return text;
   }
 
-  Supervisor& m_supervisor;
-  Journal& m_journal;
-  DeployRuns* m_runs;
+  supervise::Supervisor& m_supervisor;
+  state::Journal& m_journal;
+  deploy::DeployRuns* m_runs;
   ApiHooks m_hooks;
 };
 
@@ -379,7 +385,7 @@ const char* reason_phrase(int status) {
 
 bool someone_listens(const std::string& path) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const sockaddr_un address = unix_address(path);
+  const sockaddr_un address = sys::unix_address(path);
   const bool connected =
       ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
@@ -445,8 +451,8 @@ void send_reply(int fd, const Reply& reply) {
 // One thread blocks in accept(): no timers, so an idle agent is not woken up. Each
 // connection gets a short-lived thread with receive and send timeouts.
 struct ApiServer::Impl {
-  Impl(std::string socket_path, Supervisor& supervisor, Journal& journal, DeployRuns* runs,
-       ApiHooks hooks)
+  Impl(std::string socket_path, supervise::Supervisor& supervisor, state::Journal& journal,
+       deploy::DeployRuns* runs, ApiHooks hooks)
       : path(std::move(socket_path)), handler(supervisor, journal, runs, std::move(hooks)) {}
 
   std::string path;
@@ -487,8 +493,8 @@ struct ApiServer::Impl {
   }
 };
 
-ApiServer::ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
-                     DeployRuns* runs, ApiHooks hooks)
+ApiServer::ApiServer(const std::string& socket_path, supervise::Supervisor& supervisor,
+                     state::Journal& journal, deploy::DeployRuns* runs, ApiHooks hooks)
     : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs, std::move(hooks))) {}
 
 ApiServer::~ApiServer() {
@@ -503,7 +509,7 @@ void ApiServer::start() {
     }
     std::filesystem::remove(path);  // left behind by an agent that died
   }
-  m_impl->listen_fd = listen_unix(path, 64);
+  m_impl->listen_fd = sys::listen_unix(path, 64);
   m_impl->acceptor = std::thread([impl = m_impl.get()] { impl->accept_loop(); });
 }
 
@@ -524,4 +530,4 @@ void ApiServer::stop() {
   std::filesystem::remove(m_impl->path, ignored);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

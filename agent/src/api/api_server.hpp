@@ -18,25 +18,36 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
-
+namespace bosun::agent::supervise {
 class Supervisor;
+}  // namespace bosun::agent::supervise
+namespace bosun::agent::state {
 class Journal;
+}  // namespace bosun::agent::state
+namespace bosun::agent::deploy {
 class DeployRuns;
+}  // namespace bosun::agent::deploy
+namespace bosun::agent::report {
 struct Diagnosis;
+}  // namespace bosun::agent::report
+namespace bosun::agent::supervise {
 struct ServiceStatus;
+}  // namespace bosun::agent::supervise
+
+namespace bosun::agent::api {
 
 // What the API asks of the rest of the agent; each may be empty (the route is then absent).
 struct ApiHooks {
   std::function<std::string()> readiness;  // the readiness report's JSON, for /v1/ready
-  std::function<Diagnosis(const std::vector<ServiceStatus>&)> diagnose;  // for ?diagnose=1
+  std::function<report::Diagnosis(const std::vector<supervise::ServiceStatus>&)>
+      diagnose;  // for ?diagnose=1
 };
 
 class ApiServer {
  public:
   // `runs` may be null: an agent without deploys (tests of supervision alone).
-  ApiServer(const std::string& socket_path, Supervisor& supervisor, Journal& journal,
-            DeployRuns* runs = nullptr, ApiHooks hooks = {});
+  ApiServer(const std::string& socket_path, supervise::Supervisor& supervisor,
+            state::Journal& journal, deploy::DeployRuns* runs = nullptr, ApiHooks hooks = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -50,4 +61,4 @@ class ApiServer {
   std::unique_ptr<Impl> m_impl;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

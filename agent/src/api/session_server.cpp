@@ -13,7 +13,7 @@
 
 #include "sys/unix_listener.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 namespace {
 
 // An ostream's buffer over a socket: written through on flush, failing (and so setting the
@@ -70,7 +70,7 @@ struct SessionServer::Impl {
   };
 
   std::string path;
-  SubcommandRunner run_subcommand;
+  cli::SubcommandRunner run_subcommand;
   int listener = -1;
   std::atomic<bool> stopping{false};
   std::thread acceptor;
@@ -117,7 +117,7 @@ struct SessionServer::Impl {
   void serve(Session& session) {
     SocketBuffer buffer(session.connection);
     std::ostream out(&buffer);
-    session_command({}, out, out, run_subcommand, session.connection);
+    cli::session_command({}, out, out, run_subcommand, session.connection);
     out.flush();
     std::lock_guard guard(mutex);
     ::close(session.connection);
@@ -126,7 +126,7 @@ struct SessionServer::Impl {
   }
 };
 
-SessionServer::SessionServer(std::string socket_path, SubcommandRunner run_subcommand)
+SessionServer::SessionServer(std::string socket_path, cli::SubcommandRunner run_subcommand)
     : m_impl(std::make_unique<Impl>()) {
   m_impl->path = std::move(socket_path);
   m_impl->run_subcommand = std::move(run_subcommand);
@@ -138,7 +138,7 @@ SessionServer::~SessionServer() {
 
 void SessionServer::start() {
   ::unlink(m_impl->path.c_str());  // a stale socket of a dead agent (a live one holds the API's)
-  m_impl->listener = listen_unix(m_impl->path, 16);
+  m_impl->listener = sys::listen_unix(m_impl->path, 16);
   m_impl->acceptor = std::thread([impl = m_impl.get()] { impl->accept_loop(); });
 }
 
@@ -168,4 +168,4 @@ void SessionServer::stop() {
   ::unlink(impl.path.c_str());
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

@@ -9,11 +9,11 @@
 
 #include "cli/session_cli.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 
 class SessionServer {
  public:
-  SessionServer(std::string socket_path, SubcommandRunner run_subcommand);
+  SessionServer(std::string socket_path, cli::SubcommandRunner run_subcommand);
   ~SessionServer();  // stop()
   SessionServer(const SessionServer&) = delete;
   SessionServer& operator=(const SessionServer&) = delete;
@@ -28,4 +28,4 @@ class SessionServer {
   std::unique_ptr<Impl> m_impl;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

@@ -6,14 +6,14 @@
 
 #include "sys/process.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Object::Ptr status_to_json(const std::vector<ServiceStatus>& services) {
+Object::Ptr status_to_json(const std::vector<supervise::ServiceStatus>& services) {
   Array::Ptr list = new Array;
-  for (const ServiceStatus& service : services) {
+  for (const supervise::ServiceStatus& service : services) {
     Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     entry->set("name", service.name);
     entry->set("state", to_string(service.state));
@@ -46,14 +46,14 @@ Object::Ptr status_to_json(const std::vector<ServiceStatus>& services) {
   }
   Object::Ptr agent = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   agent->set("pid", ::getpid());
-  agent->set("rss_bytes", resident_bytes(::getpid()));
+  agent->set("rss_bytes", sys::resident_bytes(::getpid()));
   Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   body->set("agent", agent);
   body->set("services", list);
   return body;
 }
 
-Object::Ptr diagnosis_to_json(const Diagnosis& diagnosis) {
+Object::Ptr diagnosis_to_json(const report::Diagnosis& diagnosis) {
   const auto strings = [](const std::vector<std::string>& values) {
     Array::Ptr list = new Array;
     for (const std::string& value : values) {
@@ -62,7 +62,7 @@ Object::Ptr diagnosis_to_json(const Diagnosis& diagnosis) {
     return list;
   };
   Array::Ptr shared = new Array;
-  for (const SharedFault& fault : diagnosis.shared) {
+  for (const report::SharedFault& fault : diagnosis.shared) {
     Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     entry->set("what", fault.what);
     entry->set("evidence", fault.evidence);
@@ -76,9 +76,9 @@ Object::Ptr diagnosis_to_json(const Diagnosis& diagnosis) {
   return body;
 }
 
-Object::Ptr events_to_json(const std::vector<JournalEvent>& events) {
+Object::Ptr events_to_json(const std::vector<state::JournalEvent>& events) {
   Array::Ptr list = new Array;
-  for (const JournalEvent& event : events) {
+  for (const state::JournalEvent& event : events) {
     Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     entry->set("id", event.id);
     entry->set("unix_ms", event.unix_ms);
@@ -92,4 +92,4 @@ Object::Ptr events_to_json(const std::vector<JournalEvent>& events) {
   return body;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

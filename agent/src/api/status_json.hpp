@@ -9,11 +9,11 @@
 #include "state/journal.hpp"
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::api {
 
-Poco::JSON::Object::Ptr status_to_json(const std::vector<ServiceStatus>& services);
-Poco::JSON::Object::Ptr events_to_json(const std::vector<JournalEvent>& events);
+Poco::JSON::Object::Ptr status_to_json(const std::vector<supervise::ServiceStatus>& services);
+Poco::JSON::Object::Ptr events_to_json(const std::vector<state::JournalEvent>& events);
 // {"unhealthy": [...], "shared": [{"what", "evidence", "services"}], "rollback_can_help"}
-Poco::JSON::Object::Ptr diagnosis_to_json(const Diagnosis& diagnosis);
+Poco::JSON::Object::Ptr diagnosis_to_json(const report::Diagnosis& diagnosis);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::api

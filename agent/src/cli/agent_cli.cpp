@@ -17,60 +17,61 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
     return exit_code::k_ok;
   }
   using Args = const std::vector<std::string>&;
-  const std::vector<cli::Subcommand> commands{
+  const std::vector<bosun::cli::Subcommand> commands{
       {"run", "supervise the app's services (the daemon)",
-       [&](Args sub) { return run_daemon(sub, out, err); }},
+       [&](Args sub) { return cli::run_daemon(sub, out, err); }},
       {"status", "show the services' state",
-       [&](Args sub) { return status_command(sub, out, err); }},
+       [&](Args sub) { return cli::status_command(sub, out, err); }},
       {"start", "start a service",
-       [&](Args sub) { return service_action("start", sub, out, err); }},
-      {"stop", "stop a service", [&](Args sub) { return service_action("stop", sub, out, err); }},
+       [&](Args sub) { return cli::service_action("start", sub, out, err); }},
+      {"stop", "stop a service",
+       [&](Args sub) { return cli::service_action("stop", sub, out, err); }},
       {"restart", "restart a service",
-       [&](Args sub) { return service_action("restart", sub, out, err); }},
-      {"logs", "print a service's log", [&](Args sub) { return logs_command(sub, out, err); }},
+       [&](Args sub) { return cli::service_action("restart", sub, out, err); }},
+      {"logs", "print a service's log", [&](Args sub) { return cli::logs_command(sub, out, err); }},
       {"events", "print the agent's journal",
-       [&](Args sub) { return events_command(sub, out, err); }},
+       [&](Args sub) { return cli::events_command(sub, out, err); }},
       {"metrics", "print Prometheus metrics",
        [&](Args sub) {
-         return simple_get("metrics", "/v1/metrics",
-                           "Print the agent's metrics in the Prometheus text format.", sub, out,
-                           err);
+         return cli::simple_get("metrics", "/v1/metrics",
+                                "Print the agent's metrics in the Prometheus text format.", sub,
+                                out, err);
        }},
       {"ready", "is the running app ready? (report with evidence and actions)",
-       [&](Args sub) { return ready_command(sub, out, err); }},
+       [&](Args sub) { return cli::ready_command(sub, out, err); }},
       {"gap", "check the manifest's requirements on this host",
-       [&](Args sub) { return gap_command(sub, out, err); }},
+       [&](Args sub) { return cli::gap_command(sub, out, err); }},
       {"history", "deploys and rollbacks on this host",
-       [&](Args sub) { return history_command(sub, out, err); }},
+       [&](Args sub) { return cli::history_command(sub, out, err); }},
       {"lock", "take, give back or show the deploy lock",
-       [&](Args sub) { return lock_command(sub, out, err); }},
+       [&](Args sub) { return cli::lock_command(sub, out, err); }},
       {"deploy", "deploy a commit on this host (run by the daemon)",
-       [&](Args sub) { return deploy_command(sub, out, err); }},
+       [&](Args sub) { return cli::deploy_command(sub, out, err); }},
       {"rollback", "go back to the last good release, or --to one",
-       [&](Args sub) { return rollback_command(sub, out, err); }},
+       [&](Args sub) { return cli::rollback_command(sub, out, err); }},
       {"releases", "list the releases on this host",
-       [&](Args sub) { return releases_command(sub, out, err); }},
+       [&](Args sub) { return cli::releases_command(sub, out, err); }},
       {"stop-all", "stop every service, then the agent",
        [&](Args sub) {
-         return simple_get("stop-all", "/v1/stop-all",
-                           "Stop every service in reverse dependency order, then stop the agent.",
-                           sub, out, err);
+         return cli::simple_get(
+             "stop-all", "/v1/stop-all",
+             "Stop every service in reverse dependency order, then stop the agent.", sub, out, err);
        }},
       {"session", "run agent commands read from stdin (the controller's connection)",
-       [&](Args sub) { return session_command(sub, out, err, run_agent_cli); }},
+       [&](Args sub) { return cli::session_command(sub, out, err, run_agent_cli); }},
       {"manifest", "check a release's manifest on this host (manifest check -c FILE)",
        [&](Args sub) {
-         const std::vector<cli::Subcommand> manifest_commands{
+         const std::vector<bosun::cli::Subcommand> manifest_commands{
              {"check", "validate the app manifest and show what it defines",
               [&](Args rest) {
                 return manifest::run_check_command("bosun-agent manifest check", rest, out, err);
               }},
          };
-         return cli::dispatch("bosun-agent manifest", "Work with the app manifest.",
-                              manifest_commands, sub, out, err);
+         return bosun::cli::dispatch("bosun-agent manifest", "Work with the app manifest.",
+                                     manifest_commands, sub, out, err);
        }},
   };
-  return cli::dispatch(
+  return bosun::cli::dispatch(
       "bosun-agent",
       "The bosun host agent: supervises the app's services, deploys and rolls back releases, "
       "and answers on a Unix socket. docs/AGENT.md describes it.",

@@ -9,11 +9,11 @@
 #include "bosun/common/environment.hpp"
 #include "core/host_layout.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 using Poco::JSON::Object;
 
-void SocketOptions::add_to(cli::ArgParser& parser) {
+void SocketOptions::add_to(bosun::cli::ArgParser& parser) {
   parser.option("root", 'r', "DIR", "the app's root on this host (socket: DIR/agent.sock)", root)
       .option("socket", 's', "PATH",
               "the agent's socket (default: ROOT/agent.sock or $BOSUN_AGENT_SOCKET)", socket);
@@ -41,16 +41,16 @@ Object::Ptr parse_object(const std::string& body) {
 
 // Calls the agent and turns failures into messages and exit codes. Returns nullopt after
 // reporting an error.
-std::optional<ApiResponse> call(const SocketOptions& options, const std::string& method,
-                                const std::string& path, const std::string& command,
-                                std::ostream& err) {
+std::optional<api::ApiResponse> call(const SocketOptions& options, const std::string& method,
+                                     const std::string& path, const std::string& command,
+                                     std::ostream& err) {
   const std::string socket = options.path();
   if (socket.empty()) {
     err << command << ": say which agent: --root DIR, --socket PATH or $BOSUN_AGENT_SOCKET\n";
     return std::nullopt;
   }
   try {
-    ApiResponse response = call_agent(socket, method, path);
+    api::ApiResponse response = api::call_agent(socket, method, path);
     if (response.status >= 400) {
       std::string message = response.body;
       try {
@@ -68,4 +68,4 @@ std::optional<ApiResponse> call(const SocketOptions& options, const std::string&
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

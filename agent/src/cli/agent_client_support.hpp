@@ -11,14 +11,14 @@
 #include "api/api_client.hpp"
 #include "bosun/common/cli.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 // Where the client finds the daemon: --socket, else --root/agent.sock, else $BOSUN_AGENT_SOCKET.
 struct SocketOptions {
   std::string root;
   std::string socket;
 
-  void add_to(cli::ArgParser& parser);
+  void add_to(bosun::cli::ArgParser& parser);
   std::string path() const;
 };
 
@@ -28,8 +28,8 @@ std::string default_operator();
 Poco::JSON::Object::Ptr parse_object(const std::string& body);
 
 // Calls the agent; on failure prints "COMMAND: why" to `err` and returns nullopt.
-std::optional<ApiResponse> call(const SocketOptions& options, const std::string& method,
-                                const std::string& path, const std::string& command,
-                                std::ostream& err);
+std::optional<api::ApiResponse> call(const SocketOptions& options, const std::string& method,
+                                     const std::string& path, const std::string& command,
+                                     std::ostream& err);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

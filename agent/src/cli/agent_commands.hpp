@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 using CommandArgs = std::vector<std::string>;
 
@@ -27,4 +27,4 @@ int releases_command(const CommandArgs& args, std::ostream& out, std::ostream& e
 int history_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
 int lock_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

@@ -24,30 +24,32 @@
 #include "state/release_ledger.hpp"
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 namespace {
 
 // The readiness report of what runs now, with restarts counted over the last 10 minutes.
-checks::Report readiness_now(const AgentSettings& settings, const DeployEngine& engine,
-                             Supervisor& supervisor, Journal& journal) {
-  const ReleaseApp app = engine.live_app();
-  ReadinessInputs inputs;
+checks::Report readiness_now(const release::AgentSettings& settings,
+                             const deploy::DeployEngine& engine, supervise::Supervisor& supervisor,
+                             state::Journal& journal) {
+  const release::ReleaseApp app = engine.live_app();
+  report::ReadinessInputs inputs;
   inputs.app = &app;
   inputs.services = supervisor.snapshot();
-  for (const JournalEvent& event : journal.since(now_unix_ms() - 600'000, 10'000)) {
+  for (const state::JournalEvent& event : journal.since(state::now_unix_ms() - 600'000, 10'000)) {
     if (event.kind == "exited") {
       ++inputs.recent_restarts[event.service];
     }
   }
   if (!app.id.empty()) {
-    if (const auto record = ReleaseLedger(settings.layout.state_db().string()).find(app.id)) {
+    if (const auto record =
+            state::ReleaseLedger(settings.layout.state_db().string()).find(app.id)) {
       inputs.recorded_schema = record->schema;
     }
   }
   inputs.layout = settings.layout;
   inputs.host = settings.host;
-  return build_readiness_report(inputs);
+  return report::build_readiness_report(inputs);
 }
 
 struct DaemonOptions {
@@ -59,14 +61,14 @@ struct DaemonOptions {
   std::string repo;
 };
 
-AgentSettings daemon_settings(const DaemonOptions& options) {
-  AgentSettings settings;
+release::AgentSettings daemon_settings(const DaemonOptions& options) {
+  release::AgentSettings settings;
   settings.layout = HostLayout{std::filesystem::absolute(options.root)};
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
   settings.host = options.host.empty() ? hostname : options.host;
   settings.stage = options.stage;
-  settings.base_env = agent_base_env();
+  settings.base_env = release::agent_base_env();
   return settings;
 }
 
@@ -81,31 +83,32 @@ void block_stop_signals() {
 }
 
 // Runs the daemon until SIGTERM or stop-all. Throws InputError for a broken manifest.
-int serve(const AgentSettings& settings, const DaemonOptions& options, std::ostream& out) {
+int serve(const release::AgentSettings& settings, const DaemonOptions& options, std::ostream& out) {
   settings.layout.create();
-  ReleaseApp live = load_live_app(settings, options.manifest_path);
+  release::ReleaseApp live = deploy::load_live_app(settings, options.manifest_path);
   if (!options.repo.empty()) {
     live.manifest.repo = options.repo;
   }
-  std::vector<ServiceSpec> services = live.specs;
+  std::vector<supervise::ServiceSpec> services = live.specs;
   const std::string app_name =
       live.manifest.app.empty() ? "nothing yet (waiting for the first deploy)" : live.manifest.app;
   block_stop_signals();
-  Journal journal(settings.layout.state_db().string());
-  Supervisor supervisor(std::move(services), settings.layout, journal);
-  DeployEngine engine(settings, std::move(live), supervisor);
-  DeployRuns runs(engine);
-  ApiHooks hooks;
+  state::Journal journal(settings.layout.state_db().string());
+  supervise::Supervisor supervisor(std::move(services), settings.layout, journal);
+  deploy::DeployEngine engine(settings, std::move(live), supervisor);
+  deploy::DeployRuns runs(engine);
+  api::ApiHooks hooks;
   hooks.readiness = [&] {
     return checks::render_json(readiness_now(settings, engine, supervisor, journal));
   };
-  hooks.diagnose = [&](const std::vector<ServiceStatus>& statuses) {
-    return diagnose(engine.live_app(), statuses);
+  hooks.diagnose = [&](const std::vector<supervise::ServiceStatus>& statuses) {
+    return report::diagnose(engine.live_app(), statuses);
   };
-  ApiServer api(options.socket.empty() ? settings.layout.default_socket().string() : options.socket,
-                supervisor, journal, &runs, std::move(hooks));
+  api::ApiServer api(
+      options.socket.empty() ? settings.layout.default_socket().string() : options.socket,
+      supervisor, journal, &runs, std::move(hooks));
   api.start();
-  SessionServer sessions((settings.layout.root / "session.sock").string(), run_agent_cli);
+  api::SessionServer sessions((settings.layout.root / "session.sock").string(), run_agent_cli);
   sessions.start();
   out << "bosun-agent " << k_version << " supervising " << app_name << " at "
       << settings.layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
@@ -127,7 +130,7 @@ int serve(const AgentSettings& settings, const DaemonOptions& options, std::ostr
 
 int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   DaemonOptions options;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       "bosun-agent run",
       "Run the agent: start the app's services in dependency order behind their readiness "
       "checks and keep them running. Services left running by a previous agent are adopted, "
@@ -161,4 +164,4 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

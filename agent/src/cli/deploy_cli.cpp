@@ -14,7 +14,7 @@
 #include "bosun/common/text.hpp"
 #include "cli/agent_client_support.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 namespace {
 
 using Poco::JSON::Object;
@@ -119,7 +119,7 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
   std::string playbook;
   std::string lock_wait;
   bool json = false;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "Deploy a commit on this host: the agent daemon runs the playbook (lock, fetch, checkout, "
       "build, preflight, backup, migrate, switch, restart, verify, prune and hooks), journals "
@@ -180,7 +180,7 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
   std::string lock_wait;
   bool force = false;
   bool json = false;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "Go back to an earlier release, by default the last one that was verified good (no "
       "version to type during an incident): switch, restart what changed, verify. The schema "
@@ -227,4 +227,4 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
   return follow(socket, *key, json, command, out, err);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

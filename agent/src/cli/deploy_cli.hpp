@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 int deploy_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int rollback_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

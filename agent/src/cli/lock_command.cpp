@@ -13,13 +13,13 @@
 #include "state/deploy_lock.hpp"
 #include "state/journal.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 using Poco::JSON::Object;
 
 namespace {
 
-int show_lock(DeployLock& lock, bool json, std::ostream& out) {
+int show_lock(state::DeployLock& lock, bool json, std::ostream& out) {
   const auto current = lock.status();
   if (json) {
     Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -33,18 +33,19 @@ int show_lock(DeployLock& lock, bool json, std::ostream& out) {
     body->stringify(out);
     out << "\n";
   } else {
-    out << (current ? "locked: " + describe_lock(*current, now_unix_ms()) : std::string("unlocked"))
+    out << (current ? "locked: " + describe_lock(*current, state::now_unix_ms())
+                    : std::string("unlocked"))
         << "\n";
   }
   return exit_code::k_ok;
 }
 
-int release_lock(DeployLock& lock, const std::string& holder, bool force, std::ostream& out,
+int release_lock(state::DeployLock& lock, const std::string& holder, bool force, std::ostream& out,
                  std::ostream& err) {
   if (!lock.release(holder, force)) {
     const auto current = lock.status();
     err << "bosun-agent lock: "
-        << (current ? "not yours to release: " + describe_lock(*current, now_unix_ms()) +
+        << (current ? "not yours to release: " + describe_lock(*current, state::now_unix_ms()) +
                           " (--force to release it)"
                     : std::string("the lock is not held"))
         << "\n";
@@ -54,21 +55,23 @@ int release_lock(DeployLock& lock, const std::string& holder, bool force, std::o
   return exit_code::k_ok;
 }
 
-int acquire_lock(DeployLock& lock, const std::string& holder, const std::string& message,
+int acquire_lock(state::DeployLock& lock, const std::string& holder, const std::string& message,
                  Duration ttl, Duration wait, bool force, std::ostream& out, std::ostream& err) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
-    const std::int64_t now = now_unix_ms();
-    const LockOutcome outcome = lock.acquire({holder, message, now, now + ttl.count()}, force, now);
+    const std::int64_t now = state::now_unix_ms();
+    const state::LockOutcome outcome =
+        lock.acquire({holder, message, now, now + ttl.count()}, force, now);
     if (outcome.acquired) {
       if (outcome.took_over) {
-        out << "took over the lock (it was " << describe_lock(*outcome.previous, now) << ")\n";
+        out << "took over the lock (it was " << state::describe_lock(*outcome.previous, now)
+            << ")\n";
       }
       out << "lock acquired by " << holder << ", expires in " << format_duration(ttl) << "\n";
       return exit_code::k_ok;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      err << "bosun-agent lock: locked, " << describe_lock(*outcome.previous, now)
+      err << "bosun-agent lock: locked, " << state::describe_lock(*outcome.previous, now)
           << "; wait with --wait DURATION, or --force if that holder is gone\n";
       return exit_code::k_failed;
     }
@@ -87,7 +90,7 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string wait;
   bool force = false;
   bool json = false;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       "bosun-agent lock",
       "One deploy or rollback at a time per app on this host. acquire takes the lock (or "
       "renews it for its holder), release gives it back, status shows it. A lock past its "
@@ -119,7 +122,7 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
     return exit_code::k_invalid_input;
   }
   HostLayout{root}.create();
-  DeployLock lock(HostLayout{root}.state_db().string());
+  state::DeployLock lock(HostLayout{root}.state_db().string());
   if (action == "status") {
     return show_lock(lock, json, out);
   }
@@ -133,4 +136,4 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
   return acquire_lock(lock, holder, message, *ttl_value, *wait_value, force, out, err);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

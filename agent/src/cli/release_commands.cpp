@@ -15,15 +15,16 @@
 #include "state/journal.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 using Poco::JSON::Object;
 
 int releases_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string root;
   bool json = false;
-  cli::ArgParser parser("bosun-agent releases",
-                        "List the releases on this host, oldest first, and which one is current.");
+  bosun::cli::ArgParser parser(
+      "bosun-agent releases",
+      "List the releases on this host, oldest first, and which one is current.");
   parser.option("root", 'r', "DIR", "the app's root on this host (required)", root)
       .flag("json", 0, "print JSON", json);
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
@@ -33,24 +34,24 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
     err << "bosun-agent releases: --root DIR is required\n";
     return exit_code::k_invalid_input;
   }
-  const std::vector<Release> releases = ReleaseStore(root).list();
+  const std::vector<release::Release> releases = release::ReleaseStore(root).list();
   HostLayout{root}.create();
-  ReleaseLedger ledger(HostLayout{root}.state_db().string());
-  const auto record_of = [&](const Release& release) {
-    return ledger.find(release.id).value_or(ReleaseRecord{});
+  state::ReleaseLedger ledger(HostLayout{root}.state_db().string());
+  const auto record_of = [&](const release::Release& release) {
+    return ledger.find(release.id).value_or(state::ReleaseRecord{});
   };
-  const auto schema_text = [](const ReleaseRecord& record) {
+  const auto schema_text = [](const state::ReleaseRecord& record) {
     return record.schema ? (record.schema->empty() ? std::string("base") : *record.schema)
                          : std::string("-");
   };
   if (json) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    for (const Release& release : releases) {
+    for (const release::Release& release : releases) {
       Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
       entry->set("id", release.id);
       entry->set("commit", release.commit);
       entry->set("current", release.current);
-      const ReleaseRecord record = record_of(release);
+      const state::ReleaseRecord record = record_of(release);
       entry->set("state", record.id.empty() ? std::string("unknown") : to_string(record.state));
       entry->set("reason", record.reason);
       entry->set("restored_backup", record.restored);
@@ -74,8 +75,8 @@ int releases_command(const std::vector<std::string>& args, std::ostream& out, st
   }
   out << pad_column("RELEASE", 27) << pad_column("COMMIT", 14) << pad_column("STATE", 10)
       << pad_column("SCHEMA", 14) << "CURRENT\n";
-  for (const Release& release : releases) {
-    const ReleaseRecord record = record_of(release);
+  for (const release::Release& release : releases) {
+    const state::ReleaseRecord record = record_of(release);
     out << pad_column(release.id, 27) << pad_column(release.commit.substr(0, 12), 14)
         << pad_column(record.id.empty() ? "unknown" : to_string(record.state), 10)
         << pad_column(schema_text(record), 14) << (release.current ? "*" : "")
@@ -89,7 +90,7 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
   std::string root;
   std::string limit = "20";
   bool json = false;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       "bosun-agent history",
       "Deploys and rollbacks on this host, newest first: who, commit, release, steps with "
       "their durations, result and reason.");
@@ -105,13 +106,14 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
     return exit_code::k_invalid_input;
   }
   HostLayout{root}.create();
-  const auto runs = DeployJournal(HostLayout{root}.state_db().string()).history(std::stoul(limit));
+  const auto runs =
+      state::DeployJournal(HostLayout{root}.state_db().string()).history(std::stoul(limit));
   const auto took = [](std::int64_t from, const std::optional<std::int64_t>& to) {
     return to ? format_duration(std::chrono::milliseconds(*to - from)) : std::string("-");
   };
   if (json) {
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    for (const RunRecord& run : runs) {
+    for (const state::RunRecord& run : runs) {
       Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
       entry->set("id", run.id);
       entry->set("kind", run.kind);
@@ -125,7 +127,7 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
       entry->set("result", run.result.empty() ? "interrupted" : run.result);
       entry->set("reason", run.reason);
       Poco::JSON::Array::Ptr steps = new Poco::JSON::Array;
-      for (const StepRecord& step : run.steps) {
+      for (const state::StepRecord& step : run.steps) {
         Object::Ptr s = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         s->set("name", step.name);
         s->set("outcome", step.outcome.empty() ? "interrupted" : step.outcome);
@@ -148,12 +150,12 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
     out << "no deploys or rollbacks recorded under " << root << "\n";
     return exit_code::k_ok;
   }
-  for (const RunRecord& run : runs) {
+  for (const state::RunRecord& run : runs) {
     out << "#" << run.id << " " << run.kind << " " << run.commit.substr(0, 12) << " by " << run.who
         << ": " << (run.result.empty() ? "interrupted" : run.result) << " in "
         << took(run.started_unix_ms, run.finished_unix_ms)
         << (run.reason.empty() ? "" : " (" + run.reason + ")") << "\n";
-    for (const StepRecord& step : run.steps) {
+    for (const state::StepRecord& step : run.steps) {
       out << "    " << pad_column(step.name, 12)
           << pad_column(step.outcome.empty() ? "interrupted" : step.outcome, 12)
           << took(step.started_unix_ms, step.finished_unix_ms)
@@ -163,4 +165,4 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
   return exit_code::k_ok;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

@@ -14,11 +14,11 @@
 #include "state/journal.hpp"
 #include "supervise/service_spec.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 namespace fs = std::filesystem;
 
-void ReportFormat::add_to(cli::ArgParser& parser) {
+void ReportFormat::add_to(bosun::cli::ArgParser& parser) {
   parser.flag("json", 0, "JSON (schema bosun.report/1, docs/REPORTS.md)", json)
       .flag("md", 0, "Markdown", markdown)
       .flag("html", 0, "one self-contained HTML page", html)
@@ -57,7 +57,7 @@ int ready_command(const std::vector<std::string>& args, std::ostream& out, std::
   const std::string command = "bosun-agent ready";
   SocketOptions socket;
   ReportFormat format;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "Is the running app ready? The seed runbook's checklist with evidence and actions: "
       "services running without restart loops, health endpoints, the database and its schema, "
@@ -88,7 +88,7 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   std::string root;
   std::string manifest_path;
   ReportFormat format;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       "bosun-agent gap",
       "Check the manifest's `requires` on this host: tools and their versions, environment "
       "variables (values never shown: length and a salted hash), free ports, disk, memory, "
@@ -147,7 +147,7 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   checks::Report report = checks::requirements_report(rows);
   report.app = loaded.manifest->app;
   report.host = hostname;
-  report.generated_unix_ms = now_unix_ms();
+  report.generated_unix_ms = state::now_unix_ms();
   if (!format.write(report, out, err, "bosun-agent gap")) {
     return exit_code::k_invalid_input;
   }
@@ -157,4 +157,4 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   return report.ok() ? exit_code::k_ok : exit_code::k_failed;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

@@ -9,7 +9,7 @@
 #include "bosun/checks/report.hpp"
 #include "bosun/common/cli.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 // `bosun-agent gap`: the manifest's requirements checked on this host, as a gap report.
 int gap_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
@@ -23,10 +23,10 @@ struct ReportFormat {
   bool no_color = false;
   std::string output;  // a file instead of stdout
 
-  void add_to(cli::ArgParser& parser);
+  void add_to(bosun::cli::ArgParser& parser);
   // Writes the report; false (after a message on `err`) when the file cannot be written.
   bool write(const checks::Report& report, std::ostream& out, std::ostream& err,
              const std::string& command) const;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

@@ -14,7 +14,7 @@
 #include "cli/agent_commands.hpp"
 #include "state/journal.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 using Poco::JSON::Object;
 
@@ -24,7 +24,7 @@ std::string age(std::int64_t since_unix_ms) {
   if (since_unix_ms <= 0) {
     return "-";
   }
-  const auto seconds = std::max<std::int64_t>(0, (now_unix_ms() - since_unix_ms) / 1000);
+  const auto seconds = std::max<std::int64_t>(0, (state::now_unix_ms() - since_unix_ms) / 1000);
   return format_duration(std::chrono::seconds(seconds));
 }
 
@@ -33,8 +33,8 @@ std::string age(std::int64_t since_unix_ms) {
 int status_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   SocketOptions socket;
   bool json = false;
-  cli::ArgParser parser("bosun-agent status",
-                        "Show every service: state, pid, restarts, last exit and probe.");
+  bosun::cli::ArgParser parser("bosun-agent status",
+                               "Show every service: state, pid, restarts, last exit and probe.");
   socket.add_to(parser);
   parser.flag("json", 0, "print the agent's JSON as it is", json)
       .epilog(
@@ -102,11 +102,11 @@ int service_action(const std::string& action, const std::vector<std::string>& ar
                    std::ostream& out, std::ostream& err) {
   SocketOptions socket;
   std::string service;
-  cli::ArgParser parser("bosun-agent " + action, action == "start" ? "Start a stopped service."
-                                                 : action == "stop"
-                                                     ? "Stop a service gracefully (its stop "
-                                                       "signal, then SIGKILL after its timeout)."
-                                                     : "Restart a service.");
+  bosun::cli::ArgParser parser("bosun-agent " + action,
+                               action == "start"  ? "Start a stopped service."
+                               : action == "stop" ? "Stop a service gracefully (its stop "
+                                                    "signal, then SIGKILL after its timeout)."
+                                                  : "Restart a service.");
   socket.add_to(parser);
   parser.positional("SERVICE", "the service's name in the manifest", service, true);
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
@@ -126,7 +126,7 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string service;
   std::string lines = "50";
   bool follow = false;
-  cli::ArgParser parser("bosun-agent logs", "Print a service's log (stdout and stderr).");
+  bosun::cli::ArgParser parser("bosun-agent logs", "Print a service's log (stdout and stderr).");
   socket.add_to(parser);
   parser.option("lines", 'n', "N", "how many of the last lines (default 50)", lines)
       .flag("follow", 'f', "keep printing new lines until interrupted", follow)
@@ -174,7 +174,7 @@ int events_command(const std::vector<std::string>& args, std::ostream& out, std:
   SocketOptions socket;
   std::string since;
   bool json = false;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       "bosun-agent events",
       "Print the agent's journal: starts, exits with their status, restarts, crash loops, "
       "probe failures, adoptions.");
@@ -191,7 +191,7 @@ int events_command(const std::vector<std::string>& args, std::ostream& out, std:
     if (since.find_first_not_of("0123456789") == std::string::npos && since.size() < 19) {
       since_ms = std::stoll(since);
     } else if (const auto ago = parse_duration(since)) {
-      since_ms = now_unix_ms() - ago->count();
+      since_ms = state::now_unix_ms() - ago->count();
     } else {
       err << "bosun-agent events: --since " << ago.error() << "\n";
       return exit_code::k_invalid_input;
@@ -224,7 +224,7 @@ int events_command(const std::vector<std::string>& args, std::ostream& out, std:
 int simple_get(const std::string& command, const std::string& path, const std::string& summary,
                const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   SocketOptions socket;
-  cli::ArgParser parser("bosun-agent " + command, summary);
+  bosun::cli::ArgParser parser("bosun-agent " + command, summary);
   socket.add_to(parser);
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
     return *code;
@@ -240,4 +240,4 @@ int simple_get(const std::string& command, const std::string& path, const std::s
   return exit_code::k_ok;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

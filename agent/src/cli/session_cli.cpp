@@ -16,7 +16,7 @@
 #include "bosun/common/session_protocol.hpp"
 #include "bosun/common/text.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 namespace {
 
 // Commands that make no sense inside a session: the daemon and a session in a session.
@@ -68,7 +68,7 @@ std::vector<std::string> without_wait(const std::vector<std::string>& args) {
 int session_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                     const SubcommandRunner& run_subcommand, int input_fd,
                     std::chrono::milliseconds renew_every) {
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       "bosun-agent session",
       "Run agent commands read from stdin, one JSON array of arguments per line, each reply "
       "ended by {\"session\":\"done\",\"exit\":N}; the controller's one connection per host.");
@@ -141,4 +141,4 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

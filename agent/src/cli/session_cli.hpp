@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::cli {
 
 // Runs one bosun-agent subcommand (the CLI's dispatcher), returning its exit code.
 using SubcommandRunner =
@@ -25,4 +25,4 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
                     const SubcommandRunner& run_subcommand, int input_fd = 0,
                     std::chrono::milliseconds renew_every = std::chrono::seconds(20));
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::cli

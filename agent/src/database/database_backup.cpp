@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 namespace {
 
 struct Connection {
@@ -71,4 +71,4 @@ void restore_sqlite(const std::string& backup, const std::string& database) {
   copy(from.db, to.db, "restoring " + database + " from " + backup);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 
 // Copies the database at `source` into `destination` (created or replaced) page by page,
 // consistent even while other connections write. Throws std::runtime_error naming the file.
@@ -14,4 +14,4 @@ void backup_sqlite(const std::string& source, const std::string& destination);
 // database open see a consistent switch, and the WAL is respected).
 void restore_sqlite(const std::string& backup, const std::string& database);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

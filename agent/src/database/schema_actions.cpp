@@ -11,11 +11,11 @@
 #include "database/database_backup.hpp"
 #include "deploy/steps/migrate_commands.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 namespace {
 
-MigrateContext context_of(const CommandSite& site) {
-  MigrateContext context;
+deploy::steps::MigrateContext context_of(const CommandSite& site) {
+  deploy::steps::MigrateContext context;
   context.release_dir = site.release_dir;
   context.env = site.env;
   context.log_path = site.log_path;
@@ -29,18 +29,19 @@ std::string sqlite_path(const manifest::Database& database, const CommandSite& s
   return expanded ? *expanded : database.path;
 }
 
-StepResult run_backup_command(const manifest::Command& command, const std::string& backup_path,
-                              const CommandSite& site, const std::string& what) {
+deploy::StepResult run_backup_command(const manifest::Command& command,
+                                      const std::string& backup_path, const CommandSite& site,
+                                      const std::string& what) {
   std::map<std::string, std::string> env = site.env;
   env["BOSUN_BACKUP_PATH"] = backup_path;
-  const StepCommandResult result =
-      run_step_command({command_argv(command, site.variables), env, site.release_dir, site.log_path,
-                        std::chrono::milliseconds(3'600'000), site.pid_record});
+  const deploy::steps::StepCommandResult result = deploy::steps::run_step_command(
+      {deploy::steps::command_argv(command, site.variables), env, site.release_dir, site.log_path,
+       std::chrono::milliseconds(3'600'000), site.pid_record});
   if (!result.succeeded()) {
-    return StepResult::failed(what + " command " + result.describe() + " (log: " + site.log_path +
-                              ")");
+    return deploy::StepResult::failed(what + " command " + result.describe() +
+                                      " (log: " + site.log_path + ")");
   }
-  return StepResult::ok(what + " command done: " + backup_path);
+  return deploy::StepResult::ok(what + " command done: " + backup_path);
 }
 
 // "backup B (taken 2026-12-01 20:11:03 UTC, 42s before the restore) was restored: writes
@@ -83,57 +84,58 @@ std::string make_database_folder(const manifest::Database& database, const Comma
 }
 
 SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site) {
-  return read_schema_version(database, context_of(site));
+  return deploy::steps::read_schema_version(database, context_of(site));
 }
 
-StepResult take_backup(const manifest::Database& database, const std::string& backup_path,
-                       const CommandSite& site) {
+deploy::StepResult take_backup(const manifest::Database& database, const std::string& backup_path,
+                               const CommandSite& site) {
   std::filesystem::create_directories(std::filesystem::path(backup_path).parent_path());
   if (database.kind == manifest::DatabaseKind::sqlite) {
     const std::string path = sqlite_path(database, site);
     if (!std::filesystem::exists(path)) {
-      return StepResult::skipped("no database at " + path + " yet");
+      return deploy::StepResult::skipped("no database at " + path + " yet");
     }
     try {
       backup_sqlite(path, backup_path);
     } catch (const std::exception& error) {
-      return StepResult::failed(error.what());
+      return deploy::StepResult::failed(error.what());
     }
-    return StepResult::ok("SQLite online backup of " + path + " to " + backup_path);
+    return deploy::StepResult::ok("SQLite online backup of " + path + " to " + backup_path);
   }
   if (database.backup) {
     return run_backup_command(*database.backup, backup_path, site, "backup");
   }
-  return StepResult::skipped(database.kind == manifest::DatabaseKind::none
-                                 ? "no database"
-                                 : "no backup command in the manifest");
+  return deploy::StepResult::skipped(database.kind == manifest::DatabaseKind::none
+                                         ? "no database"
+                                         : "no backup command in the manifest");
 }
 
-StepResult restore_backup(const manifest::Database& database, const std::string& backup_path,
-                          const CommandSite& site) {
+deploy::StepResult restore_backup(const manifest::Database& database,
+                                  const std::string& backup_path, const CommandSite& site) {
   if (backup_path.empty() || !std::filesystem::exists(backup_path)) {
-    return StepResult::failed("no backup to restore" +
-                              (backup_path.empty() ? std::string() : " at " + backup_path));
+    return deploy::StepResult::failed("no backup to restore" +
+                                      (backup_path.empty() ? std::string() : " at " + backup_path));
   }
   if (database.kind == manifest::DatabaseKind::sqlite) {
     try {
       restore_sqlite(backup_path, sqlite_path(database, site));
     } catch (const std::exception& error) {
-      return StepResult::failed(error.what());
+      return deploy::StepResult::failed(error.what());
     }
-    StepResult restored =
-        StepResult::ok("restored " + sqlite_path(database, site) + " from " + backup_path);
+    deploy::StepResult restored =
+        deploy::StepResult::ok("restored " + sqlite_path(database, site) + " from " + backup_path);
     restored.restored_backup = restored_sentence(backup_path);
     return restored;
   }
   if (database.restore) {
-    StepResult restored = run_backup_command(*database.restore, backup_path, site, "restore");
+    deploy::StepResult restored =
+        run_backup_command(*database.restore, backup_path, site, "restore");
     if (!restored.failed()) {
       restored.restored_backup = restored_sentence(backup_path);
     }
     return restored;
   }
-  return StepResult::failed("the manifest has no database.restore command");
+  return deploy::StepResult::failed("the manifest has no database.restore command");
 }
 
 SchemaUndo automatic_undo(const manifest::Database& database, const SchemaVersion& target,
@@ -145,41 +147,44 @@ SchemaUndo automatic_undo(const manifest::Database& database, const SchemaVersio
                                                               : SchemaUndo::down_then_restore;
 }
 
-StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,
-                       SchemaUndo how, const std::string& backup_path, const CommandSite& leaving) {
+deploy::StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,
+                               SchemaUndo how, const std::string& backup_path,
+                               const CommandSite& leaving) {
   const SchemaVersion now = schema_version(database, leaving);
   if (target && now && *now == *target) {
-    return StepResult::ok("schema already at version " + describe_version(target));
+    return deploy::StepResult::ok("schema already at version " + describe_version(target));
   }
   std::string down_failure;
   if (how != SchemaUndo::restore) {
     if (!target) {
       down_failure = "the version to go back to was not recorded";
     } else {
-      const StepCommandResult down = migrate_down(database, *target, context_of(leaving));
+      const deploy::steps::StepCommandResult down =
+          migrate_down(database, *target, context_of(leaving));
       const SchemaVersion after = schema_version(database, leaving);
       if (down.succeeded() && after == target) {
-        return StepResult::ok("migrated down from " + describe_version(now) + " to " +
-                              describe_version(target) + " with the scripts of " +
-                              leaving.release_dir);
+        return deploy::StepResult::ok("migrated down from " + describe_version(now) + " to " +
+                                      describe_version(target) + " with the scripts of " +
+                                      leaving.release_dir);
       }
       down_failure = down.succeeded() ? "migrate down left the schema at " + describe_version(after)
                                       : "migrate down " + down.describe();
     }
     if (how == SchemaUndo::down) {
-      return StepResult::failed(down_failure + " (log: " + leaving.log_path + ")");
+      return deploy::StepResult::failed(down_failure + " (log: " + leaving.log_path + ")");
     }
   }
-  StepResult restored = restore_backup(database, backup_path, leaving);
+  deploy::StepResult restored = restore_backup(database, backup_path, leaving);
   if (!down_failure.empty()) {
     restored.detail = down_failure + "; " + restored.detail;
   }
   return restored;
 }
 
-StepResult undo_failed_migrate(const manifest::Database& database, const SchemaVersion& from,
-                               const std::optional<SchemaFingerprint>& before,
-                               const std::string& backup_path, const CommandSite& site) {
+deploy::StepResult undo_failed_migrate(const manifest::Database& database,
+                                       const SchemaVersion& from,
+                                       const std::optional<SchemaFingerprint>& before,
+                                       const std::string& backup_path, const CommandSite& site) {
   // What is wrong with the schema now, compared with before the migrate ("" when nothing).
   const auto mismatch = [&]() -> std::string {
     const SchemaVersion now = schema_version(database, site);
@@ -206,33 +211,33 @@ StepResult undo_failed_migrate(const manifest::Database& database, const SchemaV
   std::string why;
   const SchemaVersion now = schema_version(database, site);
   if (from && now && *now != *from && database.migrate_down) {
-    const StepCommandResult down = migrate_down(database, *from, context_of(site));
+    const deploy::steps::StepCommandResult down = migrate_down(database, *from, context_of(site));
     if (!down.succeeded()) {
       why = "migrate down " + down.describe() + "; ";
     }
   }
   std::string left = mismatch();
   if (left.empty()) {
-    return StepResult::ok("schema back at version " + describe_version(from) +
-                          (now == from ? " (the failed migration changed nothing)" : "") +
-                          ", identical to before the migrate");
+    return deploy::StepResult::ok("schema back at version " + describe_version(from) +
+                                  (now == from ? " (the failed migration changed nothing)" : "") +
+                                  ", identical to before the migrate");
   }
   why += left;
   if (backup_path.empty() || !std::filesystem::exists(backup_path)) {
-    return StepResult::failed(why + "; no backup to restore (log: " + site.log_path + ")");
+    return deploy::StepResult::failed(why + "; no backup to restore (log: " + site.log_path + ")");
   }
-  StepResult restored = restore_backup(database, backup_path, site);
+  deploy::StepResult restored = restore_backup(database, backup_path, site);
   if (restored.failed()) {
-    return StepResult::failed(why + "; " + restored.detail);
+    return deploy::StepResult::failed(why + "; " + restored.detail);
   }
   // Checked as far as this engine allows: the version always, the schema where it is read.
   left = mismatch();
   const bool only_uncomparable = !before && from && schema_version(database, site) == from;
   if (!left.empty() && !only_uncomparable) {
-    return StepResult::failed(why + "; after restoring " + backup_path + ": " + left);
+    return deploy::StepResult::failed(why + "; after restoring " + backup_path + ": " + left);
   }
   restored.detail = why + "; " + restored.detail + ", schema at version " + describe_version(from);
   return restored;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

@@ -12,7 +12,7 @@
 #include "database/schema_version.hpp"
 #include "deploy/deploy_actions.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 
 // Where a release's commands run and with what.
 struct CommandSite {
@@ -25,12 +25,12 @@ struct CommandSite {
 
 // SQLite: the online backup API into `backup_path`; other engines: the manifest's backup
 // command with BOSUN_BACKUP_PATH set. Skipped when there is no database (yet).
-StepResult take_backup(const manifest::Database& database, const std::string& backup_path,
-                       const CommandSite& site);
+deploy::StepResult take_backup(const manifest::Database& database, const std::string& backup_path,
+                               const CommandSite& site);
 
 // Puts `backup_path` back (SQLite restore, or the restore command with BOSUN_BACKUP_PATH).
-StepResult restore_backup(const manifest::Database& database, const std::string& backup_path,
-                          const CommandSite& site);
+deploy::StepResult restore_backup(const manifest::Database& database,
+                                  const std::string& backup_path, const CommandSite& site);
 
 enum class SchemaUndo { down, restore, down_then_restore };
 
@@ -41,16 +41,18 @@ SchemaUndo automatic_undo(const manifest::Database& database, const SchemaVersio
 
 // Brings the schema back to `target` using the leaving release's database settings and
 // commands (`leaving`), or the backup. Ok without change when already there.
-StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,
-                       SchemaUndo how, const std::string& backup_path, const CommandSite& leaving);
+deploy::StepResult undo_schema(const manifest::Database& database, const SchemaVersion& target,
+                               SchemaUndo how, const std::string& backup_path,
+                               const CommandSite& leaving);
 
 // After a failed migrate.up: back to `from` (down when the version moved), then proven: the
 // version is `from` again and the schema equals `before` (where bosun can read it). When it
 // is not, or cannot be compared, the pre-migrate backup is restored and checked the same way;
 // "already at version N" alone is not taken as evidence that nothing changed.
-StepResult undo_failed_migrate(const manifest::Database& database, const SchemaVersion& from,
-                               const std::optional<SchemaFingerprint>& before,
-                               const std::string& backup_path, const CommandSite& site);
+deploy::StepResult undo_failed_migrate(const manifest::Database& database,
+                                       const SchemaVersion& from,
+                                       const std::optional<SchemaFingerprint>& before,
+                                       const std::string& backup_path, const CommandSite& site);
 
 SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site);
 
@@ -60,4 +62,4 @@ std::string make_database_folder(const manifest::Database& database, const Comma
 std::optional<SchemaFingerprint> schema_of(const manifest::Database& database,
                                            const CommandSite& site);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 
 std::optional<SchemaFingerprint> schema_fingerprint(const manifest::Database& database,
                                                     const std::string& sqlite_path) {
@@ -63,4 +63,4 @@ std::vector<std::string> schema_differences(const SchemaFingerprint& before,
   return differences;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

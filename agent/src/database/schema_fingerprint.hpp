@@ -11,7 +11,7 @@
 
 #include "bosun/manifest/model.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 
 // Object name -> its definition ("table notes: CREATE TABLE notes (...)").
 using SchemaFingerprint = std::map<std::string, std::string>;
@@ -26,4 +26,4 @@ std::optional<SchemaFingerprint> schema_fingerprint(const manifest::Database& da
 std::vector<std::string> schema_differences(const SchemaFingerprint& before,
                                             const SchemaFingerprint& after);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

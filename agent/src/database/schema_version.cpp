@@ -4,7 +4,7 @@
 #include <cctype>
 #include <sstream>
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 namespace {
 
 std::optional<long long> as_integer(const std::string& text) {
@@ -70,4 +70,4 @@ std::vector<std::string> irreversible_crossed(const manifest::Database& database
   return crossed;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

@@ -9,7 +9,7 @@
 
 #include "bosun/manifest/model.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::database {
 
 using SchemaVersion = std::optional<std::string>;
 
@@ -32,4 +32,4 @@ std::vector<std::string> irreversible_crossed(const manifest::Database& database
                                               const SchemaVersion& target, const SchemaVersion& now,
                                               const std::vector<std::string>& recorded_since = {});
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::database

@@ -10,7 +10,7 @@
 #include "release/release_membership.hpp"
 #include "supervise/log_files.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -19,8 +19,9 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_poll_every{50};
 constexpr std::size_t k_log_lines = 15;
 
-std::optional<ServiceStatus> find_status(Supervisor& supervisor, const std::string& name) {
-  for (ServiceStatus& status : supervisor.snapshot()) {
+std::optional<supervise::ServiceStatus> find_status(supervise::Supervisor& supervisor,
+                                                    const std::string& name) {
+  for (supervise::ServiceStatus& status : supervisor.snapshot()) {
     if (status.name == name) {
       return status;
     }
@@ -29,7 +30,7 @@ std::optional<ServiceStatus> find_status(Supervisor& supervisor, const std::stri
 }
 
 // What a person needs to see about a service that let a deploy down.
-std::vector<std::string> service_evidence(const ServiceStatus& status) {
+std::vector<std::string> service_evidence(const supervise::ServiceStatus& status) {
   std::vector<std::string> lines;
   lines.push_back(status.name + ": " + to_string(status.state) +
                   (status.last_exit.empty() ? "" : ", last exit: " + status.last_exit) +
@@ -39,7 +40,7 @@ std::vector<std::string> service_evidence(const ServiceStatus& status) {
   }
   std::vector<std::string> log = status.evidence;
   if (log.empty()) {
-    log = tail_lines(status.log_path, k_log_lines);
+    log = supervise::tail_lines(status.log_path, k_log_lines);
   }
   if (log.size() > k_log_lines) {
     log.erase(log.begin(), log.end() - static_cast<std::ptrdiff_t>(k_log_lines));
@@ -51,9 +52,9 @@ std::vector<std::string> service_evidence(const ServiceStatus& status) {
   return lines;
 }
 
-bool hopeless(ServiceState state) {
-  return state == ServiceState::crash_loop || state == ServiceState::failed ||
-         state == ServiceState::exited;
+bool hopeless(supervise::ServiceState state) {
+  return state == supervise::ServiceState::crash_loop || state == supervise::ServiceState::failed ||
+         state == supervise::ServiceState::exited;
 }
 
 // An overlap start whose new instance could not bind the port: the running instance holds it
@@ -77,17 +78,18 @@ StepResult explain_overlap_failure(StepResult result, const std::string& service
   return result;
 }
 
-StepResult wait_for_new_instance(Supervisor& supervisor, const ServiceSpec& spec,
-                                 std::uint64_t before, milliseconds timeout) {
+StepResult wait_for_new_instance(supervise::Supervisor& supervisor,
+                                 const supervise::ServiceSpec& spec, std::uint64_t before,
+                                 milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  std::optional<ServiceStatus> status;
+  std::optional<supervise::ServiceStatus> status;
   while (true) {
     status = find_status(supervisor, spec.name);
     if (status && status->instance > before) {
-      if (status->state == ServiceState::ready && status->leaving == 0) {
+      if (status->state == supervise::ServiceState::ready && status->leaving == 0) {
         return StepResult::ok("ready");
       }
-      if (hopeless(status->state) || status->state == ServiceState::unhealthy) {
+      if (hopeless(status->state) || status->state == supervise::ServiceState::unhealthy) {
         // unhealthy: its readiness deadline passed
         return StepResult::failed(spec.name + " did not come up: " + to_string(status->state) +
                                       (status->last_exit.empty() ? "" : ", " + status->last_exit),
@@ -107,23 +109,24 @@ StepResult wait_for_new_instance(Supervisor& supervisor, const ServiceSpec& spec
                             service_evidence(*status));
 }
 
-milliseconds restart_timeout(const ServiceSpec& spec) {
+milliseconds restart_timeout(const supervise::ServiceSpec& spec) {
   const milliseconds ready = spec.ready ? milliseconds(spec.ready->timeout) : milliseconds(0);
   return ready + milliseconds(spec.stop.timeout) + milliseconds(5000);
 }
 
-StepResult check_release_processes(Supervisor& supervisor, const VerifySettings& settings) {
+StepResult check_release_processes(supervise::Supervisor& supervisor,
+                                   const VerifySettings& settings) {
   if (settings.release_dir.empty()) {
     return StepResult::ok("");
   }
-  for (const ServiceStatus& status : supervisor.snapshot()) {
+  for (const supervise::ServiceStatus& status : supervisor.snapshot()) {
     const bool of_release =
         std::find(settings.release_services.begin(), settings.release_services.end(),
                   status.name) != settings.release_services.end();
     if (!of_release || status.pid <= 0) {
       continue;
     }
-    if (const auto outside = runs_outside_release(status.pid, settings.release_dir)) {
+    if (const auto outside = release::runs_outside_release(status.pid, settings.release_dir)) {
       std::vector<std::string> evidence{status.name + ": " + *outside};
       const auto more = service_evidence(status);
       evidence.insert(evidence.end(), more.begin(), more.end());
@@ -136,36 +139,39 @@ StepResult check_release_processes(Supervisor& supervisor, const VerifySettings&
 
 }  // namespace
 
-StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
-                            const std::vector<ServiceSpec>& next) {
+StepResult restart_services(supervise::Supervisor& supervisor, const release::RestartPlan& plan,
+                            const std::vector<supervise::ServiceSpec>& next) {
   for (const std::string& name : plan.removed) {
-    if (const std::string error = await_reply(supervisor.retire(name)); !error.empty()) {
+    if (const std::string error = supervise::await_reply(supervisor.retire(name)); !error.empty()) {
       return StepResult::failed("removing " + name + ": " + error);
     }
   }
   std::vector<std::string> done;
-  for (const ServiceChange& change : plan.services) {
-    const auto spec = std::find_if(next.begin(), next.end(),
-                                   [&](const ServiceSpec& s) { return s.name == change.name; });
+  for (const release::ServiceChange& change : plan.services) {
+    const auto spec = std::find_if(next.begin(), next.end(), [&](const supervise::ServiceSpec& s) {
+      return s.name == change.name;
+    });
     if (spec == next.end()) {
       continue;
     }
     // (The supervisor defers an overlap start while older instances are still stopping.)
     const auto before = find_status(supervisor, change.name);
-    if (const std::string error = await_reply(supervisor.update(*spec, change.mode));
+    if (const std::string error = supervise::await_reply(supervisor.update(*spec, change.mode));
         !error.empty()) {
       return StepResult::failed("updating " + change.name + ": " + error);
     }
-    if (change.mode == UpdateMode::in_place) {
+    if (change.mode == supervise::UpdateMode::in_place) {
       continue;
     }
     StepResult ready = wait_for_new_instance(supervisor, *spec, before ? before->instance : 0,
                                              restart_timeout(*spec));
     if (ready.failed()) {
-      return change.mode == UpdateMode::overlap ? explain_overlap_failure(ready, change.name)
-                                                : ready;
+      return change.mode == supervise::UpdateMode::overlap
+                 ? explain_overlap_failure(ready, change.name)
+                 : ready;
     }
-    done.push_back(change.name + (change.mode == UpdateMode::overlap ? " (overlap)" : "") + ": " +
+    done.push_back(change.name +
+                   (change.mode == supervise::UpdateMode::overlap ? " (overlap)" : "") + ": " +
                    change.why);
   }
   if (done.empty()) {
@@ -192,12 +198,12 @@ namespace {
 using CheckFailure = std::optional<std::pair<std::string, checks::CheckResult>>;
 
 // 1. every service ready (a one-shot that exited cleanly counts as done), by the deadline
-StepResult wait_until_all_ready(Supervisor& supervisor, Clock::time_point deadline) {
+StepResult wait_until_all_ready(supervise::Supervisor& supervisor, Clock::time_point deadline) {
   while (true) {
     const auto services = supervisor.snapshot();
     const auto waiting = std::find_if(services.begin(), services.end(), [](const auto& s) {
-      const bool finished = s.state == ServiceState::exited && s.last_exit_code == 0;
-      return s.state != ServiceState::ready && !finished;
+      const bool finished = s.state == supervise::ServiceState::exited && s.last_exit_code == 0;
+      return s.state != supervise::ServiceState::ready && !finished;
     });
     if (waiting == services.end()) {
       return StepResult::ok("every service ready");
@@ -243,16 +249,17 @@ StepResult wait_for_checks(const VerifySettings& settings, Clock::time_point dea
 }
 
 // 3. stable for the window: the same instances, all ready, no liveness failure
-StepResult hold_for_window(Supervisor& supervisor, const std::vector<ServiceStatus>& baseline,
+StepResult hold_for_window(supervise::Supervisor& supervisor,
+                           const std::vector<supervise::ServiceStatus>& baseline,
                            milliseconds window) {
   const auto window_end = Clock::now() + window;
   while (Clock::now() < window_end) {
-    for (const ServiceStatus& now : supervisor.snapshot()) {
+    for (const supervise::ServiceStatus& now : supervisor.snapshot()) {
       const auto before = std::find_if(baseline.begin(), baseline.end(),
                                        [&](const auto& b) { return b.name == now.name; });
       const bool restarted = before != baseline.end() && before->instance != now.instance;
-      const bool finished = now.state == ServiceState::exited && now.last_exit_code == 0;
-      if (restarted || (now.state != ServiceState::ready && !finished) ||
+      const bool finished = now.state == supervise::ServiceState::exited && now.last_exit_code == 0;
+      if (restarted || (now.state != supervise::ServiceState::ready && !finished) ||
           now.liveness_failures > 0) {
         const std::string what = restarted                   ? "restarted"
                                  : now.liveness_failures > 0 ? "failed its liveness probe"
@@ -271,7 +278,7 @@ StepResult hold_for_window(Supervisor& supervisor, const std::vector<ServiceStat
 
 }  // namespace
 
-StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings) {
+StepResult verify_services(supervise::Supervisor& supervisor, const VerifySettings& settings) {
   const auto deadline = Clock::now() + settings.timeout;
   if (StepResult ready = wait_until_all_ready(supervisor, deadline); ready.failed()) {
     return ready;
@@ -299,4 +306,4 @@ StepResult verify_services(Supervisor& supervisor, const VerifySettings& setting
                         " smoke check(s) passed, stable for " + format_duration(settings.window));
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -14,12 +14,12 @@
 #include "release/service_changes.hpp"
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 // Applies `plan`: retires removed services, updates unchanged ones in place, and replaces
 // the others one at a time in start order, each waiting for its new instance to be ready.
-StepResult restart_services(Supervisor& supervisor, const RestartPlan& plan,
-                            const std::vector<ServiceSpec>& next);
+StepResult restart_services(supervise::Supervisor& supervisor, const release::RestartPlan& plan,
+                            const std::vector<supervise::ServiceSpec>& next);
 
 struct VerifySettings {
   std::vector<manifest::CheckSpec> checks;    // smoke checks, variables expanded
@@ -35,11 +35,11 @@ struct VerifySettings {
 
 // Every service ready and, for those of the release, running from it; the smoke checks
 // passing; then stable for the window.
-StepResult verify_services(Supervisor& supervisor, const VerifySettings& settings);
+StepResult verify_services(supervise::Supervisor& supervisor, const VerifySettings& settings);
 
 // A check with its ${...} variables expanded (manifest::expand_check); throws
 // std::runtime_error naming a variable without a value.
 manifest::CheckSpec expand_check(manifest::CheckSpec spec,
                                  const std::map<std::string, std::string>& variables);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

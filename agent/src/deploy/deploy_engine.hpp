@@ -20,10 +20,14 @@
 #include "deploy/run_context.hpp"
 #include "release/release_app.hpp"
 
-namespace bosun::agent {
-
+namespace bosun::agent::deploy::steps {
 class StepCatalog;
+}  // namespace bosun::agent::deploy::steps
+namespace bosun::agent::supervise {
 class Supervisor;
+}  // namespace bosun::agent::supervise
+
+namespace bosun::agent::deploy {
 
 struct DeployRequest {
   std::string ref;                    // a branch, tag or commit
@@ -53,10 +57,11 @@ struct RunOutcome {
 
 class DeployEngine {
  public:
-  DeployEngine(AgentSettings settings, ReleaseApp live, Supervisor& supervisor);
+  DeployEngine(release::AgentSettings settings, release::ReleaseApp live,
+               supervise::Supervisor& supervisor);
   // With other steps than the built-in ones (the unit tests' fakes).
-  DeployEngine(AgentSettings settings, ReleaseApp live, Supervisor& supervisor,
-               const StepCatalog& steps);
+  DeployEngine(release::AgentSettings settings, release::ReleaseApp live,
+               supervise::Supervisor& supervisor, const steps::StepCatalog& steps);
   ~DeployEngine();
   DeployEngine(const DeployEngine&) = delete;
   DeployEngine& operator=(const DeployEngine&) = delete;
@@ -66,7 +71,7 @@ class DeployEngine {
   // Finishes or undoes the runs a dead agent left unfinished, oldest first.
   std::vector<RunOutcome> recover(const EventSink& sink);
   // What runs now (thread-safe: for the readiness report while a run goes on).
-  ReleaseApp live_app() const;
+  release::ReleaseApp live_app() const;
 
  private:
   struct Impl;
@@ -76,6 +81,7 @@ class DeployEngine {
 // What runs now: the current release with the manifest it was deployed with, or, before the
 // first deploy, `fallback_manifest` run from its own directory, or else nothing (an agent
 // waiting for its first deploy). Throws when the manifest does not load.
-ReleaseApp load_live_app(const AgentSettings& settings, const std::string& fallback_manifest);
+release::ReleaseApp load_live_app(const release::AgentSettings& settings,
+                                  const std::string& fallback_manifest);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

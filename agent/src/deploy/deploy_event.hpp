@@ -10,7 +10,7 @@
 
 #include "bosun/common/run_protocol.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 struct DeployEvent {
   std::int64_t seq = 0;  // 1, 2, ... within one run
@@ -29,4 +29,4 @@ struct DeployEvent {
 
 using EventSink = std::function<void(DeployEvent)>;
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -7,7 +7,7 @@
 #include "deploy/run_reporter.hpp"
 #include "state/lock_holder.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 namespace {
 
@@ -27,26 +27,26 @@ RunIntent deploy_intent(const DeployRequest& request) {
 // live (after it), or failed when that is impossible or fails too.
 std::vector<std::string> settle_failure(EngineParts& engine, RunContext& run,
                                         const StepFailure& failure, RunOutcome& outcome,
-                                        LockHolder& lock, RunReporter& report) {
+                                        state::LockHolder& lock, RunReporter& report) {
   RunState& state = run.state;
-  const ReleaseApp& live = state.from;
+  const release::ReleaseApp& live = state.from;
   outcome.reason = failure.step + " failed: " + failure.result.detail;
   outcome.exit_code = 1;
-  if (failure.action == StepAction::lock && !state.switched) {
+  if (failure.action == steps::StepAction::lock && !state.switched) {
     outcome.result = RunResult::locked;
     return failure.result.evidence;
   }
   if (!state.switched) {
     run_plan(undo_plan(state), engine.steps, run);
     if (state.target) {
-      engine.ledger.set_state(state.target->id, ReleaseState::failed, outcome.reason);
+      engine.ledger.set_state(state.target->id, state::ReleaseState::failed, outcome.reason);
     }
     outcome.result = RunResult::failed;
     outcome.reason += live.id.empty() ? "" : "; " + live.id + " is still live, untouched";
     engine.record_restore(outcome, live.id, state.restored_backup);
     return failure.result.evidence;
   }
-  engine.ledger.set_state(state.target->id, ReleaseState::failed, outcome.reason);
+  engine.ledger.set_state(state.target->id, state::ReleaseState::failed, outcome.reason);
   if (live.id.empty()) {
     outcome.result = RunResult::failed;
     outcome.reason += "; no earlier release to roll back to";
@@ -87,7 +87,7 @@ RunOutcome run_deploy(EngineParts& engine, const DeployRequest& request, const E
   RunOutcome outcome;
   outcome.run = engine.journal.begin("deploy", request.who, request.ref);
   RunReporter report(engine.journal, sink, outcome.run);
-  LockHolder lock(engine.settings.layout.state_db().string());
+  state::LockHolder lock(engine.settings.layout.state_db().string());
   // The lock goes back before the run is recorded as ended: a crash in between then leaves an
   // interrupted run, which recovery finishes and unlocks, never an ended run whose lock
   // outlives it.
@@ -96,7 +96,7 @@ RunOutcome run_deploy(EngineParts& engine, const DeployRequest& request, const E
     report.finished(outcome.result, outcome.reason, evidence, outcome.restored_backup);
     return outcome;
   };
-  const ReleaseApp live = engine.live;
+  const release::ReleaseApp live = engine.live;
   engine.journal.set_previous(outcome.run, live.id, "ref=" + request.ref);
   report.started("deploy", "deploy of " + request.ref + " by " + request.who +
                                (live.id.empty() ? "" : ", live: " + live.id));
@@ -131,4 +131,4 @@ RunOutcome run_deploy(EngineParts& engine, const DeployRequest& request, const E
   return finish_run(settle_failure(engine, run, *failure, outcome, lock, report));
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -1,6 +1,6 @@
 #include "deploy/deploy_runs.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 namespace {
 
 constexpr std::size_t k_runs_kept = 32;
@@ -113,4 +113,4 @@ bool DeployRuns::busy() const {
   return in_progress().has_value();
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -17,7 +17,7 @@
 
 #include "deploy/deploy_engine.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 class DeployRuns {
  public:
@@ -66,4 +66,4 @@ class DeployRuns {
   std::thread m_worker;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -3,10 +3,10 @@
 #include "deploy/run_loop.hpp"
 #include "deploy/run_plan.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
-EngineParts::EngineParts(AgentSettings agent, ReleaseApp live_app, Supervisor& services,
-                         const StepCatalog& catalog)
+EngineParts::EngineParts(release::AgentSettings agent, release::ReleaseApp live_app,
+                         supervise::Supervisor& services, const steps::StepCatalog& catalog)
     : settings(std::move(agent)),
       live(std::move(live_app)),
       supervisor(services),
@@ -15,17 +15,17 @@ EngineParts::EngineParts(AgentSettings agent, ReleaseApp live_app, Supervisor& s
       ledger(settings.layout.state_db().string()),
       store(settings.layout.root) {}
 
-void EngineParts::set_live(const ReleaseApp& app) {
+void EngineParts::set_live(const release::ReleaseApp& app) {
   std::lock_guard guard(live_mutex);
   live = app;
 }
 
-RunServices EngineParts::services(LockHolder& lock, RunReporter& report) {
+RunServices EngineParts::services(state::LockHolder& lock, RunReporter& report) {
   return {settings, store, ledger, journal, supervisor, lock, report};
 }
 
-std::optional<Release> EngineParts::release_dir(const std::string& id) const {
-  for (const Release& release : store.list()) {
+std::optional<release::Release> EngineParts::release_dir(const std::string& id) const {
+  for (const release::Release& release : store.list()) {
     if (release.id == id) {
       return release;
     }
@@ -43,11 +43,13 @@ void EngineParts::record_restore(RunOutcome& outcome, const std::string& live_re
   ledger.set_restored(live_release, restored);
 }
 
-StepResult EngineParts::roll_back_to(const ReleaseApp& previous, const ReleaseApp& leaving,
-                                     const SchemaVersion& schema_target, const std::string& backup,
-                                     const std::string& who, LockHolder& lock, RunReporter& report,
+StepResult EngineParts::roll_back_to(const release::ReleaseApp& previous,
+                                     const release::ReleaseApp& leaving,
+                                     const database::SchemaVersion& schema_target,
+                                     const std::string& backup, const std::string& who,
+                                     state::LockHolder& lock, RunReporter& report,
                                      std::string& restored) {
-  const std::optional<Release> target = release_dir(previous.id);
+  const std::optional<release::Release> target = release_dir(previous.id);
   if (!target) {
     return StepResult::failed("the previous release " + previous.id + " is gone");
   }
@@ -66,4 +68,4 @@ StepResult EngineParts::roll_back_to(const ReleaseApp& previous, const ReleaseAp
   return failure ? failure->result : StepResult::ok("rolled back to " + previous.id);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

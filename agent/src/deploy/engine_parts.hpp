@@ -18,37 +18,42 @@
 #include "state/deploy_journal.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
-
+namespace bosun::agent::state {
 class LockHolder;
-class RunReporter;
+}  // namespace bosun::agent::state
+namespace bosun::agent::supervise {
 class Supervisor;
+}  // namespace bosun::agent::supervise
+
+namespace bosun::agent::deploy {
+
+class RunReporter;
 
 struct EngineParts {
-  EngineParts(AgentSettings agent, ReleaseApp live_app, Supervisor& services,
-              const StepCatalog& catalog);
+  EngineParts(release::AgentSettings agent, release::ReleaseApp live_app,
+              supervise::Supervisor& services, const steps::StepCatalog& catalog);
 
-  AgentSettings settings;
-  ReleaseApp live;  // written only by the run in progress, under live_mutex
+  release::AgentSettings settings;
+  release::ReleaseApp live;  // written only by the run in progress, under live_mutex
   mutable std::mutex live_mutex;
-  Supervisor& supervisor;
-  const StepCatalog& steps;
-  DeployJournal journal;
-  ReleaseLedger ledger;
-  ReleaseStore store;
+  supervise::Supervisor& supervisor;
+  const steps::StepCatalog& steps;
+  state::DeployJournal journal;
+  state::ReleaseLedger ledger;
+  release::ReleaseStore store;
 
-  void set_live(const ReleaseApp& app);
-  RunServices services(LockHolder& lock, RunReporter& report);
-  std::optional<Release> release_dir(const std::string& id) const;
+  void set_live(const release::ReleaseApp& app);
+  RunServices services(state::LockHolder& lock, RunReporter& report);
+  std::optional<release::Release> release_dir(const std::string& id) const;
   // A backup restore the run ended with: in its reason and result, and kept with the release
   // that is live after it (so `releases` and `bosun status` go on saying it).
   void record_restore(RunOutcome& outcome, const std::string& live_release,
                       const std::string& restored);
   // After a switch: back to `previous` from `leaving`, the schema to `schema_target` (or the
   // backup), restarted and verified. `restored`: what a backup restore cost, if one was made.
-  StepResult roll_back_to(const ReleaseApp& previous, const ReleaseApp& leaving,
-                          const SchemaVersion& schema_target, const std::string& backup,
-                          const std::string& who, LockHolder& lock, RunReporter& report,
+  StepResult roll_back_to(const release::ReleaseApp& previous, const release::ReleaseApp& leaving,
+                          const database::SchemaVersion& schema_target, const std::string& backup,
+                          const std::string& who, state::LockHolder& lock, RunReporter& report,
                           std::string& restored);
 };
 
@@ -62,4 +67,4 @@ RunOutcome run_rollback(EngineParts& engine, const RollbackRequest& request, con
                         std::optional<std::int64_t> resumed_run);
 std::vector<RunOutcome> recover_runs(EngineParts& engine, const EventSink& sink);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -11,7 +11,7 @@
 #include "state/deploy_lock.hpp"
 #include "state/lock_holder.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 namespace {
 
@@ -21,9 +21,9 @@ RunOutcome ended(RunReporter& report, RunOutcome outcome, std::vector<std::strin
 }
 
 // Not switched: the live release never changed. Put the schema back, discard the release.
-RunOutcome undo_unswitched_deploy(EngineParts& engine, const RunRecord& run, RunReporter& report,
-                                  const std::string& interrupted) {
-  LockHolder lock(engine.settings.layout.state_db().string());
+RunOutcome undo_unswitched_deploy(EngineParts& engine, const state::RunRecord& run,
+                                  RunReporter& report, const std::string& interrupted) {
+  state::LockHolder lock(engine.settings.layout.state_db().string());
   RunState state;
   state.from = engine.live;
   state.release = run.release.empty() ? std::nullopt : engine.release_dir(run.release);
@@ -42,38 +42,39 @@ RunOutcome undo_unswitched_deploy(EngineParts& engine, const RunRecord& run, Run
   RunContext context{RunKind::deploy, RunIntent{}, state, engine.services(lock, report)};
   run_plan(undo_plan(state), engine.steps, context);
   if (state.release) {
-    engine.ledger.set_state(state.release->id, ReleaseState::failed, interrupted);
+    engine.ledger.set_state(state.release->id, state::ReleaseState::failed, interrupted);
   }
   return ended(report, {run.id, RunResult::failed,
                         interrupted + " before the switch; the new release was discarded", 1});
 }
 
-RunOutcome recover_deploy(EngineParts& engine, const RunRecord& run, RunReporter& report,
+RunOutcome recover_deploy(EngineParts& engine, const state::RunRecord& run, RunReporter& report,
                           const std::string& last_step) {
   const std::string interrupted = "the agent died during " + last_step;
-  const std::optional<Release> current = engine.store.current();
+  const std::optional<release::Release> current = engine.store.current();
   const bool switched = current && current->id == run.release && !run.release.empty();
   if (!switched) {
     return undo_unswitched_deploy(engine, run, report, interrupted);
   }
   const auto record = engine.ledger.find(run.release);
-  if (record && record->state == ReleaseState::good) {
+  if (record && record->state == state::ReleaseState::good) {
     return ended(report,
                  {run.id, RunResult::succeeded,
                   interrupted + " after verify; " + run.release + " is live and verified", 0});
   }
-  const std::optional<Release> previous = engine.release_dir(run.previous);
+  const std::optional<release::Release> previous = engine.release_dir(run.previous);
   if (run.previous.empty() || !previous) {
     return ended(report, {run.id, RunResult::failed,
                           interrupted + " after the switch, and there is no earlier release", 1});
   }
-  engine.ledger.set_state(run.release, ReleaseState::failed, interrupted + " before verify");
+  engine.ledger.set_state(run.release, state::ReleaseState::failed, interrupted + " before verify");
   RunOutcome outcome{run.id, RunResult::failed, "", 1};
   try {
-    const ReleaseApp leaving = engine.live;  // the agent started on the switched release
-    const ReleaseApp back = load_recorded_release(engine.settings, engine.ledger, *previous);
+    const release::ReleaseApp leaving = engine.live;  // the agent started on the switched release
+    const release::ReleaseApp back =
+        load_recorded_release(engine.settings, engine.ledger, *previous);
     report.note("rolling back to " + back.id + ": " + interrupted + " before verify");
-    LockHolder lock(engine.settings.layout.state_db().string());
+    state::LockHolder lock(engine.settings.layout.state_db().string());
     std::string restored;
     const StepResult result =
         engine.roll_back_to(back, leaving, record ? record->schema_from : std::nullopt,
@@ -95,7 +96,8 @@ RunOutcome recover_deploy(EngineParts& engine, const RunRecord& run, RunReporter
   return ended(report, outcome);
 }
 
-RunOutcome recover_rollback(EngineParts& engine, const RunRecord& run, const EventSink& sink) {
+RunOutcome recover_rollback(EngineParts& engine, const state::RunRecord& run,
+                            const EventSink& sink) {
   RollbackRequest request = decode_rollback_options(run.options);
   request.to = run.release;
   request.who = run.who;
@@ -111,8 +113,8 @@ RunOutcome recover_rollback(EngineParts& engine, const RunRecord& run, const Eve
 
 std::vector<RunOutcome> recover_runs(EngineParts& engine, const EventSink& sink) {
   std::vector<RunOutcome> outcomes;
-  const int killed = kill_leftover_step(step_record(engine.settings));
-  for (const RunRecord& run : engine.journal.interrupted()) {
+  const int killed = steps::kill_leftover_step(step_record(engine.settings));
+  for (const state::RunRecord& run : engine.journal.interrupted()) {
     RunReporter report(engine.journal, sink, run.id);
     const std::string last_step = run.steps.empty() ? "start" : run.steps.back().name;
     report.note("the agent restarted during " + run.kind + " #" + std::to_string(run.id) +
@@ -120,7 +122,7 @@ std::vector<RunOutcome> recover_runs(EngineParts& engine, const EventSink& sink)
                 (killed > 0 ? "; killed its leftover command, pid " + std::to_string(killed) : ""));
     // The dead run's lock first: no other run starts while recovery runs, a resumed rollback
     // takes its own, and a crash during recovery cannot leave it behind.
-    DeployLock(engine.settings.layout.state_db().string()).release(run.who, false);
+    state::DeployLock(engine.settings.layout.state_db().string()).release(run.who, false);
     RunOutcome outcome = run.kind == "rollback" ? recover_rollback(engine, run, sink)
                                                 : recover_deploy(engine, run, report, last_step);
     outcome.run = run.id;
@@ -129,4 +131,4 @@ std::vector<RunOutcome> recover_runs(EngineParts& engine, const EventSink& sink)
   return outcomes;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

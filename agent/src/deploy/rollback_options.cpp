@@ -4,7 +4,7 @@
 
 #include "bosun/common/duration.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 std::string encode_rollback_options(const RollbackRequest& request) {
   return "db=" + to_string(request.db) + " window=" + format_duration(request.window) +
@@ -58,4 +58,4 @@ DbRollback db_rollback_from(const std::string& text) {
   return DbRollback::automatic;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -6,10 +6,10 @@
 
 #include "deploy/deploy_engine.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 std::string encode_rollback_options(const RollbackRequest& request);
 // The db mode, force and target read back (unknown words are ignored: an older agent's text).
 RollbackRequest decode_rollback_options(const std::string& text);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -9,19 +9,19 @@
 #include "deploy/run_reporter.hpp"
 #include "state/lock_holder.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 namespace {
 
-std::optional<Release> find_target(EngineParts& engine, const std::string& wanted,
-                                   const std::string& current) {
-  const std::vector<Release> releases = engine.store.list();
+std::optional<release::Release> find_target(EngineParts& engine, const std::string& wanted,
+                                            const std::string& current) {
+  const std::vector<release::Release> releases = engine.store.list();
   if (wanted.empty()) {
     const auto good = engine.ledger.last_good(current);
     return good ? engine.release_dir(good->id) : std::nullopt;
   }
-  std::vector<Release> matches;
-  for (const Release& release : releases) {
+  std::vector<release::Release> matches;
+  for (const release::Release& release : releases) {
     if (release.id == wanted) {
       return release;
     }
@@ -37,7 +37,7 @@ std::optional<Release> find_target(EngineParts& engine, const std::string& wante
     } catch (const std::exception&) {
       return std::nullopt;
     }
-    for (const Release& release : releases) {
+    for (const release::Release& release : releases) {
       if (release.commit == commit) {
         matches.push_back(release);
       }
@@ -74,7 +74,7 @@ RunOutcome run_rollback(EngineParts& engine, const RollbackRequest& request, con
   RunOutcome outcome;
   outcome.run = resumed_run ? *resumed_run : engine.journal.begin("rollback", request.who, "");
   RunReporter report(engine.journal, sink, outcome.run);
-  LockHolder lock(engine.settings.layout.state_db().string());
+  state::LockHolder lock(engine.settings.layout.state_db().string());
   // Unlocked before the run is recorded as ended (see run_deploy).
   const auto finish = [&](RunResult result, const std::string& reason, int code,
                           std::vector<std::string> evidence = {}) {
@@ -87,8 +87,9 @@ RunOutcome run_rollback(EngineParts& engine, const RollbackRequest& request, con
   };
   const std::string options = encode_rollback_options(request);
   report.started("rollback", "rollback by " + request.who + " (" + options + ")");
-  const std::optional<Release> current = engine.store.current();
-  const std::optional<Release> target = find_target(engine, request.to, current ? current->id : "");
+  const std::optional<release::Release> current = engine.store.current();
+  const std::optional<release::Release> target =
+      find_target(engine, request.to, current ? current->id : "");
   if (!target) {
     return finish(RunResult::refused, no_target(request), 2);
   }
@@ -118,13 +119,13 @@ RunOutcome run_rollback(EngineParts& engine, const RollbackRequest& request, con
   } catch (const std::exception& error) {
     return finish(RunResult::refused, "cannot load " + target->id + ": " + error.what(), 2);
   }
-  const ReleaseApp& goal = *state.target;
+  const release::ReleaseApp& goal = *state.target;
   RunContext run{RunKind::rollback, rollback_intent(request, goal.id), state,
                  engine.services(lock, report)};
   const playbook::Playbook playbook =
       load_playbook("", playbook::shipped_rollback_playbook(), "playbooks/rollback.yaml");
   if (const auto failure = run_plan(plan_from_playbook(playbook), engine.steps, run)) {
-    const bool refused = failure->action == StepAction::lock || failure->result.refused;
+    const bool refused = failure->action == steps::StepAction::lock || failure->result.refused;
     if (engine.store.current() && engine.store.current()->id == goal.id) {
       engine.set_live(goal);  // switched: the supervisor runs (part of) the target now
     }
@@ -134,7 +135,8 @@ RunOutcome run_rollback(EngineParts& engine, const RollbackRequest& request, con
   }
   engine.ledger.mark_verified(goal.id);
   if (!state.from.id.empty()) {
-    engine.ledger.set_state(state.from.id, ReleaseState::failed, "rolled back by " + request.who);
+    engine.ledger.set_state(state.from.id, state::ReleaseState::failed,
+                            "rolled back by " + request.who);
   }
   engine.set_live(goal);
   outcome.reason = "live: " + goal.id + " (" + goal.commit.substr(0, 12) + ")";
@@ -142,4 +144,4 @@ RunOutcome run_rollback(EngineParts& engine, const RollbackRequest& request, con
   return finish(RunResult::succeeded, outcome.reason, 0);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -14,13 +14,22 @@
 #include "release/release_app.hpp"
 #include "release/release_store.hpp"
 
-namespace bosun::agent {
-
+namespace bosun::agent::state {
 class DeployJournal;
+}  // namespace bosun::agent::state
+namespace bosun::agent::state {
 class LockHolder;
+}  // namespace bosun::agent::state
+namespace bosun::agent::state {
 class ReleaseLedger;
-class RunReporter;
+}  // namespace bosun::agent::state
+namespace bosun::agent::supervise {
 class Supervisor;
+}  // namespace bosun::agent::supervise
+
+namespace bosun::agent::deploy {
+
+class RunReporter;
 
 enum class RunKind {
   deploy,              // a new release: fetch, build, migrate up, switch, verify
@@ -47,30 +56,30 @@ struct RunIntent {
 };
 
 struct RunState {
-  ReleaseApp from;                   // live when the run began: what it leaves
-  std::string commit;                // the target's commit (deploy: once fetched)
-  std::optional<Release> release;    // the target's directory (deploy: once checked out)
-  std::optional<ReleaseApp> target;  // the target as it runs (deploy: once checked out)
+  release::ReleaseApp from;                   // live when the run began: what it leaves
+  std::string commit;                         // the target's commit (deploy: once fetched)
+  std::optional<release::Release> release;    // the target's directory (deploy: once checked out)
+  std::optional<release::ReleaseApp> target;  // the target as it runs (deploy: once checked out)
   // The schema: a deploy's migrate records where it started and ended; a rollback's migrate
   // brings it back to `schema_from` (automatic) or to the target's recorded version (chosen).
   bool migrate_started = false;
   bool migrate_failed = false;
-  SchemaVersion schema_from;
-  SchemaVersion schema_to;
-  std::optional<SchemaFingerprint> schema_before;  // to prove a failed migrate undone
-  std::string backup;                              // taken before this deploy's migrate
-  std::string restored_backup;                     // what a restore cost, once done
+  database::SchemaVersion schema_from;
+  database::SchemaVersion schema_to;
+  std::optional<database::SchemaFingerprint> schema_before;  // to prove a failed migrate undone
+  std::string backup;                                        // taken before this deploy's migrate
+  std::string restored_backup;                               // what a restore cost, once done
   bool switched = false;
   bool verified = false;
 };
 
 struct RunServices {
-  const AgentSettings& settings;
-  ReleaseStore& store;
-  ReleaseLedger& ledger;
-  DeployJournal& journal;
-  Supervisor& supervisor;
-  LockHolder& lock;
+  const release::AgentSettings& settings;
+  release::ReleaseStore& store;
+  state::ReleaseLedger& ledger;
+  state::DeployJournal& journal;
+  supervise::Supervisor& supervisor;
+  state::LockHolder& lock;
   RunReporter& report;
 };
 
@@ -81,7 +90,7 @@ struct RunContext {
   RunServices services;
 
   // What the run's commands and hooks run as: the target once known, else what is live.
-  const ReleaseApp& app() const { return state.target ? *state.target : state.from; }
+  const release::ReleaseApp& app() const { return state.target ? *state.target : state.from; }
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

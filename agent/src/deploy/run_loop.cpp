@@ -2,12 +2,12 @@
 
 #include "deploy/run_reporter.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
-std::optional<StepFailure> run_plan(const RunPlan& plan, const StepCatalog& steps,
+std::optional<StepFailure> run_plan(const RunPlan& plan, const steps::StepCatalog& steps,
                                     RunContext& run) {
-  for (const PlannedStep& planned : plan.steps) {
-    const DeployStep& step = steps.step(planned.action);
+  for (const steps::PlannedStep& planned : plan.steps) {
+    const steps::DeployStep& step = steps.step(planned.action);
     StepResult result = run.services.report.step(planned.name, [&] {
       if (step.needs_target() && !run.state.target) {
         return StepResult::failed(planned.name +
@@ -23,16 +23,16 @@ std::optional<StepFailure> run_plan(const RunPlan& plan, const StepCatalog& step
       continue;
     }
     switch (planned.when_failed) {
-      case WhenFailed::continue_noted:
+      case steps::WhenFailed::continue_noted:
         run.services.report.note(planned.name + " failed; continuing as the playbook allows");
         continue;
-      case WhenFailed::carry_on:
+      case steps::WhenFailed::carry_on:
         continue;
-      case WhenFailed::stop:
+      case steps::WhenFailed::stop:
         return StepFailure{planned.name, planned.action, std::move(result)};
     }
   }
   return std::nullopt;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

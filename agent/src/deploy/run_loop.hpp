@@ -8,14 +8,15 @@
 
 #include "deploy/run_plan.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 struct StepFailure {
   std::string step;  // its name, for the run's reason
-  StepAction action = StepAction::lock;
+  steps::StepAction action = steps::StepAction::lock;
   StepResult result;
 };
 
-std::optional<StepFailure> run_plan(const RunPlan& plan, const StepCatalog& steps, RunContext& run);
+std::optional<StepFailure> run_plan(const RunPlan& plan, const steps::StepCatalog& steps,
+                                    RunContext& run);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

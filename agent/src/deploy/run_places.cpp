@@ -6,7 +6,7 @@
 #include "state/release_ledger.hpp"
 #include "supervise/log_files.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 namespace {
 
@@ -14,27 +14,27 @@ constexpr std::size_t k_evidence_lines = 15;
 
 }  // namespace
 
-std::string step_record(const AgentSettings& settings) {
+std::string step_record(const release::AgentSettings& settings) {
   return (settings.layout.run_dir() / "step.pid").string();
 }
 
-std::string run_log(const AgentSettings& settings, const std::string& release,
+std::string run_log(const release::AgentSettings& settings, const std::string& release,
                     const std::string& what) {
   const std::filesystem::path dir = settings.layout.logs() / "deploys";
   std::filesystem::create_directories(dir);
   return (dir / (release + "." + what + ".log")).string();
 }
 
-std::string backup_path(const AgentSettings& settings, const std::string& release) {
+std::string backup_path(const release::AgentSettings& settings, const std::string& release) {
   return (settings.layout.root / "backups" / (release + ".db")).string();
 }
 
-CommandSite command_site(const AgentSettings& settings, const ReleaseApp& app,
-                         const std::string& log) {
+database::CommandSite command_site(const release::AgentSettings& settings,
+                                   const release::ReleaseApp& app, const std::string& log) {
   return {app.dir, app.env, app.variables, log, step_record(settings)};
 }
 
-VerifySettings verify_settings(const ReleaseApp& app,
+VerifySettings verify_settings(const release::ReleaseApp& app,
                                std::optional<std::chrono::milliseconds> window) {
   VerifySettings verify;
   for (const manifest::CheckSpec& check : app.manifest.verify.checks) {
@@ -46,8 +46,8 @@ VerifySettings verify_settings(const ReleaseApp& app,
   verify.cwd = app.dir;
   if (!app.id.empty()) {
     verify.release_dir = app.dir;
-    for (const ServiceSpec& spec : app.specs) {
-      if (runs_from_release(spec, app.dir)) {
+    for (const supervise::ServiceSpec& spec : app.specs) {
+      if (release::runs_from_release(spec, app.dir)) {
         verify.release_services.push_back(spec.name);
       }
     }
@@ -55,11 +55,12 @@ VerifySettings verify_settings(const ReleaseApp& app,
   return verify;
 }
 
-ReleaseApp load_recorded_release(const AgentSettings& settings, ReleaseLedger& ledger,
-                                 const Release& release) {
+release::ReleaseApp load_recorded_release(const release::AgentSettings& settings,
+                                          state::ReleaseLedger& ledger,
+                                          const release::Release& release) {
   const auto record = ledger.find(release.id);
-  ReleaseApp app = load_release_app(settings, release.path.string(),
-                                    record ? record->manifest : std::string("app.yaml"));
+  release::ReleaseApp app = load_release_app(settings, release.path.string(),
+                                             record ? record->manifest : std::string("app.yaml"));
   app.id = release.id;
   app.commit = release.commit;
   return app;
@@ -67,10 +68,10 @@ ReleaseApp load_recorded_release(const AgentSettings& settings, ReleaseLedger& l
 
 std::vector<std::string> log_evidence(const std::string& path) {
   std::vector<std::string> lines{"last lines of " + path + ":"};
-  for (const std::string& line : tail_lines(path, k_evidence_lines)) {
+  for (const std::string& line : supervise::tail_lines(path, k_evidence_lines)) {
     lines.push_back("  " + line);
   }
   return lines;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -14,24 +14,27 @@
 #include "release/release_app.hpp"
 #include "release/release_store.hpp"
 
-namespace bosun::agent {
-
+namespace bosun::agent::state {
 class ReleaseLedger;
+}  // namespace bosun::agent::state
 
-std::string step_record(const AgentSettings& settings);
+namespace bosun::agent::deploy {
+
+std::string step_record(const release::AgentSettings& settings);
 // shared/logs/deploys/RELEASE.WHAT.log (the folder is created).
-std::string run_log(const AgentSettings& settings, const std::string& release,
+std::string run_log(const release::AgentSettings& settings, const std::string& release,
                     const std::string& what);
-std::string backup_path(const AgentSettings& settings, const std::string& release);
-CommandSite command_site(const AgentSettings& settings, const ReleaseApp& app,
-                         const std::string& log);
+std::string backup_path(const release::AgentSettings& settings, const std::string& release);
+database::CommandSite command_site(const release::AgentSettings& settings,
+                                   const release::ReleaseApp& app, const std::string& log);
 // The release's verify section with its variables expanded; `window` overrides its window.
-VerifySettings verify_settings(const ReleaseApp& app,
+VerifySettings verify_settings(const release::ReleaseApp& app,
                                std::optional<std::chrono::milliseconds> window);
 // A release as it runs, with the manifest it was deployed with (app.yaml when unrecorded).
-ReleaseApp load_recorded_release(const AgentSettings& settings, ReleaseLedger& ledger,
-                                 const Release& release);
+release::ReleaseApp load_recorded_release(const release::AgentSettings& settings,
+                                          state::ReleaseLedger& ledger,
+                                          const release::Release& release);
 // "last lines of PATH:" and the log's last lines, indented.
 std::vector<std::string> log_evidence(const std::string& path);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

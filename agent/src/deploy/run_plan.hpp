@@ -11,13 +11,13 @@
 #include "deploy/run_context.hpp"
 #include "deploy/steps/deploy_step.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 struct RunPlan {
-  std::vector<PlannedStep> steps;
+  std::vector<steps::PlannedStep> steps;
 };
 
-StepAction action_of(playbook::StepKind kind);
+steps::StepAction action_of(playbook::StepKind kind);
 RunPlan plan_from_playbook(const playbook::Playbook& playbook);
 // After the switch: back to the release that was live (rollback-switch, rollback-migrate when
 // the leaving release has migrations, rollback-restart, rollback-verify).
@@ -26,4 +26,4 @@ RunPlan automatic_rollback_plan(bool with_migrate);
 RunPlan undo_plan(const RunState& state);
 RunPlan verify_plan();
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

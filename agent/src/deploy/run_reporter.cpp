@@ -4,14 +4,14 @@
 
 #include "state/journal.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
-RunReporter::RunReporter(DeployJournal& journal, const EventSink& sink, std::int64_t run)
+RunReporter::RunReporter(state::DeployJournal& journal, const EventSink& sink, std::int64_t run)
     : m_journal(journal), m_sink(sink), m_run(run) {}
 
 void RunReporter::emit(DeployEvent event) {
   event.seq = ++m_seq;
-  event.unix_ms = now_unix_ms();
+  event.unix_ms = state::now_unix_ms();
   event.run = m_run;
   if (m_sink) {
     m_sink(std::move(event));
@@ -74,4 +74,4 @@ void RunReporter::finished(RunResult result, const std::string& reason,
   emit(std::move(event));
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -11,11 +11,11 @@
 #include "deploy/deploy_event.hpp"
 #include "state/deploy_journal.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 class RunReporter {
  public:
-  RunReporter(DeployJournal& journal, const EventSink& sink, std::int64_t run);
+  RunReporter(state::DeployJournal& journal, const EventSink& sink, std::int64_t run);
 
   void started(const std::string& kind, const std::string& message);
   void note(const std::string& message, std::vector<std::string> evidence = {});
@@ -29,10 +29,10 @@ class RunReporter {
  private:
   void emit(DeployEvent event);
 
-  DeployJournal& m_journal;
+  state::DeployJournal& m_journal;
   const EventSink& m_sink;
   std::int64_t m_run;
   std::int64_t m_seq = 0;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

@@ -7,7 +7,7 @@
 
 #include "bosun/common/run_protocol.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy {
 
 struct StepResult {
   using Outcome = StepOutcome;
@@ -31,4 +31,4 @@ struct StepResult {
   bool failed() const { return outcome == Outcome::failed; }
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy

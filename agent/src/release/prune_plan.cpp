@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 
 PrunePlan plan_prune(const std::vector<PruneCandidate>& releases, std::size_t keep_good) {
   std::set<std::string> kept;
@@ -53,4 +53,4 @@ PrunePlan plan_prune(const std::vector<PruneCandidate>& releases, std::size_t ke
   return plan;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 
 struct PruneCandidate {
   std::string id;
@@ -26,4 +26,4 @@ struct PrunePlan {
 // `releases`: oldest first.
 PrunePlan plan_prune(const std::vector<PruneCandidate>& releases, std::size_t keep_good);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

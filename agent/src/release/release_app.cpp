@@ -8,7 +8,7 @@
 #include "bosun/manifest/diagnostics.hpp"
 #include "bosun/manifest/loader.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 
 ReleaseApp load_release_app(const AgentSettings& settings, const std::string& dir,
                             const std::string& manifest_path) {
@@ -27,16 +27,16 @@ ReleaseApp load_release_app(const AgentSettings& settings, const std::string& di
   app.dir = dir;
   app.manifest_path = manifest_path;
   app.manifest = *loaded.manifest;
-  ResolveInputs inputs;
+  supervise::ResolveInputs inputs;
   inputs.layout = settings.layout;
   inputs.release_dir = dir;
   inputs.host = settings.host;
   inputs.stage = settings.stage;
   inputs.base_env = settings.base_env;
   inputs.dotenv = read_dotenv_file(settings.layout.env_file().string());
-  app.specs = resolve_services(app.manifest, inputs);
-  app.env = resolve_app_env(app.manifest, inputs);
-  app.variables = host_variables(app.manifest, inputs);
+  app.specs = supervise::resolve_services(app.manifest, inputs);
+  app.env = supervise::resolve_app_env(app.manifest, inputs);
+  app.variables = supervise::host_variables(app.manifest, inputs);
   return app;
 }
 
@@ -50,4 +50,4 @@ std::map<std::string, std::string> agent_base_env() {
   return env;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

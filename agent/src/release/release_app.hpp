@@ -11,7 +11,7 @@
 #include "core/host_layout.hpp"
 #include "supervise/service_spec.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 
 // What the agent knows about its host, fixed for its lifetime.
 struct AgentSettings {
@@ -27,7 +27,7 @@ struct ReleaseApp {
   std::string dir;            // where its commands run
   std::string manifest_path;  // app.yaml, relative to `dir` (or absolute without a release)
   manifest::Manifest manifest;
-  std::vector<ServiceSpec> specs;                // in start order
+  std::vector<supervise::ServiceSpec> specs;     // in start order
   std::map<std::string, std::string> env;        // for build, migrate and hooks
   std::map<std::string, std::string> variables;  // ${host}, ${release}, ...
 };
@@ -40,4 +40,4 @@ ReleaseApp load_release_app(const AgentSettings& settings, const std::string& di
 // The standard environment of the agent process that services inherit.
 std::map<std::string, std::string> agent_base_env();
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

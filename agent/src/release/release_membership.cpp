@@ -5,7 +5,7 @@
 
 #include "bosun/common/text_file.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 namespace {
 
 namespace fs = std::filesystem;
@@ -76,4 +76,4 @@ std::optional<std::string> runs_outside_release(pid_t pid, const std::string& re
          (exe.empty() ? "?" : exe) + "), not from " + dir;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

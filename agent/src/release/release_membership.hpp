@@ -8,10 +8,10 @@
 #include <optional>
 #include <string>
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 
 // nullopt when `pid` runs from `release_dir`; otherwise one line of evidence naming where it
 // runs from instead (its cwd and program as /proc shows them).
 std::optional<std::string> runs_outside_release(pid_t pid, const std::string& release_dir);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

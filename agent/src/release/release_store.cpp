@@ -9,7 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 namespace {
 
 namespace fs = std::filesystem;
@@ -288,4 +288,4 @@ void ReleaseStore::discard(const Release& release) {
   fs::remove_all(release.path, ignored);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 
 struct Release {
   std::string id;      // directory name: 20261122T154300Z-1a2b3c4d
@@ -63,4 +63,4 @@ class ReleaseStore {
   std::filesystem::path m_root;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 namespace {
 
 const std::string k_placeholder = "${release}";
@@ -30,7 +30,7 @@ struct Definition {
   bool operator==(const Definition&) const = default;
 };
 
-Definition definition_of(const ServiceSpec& spec, const std::string& release_dir) {
+Definition definition_of(const supervise::ServiceSpec& spec, const std::string& release_dir) {
   Definition definition;
   for (const std::string& word : spec.argv) {
     definition.argv.push_back(normalize(word, release_dir));
@@ -66,14 +66,14 @@ bool runs_release_content(const Definition& definition) {
 
 }  // namespace
 
-bool runs_from_release(const ServiceSpec& spec, const std::string& release_dir) {
+bool runs_from_release(const supervise::ServiceSpec& spec, const std::string& release_dir) {
   return runs_release_content(definition_of(spec, release_dir));
 }
 
 std::vector<std::string> RestartPlan::restarted() const {
   std::vector<std::string> names;
   for (const ServiceChange& change : services) {
-    if (change.mode != UpdateMode::in_place) {
+    if (change.mode != supervise::UpdateMode::in_place) {
       names.push_back(change.name);
     }
   }
@@ -82,9 +82,11 @@ std::vector<std::string> RestartPlan::restarted() const {
 
 RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
   RestartPlan plan;
-  const std::vector<ServiceSpec> none;
-  const std::vector<ServiceSpec>& live_specs = live.specs != nullptr ? *live.specs : none;
-  const std::vector<ServiceSpec>& next_specs = next.specs != nullptr ? *next.specs : none;
+  const std::vector<supervise::ServiceSpec> none;
+  const std::vector<supervise::ServiceSpec>& live_specs =
+      live.specs != nullptr ? *live.specs : none;
+  const std::vector<supervise::ServiceSpec>& next_specs =
+      next.specs != nullptr ? *next.specs : none;
   // The same commit in another directory restarts them too: a process left working in the
   // old directory would keep running from a release that prune later deletes.
   const bool content_changed = live.commit != next.commit;
@@ -92,13 +94,15 @@ RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
   // Services the agent runs from a manifest outside any release (`run -c app.yaml`) are
   // replaced by the first release's, whatever their definition.
   const bool live_outside_releases = live.commit.empty();
-  for (const ServiceSpec& spec : next_specs) {
+  for (const supervise::ServiceSpec& spec : next_specs) {
     ServiceChange change;
     change.name = spec.name;
-    const auto old = std::find_if(live_specs.begin(), live_specs.end(),
-                                  [&](const ServiceSpec& s) { return s.name == spec.name; });
-    const UpdateMode replace =
-        spec.deploy == manifest::DeployMode::overlap ? UpdateMode::overlap : UpdateMode::restart;
+    const auto old =
+        std::find_if(live_specs.begin(), live_specs.end(),
+                     [&](const supervise::ServiceSpec& s) { return s.name == spec.name; });
+    const supervise::UpdateMode replace = spec.deploy == manifest::DeployMode::overlap
+                                              ? supervise::UpdateMode::overlap
+                                              : supervise::UpdateMode::restart;
     const Definition wanted = definition_of(spec, next.release_dir);
     change.from_release = runs_release_content(wanted);
     if (old == live_specs.end()) {
@@ -114,14 +118,15 @@ RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
       change.mode = replace;
       change.why = content_changed ? "release content changed" : "new release directory";
     } else {
-      change.mode = UpdateMode::in_place;
+      change.mode = supervise::UpdateMode::in_place;
       change.why = "unchanged";
     }
     plan.services.push_back(std::move(change));
   }
-  for (const ServiceSpec& spec : live_specs) {
-    const bool kept = std::any_of(next_specs.begin(), next_specs.end(),
-                                  [&](const ServiceSpec& s) { return s.name == spec.name; });
+  for (const supervise::ServiceSpec& spec : live_specs) {
+    const bool kept =
+        std::any_of(next_specs.begin(), next_specs.end(),
+                    [&](const supervise::ServiceSpec& s) { return s.name == spec.name; });
     if (!kept) {
       plan.removed.push_back(spec.name);
     }
@@ -129,4 +134,4 @@ RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
   return plan;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

@@ -12,11 +12,11 @@
 #include "supervise/service_spec.hpp"
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::release {
 
 struct ServiceChange {
   std::string name;
-  UpdateMode mode = UpdateMode::in_place;
+  supervise::UpdateMode mode = supervise::UpdateMode::in_place;
   std::string why;            // "definition changed", "release content changed", "new service", ...
   bool from_release = false;  // depends on the release: verify checks it runs from there
 };
@@ -29,7 +29,7 @@ struct RestartPlan {
 };
 
 struct ReleaseSide {
-  const std::vector<ServiceSpec>* specs = nullptr;  // in start order
+  const std::vector<supervise::ServiceSpec>* specs = nullptr;  // in start order
   std::string release_dir;
   std::string commit;
 };
@@ -37,6 +37,6 @@ struct ReleaseSide {
 RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next);
 
 // The rule above for one service: true when it can depend on `release_dir`.
-bool runs_from_release(const ServiceSpec& spec, const std::string& release_dir);
+bool runs_from_release(const supervise::ServiceSpec& spec, const std::string& release_dir);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::release

@@ -16,20 +16,20 @@
 #include "bosun/common/url.hpp"
 #include "release/service_changes.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::report {
 namespace {
 
 const std::map<std::string, std::uint16_t> k_default_ports{
     {"postgres", 5432}, {"postgresql", 5432}, {"mysql", 3306}, {"mariadb", 3306},
     {"redis", 6379},    {"rediss", 6379},     {"amqp", 5672},  {"mongodb", 27017}};
 
-bool finished(const ServiceStatus& status) {
-  return status.state == ServiceState::exited && status.last_exit_code == 0;
+bool finished(const supervise::ServiceStatus& status) {
+  return status.state == supervise::ServiceState::exited && status.last_exit_code == 0;
 }
 
-const ServiceSpec* spec_of(const ReleaseApp& app, const std::string& name) {
+const supervise::ServiceSpec* spec_of(const release::ReleaseApp& app, const std::string& name) {
   const auto it = std::find_if(app.specs.begin(), app.specs.end(),
-                               [&](const ServiceSpec& s) { return s.name == name; });
+                               [&](const supervise::ServiceSpec& s) { return s.name == name; });
   return it == app.specs.end() ? nullptr : &*it;
 }
 
@@ -39,7 +39,7 @@ struct Endpoint {
 };
 
 // Where a service's readiness (or liveness) probe talks to it: its own listening address.
-std::optional<Endpoint> probed_endpoint(const ServiceSpec& spec) {
+std::optional<Endpoint> probed_endpoint(const supervise::ServiceSpec& spec) {
   for (const auto* probe :
        {spec.ready ? &*spec.ready : nullptr, spec.liveness ? &*spec.liveness : nullptr}) {
     if (probe == nullptr) {
@@ -121,21 +121,21 @@ DependencyAddress dependency_address(const std::string& value) {
 
 namespace {
 
-using Sick = std::vector<const ServiceStatus*>;
+using Sick = std::vector<const supervise::ServiceStatus*>;
 
 // 1. Services kept across deploys (not of the release), and what depends on them.
-std::vector<SharedFault> kept_services_down(const ReleaseApp& app, const Sick& sick) {
+std::vector<SharedFault> kept_services_down(const release::ReleaseApp& app, const Sick& sick) {
   std::vector<SharedFault> faults;
-  for (const ServiceStatus* status : sick) {
-    const ServiceSpec* spec = spec_of(app, status->name);
-    if (spec == nullptr || runs_from_release(*spec, app.dir)) {
+  for (const supervise::ServiceStatus* status : sick) {
+    const supervise::ServiceSpec* spec = spec_of(app, status->name);
+    if (spec == nullptr || release::runs_from_release(*spec, app.dir)) {
       continue;
     }
     SharedFault fault{"service " + status->name + " (kept across releases)",
                       status->name + " is " + to_string(status->state) +
                           (status->last_exit.empty() ? "" : ", " + status->last_exit),
                       {status->name}};
-    for (const ServiceStatus* other : sick) {
+    for (const supervise::ServiceStatus* other : sick) {
       const auto& needs = other->depends_on;
       if (std::find(needs.begin(), needs.end(), status->name) != needs.end()) {
         fault.services.push_back(other->name);
@@ -148,10 +148,10 @@ std::vector<SharedFault> kept_services_down(const ReleaseApp& app, const Sick& s
 
 // 2. Dependencies named by URLs in the services' environment that refuse connections (each
 // address tried once).
-std::vector<SharedFault> dependencies_down(const ReleaseApp& app, const Sick& sick) {
+std::vector<SharedFault> dependencies_down(const release::ReleaseApp& app, const Sick& sick) {
   std::map<std::string, SharedFault> by_address;
-  for (const ServiceStatus* status : sick) {
-    const ServiceSpec* spec = spec_of(app, status->name);
+  for (const supervise::ServiceStatus* status : sick) {
+    const supervise::ServiceSpec* spec = spec_of(app, status->name);
     if (spec == nullptr) {
       continue;
     }
@@ -187,11 +187,11 @@ std::vector<SharedFault> dependencies_down(const ReleaseApp& app, const Sick& si
 }
 
 // 3. A service's own port held by a process that is not the app's.
-std::vector<SharedFault> ports_taken(const ReleaseApp& app, const Sick& sick,
+std::vector<SharedFault> ports_taken(const release::ReleaseApp& app, const Sick& sick,
                                      const std::set<int>& own_pids) {
   std::vector<SharedFault> faults;
-  for (const ServiceStatus* status : sick) {
-    const ServiceSpec* spec = spec_of(app, status->name);
+  for (const supervise::ServiceStatus* status : sick) {
+    const supervise::ServiceSpec* spec = spec_of(app, status->name);
     const auto endpoint = spec != nullptr ? probed_endpoint(*spec) : std::nullopt;
     // A running service listens on its port itself; one that is down (crash-looping on
     // EADDRINUSE, say) and finds its address taken has a holder to name.
@@ -215,15 +215,16 @@ std::vector<SharedFault> ports_taken(const ReleaseApp& app, const Sick& sick,
 
 }  // namespace
 
-Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& services) {
+Diagnosis diagnose(const release::ReleaseApp& app,
+                   const std::vector<supervise::ServiceStatus>& services) {
   Diagnosis diagnosis;
   Sick sick;
   std::set<int> own_pids;
-  for (const ServiceStatus& status : services) {
+  for (const supervise::ServiceStatus& status : services) {
     if (status.pid > 0) {
       own_pids.insert(status.pid);
     }
-    if (status.state != ServiceState::ready && !finished(status)) {
+    if (status.state != supervise::ServiceState::ready && !finished(status)) {
       sick.push_back(&status);
       diagnosis.unhealthy.push_back(status.name);
     }
@@ -242,10 +243,10 @@ Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& serv
       diagnosis.shared.push_back(fault);
     }
   }
-  diagnosis.rollback_can_help =
-      std::any_of(sick.begin(), sick.end(),
-                  [&](const ServiceStatus* status) { return explained.count(status->name) == 0; });
+  diagnosis.rollback_can_help = std::any_of(
+      sick.begin(), sick.end(),
+      [&](const supervise::ServiceStatus* status) { return explained.count(status->name) == 0; });
   return diagnosis;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::report

@@ -12,7 +12,7 @@
 #include "release/release_app.hpp"
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::report {
 
 struct SharedFault {
   std::string what;                   // "DATABASE_URL (postgres at 127.0.0.1:5432)"
@@ -29,7 +29,8 @@ struct Diagnosis {
 
 // `services`: the supervisor's snapshot. Connects to the dependencies it names (loopback or
 // wherever the URLs point), one short attempt each, only when something is unhealthy.
-Diagnosis diagnose(const ReleaseApp& app, const std::vector<ServiceStatus>& services);
+Diagnosis diagnose(const release::ReleaseApp& app,
+                   const std::vector<supervise::ServiceStatus>& services);
 
 // "postgres://user:secret@db:5432/app" -> {"postgres", "db", 5432}; the credentials are never
 // kept. Empty scheme when `value` is not such a URL.
@@ -40,4 +41,4 @@ struct DependencyAddress {
 };
 DependencyAddress dependency_address(const std::string& value);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::report

@@ -11,7 +11,7 @@
 #include "deploy/deploy_actions.hpp"
 #include "state/journal.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::report {
 namespace {
 
 using checks::ReportItem;
@@ -54,7 +54,7 @@ class Builder {
     m_report.host = m_in.host;
     m_report.release = m_app.id;
     m_report.commit = m_app.commit;
-    m_report.generated_unix_ms = now_unix_ms();
+    m_report.generated_unix_ms = state::now_unix_ms();
     services();
     health();
     database();
@@ -73,7 +73,7 @@ class Builder {
     m_report.items.push_back({group, name, "", std::move(result), blocking});
   }
 
-  checks::CheckContext context_for(const ServiceStatus* service) const {
+  checks::CheckContext context_for(const supervise::ServiceStatus* service) const {
     checks::CheckContext context;
     context.timeout = k_check_timeout;
     context.env = m_app.env;
@@ -84,8 +84,8 @@ class Builder {
     return context;
   }
 
-  const ServiceStatus* status_of(const std::string& name) const {
-    for (const ServiceStatus& status : m_in.services) {
+  const supervise::ServiceStatus* status_of(const std::string& name) const {
+    for (const supervise::ServiceStatus& status : m_in.services) {
       if (status.name == name) {
         return &status;
       }
@@ -101,8 +101,8 @@ class Builder {
            "deploy one: bosun deploy (or bosun-agent deploy)",
            {}});
     }
-    for (const ServiceSpec& spec : m_app.specs) {
-      const ServiceStatus* status = status_of(spec.name);
+    for (const supervise::ServiceSpec& spec : m_app.specs) {
+      const supervise::ServiceStatus* status = status_of(spec.name);
       checks::ServiceObservation observed;
       observed.name = spec.name;
       observed.window = m_in.window;
@@ -125,14 +125,14 @@ class Builder {
   }
 
   void health() {
-    for (const ServiceSpec& spec : m_app.specs) {
-      const ServiceStatus* status = status_of(spec.name);
+    for (const supervise::ServiceSpec& spec : m_app.specs) {
+      const supervise::ServiceStatus* status = status_of(spec.name);
       const int pid = status != nullptr ? status->pid : -1;
       for (const auto* probe : {&spec.ready, &spec.liveness}) {
         if (!probe->has_value()) {
           continue;
         }
-        const manifest::ProbeSpec filled = probe_for_instance(**probe, pid);
+        const manifest::ProbeSpec filled = supervise::probe_for_instance(**probe, pid);
         if (std::holds_alternative<manifest::LogCheck>(filled.check.kind)) {
           continue;  // a start-up marker, not something to ask again
         }
@@ -152,10 +152,10 @@ class Builder {
           checks::run_sqlite_check(check, context_for(nullptr)));
     }
     if (database.migrate_version && !m_app.id.empty()) {
-      const CommandSite site{m_app.dir, m_app.env, m_app.variables,
-                             (m_in.layout.logs() / "deploys" / (m_app.id + ".db.log")).string(),
-                             ""};
-      const auto now = schema_version(database, site);
+      const database::CommandSite site{
+          m_app.dir, m_app.env, m_app.variables,
+          (m_in.layout.logs() / "deploys" / (m_app.id + ".db.log")).string(), ""};
+      const auto now = database::schema_version(database, site);
       checks::CheckResult result;
       if (!now) {
         result = {Status::fail,
@@ -164,13 +164,14 @@ class Builder {
                   {}};
       } else if (m_in.recorded_schema && *m_in.recorded_schema != *now) {
         result = {Status::fail,
-                  "schema at version " + describe_version(now) + ", but release " + m_app.id +
-                      " was deployed at " + describe_version(m_in.recorded_schema),
+                  "schema at version " + database::describe_version(now) + ", but release " +
+                      m_app.id + " was deployed at " +
+                      database::describe_version(m_in.recorded_schema),
                   "someone migrated by hand: migrate to the release's version, or redeploy",
                   {}};
       } else {
         result = {Status::pass,
-                  "schema at version " + describe_version(now) +
+                  "schema at version " + database::describe_version(now) +
                       (m_in.recorded_schema ? ", as the release recorded" : ""),
                   "",
                   {}};
@@ -181,7 +182,7 @@ class Builder {
 
   void api() {
     for (const manifest::CheckSpec& check : m_app.manifest.verify.checks) {
-      const manifest::CheckSpec expanded = expand_check(check, m_app.variables);
+      const manifest::CheckSpec expanded = deploy::expand_check(check, m_app.variables);
       add("api", describe_check(expanded.kind),
           checks::run_check(expanded.kind, context_for(nullptr)));
     }
@@ -197,7 +198,7 @@ class Builder {
   }
 
   void logs() {
-    for (const ServiceSpec& spec : m_app.specs) {
+    for (const supervise::ServiceSpec& spec : m_app.specs) {
       add("logs", spec.name, checks::check_log_errors(spec.log_path, k_error_patterns, 200, 5),
           false);
     }
@@ -210,7 +211,7 @@ class Builder {
         endpoints.insert(*endpoint);
       }
     };
-    for (const ServiceSpec& spec : m_app.specs) {
+    for (const supervise::ServiceSpec& spec : m_app.specs) {
       if (spec.ready) {
         collect(spec.ready->check.kind);
       }
@@ -219,7 +220,7 @@ class Builder {
       }
     }
     for (const manifest::CheckSpec& check : m_app.manifest.verify.checks) {
-      collect(expand_check(check, m_app.variables).kind);
+      collect(deploy::expand_check(check, m_app.variables).kind);
     }
     for (const Endpoint& endpoint : endpoints) {
       add("network", endpoint.host + ":" + std::to_string(endpoint.port),
@@ -250,7 +251,7 @@ class Builder {
   }
 
   const ReadinessInputs& m_in;
-  const ReleaseApp& m_app;
+  const release::ReleaseApp& m_app;
   checks::Report m_report;
 };
 
@@ -283,4 +284,4 @@ checks::Report build_readiness_report(const ReadinessInputs& inputs) {
   return Builder(inputs).build();
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::report

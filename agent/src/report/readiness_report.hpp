@@ -13,11 +13,11 @@
 #include "release/release_app.hpp"
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::report {
 
 struct ReadinessInputs {
-  const ReleaseApp* app = nullptr;
-  std::vector<ServiceStatus> services;
+  const release::ReleaseApp* app = nullptr;
+  std::vector<supervise::ServiceStatus> services;
   std::map<std::string, std::int64_t> recent_restarts;  // unexpected exits in the window
   std::string window = "10m";
   std::optional<std::string> recorded_schema;  // what the live release recorded after migrate
@@ -30,4 +30,4 @@ checks::Report build_readiness_report(const ReadinessInputs& inputs);
 // How a check reads in a report line: "GET http://127.0.0.1:8080/ready", "redis 127.0.0.1:6390".
 std::string describe_check(const manifest::CheckKind& check);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::report

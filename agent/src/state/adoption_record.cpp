@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 void save_record(const std::filesystem::path& file, const AdoptionRecord& record) {
   const std::filesystem::path temp = file.string() + ".tmp";
@@ -28,4 +28,4 @@ void remove_record(const std::filesystem::path& file) {
   std::filesystem::remove(file, ignored);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

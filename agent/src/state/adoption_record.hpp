@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <optional>
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 struct AdoptionRecord {
   pid_t pid = -1;
@@ -22,4 +22,4 @@ void save_record(const std::filesystem::path& file, const AdoptionRecord& record
 std::optional<AdoptionRecord> load_record(const std::filesystem::path& file);
 void remove_record(const std::filesystem::path& file);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

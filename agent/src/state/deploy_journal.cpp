@@ -8,7 +8,7 @@
 #include "state/sqlite_connection.hpp"
 #include "state/state_schema.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 namespace {
 
 SqliteConnection open_journal(const std::string& path) {
@@ -126,4 +126,4 @@ std::vector<RunRecord> DeployJournal::interrupted() {
   return read_runs(db, "WHERE finished_unix_ms IS NULL ORDER BY id", 1000);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

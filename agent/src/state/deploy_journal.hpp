@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 class SqliteConnection;
 
@@ -63,4 +63,4 @@ class DeployJournal {
   std::unique_ptr<SqliteConnection> m_db;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

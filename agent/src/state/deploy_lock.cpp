@@ -8,7 +8,7 @@
 #include "state/sqlite_connection.hpp"
 #include "state/state_schema.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 namespace {
 
 SqliteConnection open_lock_table(const std::string& path) {
@@ -92,4 +92,4 @@ std::string describe_lock(const LockInfo& lock, std::int64_t now_unix_ms) {
               : ", expired");
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 struct LockInfo {
   std::string holder;   // e.g. "alice@laptop" or "ci-run-812"
@@ -42,4 +42,4 @@ class DeployLock {
 
 std::string describe_lock(const LockInfo& lock, std::int64_t now_unix_ms);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -8,7 +8,7 @@
 
 #include "state/state_schema.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 std::int64_t now_unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -79,4 +79,4 @@ std::vector<JournalEvent> Journal::since(std::int64_t unix_ms, std::size_t limit
   return events;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -9,7 +9,7 @@
 
 struct sqlite3;
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 struct JournalEvent {
   std::int64_t id = 0;
@@ -47,4 +47,4 @@ class Journal final : public JournalWriter {
 
 std::int64_t now_unix_ms();
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -2,7 +2,7 @@
 
 #include "state/journal.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 LockHolder::LockHolder(std::string state_db) : m_lock(std::move(state_db)) {}
 
@@ -74,4 +74,4 @@ void LockHolder::release() {
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -15,7 +15,7 @@
 
 #include "state/deploy_lock.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 class LockHolder {
  public:
@@ -45,4 +45,4 @@ class LockHolder {
   std::thread m_renewer;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

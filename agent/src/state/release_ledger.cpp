@@ -8,7 +8,7 @@
 #include "state/sqlite_connection.hpp"
 #include "state/state_schema.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 namespace {
 
 SqliteConnection open_ledger(const std::string& path) {
@@ -187,4 +187,4 @@ std::optional<ReleaseRecord> ReleaseLedger::last_good(const std::string& except)
   return records.front();
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

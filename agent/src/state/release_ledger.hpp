@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 class SqliteConnection;
 
@@ -61,4 +61,4 @@ class ReleaseLedger {
   std::unique_ptr<SqliteConnection> m_db;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 SqliteConnection::SqliteConnection(const std::string& path, std::string what)
     : m_what(std::move(what)) {
@@ -73,4 +73,4 @@ std::string text_column(sqlite3_stmt* statement, int column) {
   return value != nullptr ? reinterpret_cast<const char*>(value) : "";
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -9,7 +9,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 class SqliteConnection {
  public:
@@ -38,4 +38,4 @@ class SqliteConnection {
 
 std::string text_column(sqlite3_stmt* statement, int column);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

@@ -7,7 +7,7 @@
 
 #include "state/sqlite_connection.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 namespace {
 
 // Version 1: every table as the agents before schema versions created them.
@@ -109,4 +109,4 @@ int state_schema_version(const std::string& path) {
   return read_version(db);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

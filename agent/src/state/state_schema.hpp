@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace bosun::agent {
+namespace bosun::agent::state {
 
 class SqliteConnection;
 
@@ -26,4 +26,4 @@ SqliteConnection open_state_db(const std::string& path, const std::string& what)
 // The version recorded in the file (0: none, as before versions were kept).
 int state_schema_version(const std::string& path);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::state

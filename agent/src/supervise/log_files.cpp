@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 std::uint64_t file_size(const std::string& path) {
   std::error_code error;
@@ -91,4 +91,4 @@ std::string read_from(const std::string& path, std::uint64_t& offset, std::size_
   return text;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

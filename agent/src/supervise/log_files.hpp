@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 // When `path` is larger than `max_size`: shifts path.1 .. path.(keep-1) up by one, copies
 // the log to path.1 and truncates it. Returns true when it rotated.
@@ -30,4 +30,4 @@ std::uint64_t file_size(const std::string& path);
 // A file shorter than `offset` (rotated) is read from its start.
 std::string read_from(const std::string& path, std::uint64_t& offset, std::size_t limit);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -1,6 +1,6 @@
 #include "supervise/probe_runner.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 ProbeRunner::ProbeRunner(std::size_t threads, std::function<void()> notify)
     : m_notify(std::move(notify)) {
@@ -57,4 +57,4 @@ void ProbeRunner::work() {
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

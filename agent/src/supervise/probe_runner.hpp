@@ -12,7 +12,7 @@
 
 #include "bosun/checks/check_runner.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 enum class ProbeRole { readiness, liveness };
 
@@ -61,4 +61,4 @@ class ProbeRunner final : public ProbeQueue {
   std::vector<std::thread> m_threads;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 RestartDecision RestartTracker::on_exit(Clock::time_point started, Clock::time_point now) {
   const bool stable_run = now - started >= m_backoff.reset_after;
@@ -42,4 +42,4 @@ void RestartTracker::reset() {
   m_in_crash_loop = false;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

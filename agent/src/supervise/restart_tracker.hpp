@@ -8,7 +8,7 @@
 
 #include "bosun/manifest/model.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 using Clock = std::chrono::steady_clock;
 
@@ -38,4 +38,4 @@ class RestartTracker {
   bool m_in_crash_loop = false;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

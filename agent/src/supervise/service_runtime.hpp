@@ -17,7 +17,7 @@
 #include "supervise/service_spec.hpp"
 #include "supervise/service_status.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 // Readiness is probed fast right after a start (crash-to-ready latency is a headline
 // number), backing off by 1.5x up to the probe's interval.
@@ -95,4 +95,4 @@ std::string leaving_log(const ServiceSpec& spec, pid_t pid);
 // Whether an instance started from `running` runs what `wanted` describes.
 bool same_definition(const ServiceSpec& running, const ServiceSpec& wanted);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -6,7 +6,7 @@
 #include "bosun/manifest/command_expansion.hpp"
 #include "bosun/manifest/variables.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 namespace {
 
 class Expander {
@@ -151,4 +151,4 @@ manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid) {
   return probe;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -12,7 +12,7 @@
 #include "bosun/manifest/model.hpp"
 #include "core/host_layout.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 struct ServiceSpec {
   std::string name;
@@ -64,4 +64,4 @@ manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid);
 using bosun::parse_dotenv;
 using bosun::read_dotenv_file;
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 enum class ServiceState {
   stopped,
@@ -56,4 +56,4 @@ enum class UpdateMode {
   overlap,   // start the new one beside the old one, stop the old one once the new is ready
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -13,7 +13,7 @@
 #include "state/journal.hpp"
 #include "supervise/log_files.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 namespace {
 
@@ -96,7 +96,7 @@ void Supervision::spawn(Runtime& runtime) {
   const ServiceSpec& spec = runtime.spec;
   runtime.started = m_effects.time.now();  // also when the start fails: backoff counts from here
   runtime.log_offset = file_size(spec.log_path);
-  SpawnedProcess process;
+  sys::SpawnedProcess process;
   try {
     process = m_effects.processes.spawn(
         {spec.argv, spec.env_list(), spec.cwd, spec.log_path, spec.nofile, spec.user, true});
@@ -115,8 +115,8 @@ void Supervision::spawn(Runtime& runtime) {
   runtime.started = m_effects.time.now();
   runtime.started_unix_ms = m_effects.time.unix_ms();
   watch_instance(runtime);
-  save_record(record_path(runtime),
-              {process.pid, process.start_ticks, runtime.log_offset, runtime.started_unix_ms});
+  state::save_record(record_path(runtime), {process.pid, process.start_ticks, runtime.log_offset,
+                                            runtime.started_unix_ms});
   m_effects.processes.let_run(process);  // recorded: a new agent can adopt it from here on
   m_effects.journal.record(spec.name, "started",
                            "pid " + std::to_string(process.pid) + ": " + join(spec.argv, " "));
@@ -179,7 +179,7 @@ void Supervision::stop(Runtime& runtime, const std::string& why) {
     return;
   }
   set_state(runtime, ServiceState::stopping);
-  m_effects.processes.signal_group(runtime.pid, signal_number(runtime.spec.stop.signal));
+  m_effects.processes.signal_group(runtime.pid, sys::signal_number(runtime.spec.stop.signal));
   m_effects.journal.record(runtime.spec.name, "stopping",
                            why + ": SIG" + runtime.spec.stop.signal + " to pid " +
                                std::to_string(runtime.pid) + ", SIGKILL after " +
@@ -224,13 +224,13 @@ void Supervision::instance_exited(Runtime& runtime) {
     m_effects.processes.signal_group(runtime.pid, SIGKILL);
   }
   m_effects.exits.unwatch(runtime.pidfd);
-  const ExitStatus status = m_effects.processes.collect_exit(runtime.pidfd, !runtime.adopted);
+  const sys::ExitStatus status = m_effects.processes.collect_exit(runtime.pidfd, !runtime.adopted);
   runtime.pidfd = -1;
   runtime.pid = -1;
   runtime.probe_in_flight = false;
   ++runtime.generation;
-  remove_record(record_path(runtime));
-  runtime.last_exit = describe_exit(status);
+  state::remove_record(record_path(runtime));
+  runtime.last_exit = sys::describe_exit(status);
   runtime.last_exit_code =
       status.known && status.signal == 0 ? std::optional(status.code) : std::nullopt;
   if (runtime.state == ServiceState::stopping) {
@@ -293,7 +293,7 @@ void Supervision::run_hook(const Runtime& runtime) {
   env.push_back("BOSUN_EVENT=crash-loop");
   env.push_back("BOSUN_LAST_EXIT=" + runtime.last_exit);
   try {
-    const SpawnedProcess hook =
+    const sys::SpawnedProcess hook =
         m_effects.processes.spawn({runtime.spec.on_crash_loop, env, runtime.spec.cwd,
                                    runtime.spec.log_path, std::nullopt, ""});
     m_hooks.push_back(hook.pidfd);
@@ -437,4 +437,4 @@ std::size_t Supervision::index_of(const Runtime& runtime) const {
   return static_cast<std::size_t>(&runtime - m_runtimes.data());
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -23,9 +23,11 @@
 #include "sys/process_control.hpp"
 #include "sys/time_source.hpp"
 
-namespace bosun::agent {
-
+namespace bosun::agent::state {
 class JournalWriter;
+}  // namespace bosun::agent::state
+
+namespace bosun::agent::supervise {
 
 // The event loop's side: tell it which pidfds to wait on.
 class ExitWatch {
@@ -36,11 +38,11 @@ class ExitWatch {
 };
 
 struct SupervisionEffects {
-  ProcessControl& processes;
-  const TimeSource& time;
+  sys::ProcessControl& processes;
+  const sys::TimeSource& time;
   ExitWatch& exits;
   ProbeQueue& probes;
-  JournalWriter& journal;
+  state::JournalWriter& journal;
 };
 
 class Supervision {
@@ -116,4 +118,4 @@ class Supervision {
   bool m_stopping_all = false;
 };
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

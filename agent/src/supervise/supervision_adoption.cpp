@@ -7,7 +7,7 @@
 #include "state/journal.hpp"
 #include "supervise/supervision.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 // Every record is read before any readiness begins: a service adopted ready at once starts
 // its dependents, and those must not be spawned over a survivor of theirs not yet adopted.
@@ -15,13 +15,13 @@ void Supervision::adopt_survivors() {
   std::vector<Runtime*> adopted;
   for (Runtime& runtime : m_runtimes) {
     adopt_leaving(runtime);
-    const auto record = load_record(record_path(runtime));
+    const auto record = state::load_record(record_path(runtime));
     if (!record) {
       continue;
     }
     const auto pidfd = m_effects.processes.adopt(record->pid, record->start_ticks);
     if (!pidfd) {
-      remove_record(record_path(runtime));
+      state::remove_record(record_path(runtime));
       m_effects.journal.record(runtime.spec.name, "not-adopted",
                                "pid " + std::to_string(record->pid) + " is gone");
       continue;
@@ -56,11 +56,11 @@ void Supervision::adopt_leaving(Runtime& runtime) {
     if (!file.starts_with(prefix)) {
       continue;
     }
-    const auto record = load_record(entry.path());
+    const auto record = state::load_record(entry.path());
     const auto pidfd =
         record ? m_effects.processes.adopt(record->pid, record->start_ticks) : std::nullopt;
     if (!pidfd) {
-      remove_record(entry.path());
+      state::remove_record(entry.path());
       continue;
     }
     Leaving old;
@@ -81,4 +81,4 @@ void Supervision::adopt_leaving(Runtime& runtime) {
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

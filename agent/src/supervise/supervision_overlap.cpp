@@ -11,7 +11,7 @@
 #include "supervise/log_files.hpp"
 #include "supervise/supervision.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 std::string leaving_log(const ServiceSpec& spec, pid_t pid) {
   return spec.log_path + ".leaving-" + std::to_string(pid);
@@ -44,7 +44,7 @@ void Supervision::keep_as_leaving(Runtime& runtime) {
   }
   old.record =
       m_layout.run_dir() / (runtime.spec.name + ".leaving-" + std::to_string(old.pid) + ".pid");
-  save_record(old.record, {old.pid, runtime.start_ticks, 0, runtime.started_unix_ms});
+  state::save_record(old.record, {old.pid, runtime.start_ticks, 0, runtime.started_unix_ms});
   m_effects.journal.record(
       runtime.spec.name, "overlap",
       "pid " + std::to_string(old.pid) + " keeps serving until its replacement is ready");
@@ -53,7 +53,7 @@ void Supervision::keep_as_leaving(Runtime& runtime) {
   runtime.pid = -1;
   runtime.probe_in_flight = false;
   ++runtime.generation;
-  remove_record(record_path(runtime));
+  state::remove_record(record_path(runtime));
 }
 
 void Supervision::stop_leaving(Runtime& runtime, const std::string& why) {
@@ -63,7 +63,7 @@ void Supervision::stop_leaving(Runtime& runtime, const std::string& why) {
     }
     old.signalled = true;
     old.kill_at = m_effects.time.now() + runtime.spec.stop.timeout;
-    m_effects.processes.signal_group(old.pid, signal_number(runtime.spec.stop.signal));
+    m_effects.processes.signal_group(old.pid, sys::signal_number(runtime.spec.stop.signal));
     m_effects.journal.record(runtime.spec.name, "stopping",
                              why + ": SIG" + runtime.spec.stop.signal +
                                  " to the old instance, pid " + std::to_string(old.pid));
@@ -80,14 +80,14 @@ void Supervision::leaving_exited(Runtime& runtime, int pidfd) {
     m_effects.processes.signal_group(it->pid, SIGKILL);  // whatever it left in its group
   }
   m_effects.exits.unwatch(pidfd);
-  const ExitStatus status = m_effects.processes.collect_exit(pidfd, !it->adopted);
-  remove_record(it->record);
+  const sys::ExitStatus status = m_effects.processes.collect_exit(pidfd, !it->adopted);
+  state::remove_record(it->record);
   if (!it->log.empty()) {  // its last lines come before the new instance's in the rotation
     add_to_rotation(runtime.spec.log_path, it->log, runtime.spec.logs.keep);
   }
   m_effects.journal.record(
       runtime.spec.name, "stopped",
-      "old instance, pid " + std::to_string(it->pid) + ": " + describe_exit(status));
+      "old instance, pid " + std::to_string(it->pid) + ": " + sys::describe_exit(status));
   runtime.leaving.erase(it);
   if (runtime.leaving.empty() && runtime.overlap_pending) {
     runtime.overlap_pending = false;
@@ -112,10 +112,11 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
   if (runtime.is_running()) {  // the failed replacement: it goes at once
     m_effects.exits.unwatch(runtime.pidfd);
     m_effects.processes.signal_group(runtime.pid, SIGKILL);
-    const ExitStatus status = m_effects.processes.collect_exit(runtime.pidfd, !runtime.adopted);
+    const sys::ExitStatus status =
+        m_effects.processes.collect_exit(runtime.pidfd, !runtime.adopted);
     m_effects.journal.record(runtime.spec.name, "stopped",
                              "the replacement that never became ready, pid " +
-                                 std::to_string(runtime.pid) + ": " + describe_exit(status));
+                                 std::to_string(runtime.pid) + ": " + sys::describe_exit(status));
   }
   runtime.pid = old->pid;
   runtime.pidfd = old->pidfd;
@@ -133,9 +134,10 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
     std::error_code ignored;
     std::filesystem::rename(old->log, runtime.spec.log_path, ignored);
   }
-  save_record(record_path(runtime), {runtime.pid, runtime.start_ticks,
-                                     file_size(runtime.spec.log_path), runtime.started_unix_ms});
-  remove_record(old->record);
+  state::save_record(record_path(runtime),
+                     {runtime.pid, runtime.start_ticks, file_size(runtime.spec.log_path),
+                      runtime.started_unix_ms});
+  state::remove_record(old->record);
   runtime.leaving.erase(old);
   m_effects.journal.record(runtime.spec.name, "reinstated",
                            "pid " + std::to_string(runtime.pid) +
@@ -161,4 +163,4 @@ void Supervision::kill_overdue_leaving() {
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

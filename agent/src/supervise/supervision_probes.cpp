@@ -8,7 +8,7 @@
 #include "supervise/log_files.hpp"
 #include "supervise/supervision.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 namespace {
 
@@ -125,4 +125,4 @@ void Supervision::liveness_answered(Runtime& runtime, const ProbeOutcome& outcom
   }
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

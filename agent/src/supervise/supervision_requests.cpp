@@ -6,7 +6,7 @@
 #include "state/journal.hpp"
 #include "supervise/supervision.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 namespace {
 
@@ -160,4 +160,4 @@ bool Supervision::finished() const {
          });
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -25,7 +25,7 @@
 #include "sys/process_control.hpp"
 #include "sys/time_source.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 std::string to_string(ServiceState state) {
   switch (state) {
@@ -102,7 +102,7 @@ class EpollExitWatch final : public ExitWatch {
 }  // namespace
 
 struct Supervisor::Impl {
-  Impl(std::vector<ServiceSpec> services, HostLayout host_layout, Journal& agent_journal)
+  Impl(std::vector<ServiceSpec> services, HostLayout host_layout, state::Journal& agent_journal)
       : layout(host_layout), journal(agent_journal) {
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     timer_fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -124,7 +124,7 @@ struct Supervisor::Impl {
     probes = std::make_unique<ProbeRunner>(2, [this] { wake(); });
     machine = std::make_unique<Supervision>(
         std::move(services), std::move(host_layout),
-        SupervisionEffects{system_processes(), system_time(), *exits, *probes, journal});
+        SupervisionEffects{sys::system_processes(), sys::system_time(), *exits, *probes, journal});
     publish();
   }
 
@@ -287,7 +287,7 @@ struct Supervisor::Impl {
   }
 
   HostLayout layout;
-  Journal& journal;
+  state::Journal& journal;
   int epoll_fd = -1;
   int timer_fd = -1;
   int wakeup_fd = -1;
@@ -303,7 +303,8 @@ struct Supervisor::Impl {
   std::vector<ServiceStatus> published;
 };
 
-Supervisor::Supervisor(std::vector<ServiceSpec> services, HostLayout layout, Journal& journal)
+Supervisor::Supervisor(std::vector<ServiceSpec> services, HostLayout layout,
+                       state::Journal& journal)
     : m_impl(std::make_unique<Impl>(std::move(services), std::move(layout), journal)) {}
 
 Supervisor::~Supervisor() = default;
@@ -337,4 +338,4 @@ std::string await_reply(std::future<std::string> reply) {
   return reply.get();
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -20,13 +20,15 @@
 #include "supervise/service_spec.hpp"
 #include "supervise/service_status.hpp"
 
-namespace bosun::agent {
-
+namespace bosun::agent::state {
 class Journal;
+}  // namespace bosun::agent::state
+
+namespace bosun::agent::supervise {
 
 class Supervisor {
  public:
-  Supervisor(std::vector<ServiceSpec> services, HostLayout layout, Journal& journal);
+  Supervisor(std::vector<ServiceSpec> services, HostLayout layout, state::Journal& journal);
   ~Supervisor();
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -54,4 +56,4 @@ class Supervisor {
 // message, empty when done.
 std::string await_reply(std::future<std::string> reply);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

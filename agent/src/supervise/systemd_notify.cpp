@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 void notify_systemd(const std::string& message) {
   const char* path = std::getenv("NOTIFY_SOCKET");
@@ -31,4 +31,4 @@ void notify_systemd(const std::string& message) {
   ::close(fd);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

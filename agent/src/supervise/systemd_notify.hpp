@@ -4,8 +4,8 @@
 
 #include <string>
 
-namespace bosun::agent {
+namespace bosun::agent::supervise {
 
 void notify_systemd(const std::string& message);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::supervise

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <utility>
 
-namespace bosun::agent {
+namespace bosun::agent::sys {
 namespace {
 
 int open_pidfd(pid_t pid) {
@@ -170,4 +170,4 @@ std::string describe_exit(const ExitStatus& status) {
   return "exited with code " + std::to_string(status.code);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::sys

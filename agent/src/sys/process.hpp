@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::agent {
+namespace bosun::agent::sys {
 
 struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is looked up in env's PATH when it has no '/'
@@ -61,4 +61,4 @@ std::uint64_t resident_bytes(pid_t pid);
 int signal_number(const std::string& name);  // "TERM" -> SIGTERM; 0 when unknown
 std::string describe_exit(const ExitStatus& status);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::sys

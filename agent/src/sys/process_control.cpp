@@ -4,20 +4,20 @@
 
 #include "sys/time_source.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::sys {
 namespace {
 
 class SystemProcesses final : public ProcessControl {
  public:
   SpawnedProcess spawn(const SpawnRequest& request) override { return spawn_process(request); }
-  void let_run(SpawnedProcess& process) override { agent::let_run(process); }
+  void let_run(SpawnedProcess& process) override { agent::sys::let_run(process); }
   std::optional<int> adopt(pid_t pid, std::uint64_t start_ticks) override {
     return adopt_process(pid, start_ticks);
   }
   ExitStatus collect_exit(int pidfd, bool is_child) override {
-    return agent::collect_exit(pidfd, is_child);
+    return agent::sys::collect_exit(pidfd, is_child);
   }
-  void signal_group(pid_t pgid, int signal) override { agent::signal_group(pgid, signal); }
+  void signal_group(pid_t pgid, int signal) override { agent::sys::signal_group(pgid, signal); }
 };
 
 class SystemTime final : public TimeSource {
@@ -42,4 +42,4 @@ const TimeSource& system_time() {
   return time;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::sys

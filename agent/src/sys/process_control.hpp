@@ -5,7 +5,7 @@
 
 #include "sys/process.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::sys {
 
 class ProcessControl {
  public:
@@ -22,4 +22,4 @@ class ProcessControl {
 
 ProcessControl& system_processes();
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::sys

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace bosun::agent {
+namespace bosun::agent::sys {
 
 class TimeSource {
  public:
@@ -18,4 +18,4 @@ class TimeSource {
 
 const TimeSource& system_time();
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::sys

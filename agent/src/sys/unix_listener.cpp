@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace bosun::agent {
+namespace bosun::agent::sys {
 
 sockaddr_un unix_address(const std::string& path) {
   sockaddr_un address{};
@@ -34,4 +34,4 @@ int listen_unix(const std::string& path, int backlog) {
   return fd;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::sys

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace bosun::agent {
+namespace bosun::agent::sys {
 
 // Throws std::runtime_error when `path` does not fit a socket address.
 sockaddr_un unix_address(const std::string& path);
@@ -15,4 +15,4 @@ sockaddr_un unix_address(const std::string& path);
 // stale file first. Throws std::runtime_error naming the path and why.
 int listen_unix(const std::string& path, int backlog);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::sys

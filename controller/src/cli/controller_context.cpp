@@ -10,9 +10,9 @@
 #include "bosun/manifest/loader.hpp"
 #include "host/host_target.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 
-void GlobalOptions::add_to(cli::ArgParser& parser) {
+void GlobalOptions::add_to(bosun::cli::ArgParser& parser) {
   parser.option("config", 'c', "FILE", "the app manifest (default: app.yaml)", config)
       .option("stage", 'd', "STAGE", "the stage of hosts (default: the only one)", stage)
       .option("hosts", 0, "LIST", "only these hosts (comma-separated)", hosts)
@@ -53,15 +53,15 @@ std::optional<ControllerContext> ControllerContext::open(const GlobalOptions& op
     return std::nullopt;
   }
   context.m_manifest = *loaded.manifest;
-  const auto targets = resolve_targets(
+  const auto targets = host::resolve_targets(
       context.m_manifest, {options.stage, split_list(options.hosts), options.accept_new_host_keys,
-                           &SshTransport::address_of});
+                           &transport::SshTransport::address_of});
   if (!targets) {
     err << command << ": " << targets.error() << "\n";
     return std::nullopt;
   }
-  const std::string local_agent = sibling_agent_binary();
-  for (const HostTarget& target : *targets) {
+  const std::string local_agent = host::sibling_agent_binary();
+  for (const host::HostTarget& target : *targets) {
     context.m_hosts.emplace_back(target, local_agent);
   }
   return context;
@@ -96,4 +96,4 @@ std::string ControllerContext::who() {
   return user_at_host();
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

@@ -13,7 +13,7 @@
 #include "bosun/manifest/model.hpp"
 #include "host/host_session.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 
 struct GlobalOptions {
   std::string config = "app.yaml";
@@ -24,7 +24,7 @@ struct GlobalOptions {
   int verbose = 0;
   bool accept_new_host_keys = false;
 
-  void add_to(cli::ArgParser& parser);
+  void add_to(bosun::cli::ArgParser& parser);
 };
 
 class ControllerContext {
@@ -36,7 +36,7 @@ class ControllerContext {
 
   const manifest::Manifest& manifest() const { return m_manifest; }
   const GlobalOptions& options() const { return m_options; }
-  std::vector<HostSession>& hosts() { return m_hosts; }
+  std::vector<host::HostSession>& hosts() { return m_hosts; }
   std::string stage_name() const;
   // Where .bosun/ lives: beside the manifest.
   std::string project_dir() const;
@@ -50,9 +50,9 @@ class ControllerContext {
  private:
   GlobalOptions m_options;
   manifest::Manifest m_manifest;
-  std::vector<HostSession> m_hosts;
+  std::vector<host::HostSession> m_hosts;
 };
 
 std::vector<std::string> split_list(const std::string& text);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

@@ -17,7 +17,7 @@
 #include "project/history_store.hpp"
 #include "project/local_repo.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
@@ -67,18 +67,18 @@ bool parse_lock_wait(const std::string& text, std::chrono::milliseconds& into,
   return true;
 }
 
-std::vector<std::string> names_of(std::vector<HostSession>& hosts) {
+std::vector<std::string> names_of(std::vector<host::HostSession>& hosts) {
   std::vector<std::string> names;
-  for (HostSession& host : hosts) {
+  for (host::HostSession& host : hosts) {
     names.push_back(host.name());
   }
   return names;
 }
 
 void remember(ControllerContext& context, const std::string& kind, const std::string& commit,
-              std::int64_t started, const FleetOutcome& outcome, std::ostream& err) {
+              std::int64_t started, const fleet::FleetOutcome& outcome, std::ostream& err) {
   try {
-    HistoryStore store(context.project_dir() + "/.bosun/history.db");
+    project::HistoryStore store(context.project_dir() + "/.bosun/history.db");
     store.record({0, kind, context.stage_name(), ControllerContext::who(), commit, started,
                   unix_ms(), outcome.ok, outcome.summary, outcome.hosts});
   } catch (const std::exception& error) {
@@ -95,7 +95,7 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
   std::string commit;
   std::string playbook_file;
   std::string lock_wait;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "Deploy a commit to every host of a stage: hosts checked and locked first, then deployed "
       "in the playbook's batches (canary first); each host's agent builds, migrates, switches, "
@@ -117,7 +117,7 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
   if (!context) {
     return exit_code::k_invalid_input;
   }
-  const auto repo = resolve_in_repo(globals.config, commit.empty() ? ref : commit);
+  const auto repo = project::resolve_in_repo(globals.config, commit.empty() ? ref : commit);
   if (!repo) {
     err << command << ": " << repo.error() << "\n";
     return exit_code::k_invalid_input;
@@ -136,7 +136,7 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
     err << manifest::format_diagnostics(loaded.diagnostics);
     return exit_code::k_invalid_input;
   }
-  DeployPlan plan;
+  fleet::DeployPlan plan;
   plan.commit = repo->commit;
   plan.who = ControllerContext::who();
   plan.repo = context->manifest().repo;
@@ -145,7 +145,7 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
   if (!parse_lock_wait(lock_wait, plan.lock_wait, command, err)) {
     return exit_code::k_invalid_input;
   }
-  std::vector<HostSession>& hosts = context->hosts();
+  std::vector<host::HostSession>& hosts = context->hosts();
   if (!globals.json) {
     out << "deploying " << short_commit(plan.commit) << " of " << context->manifest().app << " to "
         << hosts.size() << " host(s)"
@@ -154,9 +154,11 @@ int deploy_command(const std::vector<std::string>& args, std::ostream& out, std:
   ProgressPrinter printer(out, progress_mode(globals), names_of(hosts));
   install_interrupt_handler();
   const std::int64_t started = unix_ms();
-  const FleetOutcome outcome = deploy_fleet(
+  const fleet::FleetOutcome outcome = deploy_fleet(
       hosts, plan,
-      [&](const std::string& host, const AgentEvent& event) { printer.on_event(host, event); },
+      [&](const std::string& host, const host::AgentEvent& event) {
+        printer.on_event(host, event);
+      },
       g_interrupted);
   printer.finish(outcome, "deploy of " + short_commit(plan.commit));
   remember(*context, "deploy", plan.commit, started, outcome, err);
@@ -170,7 +172,7 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
   std::string db = "auto";
   std::string lock_wait;
   bool force = false;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "Put every host of a stage back on its last release that was verified good (or on "
       "RELEASE: a release id or a prefix of it, a commit (full or short), a tag or a branch), "
@@ -198,7 +200,7 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
   if (!context) {
     return exit_code::k_invalid_input;
   }
-  RollbackPlan plan;
+  fleet::RollbackPlan plan;
   plan.to = release;
   plan.db = db;
   plan.force = force;
@@ -206,15 +208,16 @@ int rollback_command(const std::vector<std::string>& args, std::ostream& out, st
   if (!parse_lock_wait(lock_wait, plan.lock_wait, command, err)) {
     return exit_code::k_invalid_input;
   }
-  std::vector<HostSession>& hosts = context->hosts();
+  std::vector<host::HostSession>& hosts = context->hosts();
   ProgressPrinter printer(out, progress_mode(globals), names_of(hosts));
   const std::int64_t started = unix_ms();
-  const FleetOutcome outcome = rollback_fleet(
-      hosts, plan,
-      [&](const std::string& host, const AgentEvent& event) { printer.on_event(host, event); });
+  const fleet::FleetOutcome outcome =
+      rollback_fleet(hosts, plan, [&](const std::string& host, const host::AgentEvent& event) {
+        printer.on_event(host, event);
+      });
   printer.finish(outcome, "rollback" + (release.empty() ? std::string() : " to " + release));
   remember(*context, "rollback", release, started, outcome, err);
   return outcome.ok ? exit_code::k_ok : exit_code::k_failed;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

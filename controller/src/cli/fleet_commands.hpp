@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 
 int deploy_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int rollback_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

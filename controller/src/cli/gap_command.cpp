@@ -11,10 +11,10 @@
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/text.hpp"
 #include "bosun/common/text_file.hpp"
+#include "cli/host_commands.hpp"
 #include "host/host_queries.hpp"
-#include "setup/setup_commands.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 namespace {
 
 // One host's side: its agent's report, or why there is none.
@@ -49,15 +49,16 @@ checks::Report laptop_report(const manifest::Manifest& manifest,
   return checks::requirements_report(checks::check_requirements(manifest.requires_, local));
 }
 
-std::vector<HostGap> host_reports(std::vector<HostSession>& hosts,
+std::vector<HostGap> host_reports(std::vector<host::HostSession>& hosts,
                                   const std::string& manifest_text) {
   std::vector<HostGap> gaps(hosts.size());
-  each_host(hosts, [&](std::size_t i, HostSession& host) {
+  host::each_host(hosts, [&](std::size_t i, host::HostSession& host) {
     try {
       host.connect();
       const std::string path = host.target().root + "/setup/app.yaml";
       host.transport().upload(manifest_text, path, 0644);
-      const RemoteResult gap = host.agent_capture("gap", {"-c", path, "--json"}, k_query_timeout);
+      const transport::RemoteResult gap =
+          host.agent_capture("gap", {"-c", path, "--json"}, host::k_query_timeout);
       gaps[i].report = checks::parse_report_json(gap.output);
       if (!gaps[i].report) {
         gaps[i].failure = gap.error.empty() ? gap.output : gap.error;
@@ -71,7 +72,7 @@ std::vector<HostGap> host_reports(std::vector<HostSession>& hosts,
 
 // The rows: each laptop requirement with every host's result for it (the agents check the
 // same manifest, so their items come in the same order).
-std::vector<GapRow> compare(const checks::Report& laptop, std::vector<HostSession>& hosts,
+std::vector<GapRow> compare(const checks::Report& laptop, std::vector<host::HostSession>& hosts,
                             const std::vector<HostGap>& gaps) {
   std::vector<GapRow> rows;
   for (std::size_t r = 0; r < laptop.items.size(); ++r) {
@@ -145,7 +146,7 @@ void print_json(const std::vector<GapRow>& rows, bool blocking, std::ostream& ou
 int gap_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun gap";
   GlobalOptions globals;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "What the app requires against what this laptop and every host have, side by side: "
       "Requirement | Required | Local | Host(s) | Status | Action. Environment values are "
@@ -154,7 +155,7 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   globals.add_to(parser);
   parser.epilog("Exit status: 0 no blocking gap on any host, 1 otherwise.\n");
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
@@ -163,7 +164,7 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
     return exit_code::k_invalid_input;
   }
   const checks::Report laptop = laptop_report(context->manifest(), *secrets);
-  std::vector<HostSession>& hosts = context->hosts();
+  std::vector<host::HostSession>& hosts = context->hosts();
   const std::vector<HostGap> gaps =
       host_reports(hosts, read_text_file(globals.config).value_or(""));
   const std::vector<GapRow> rows = compare(laptop, hosts, gaps);
@@ -183,4 +184,4 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   return blocking ? exit_code::k_failed : exit_code::k_ok;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

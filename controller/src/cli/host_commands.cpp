@@ -15,7 +15,7 @@
 #include "host/host_queries.hpp"
 #include "project/history_store.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 namespace {
 
 using Poco::JSON::Object;
@@ -39,8 +39,8 @@ void set_answer(Object& entry, const std::string& output) {
 // Prints each host's answer under its name (with --json: one document,
 // {"hosts": [{"host", "exit_code", "answer" or "output", "error"}]}); exit 0 when every
 // host answered 0.
-int print_answers(std::vector<HostSession>& hosts, const std::vector<Answer>& answers, bool json,
-                  std::ostream& out, std::ostream& err) {
+int print_answers(std::vector<host::HostSession>& hosts, const std::vector<host::Answer>& answers,
+                  bool json, std::ostream& out, std::ostream& err) {
   int code = exit_code::k_ok;
   Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
@@ -81,35 +81,36 @@ int print_answers(std::vector<HostSession>& hosts, const std::vector<Answer>& an
 int releases_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun releases";
   GlobalOptions globals;
-  cli::ArgParser parser(command, "The releases on every host: state, commit, schema, current.");
+  bosun::cli::ArgParser parser(command,
+                               "The releases on every host: state, commit, schema, current.");
   globals.add_to(parser);
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
   const auto answers =
-      ask_all(context->hosts(), "releases",
-              globals.json ? std::vector<std::string>{"--json"} : std::vector<std::string>{});
+      host::ask_all(context->hosts(), "releases",
+                    globals.json ? std::vector<std::string>{"--json"} : std::vector<std::string>{});
   return print_answers(context->hosts(), answers, globals.json, out, err);
 }
 
 int ready_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun ready";
   GlobalOptions globals;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "The readiness report of every host of a stage (services, health endpoints, database, "
       "API, env, logs, reachability, certificates, resources), failures first.");
   globals.add_to(parser);
   parser.epilog("Exit status: 0 every host ready, 1 otherwise.\n");
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
-  std::vector<HostSession>& hosts = context->hosts();
-  const auto answers = ask_all(hosts, "ready", {"--json"});
+  std::vector<host::HostSession>& hosts = context->hosts();
+  const auto answers = host::ask_all(hosts, "ready", {"--json"});
   bool all_ready = true;
   Poco::JSON::Array::Ptr reports = new Poco::JSON::Array;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
@@ -147,15 +148,15 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string service;
   std::string lines = "50";
   bool follow = false;
-  cli::ArgParser parser(command,
-                        "A service's log from every host, each line prefixed with its host "
-                        "(with --json: one {\"host\", \"line\"} object per line).");
+  bosun::cli::ArgParser parser(command,
+                               "A service's log from every host, each line prefixed with its host "
+                               "(with --json: one {\"host\", \"line\"} object per line).");
   globals.add_to(parser);
   parser.positional("SERVICE", "the service", service, true)
       .option("lines", 'n', "N", "how many lines (default 50)", lines)
       .flag("follow", 'f', "keep printing new lines (Ctrl-C to stop)", follow);
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
@@ -169,8 +170,8 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
     agent_args.emplace_back("-f");
   }
   int result = exit_code::k_ok;
-  each_host(context->hosts(), [&](std::size_t, HostSession& host) {
-    const RemoteResult run = host.agent(
+  host::each_host(context->hosts(), [&](std::size_t, host::HostSession& host) {
+    const transport::RemoteResult run = host.agent(
         "logs", agent_args,
         [&](std::string_view line) {
           std::lock_guard guard(mutex);
@@ -184,7 +185,7 @@ int logs_command(const std::vector<std::string>& args, std::ostream& out, std::o
             out << host.name() << " | " << line << "\n" << std::flush;
           }
         },
-        follow ? milliseconds(24LL * 3600 * 1000) : k_query_timeout);
+        follow ? milliseconds(24LL * 3600 * 1000) : host::k_query_timeout);
     if (run.exit_code != 0) {
       std::lock_guard guard(mutex);
       err << host.name() << ": " << (run.error.empty() ? "logs failed" : run.error) << "\n";
@@ -198,11 +199,11 @@ int restart_command(const std::vector<std::string>& args, std::ostream& out, std
   const std::string command = "bosun restart";
   GlobalOptions globals;
   std::string service;
-  cli::ArgParser parser(command, "Restart a service on every host of a stage.");
+  bosun::cli::ArgParser parser(command, "Restart a service on every host of a stage.");
   globals.add_to(parser);
   parser.positional("SERVICE", "the service", service, true);
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
@@ -210,7 +211,7 @@ int restart_command(const std::vector<std::string>& args, std::ostream& out, std
     err << command << ": unknown service \"" << service << "\" in " << globals.config << "\n";
     return exit_code::k_invalid_input;
   }
-  const auto answers = ask_all(context->hosts(), "restart", {service});
+  const auto answers = host::ask_all(context->hosts(), "restart", {service});
   return print_answers(context->hosts(), answers, globals.json, out, err);
 }
 
@@ -221,16 +222,16 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string message;
   std::string ttl = "10m";
   bool force = false;
-  cli::ArgParser parser(command,
-                        "Take, give back or show the deploy lock on every host of a stage "
-                        "(e.g. to freeze deploys during an incident).");
+  bosun::cli::ArgParser parser(command,
+                               "Take, give back or show the deploy lock on every host of a stage "
+                               "(e.g. to freeze deploys during an incident).");
   globals.add_to(parser);
   parser.positional("ACTION", "acquire, release or status", action, true)
       .option("message", 'm', "TEXT", "why, shown to whoever is refused", message)
       .option("ttl", 0, "DURATION", "expiry (default 10m)", ttl)
       .flag("force", 0, "take or release it even when someone else holds it", force);
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
@@ -248,15 +249,15 @@ int lock_command(const std::vector<std::string>& args, std::ostream& out, std::o
   if (action == "status" && globals.json) {
     agent_args.emplace_back("--json");
   }
-  const auto answers = ask_all(context->hosts(), "lock " + action, agent_args);
+  const auto answers = host::ask_all(context->hosts(), "lock " + action, agent_args);
   return print_answers(context->hosts(), answers, globals.json, out, err);
 }
 
 namespace {
 
-void print_history_json(const std::vector<HistoryEntry>& entries, std::ostream& out) {
+void print_history_json(const std::vector<project::HistoryEntry>& entries, std::ostream& out) {
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-  for (const HistoryEntry& entry : entries) {
+  for (const project::HistoryEntry& entry : entries) {
     Object::Ptr item = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     item->set("id", entry.id);
     item->set("kind", entry.kind);
@@ -268,7 +269,7 @@ void print_history_json(const std::vector<HistoryEntry>& entries, std::ostream& 
     item->set("ok", entry.ok);
     item->set("summary", entry.summary);
     Poco::JSON::Array::Ptr hosts = new Poco::JSON::Array;
-    for (const HostOutcome& host : entry.hosts) {
+    for (const fleet::HostOutcome& host : entry.hosts) {
       Object::Ptr h = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
       h->set("host", host.host);
       h->set("from_commit", host.from_commit);
@@ -288,16 +289,16 @@ void print_history_json(const std::vector<HistoryEntry>& entries, std::ostream& 
   out << "\n";
 }
 
-void print_history(const std::vector<HistoryEntry>& entries, std::ostream& out) {
+void print_history(const std::vector<project::HistoryEntry>& entries, std::ostream& out) {
   if (entries.empty()) {
     out << "no deploys or rollbacks run from here yet\n";
   }
-  for (const HistoryEntry& entry : entries) {
+  for (const project::HistoryEntry& entry : entries) {
     out << "#" << entry.id << " " << entry.kind << " " << short_commit(entry.commit) << " to "
         << (entry.stage.empty() ? "hosts" : entry.stage) << " by " << entry.who << ": "
         << (entry.ok ? "ok" : "FAILED") << ", " << entry.summary << " in "
         << format_duration(milliseconds(entry.finished_unix_ms - entry.started_unix_ms)) << "\n";
-    for (const HostOutcome& host : entry.hosts) {
+    for (const fleet::HostOutcome& host : entry.hosts) {
       out << "    " << pad_column(host.host, 22)
           << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
           << pad_column(std::string(to_string(host.result)), 12) << format_duration(host.took)
@@ -316,14 +317,14 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
   GlobalOptions globals;
   std::string limit = "20";
   bool remote = false;
-  cli::ArgParser parser(command,
-                        "Deploys and rollbacks run from here (.bosun/history.db beside the "
-                        "manifest), newest first; --remote shows each host's own journal.");
+  bosun::cli::ArgParser parser(command,
+                               "Deploys and rollbacks run from here (.bosun/history.db beside the "
+                               "manifest), newest first; --remote shows each host's own journal.");
   globals.add_to(parser);
   parser.option("limit", 'n', "N", "how many (default 20)", limit)
       .flag("remote", 0, "the hosts' journals instead", remote);
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
@@ -333,12 +334,13 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
     return exit_code::k_invalid_input;
   }
   if (remote) {
-    const auto answers = ask_all(context->hosts(), "history",
-                                 globals.json ? std::vector<std::string>{"--json", "-n", limit}
-                                              : std::vector<std::string>{"-n", limit});
+    const auto answers =
+        host::ask_all(context->hosts(), "history",
+                      globals.json ? std::vector<std::string>{"--json", "-n", limit}
+                                   : std::vector<std::string>{"-n", limit});
     return print_answers(context->hosts(), answers, globals.json, out, err);
   }
-  HistoryStore store(context->project_dir() + "/.bosun/history.db");
+  project::HistoryStore store(context->project_dir() + "/.bosun/history.db");
   const auto entries = store.recent(std::stoul(limit));
   if (globals.json) {
     print_history_json(entries, out);
@@ -348,4 +350,4 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
   return exit_code::k_ok;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

@@ -8,7 +8,7 @@
 #include "bosun/common/run_protocol.hpp"
 #include "bosun/common/text.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 namespace {
 
 std::string elapsed(std::chrono::steady_clock::time_point since) {
@@ -32,7 +32,7 @@ ProgressPrinter::ProgressPrinter(std::ostream& out, ProgressMode mode,
   }
 }
 
-void ProgressPrinter::on_event(const std::string& host, const AgentEvent& event) {
+void ProgressPrinter::on_event(const std::string& host, const host::AgentEvent& event) {
   std::lock_guard guard(m_mutex);
   if (m_mode == ProgressMode::json) {
     try {
@@ -89,7 +89,7 @@ void ProgressPrinter::redraw() {
   m_out << std::flush;
 }
 
-void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& title) {
+void ProgressPrinter::finish(const fleet::FleetOutcome& outcome, const std::string& title) {
   std::lock_guard guard(m_mutex);
   if (m_mode == ProgressMode::json) {
     Poco::JSON::Object::Ptr summary = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -98,7 +98,7 @@ void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& tit
     summary->set("ok", outcome.ok);
     summary->set("summary", outcome.summary);
     Poco::JSON::Array::Ptr hosts = new Poco::JSON::Array;
-    for (const HostOutcome& host : outcome.hosts) {
+    for (const fleet::HostOutcome& host : outcome.hosts) {
       Poco::JSON::Object::Ptr entry = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
       entry->set("host", host.host);
       entry->set("from_commit", host.from_commit);
@@ -116,12 +116,12 @@ void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& tit
   m_out << "\n" << title << ": " << outcome.summary << " in " << elapsed(m_started) << "\n";
   m_out << pad_column("HOST", 24) << pad_column("FROM -> TO", 22) << pad_column("RESULT", 13)
         << pad_column("TIME", 8) << "REASON\n";
-  for (const HostOutcome& host : outcome.hosts) {
+  for (const fleet::HostOutcome& host : outcome.hosts) {
     m_out << pad_column(host.host, 24)
           << pad_column(short_commit(host.from_commit) + " -> " + short_commit(host.to_commit), 22)
           << pad_column(std::string(to_string(host.result)), 13)
           << pad_column(format_duration(host.took), 8) << host.reason << "\n";
-    if (host.result != HostResult::succeeded) {
+    if (host.result != fleet::HostResult::succeeded) {
       for (const std::string& line : host.evidence) {
         m_out << "    " << line << "\n";
       }
@@ -129,4 +129,4 @@ void ProgressPrinter::finish(const FleetOutcome& outcome, const std::string& tit
   }
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

@@ -13,7 +13,7 @@
 #include "fleet/fleet_run.hpp"
 #include "host/host_session.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 
 enum class ProgressMode { live, plain, json };
 
@@ -21,8 +21,8 @@ class ProgressPrinter {
  public:
   ProgressPrinter(std::ostream& out, ProgressMode mode, std::vector<std::string> hosts);
   // Thread-safe.
-  void on_event(const std::string& host, const AgentEvent& event);
-  void finish(const FleetOutcome& outcome, const std::string& title);
+  void on_event(const std::string& host, const host::AgentEvent& event);
+  void finish(const fleet::FleetOutcome& outcome, const std::string& title);
 
  private:
   struct Line {
@@ -43,4 +43,4 @@ class ProgressPrinter {
 
 std::string short_commit(const std::string& commit);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

@@ -15,7 +15,7 @@
 #include "host/release_list.hpp"
 #include "project/local_repo.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::cli {
 namespace {
 
 using Poco::JSON::Object;
@@ -34,7 +34,7 @@ struct HostStatus {
   std::string good_release;     // the newest release verified good other than the live one
   std::string good_commit;
   // What the live release brought since good_release, when they differ.
-  std::optional<tl::expected<ChangeSummary, std::string>> since_good;
+  std::optional<tl::expected<project::ChangeSummary, std::string>> since_good;
   std::string unreachable;                                  // why the host could not be asked
   Poco::JSON::Array::Ptr services = new Poco::JSON::Array;  // as its agent reports them
   bool unhealthy = false;  // a service that is not ready, or a status that cannot be read
@@ -76,14 +76,14 @@ struct StageStatus {
   bool healthy() const { return !sick() && unreachable().empty(); }
 };
 
-void read_releases(const Answer& answer, HostStatus& host) {
+void read_releases(const host::Answer& answer, HostStatus& host) {
   if (!answer.failure.empty() || answer.result.exit_code != 0) {
     return;
   }
   std::int64_t good_when = -1;
   try {
-    const std::vector<ReleaseEntry> releases = parse_release_list(answer.result.output);
-    for (const ReleaseEntry& release : releases) {
+    const std::vector<host::ReleaseEntry> releases = host::parse_release_list(answer.result.output);
+    for (const host::ReleaseEntry& release : releases) {
       if (release.current) {
         host.live = release.id;
         host.commit = release.commit;
@@ -93,7 +93,7 @@ void read_releases(const Answer& answer, HostStatus& host) {
     }
     // The last good release to go back to is an older one (ids start with their UTC time):
     // after a rollback, a newer release verified before it is not "the last good one".
-    for (const ReleaseEntry& release : releases) {
+    for (const host::ReleaseEntry& release : releases) {
       const bool older = host.live == "none" || release.id < host.live;
       if (!release.current && older && release.state == "good" && release.verified_unix_ms &&
           *release.verified_unix_ms > good_when) {
@@ -107,7 +107,7 @@ void read_releases(const Answer& answer, HostStatus& host) {
   }
 }
 
-void read_services(const Answer& answer, HostStatus& host) {
+void read_services(const host::Answer& answer, HostStatus& host) {
   if (!answer.failure.empty()) {
     host.unreachable = answer.failure;
     return;
@@ -141,8 +141,8 @@ void read_services(const Answer& answer, HostStatus& host) {
 }
 
 StageStatus gather(ControllerContext& context, const std::string& manifest_path) {
-  std::vector<HostSession>& hosts = context.hosts();
-  const auto statuses = ask_all(hosts, "status", {"--json"});
+  std::vector<host::HostSession>& hosts = context.hosts();
+  const auto statuses = host::ask_all(hosts, "status", {"--json"});
   const auto releases = ask_all(hosts, "releases", {"--json"});
   StageStatus stage;
   stage.rollback_command = "bosun rollback -c " + manifest_path +
@@ -155,7 +155,7 @@ StageStatus gather(ControllerContext& context, const std::string& manifest_path)
       stage.commits.insert(host.commit);
     }
     if (!host.good_commit.empty() && !host.commit.empty() && host.good_commit != host.commit) {
-      host.since_good = changes_between(manifest_path, host.good_commit, host.commit);
+      host.since_good = project::changes_between(manifest_path, host.good_commit, host.commit);
     }
     read_services(statuses[i], host);
     stage.hosts.push_back(std::move(host));
@@ -169,7 +169,7 @@ void print_since_good(const HostStatus& host, std::ostream& out) {
     out << host.since_good->error() << "\n";
     return;
   }
-  const ChangeSummary& changes = **host.since_good;
+  const project::ChangeSummary& changes = **host.since_good;
   out << changes.commits.size() << " commit(s), " << changes.migrations.size()
       << " migration file(s)\n";
   for (const std::string& line : changes.commits) {
@@ -307,7 +307,7 @@ void print_json(const StageStatus& stage, const std::string& stage_name, std::os
 int status_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun status";
   GlobalOptions globals;
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "The incident view: per host the live release and commit, every service and its state, "
       "failing probes with their evidence; version drift across the stage; and the exact "
@@ -315,7 +315,7 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
   globals.add_to(parser);
   parser.epilog("Exit status: 0 every host healthy and on one release, 1 otherwise.\n");
   int code = 0;
-  auto context = open_context(globals, parser, args, command, out, err, code);
+  auto context = host::open_context(globals, parser, args, command, out, err, code);
   if (!context) {
     return code;
   }
@@ -328,4 +328,4 @@ int status_command(const std::vector<std::string>& args, std::ostream& out, std:
   return stage.healthy() && !stage.drift() ? exit_code::k_ok : exit_code::k_failed;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::cli

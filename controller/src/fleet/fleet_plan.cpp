@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace bosun::controller {
+namespace bosun::controller::fleet {
 
 std::vector<Batch> plan_batches(std::size_t host_count, const playbook::Strategy& strategy) {
   std::vector<Batch> batches;
@@ -37,4 +37,4 @@ bool over_failure_budget(std::size_t failed, const playbook::Strategy& strategy)
   return failed > static_cast<std::size_t>(std::max(0, strategy.max_fail));
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::fleet

@@ -8,7 +8,7 @@
 
 #include "bosun/playbook/playbook.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::fleet {
 
 struct Batch {
   std::vector<std::size_t> hosts;  // indexes into the stage's hosts, in order
@@ -20,4 +20,4 @@ std::vector<Batch> plan_batches(std::size_t host_count, const playbook::Strategy
 // Whether the stage must stop scheduling after `failed` failures.
 bool over_failure_budget(std::size_t failed, const playbook::Strategy& strategy);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::fleet

@@ -9,7 +9,7 @@
 #include "fleet/fleet_plan.hpp"
 #include "host/release_list.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::fleet {
 namespace {
 
 using std::chrono::milliseconds;
@@ -40,7 +40,7 @@ std::vector<std::size_t> all_of(std::size_t count) {
 // The live release and its commit, from `bosun-agent releases --json`.
 void read_live(const std::string& json, HostOutcome& outcome) {
   try {
-    for (const ReleaseEntry& release : parse_release_list(json)) {
+    for (const host::ReleaseEntry& release : host::parse_release_list(json)) {
       if (release.current) {
         outcome.from_commit = release.commit;
         outcome.from_release = release.id;
@@ -53,13 +53,13 @@ void read_live(const std::string& json, HostOutcome& outcome) {
 
 // Connects and reads the live release; false (with the outcome filled) when the host cannot
 // be used.
-bool probe(HostSession& host, HostOutcome& outcome) {
+bool probe(host::HostSession& host, HostOutcome& outcome) {
   if (std::string why = host.try_connect(); !why.empty()) {
     outcome.result = HostResult::unreachable;
     outcome.reason = std::move(why);
     return false;
   }
-  const RemoteResult releases = host.agent_capture("releases", {"--json"}, k_quick);
+  const transport::RemoteResult releases = host.agent_capture("releases", {"--json"}, k_quick);
   if (releases.exit_code != 0) {
     outcome.result = HostResult::unreachable;
     const std::string why(
@@ -78,7 +78,7 @@ bool probe(HostSession& host, HostOutcome& outcome) {
 // Before any change: the host reachable, its live release read and its lock taken, in its
 // agent session (which then waits for the host's batch). True when the host is ready for its
 // batch; otherwise the outcome says why (unreachable, locked).
-bool lock_and_probe(HostSession& host, const std::string& who, const std::string& what,
+bool lock_and_probe(host::HostSession& host, const std::string& who, const std::string& what,
                     milliseconds wait, HostOutcome& outcome) {
   if (!probe(host, outcome)) {
     return false;
@@ -87,7 +87,8 @@ bool lock_and_probe(HostSession& host, const std::string& who, const std::string
   if (wait.count() > 0) {
     lock_args.insert(lock_args.end(), {"--wait", std::to_string(wait.count()) + "ms"});
   }
-  const RemoteResult result = host.agent_capture("lock acquire", lock_args, k_quick + wait);
+  const transport::RemoteResult result =
+      host.agent_capture("lock acquire", lock_args, k_quick + wait);
   if (result.exit_code == 0) {
     return true;
   }
@@ -97,24 +98,24 @@ bool lock_and_probe(HostSession& host, const std::string& who, const std::string
 }
 
 // Gives the host's lock back and ends its agent session.
-void give_back(HostSession& host, const std::string& who) {
+void give_back(host::HostSession& host, const std::string& who) {
   host.agent_capture("lock release", {"--holder", who}, k_quick);
   host.end_agent_session();
 }
 
-void unlock_all(std::vector<HostSession>& hosts, const std::string& who) {
+void unlock_all(std::vector<host::HostSession>& hosts, const std::string& who) {
   in_parallel(all_of(hosts.size()), [&](std::size_t i) { give_back(hosts[i], who); });
 }
 
 // Runs a deploy or rollback on one host, following its events.
-void run_on_host(HostSession& host, const std::string& subcommand,
+void run_on_host(host::HostSession& host, const std::string& subcommand,
                  const std::vector<std::string>& args, const FleetProgress& progress,
                  HostOutcome& outcome, milliseconds timeout) {
   const auto started = Clock::now();
-  AgentEvent finished;
-  const RemoteResult result = host.agent_run(
-      subcommand, args, [&](const AgentEvent& event) { progress(host.name(), event); }, finished,
-      timeout);
+  host::AgentEvent finished;
+  const transport::RemoteResult result = host.agent_run(
+      subcommand, args, [&](const host::AgentEvent& event) { progress(host.name(), event); },
+      finished, timeout);
   outcome.took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
   const std::optional<RunResult> ended = parse_run_result(finished.outcome);
   if (finished.type == RunEventType::run_finished && ended) {  // the run reported its end
@@ -143,7 +144,7 @@ std::string count_line(const std::vector<HostOutcome>& outcomes, HostResult resu
 
 }  // namespace
 
-FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& plan,
+FleetOutcome deploy_fleet(std::vector<host::HostSession>& hosts, const DeployPlan& plan,
                           const FleetProgress& progress, const std::atomic<bool>& interrupted) {
   FleetOutcome fleet;
   fleet.hosts.resize(hosts.size());
@@ -232,7 +233,7 @@ FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& pla
   return fleet;
 }
 
-FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan& plan,
+FleetOutcome rollback_fleet(std::vector<host::HostSession>& hosts, const RollbackPlan& plan,
                             const FleetProgress& progress) {
   FleetOutcome fleet;
   fleet.hosts.resize(hosts.size());
@@ -275,4 +276,4 @@ FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan&
   return fleet;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::fleet

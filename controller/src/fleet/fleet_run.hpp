@@ -15,7 +15,7 @@
 #include "fleet/host_result.hpp"
 #include "host/host_session.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::fleet {
 
 struct HostOutcome {
   std::string host;
@@ -54,11 +54,11 @@ struct RollbackPlan {
 };
 
 // Called from the hosts' threads (serialized by the caller's sink) with each agent event.
-using FleetProgress = std::function<void(const std::string& host, const AgentEvent& event)>;
+using FleetProgress = std::function<void(const std::string& host, const host::AgentEvent& event)>;
 
-FleetOutcome deploy_fleet(std::vector<HostSession>& hosts, const DeployPlan& plan,
+FleetOutcome deploy_fleet(std::vector<host::HostSession>& hosts, const DeployPlan& plan,
                           const FleetProgress& progress, const std::atomic<bool>& interrupted);
-FleetOutcome rollback_fleet(std::vector<HostSession>& hosts, const RollbackPlan& plan,
+FleetOutcome rollback_fleet(std::vector<host::HostSession>& hosts, const RollbackPlan& plan,
                             const FleetProgress& progress);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::fleet

@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-namespace bosun::controller {
+namespace bosun::controller::fleet {
 
 namespace {
 
@@ -54,4 +54,4 @@ HostResult host_result_of(RunResult result) {
   return HostResult::failed;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::fleet

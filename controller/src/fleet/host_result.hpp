@@ -8,7 +8,7 @@
 
 #include "bosun/common/run_protocol.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::fleet {
 
 enum class HostResult {
   succeeded,
@@ -27,4 +27,4 @@ std::string_view to_string(HostResult result);
 std::optional<HostResult> parse_host_result(std::string_view text);
 HostResult host_result_of(RunResult result);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::fleet

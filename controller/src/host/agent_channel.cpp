@@ -3,9 +3,9 @@
 #include "bosun/common/duration.hpp"
 #include "bosun/common/session_protocol.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
-AgentChannel::AgentChannel(std::unique_ptr<RemoteCommand> session)
+AgentChannel::AgentChannel(std::unique_ptr<transport::RemoteCommand> session)
     : m_session(std::move(session)) {}
 
 AgentChannel::~AgentChannel() {
@@ -14,9 +14,10 @@ AgentChannel::~AgentChannel() {
   }
 }
 
-RemoteResult AgentChannel::call(const std::vector<std::string>& args, const LineSink& on_line,
-                                std::chrono::milliseconds timeout) {
-  RemoteResult result;
+transport::RemoteResult AgentChannel::call(const std::vector<std::string>& args,
+                                           const transport::LineSink& on_line,
+                                           std::chrono::milliseconds timeout) {
+  transport::RemoteResult result;
   if (!m_usable) {
     result.error = "the agent session has ended";
     return result;
@@ -31,20 +32,21 @@ RemoteResult AgentChannel::call(const std::vector<std::string>& args, const Line
   };
   // A session that already ended refuses the request: how it ended is read below.
   const bool sent = m_session->send(session_request_line(args) + "\n");
-  const RemoteCommand::Read how =
-      sent ? m_session->read(until_done, timeout) : RemoteCommand::Read::ended;
-  if (how == RemoteCommand::Read::stopped) {
+  const transport::RemoteCommand::Read how =
+      sent ? m_session->read(until_done, timeout) : transport::RemoteCommand::Read::ended;
+  if (how == transport::RemoteCommand::Read::stopped) {
     result.exit_code = exit_code;
     return result;
   }
   m_usable = false;
-  if (how == RemoteCommand::Read::timed_out) {
+  if (how == transport::RemoteCommand::Read::timed_out) {
     result.error = "no answer within " + format_duration(timeout);
-  } else if (how == RemoteCommand::Read::lost) {
+  } else if (how == transport::RemoteCommand::Read::lost) {
     result.error = m_session->error();
   } else {
     // The session itself ended: an agent too old to have one, or no agent at all.
-    const RemoteResult ended = m_session->finish(on_line, std::chrono::milliseconds(5000));
+    const transport::RemoteResult ended =
+        m_session->finish(on_line, std::chrono::milliseconds(5000));
     result.error = !ended.error.empty() ? ended.error
                    : ended.exit_code == 127
                        // the shell found no such program
@@ -61,4 +63,4 @@ void AgentChannel::close(std::chrono::milliseconds timeout) {
   }
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -11,11 +11,11 @@
 
 #include "transport/transport.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 class AgentChannel {
  public:
-  explicit AgentChannel(std::unique_ptr<RemoteCommand> session);
+  explicit AgentChannel(std::unique_ptr<transport::RemoteCommand> session);
   ~AgentChannel();
   AgentChannel(const AgentChannel&) = delete;
   AgentChannel& operator=(const AgentChannel&) = delete;
@@ -23,15 +23,16 @@ class AgentChannel {
   // Runs one agent command (its arguments, without the binary) and streams its output.
   // exit_code is the command's; -1 with `error` when the session broke, ended or timed out,
   // after which the channel is no longer usable.
-  RemoteResult call(const std::vector<std::string>& args, const LineSink& on_line,
-                    std::chrono::milliseconds timeout);
+  transport::RemoteResult call(const std::vector<std::string>& args,
+                               const transport::LineSink& on_line,
+                               std::chrono::milliseconds timeout);
   bool usable() const { return m_usable; }
   // Ends the session: closes its stdin and waits (up to `timeout`) for it to exit.
   void close(std::chrono::milliseconds timeout);
 
  private:
-  std::unique_ptr<RemoteCommand> m_session;
+  std::unique_ptr<transport::RemoteCommand> m_session;
   bool m_usable = true;
 };
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -2,7 +2,7 @@
 
 #include "bosun/common/exit_codes.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 std::vector<Answer> ask_all(std::vector<HostSession>& hosts, const std::string& subcommand,
                             const std::vector<std::string>& args) {
@@ -20,19 +20,20 @@ std::vector<Answer> ask_all(std::vector<HostSession>& hosts, const std::string& 
   return answers;
 }
 
-std::optional<ControllerContext> open_context(GlobalOptions& globals, cli::ArgParser& parser,
-                                              const std::vector<std::string>& args,
-                                              const std::string& command, std::ostream& out,
-                                              std::ostream& err, int& code) {
+std::optional<cli::ControllerContext> open_context(cli::GlobalOptions& globals,
+                                                   bosun::cli::ArgParser& parser,
+                                                   const std::vector<std::string>& args,
+                                                   const std::string& command, std::ostream& out,
+                                                   std::ostream& err, int& code) {
   if (const auto exit = parser.parse_or_exit_code(args, out, err)) {
     code = *exit;
     return std::nullopt;
   }
-  auto context = ControllerContext::open(globals, command, err);
+  auto context = cli::ControllerContext::open(globals, command, err);
   if (!context) {
     code = exit_code::k_invalid_input;
   }
   return context;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -12,7 +12,7 @@
 #include "cli/controller_context.hpp"
 #include "host/host_session.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 inline constexpr std::chrono::milliseconds k_query_timeout{120'000};
 
@@ -29,7 +29,7 @@ void each_host(std::vector<HostSession>& hosts, Work work) {
 }
 
 struct Answer {
-  RemoteResult result;
+  transport::RemoteResult result;
   std::string failure;  // when the host could not be asked
 };
 
@@ -39,9 +39,10 @@ std::vector<Answer> ask_all(std::vector<HostSession>& hosts, const std::string& 
 
 // Parses the arguments and opens the manifest and its hosts; nullopt with `code` set (after
 // printing help, or why not) when the command should end here.
-std::optional<ControllerContext> open_context(GlobalOptions& globals, cli::ArgParser& parser,
-                                              const std::vector<std::string>& args,
-                                              const std::string& command, std::ostream& out,
-                                              std::ostream& err, int& code);
+std::optional<cli::ControllerContext> open_context(cli::GlobalOptions& globals,
+                                                   bosun::cli::ArgParser& parser,
+                                                   const std::vector<std::string>& args,
+                                                   const std::string& command, std::ostream& out,
+                                                   std::ostream& err, int& code);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -10,25 +10,25 @@
 
 #include "transport/ssh_transport.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 namespace fs = std::filesystem;
 
 HostSession::HostSession(HostTarget target, std::string local_agent)
     : m_target(std::move(target)), m_local_agent(std::move(local_agent)) {}
 
-Transport& HostSession::transport() {
+transport::Transport& HostSession::transport() {
   if (!m_transport) {
     if (m_target.local) {
-      m_transport = std::make_unique<LocalTransport>();
+      m_transport = std::make_unique<transport::LocalTransport>();
     } else {
-      m_transport = std::make_unique<SshTransport>(m_target.ssh);
+      m_transport = std::make_unique<transport::SshTransport>(m_target.ssh);
     }
   }
   return *m_transport;
 }
 
-HostSession::HostSession(HostTarget target, std::unique_ptr<Transport> transport)
+HostSession::HostSession(HostTarget target, std::unique_ptr<transport::Transport> transport)
     : m_target(std::move(target)), m_transport(std::move(transport)) {}
 
 void HostSession::connect() {
@@ -51,8 +51,10 @@ std::string HostSession::agent_path() {
   return m_target.agent;
 }
 
-RemoteResult HostSession::agent(const std::string& subcommand, const std::vector<std::string>& args,
-                                const LineSink& on_line, std::chrono::milliseconds timeout) {
+transport::RemoteResult HostSession::agent(const std::string& subcommand,
+                                           const std::vector<std::string>& args,
+                                           const transport::LineSink& on_line,
+                                           std::chrono::milliseconds timeout) {
   if (!m_agent || !m_agent->usable()) {
     m_agent = std::make_unique<AgentChannel>(open_agent_session());
   }
@@ -67,16 +69,16 @@ RemoteResult HostSession::agent(const std::string& subcommand, const std::vector
   return m_agent->call(argv, on_line, timeout);
 }
 
-RemoteResult HostSession::agent_capture(const std::string& subcommand,
-                                        const std::vector<std::string>& args,
-                                        std::chrono::milliseconds timeout) {
+transport::RemoteResult HostSession::agent_capture(const std::string& subcommand,
+                                                   const std::vector<std::string>& args,
+                                                   std::chrono::milliseconds timeout) {
   std::string output;
-  RemoteResult result = agent(subcommand, args, append_to(output), timeout);
+  transport::RemoteResult result = agent(subcommand, args, transport::append_to(output), timeout);
   result.output = std::move(output);
   return result;
 }
 
-std::unique_ptr<RemoteCommand> HostSession::open_agent_session() {
+std::unique_ptr<transport::RemoteCommand> HostSession::open_agent_session() {
   // The running agent's own session socket first: no login shell, no process on the host.
   // Without a running agent (setup, a stopped agent) or where sshd refuses Unix-socket
   // forwarding, `bosun-agent session` on an exec channel.
@@ -94,12 +96,12 @@ void HostSession::end_agent_session() {
   }
 }
 
-RemoteResult HostSession::agent_run(const std::string& subcommand,
-                                    const std::vector<std::string>& args,
-                                    const std::function<void(const AgentEvent&)>& on_event,
-                                    AgentEvent& finished, std::chrono::milliseconds timeout) {
+transport::RemoteResult HostSession::agent_run(
+    const std::string& subcommand, const std::vector<std::string>& args,
+    const std::function<void(const AgentEvent&)>& on_event, AgentEvent& finished,
+    std::chrono::milliseconds timeout) {
   std::string other;
-  RemoteResult result = agent(
+  transport::RemoteResult result = agent(
       subcommand, args,
       [&](std::string_view line) {
         AgentEvent event;
@@ -162,4 +164,4 @@ std::string sibling_agent_binary() {
   return "";
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -17,7 +17,7 @@
 #include "host/host_target.hpp"
 #include "transport/transport.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 struct AgentEvent {
   RunEventType type = RunEventType::note;
@@ -36,11 +36,11 @@ class HostSession {
   // agent installed under their root yet.
   HostSession(HostTarget target, std::string local_agent);
   // Over a transport of the caller's (a fake in the unit tests).
-  HostSession(HostTarget target, std::unique_ptr<Transport> transport);
+  HostSession(HostTarget target, std::unique_ptr<transport::Transport> transport);
 
   const HostTarget& target() const { return m_target; }
   const std::string& name() const { return m_target.name; }
-  Transport& transport();
+  transport::Transport& transport();
   // Connects now (SSH), so that unknown hosts and bad keys show before anything changes.
   // Throws std::runtime_error (SshError over SSH).
   void connect();
@@ -48,25 +48,28 @@ class HostSession {
   std::string try_connect();
 
   // Runs `bosun-agent SUBCOMMAND --root ROOT ARGS...` there, in the host's agent session.
-  RemoteResult agent(const std::string& subcommand, const std::vector<std::string>& args,
-                     const LineSink& on_line, std::chrono::milliseconds timeout);
-  RemoteResult agent_capture(const std::string& subcommand, const std::vector<std::string>& args,
-                             std::chrono::milliseconds timeout);
+  transport::RemoteResult agent(const std::string& subcommand, const std::vector<std::string>& args,
+                                const transport::LineSink& on_line,
+                                std::chrono::milliseconds timeout);
+  transport::RemoteResult agent_capture(const std::string& subcommand,
+                                        const std::vector<std::string>& args,
+                                        std::chrono::milliseconds timeout);
   // A deploy or rollback command with --json: events go to `on_event`; returns the exit code
   // and the final event (type run-finished) when one came.
-  RemoteResult agent_run(const std::string& subcommand, const std::vector<std::string>& args,
-                         const std::function<void(const AgentEvent&)>& on_event,
-                         AgentEvent& finished, std::chrono::milliseconds timeout);
+  transport::RemoteResult agent_run(const std::string& subcommand,
+                                    const std::vector<std::string>& args,
+                                    const std::function<void(const AgentEvent&)>& on_event,
+                                    AgentEvent& finished, std::chrono::milliseconds timeout);
   // Ends the agent session (the next agent command opens a new one).
   void end_agent_session();
 
  private:
   std::string agent_path();
-  std::unique_ptr<RemoteCommand> open_agent_session();
+  std::unique_ptr<transport::RemoteCommand> open_agent_session();
 
   HostTarget m_target;
   std::string m_local_agent;
-  std::unique_ptr<Transport> m_transport;
+  std::unique_ptr<transport::Transport> m_transport;
   std::unique_ptr<AgentChannel> m_agent;  // after m_transport: closed before it goes
 };
 
@@ -76,4 +79,4 @@ bool parse_agent_event(std::string_view line, AgentEvent& event);
 // The bosun-agent binary beside the running bosun (installed side by side, or the build tree).
 std::string sibling_agent_binary();
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -6,10 +6,10 @@
 #include "bosun/common/text.hpp"
 #include "bosun/manifest/variables.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 namespace {
 
-void apply(SshSettings& ssh, const manifest::SshSettings& from) {
+void apply(transport::SshSettings& ssh, const manifest::SshSettings& from) {
   if (!from.user.empty()) {
     ssh.user = from.user;
   }
@@ -37,7 +37,7 @@ void apply(SshSettings& ssh, const manifest::SshSettings& from) {
 }
 
 // user@host:port -> its parts (an IPv6 address in brackets keeps its colons).
-void split_host(const std::string& entry, SshSettings& ssh) {
+void split_host(const std::string& entry, transport::SshSettings& ssh) {
   std::string rest = entry;
   if (const std::size_t at = rest.find('@'); at != std::string::npos) {
     ssh.user = rest.substr(0, at);
@@ -155,4 +155,4 @@ tl::expected<std::vector<HostTarget>, std::string> resolve_targets(
   return targets;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -11,15 +11,15 @@
 #include "bosun/manifest/model.hpp"
 #include "transport/ssh_transport.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 struct HostTarget {
-  std::string name;     // as written in the stage: "ecs-1.example.com", "deploy@10.0.0.5:2222"
-  bool local = false;   // "localhost" / "local": no SSH
-  SshSettings ssh;      // when not local
-  std::string address;  // ${host}: the address connected to (an ssh config alias resolved)
-  std::string root;     // the app's root on the host, variables expanded
-  std::string agent;    // the bosun-agent binary there
+  std::string name;    // as written in the stage: "ecs-1.example.com", "deploy@10.0.0.5:2222"
+  bool local = false;  // "localhost" / "local": no SSH
+  transport::SshSettings ssh;  // when not local
+  std::string address;         // ${host}: the address connected to (an ssh config alias resolved)
+  std::string root;            // the app's root on the host, variables expanded
+  std::string agent;           // the bosun-agent binary there
 };
 
 struct TargetOptions {
@@ -28,7 +28,7 @@ struct TargetOptions {
   bool accept_new_host_keys = false;
   // The address a host's SSH settings lead to (SshTransport::address_of); empty: the host as
   // written.
-  std::function<std::string(const SshSettings&)> address_of;
+  std::function<std::string(const transport::SshSettings&)> address_of;
 };
 
 // Resolves the hosts of a stage with their SSH settings (manifest `ssh`, then the stage's,
@@ -40,4 +40,4 @@ tl::expected<std::vector<HostTarget>, std::string> resolve_targets(
 tl::expected<const manifest::Stage*, std::string> pick_stage(const manifest::Manifest& manifest,
                                                              const std::string& wanted);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -4,7 +4,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 std::vector<ReleaseEntry> parse_release_list(const std::string& json) {
   Poco::JSON::Parser parser;
@@ -26,4 +26,4 @@ std::vector<ReleaseEntry> parse_release_list(const std::string& json) {
   return releases;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

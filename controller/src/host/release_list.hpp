@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::controller {
+namespace bosun::controller::host {
 
 struct ReleaseEntry {
   std::string id;
@@ -20,4 +20,4 @@ struct ReleaseEntry {
 // Throws std::exception when `json` is not such a list.
 std::vector<ReleaseEntry> parse_release_list(const std::string& json);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::host

@@ -6,7 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace bosun::controller {
+namespace bosun::controller::project {
 namespace {
 
 using Database = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
@@ -66,7 +66,7 @@ std::int64_t HistoryStore::record(const HistoryEntry& entry) {
   sqlite3_step(insert);
   sqlite3_finalize(insert);
   const std::int64_t id = sqlite3_last_insert_rowid(db.get());
-  for (const HostOutcome& host : entry.hosts) {
+  for (const fleet::HostOutcome& host : entry.hosts) {
     sqlite3_stmt* row = nullptr;
     sqlite3_prepare_v2(db.get(),
                        "INSERT INTO run_hosts (run, host, from_commit, to_commit, result, reason,"
@@ -118,11 +118,11 @@ std::vector<HistoryEntry> HistoryStore::recent(std::size_t limit) {
                        -1, &hosts, nullptr);
     sqlite3_bind_int64(hosts, 1, entry.id);
     while (sqlite3_step(hosts) == SQLITE_ROW) {
-      HostOutcome host;
+      fleet::HostOutcome host;
       host.host = text(hosts, 0);
       host.from_commit = text(hosts, 1);
       host.to_commit = text(hosts, 2);
-      host.result = parse_host_result(text(hosts, 3)).value_or(HostResult::failed);
+      host.result = fleet::parse_host_result(text(hosts, 3)).value_or(fleet::HostResult::failed);
       host.reason = text(hosts, 4);
       host.took = std::chrono::milliseconds(sqlite3_column_int64(hosts, 5));
       host.restored_backup = text(hosts, 6);
@@ -133,4 +133,4 @@ std::vector<HistoryEntry> HistoryStore::recent(std::size_t limit) {
   return entries;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::project

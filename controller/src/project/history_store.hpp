@@ -8,7 +8,7 @@
 
 #include "fleet/fleet_run.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::project {
 
 struct HistoryEntry {
   std::int64_t id = 0;
@@ -20,7 +20,7 @@ struct HistoryEntry {
   std::int64_t finished_unix_ms = 0;
   bool ok = false;
   std::string summary;
-  std::vector<HostOutcome> hosts;
+  std::vector<fleet::HostOutcome> hosts;
 };
 
 class HistoryStore {
@@ -33,4 +33,4 @@ class HistoryStore {
   std::string m_path;
 };
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::project

@@ -7,7 +7,7 @@
 
 #include "bosun/common/text_file.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::project {
 namespace {
 
 std::string last_error() {
@@ -148,4 +148,4 @@ tl::expected<ChangeSummary, std::string> changes_between(const std::string& mani
   return summary;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::project

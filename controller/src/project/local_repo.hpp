@@ -8,7 +8,7 @@
 
 #include <tl/expected.hpp>
 
-namespace bosun::controller {
+namespace bosun::controller::project {
 
 struct RepoFacts {
   std::string commit;            // full sha
@@ -23,9 +23,9 @@ struct RepoFacts {
 tl::expected<RepoFacts, std::string> resolve_in_repo(const std::string& manifest_path,
                                                      const std::string& ref);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::project
 
-namespace bosun::controller {
+namespace bosun::controller::project {
 
 struct ChangeSummary {
   std::vector<std::string> commits;     // "1a2b3c4d subject", newest first
@@ -40,4 +40,4 @@ tl::expected<ChangeSummary, std::string> changes_between(const std::string& mani
                                                          const std::string& to,
                                                          std::size_t limit = 20);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::project

@@ -3,7 +3,7 @@
 #include "bosun/common/text.hpp"
 #include "transport/transport.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::setup {
 namespace {
 
 std::string agent_path(const AgentService& service) {
@@ -98,8 +98,8 @@ std::string systemd_install_script(const AgentService& service, const std::strin
                                    ServiceManager manager) {
   const std::string sudo = manager == ServiceManager::systemd_with_sudo ? "sudo -n " : "";
   const std::string unit = unit_name(service);
-  return sudo + "install -m 0644 " + shell_quote(staged_unit) + " " +
-         shell_quote("/etc/systemd/system/" + unit) + " && " + sudo +
+  return sudo + "install -m 0644 " + transport::shell_quote(staged_unit) + " " +
+         transport::shell_quote("/etc/systemd/system/" + unit) + " && " + sudo +
          "systemctl daemon-reload && " + sudo + "systemctl enable --quiet " + unit + " && " + sudo +
          "systemctl restart " + unit;
 }
@@ -107,8 +107,9 @@ std::string systemd_install_script(const AgentService& service, const std::strin
 std::string user_daemon_script(const AgentService& service) {
   std::vector<std::string> argv{agent_path(service), "run"};
   argv.insert(argv.end(), service.run_args.begin(), service.run_args.end());
-  return "cd " + shell_quote(service.root) + " && setsid -f " + shell_line(argv) + " >> " +
-         shell_quote(service.root + "/agent.log") + " 2>&1 < /dev/null";
+  return "cd " + transport::shell_quote(service.root) + " && setsid -f " +
+         transport::shell_line(argv) + " >> " +
+         transport::shell_quote(service.root + "/agent.log") + " 2>&1 < /dev/null";
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::setup

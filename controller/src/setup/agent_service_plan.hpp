@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace bosun::controller {
+namespace bosun::controller::setup {
 
 struct AgentService {
   std::string app;
@@ -36,4 +36,4 @@ std::string systemd_install_script(const AgentService& service, const std::strin
 // Starts the agent detached from the SSH session, its output appended to ROOT/agent.log.
 std::string user_daemon_script(const AgentService& service);
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::setup

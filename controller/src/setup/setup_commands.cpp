@@ -23,7 +23,7 @@
 #include "setup/agent_service_plan.hpp"
 #include "transport/ssh_transport.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::setup {
 namespace {
 
 namespace fs = std::filesystem;
@@ -84,9 +84,9 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
   std::string config;
   bool force = false;
   bool json = false;
-  cli::ArgParser parser(command,
-                        "Start a project: a commented app.yaml, a .bosun/secrets template "
-                        "(mode 0600) and .bosun/secrets added to .gitignore.");
+  bosun::cli::ArgParser parser(command,
+                               "Start a project: a commented app.yaml, a .bosun/secrets template "
+                               "(mode 0600) and .bosun/secrets added to .gitignore.");
   parser.option("dir", 0, "DIR", "the project directory (default: here)", dir)
       .option("config", 'c', "FILE",
               "the manifest to write (default: DIR/app.yaml); .bosun/ goes beside it", config)
@@ -158,12 +158,14 @@ using SetupLog = std::function<void(const std::string&)>;
 
 // The host's shared/.env with the project's secrets put in: values only the host has are
 // kept. Throws when the host's file is malformed (it is then left alone).
-std::string merged_env_file(HostSession& host, const std::map<std::string, std::string>& secrets,
-                            std::size_t& kept) {
+std::string merged_env_file(host::HostSession& host,
+                            const std::map<std::string, std::string>& secrets, std::size_t& kept) {
   const std::string path = host.target().root + "/shared/.env";
-  const RemoteResult current = host.transport().capture(
-      {"sh", "-c", "if [ -f " + shell_quote(path) + " ]; then cat " + shell_quote(path) + "; fi"},
-      k_query_timeout);
+  const transport::RemoteResult current =
+      host.transport().capture({"sh", "-c",
+                                "if [ -f " + transport::shell_quote(path) + " ]; then cat " +
+                                    transport::shell_quote(path) + "; fi"},
+                               host::k_query_timeout);
   if (current.exit_code != 0) {
     throw std::runtime_error("cannot read " + path + ": " + current.error);
   }
@@ -190,8 +192,9 @@ std::string merged_env_file(HostSession& host, const std::map<std::string, std::
 
 // Stops an agent already running there (it is replaced by the new binary; the next one
 // adopts the running services).
-void stop_running_agent(HostSession& host) {
-  const RemoteResult status = host.agent_capture("status", {"--json"}, k_query_timeout);
+void stop_running_agent(host::HostSession& host) {
+  const transport::RemoteResult status =
+      host.agent_capture("status", {"--json"}, host::k_query_timeout);
   host.end_agent_session();  // the next commands talk to the new binary
   if (status.exit_code != 0 && status.exit_code != 1) {
     return;
@@ -206,21 +209,21 @@ void stop_running_agent(HostSession& host) {
         {"sh", "-c",
          "kill -TERM " + std::to_string(pid) + "; i=0; while kill -0 " + std::to_string(pid) +
              " 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done"},
-        k_query_timeout);
+        host::k_query_timeout);
   } catch (const std::exception&) {
     // not an agent's answer: nothing to stop
   }
 }
 
 // How the agent will be kept running there; throws when --service systemd cannot be had.
-HostServiceProbe choose_service(HostSession& host, const std::string& service) {
+HostServiceProbe choose_service(host::HostSession& host, const std::string& service) {
   if (service == "user") {
     HostServiceProbe chosen;
     chosen.why_not_systemd = "--service user";
     return chosen;
   }
-  const RemoteResult printed =
-      host.transport().capture({"sh", "-c", probe_script()}, k_query_timeout);
+  const transport::RemoteResult printed =
+      host.transport().capture({"sh", "-c", probe_script()}, host::k_query_timeout);
   const HostServiceProbe probe = parse_probe(printed.output);
   if (service == "systemd" && probe.manager == ServiceManager::user_daemon) {
     throw std::runtime_error("--service systemd: " + probe.why_not_systemd +
@@ -230,7 +233,7 @@ HostServiceProbe choose_service(HostSession& host, const std::string& service) {
 }
 
 // Starts the agent under systemd or as a user-level daemon; returns how, for the log.
-std::string start_agent(HostSession& host, const SetupInputs& inputs, const std::string& app,
+std::string start_agent(host::HostSession& host, const SetupInputs& inputs, const std::string& app,
                         const HostServiceProbe& probe) {
   const std::string root = host.target().root;
   const AgentService service{app,
@@ -241,8 +244,9 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
   if (probe.manager != ServiceManager::user_daemon) {
     const std::string staged = root + "/setup/" + unit_name(service);
     host.transport().upload(systemd_unit(service), staged, 0644);
-    const RemoteResult installed = host.transport().capture(
-        {"sh", "-c", systemd_install_script(service, staged, probe.manager)}, k_query_timeout);
+    const transport::RemoteResult installed = host.transport().capture(
+        {"sh", "-c", systemd_install_script(service, staged, probe.manager)},
+        host::k_query_timeout);
     if (installed.exit_code != 0) {
       throw std::runtime_error("cannot install the systemd unit: " +
                                std::string(trim(installed.output + installed.error)));
@@ -250,8 +254,8 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
     return "systemd unit " + unit_name(service) + " (enabled: starts at boot; log: journalctl -u " +
            unit_name(service) + ")";
   }
-  const RemoteResult started =
-      host.transport().capture({"sh", "-c", user_daemon_script(service)}, k_query_timeout);
+  const transport::RemoteResult started =
+      host.transport().capture({"sh", "-c", user_daemon_script(service)}, host::k_query_timeout);
   if (started.exit_code != 0) {
     throw std::runtime_error("cannot start the agent: " + started.output + started.error);
   }
@@ -259,7 +263,7 @@ std::string start_agent(HostSession& host, const SetupInputs& inputs, const std:
          "/agent.log (not started again after a reboot: " + probe.why_not_systemd + ")";
 }
 
-int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& app,
+int setup_host(host::HostSession& host, const SetupInputs& inputs, const std::string& app,
                const SetupLog& log, std::string& gap_report) {
   const std::string root = host.target().root;
   host.connect();
@@ -278,7 +282,7 @@ int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& 
   const std::string how = start_agent(host, inputs, app, service);
   bool up = false;
   for (int attempt = 0; attempt < 50 && !up; ++attempt) {
-    const RemoteResult probe = host.agent_capture("status", {}, k_query_timeout);
+    const transport::RemoteResult probe = host.agent_capture("status", {}, host::k_query_timeout);
     up = probe.exit_code == 0 || probe.exit_code == 1;
     if (!up) {
       host.end_agent_session();
@@ -293,14 +297,14 @@ int setup_host(HostSession& host, const SetupInputs& inputs, const std::string& 
   if (inputs.json) {
     gap_args.emplace_back("--json");
   }
-  const RemoteResult gap = host.agent_capture("gap", gap_args, k_query_timeout);
+  const transport::RemoteResult gap = host.agent_capture("gap", gap_args, host::k_query_timeout);
   gap_report = gap.output;
   return gap.exit_code == 0 ? exit_code::k_ok : exit_code::k_failed;
 }
 
 // {"hosts": [{"host", "exit_code", "log": [lines], "gap": bosun.report/1 or null}]}
-void print_setup_json(std::vector<HostSession>& hosts, const std::vector<SetupReport>& reports,
-                      std::ostream& out) {
+void print_setup_json(std::vector<host::HostSession>& hosts,
+                      const std::vector<SetupReport>& reports, std::ostream& out) {
   Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     Poco::JSON::Object::Ptr entry = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -331,11 +335,12 @@ namespace {
 
 // Every host set up at once; each step printed as it happens (an agent upload over a slow link
 // takes a while), prefixed with its host, unless the output is JSON.
-std::vector<SetupReport> set_up_hosts(std::vector<HostSession>& hosts, const SetupInputs& inputs,
-                                      const std::string& app, bool json, std::ostream& out) {
+std::vector<SetupReport> set_up_hosts(std::vector<host::HostSession>& hosts,
+                                      const SetupInputs& inputs, const std::string& app, bool json,
+                                      std::ostream& out) {
   std::vector<SetupReport> reports(hosts.size());
   std::mutex printing;
-  each_host(hosts, [&](std::size_t i, HostSession& host) {
+  host::each_host(hosts, [&](std::size_t i, host::HostSession& host) {
     SetupReport& report = reports[i];
     const SetupLog log = [&](const std::string& line) {
       report.log.push_back(line);
@@ -358,11 +363,11 @@ std::vector<SetupReport> set_up_hosts(std::vector<HostSession>& hosts, const Set
 
 int setup_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string command = "bosun setup";
-  GlobalOptions globals;
+  cli::GlobalOptions globals;
   std::string agent_binary;
   SetupInputs inputs;
   inputs.service = "auto";
-  cli::ArgParser parser(
+  bosun::cli::ArgParser parser(
       command,
       "Make the hosts of a stage ready for deploys: upload the agent, create the app's "
       "layout, put .bosun/secrets into shared/.env (0600; values only the host has are kept), "
@@ -384,12 +389,12 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
     err << command << ": --service is auto, systemd or user, not \"" << inputs.service << "\"\n";
     return exit_code::k_invalid_input;
   }
-  auto context = ControllerContext::open(globals, command, err);
+  auto context = cli::ControllerContext::open(globals, command, err);
   if (!context) {
     return exit_code::k_invalid_input;
   }
   if (agent_binary.empty()) {
-    agent_binary = sibling_agent_binary();
+    agent_binary = host::sibling_agent_binary();
   }
   const auto binary = read_text_file(agent_binary);
   if (agent_binary.empty() || !binary) {
@@ -406,7 +411,7 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
   inputs.repo = context->manifest().repo;
   inputs.stage = context->stage_name();
   inputs.json = globals.json;
-  std::vector<HostSession>& hosts = context->hosts();
+  std::vector<host::HostSession>& hosts = context->hosts();
   const std::vector<SetupReport> reports =
       set_up_hosts(hosts, inputs, context->manifest().app, globals.json, out);
   int code = exit_code::k_ok;
@@ -425,4 +430,4 @@ int setup_command(const std::vector<std::string>& args, std::ostream& out, std::
   return code;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::setup

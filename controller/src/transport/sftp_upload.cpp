@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace bosun::controller {
+namespace bosun::controller::transport {
 namespace {
 
 using std::chrono::milliseconds;
@@ -398,4 +398,4 @@ SftpUploadResult SftpUploader::upload(std::string_view content, const std::strin
   return SftpUploadResult::written;
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::transport

@@ -17,7 +17,7 @@
 
 struct ssh_session_struct;  // libssh's session; libssh stays in the .cpp files
 
-namespace bosun::controller {
+namespace bosun::controller::transport {
 
 enum class SftpUploadResult {
   written,
@@ -47,4 +47,4 @@ class SftpUploader {
   bool m_unavailable = false;  // the host has no SFTP: not asked again
 };
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::transport

@@ -11,7 +11,7 @@
 #include "bosun/common/text.hpp"
 #include "transport/sftp_upload.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::transport {
 namespace {
 
 void init_libssh_once() {
@@ -532,4 +532,4 @@ std::string SshTransport::describe() const {
   return "ssh " + m_impl->where();
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::transport

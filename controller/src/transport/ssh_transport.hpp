@@ -15,7 +15,7 @@
 
 #include "transport/transport.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::transport {
 
 struct SshSettings {
   std::string host;                   // address or a Host alias of ~/.ssh/config
@@ -69,4 +69,4 @@ class SshTransport final : public Transport {
   std::unique_ptr<Impl> m_impl;
 };
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::transport

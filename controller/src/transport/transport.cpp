@@ -19,7 +19,7 @@
 #include "bosun/common/environment.hpp"
 #include "bosun/common/text.hpp"
 
-namespace bosun::controller {
+namespace bosun::controller::transport {
 
 RemoteResult Transport::capture(const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout) {
@@ -269,4 +269,4 @@ void LocalTransport::upload(const std::string& content, const std::string& remot
   std::filesystem::rename(staging, target);
 }
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::transport

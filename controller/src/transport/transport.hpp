@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace bosun::controller {
+namespace bosun::controller::transport {
 
 struct RemoteResult {
   int exit_code = -1;  // -1: the command did not run to the end (connection lost, timeout)
@@ -87,4 +87,4 @@ class LocalTransport final : public Transport {
   std::string describe() const override { return "local"; }
 };
 
-}  // namespace bosun::controller
+}  // namespace bosun::controller::transport

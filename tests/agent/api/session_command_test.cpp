@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "api/session_server.hpp"
 #include "bosun/common/session_protocol.hpp"
 #include "child_process.hpp"

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "database/schema_version.hpp"
 
 namespace bosun::agent {

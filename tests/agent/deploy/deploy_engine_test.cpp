@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "deploy/deploy_engine.hpp"
 #include "deploy/rollback_options.hpp"

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "core/host_layout.hpp"
 #include "state/journal.hpp"

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "release/prune_plan.hpp"
 
 namespace bosun::agent {

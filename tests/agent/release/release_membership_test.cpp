@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "release/release_membership.hpp"
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "bosun/agent/agent_cli.hpp"
 #include "child_process.hpp"
 #include "git_repo.hpp"

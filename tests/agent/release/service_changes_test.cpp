@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "release/service_changes.hpp"
 
 namespace bosun::agent {

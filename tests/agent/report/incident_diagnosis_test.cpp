@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "report/incident_diagnosis.hpp"
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "bosun/agent/agent_cli.hpp"
 #include "child_process.hpp"
 #include "state/deploy_lock.hpp"

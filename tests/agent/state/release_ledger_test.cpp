@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "state/release_ledger.hpp"
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "sqlite_file.hpp"
 #include "state/deploy_journal.hpp"

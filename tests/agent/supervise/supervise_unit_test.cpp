@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
 #include "state/adoption_record.hpp"

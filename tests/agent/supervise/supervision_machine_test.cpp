@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "fake_processes.hpp"
 #include "manual_clock.hpp"

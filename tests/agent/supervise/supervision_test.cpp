@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "agent_fixture.hpp"
+#include "agent_namespaces.hpp"
 #include "api/api_client.hpp"
 
 namespace bosun::test {

@@ -15,6 +15,7 @@
 #include "bosun/controller/bosun_cli.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
+#include "controller_namespaces.hpp"
 #include "fleet/fleet_plan.hpp"
 #include "git_repo.hpp"
 #include "host/agent_channel.hpp"

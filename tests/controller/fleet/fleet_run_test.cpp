@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "controller_namespaces.hpp"
 #include "fake_agent_transport.hpp"
 #include "fleet/fleet_run.hpp"
 

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "child_process.hpp"
+#include "controller_namespaces.hpp"
 #include "ssh_fleet.hpp"
 #include "transport/ssh_transport.hpp"
 

@@ -5,7 +5,7 @@
 #include "deploy/steps/builtin_steps.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -16,11 +16,12 @@ class BackupStep final : public DeployStep {
     if (auto skipped = only_in_a_deploy(run)) {
       return *skipped;
     }
-    const ReleaseApp& next = *run.state.target;
-    const AgentSettings& settings = run.services.settings;
+    const release::ReleaseApp& next = *run.state.target;
+    const release::AgentSettings& settings = run.services.settings;
     const std::string path = backup_path(settings, next.id);
-    StepResult result = take_backup(next.manifest.database, path,
-                                    command_site(settings, next, run_log(settings, next.id, "db")));
+    StepResult result = database::take_backup(
+        next.manifest.database, path,
+        deploy::command_site(settings, next, run_log(settings, next.id, "db")));
     if (result.outcome == StepResult::Outcome::ok) {
       run.state.backup = path;
       run.services.ledger.set_backup(next.id, path);
@@ -36,4 +37,4 @@ const DeployStep& backup_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

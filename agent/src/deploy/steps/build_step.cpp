@@ -6,7 +6,7 @@
 #include "deploy/run_places.hpp"
 #include "deploy/steps/builtin_steps.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 BuildOutcome run_build(const manifest::Build& build, const std::string& release_dir,
                        const std::map<std::string, std::string>& env, const std::string& log_path,
@@ -46,7 +46,7 @@ class BuildStep final : public DeployStep {
     if (auto skipped = only_in_a_deploy(run)) {
       return *skipped;
     }
-    const ReleaseApp& next = *run.state.target;
+    const release::ReleaseApp& next = *run.state.target;
     manifest::Build build = next.manifest.build;
     if (step.definition.timeout) {
       build.timeout = *step.definition.timeout;
@@ -54,7 +54,7 @@ class BuildStep final : public DeployStep {
     if (build.commands.empty()) {
       return StepResult::skipped("no build commands");
     }
-    const AgentSettings& settings = run.services.settings;
+    const release::AgentSettings& settings = run.services.settings;
     const std::string log = run_log(settings, next.id, "build");
     const BuildOutcome outcome =
         run_build(build, next.dir, next.env, log, next.variables, step_record(settings));
@@ -74,4 +74,4 @@ const DeployStep& build_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

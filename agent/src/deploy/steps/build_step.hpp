@@ -8,7 +8,7 @@
 #include "bosun/manifest/model.hpp"
 #include "deploy/steps/step_command.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 struct BuildOutcome {
   bool succeeded = false;
@@ -24,4 +24,4 @@ BuildOutcome run_build(const manifest::Build& build, const std::string& release_
                        const std::map<std::string, std::string>& variables = {},
                        const std::string& pid_record = "");
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -3,7 +3,7 @@
 
 #include "deploy/steps/deploy_step.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 const DeployStep& lock_step();
 const DeployStep& fetch_step();
@@ -20,4 +20,4 @@ const DeployStep& hook_step();
 const DeployStep& undo_migrate_step();
 const DeployStep& discard_step();
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

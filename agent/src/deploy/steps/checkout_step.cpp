@@ -6,7 +6,7 @@
 #include "state/deploy_journal.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -23,14 +23,15 @@ class CheckoutStep final : public DeployStep {
     RunServices& services = run.services;
     state.release = services.store.checkout(state.commit);
     services.journal.set_release(services.report.run(), state.release->id);
-    ReleaseRecord record;
+    state::ReleaseRecord record;
     record.id = state.release->id;
     record.commit = state.commit;
     record.manifest = run.intent.manifest;
-    record.state = ReleaseState::built;
+    record.state = state::ReleaseState::built;
     services.ledger.add(record);
     // Loaded once: its environment comes from ROOT/shared/.env, not from the links.
-    state.target = load_recorded_release(services.settings, services.ledger, *state.release);
+    state.target =
+        deploy::load_recorded_release(services.settings, services.ledger, *state.release);
     services.store.link_shared(*state.release, state.target->manifest.shared);
     return StepResult::ok(state.release->id + " at " + state.release->path.string());
   }
@@ -43,4 +44,4 @@ const DeployStep& checkout_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

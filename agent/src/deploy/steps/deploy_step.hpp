@@ -11,7 +11,7 @@
 #include "deploy/run_context.hpp"
 #include "deploy/step_result.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 enum class StepAction {
   lock,
@@ -64,4 +64,4 @@ const StepCatalog& builtin_steps();
 // For the steps that only a deploy has (fetch, build, ...): their result in a rollback.
 std::optional<StepResult> only_in_a_deploy(const RunContext& run);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -2,7 +2,7 @@
 // ledger keeps the record and why it failed).
 #include "deploy/steps/builtin_steps.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -24,4 +24,4 @@ const DeployStep& discard_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

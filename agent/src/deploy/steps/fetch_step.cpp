@@ -4,11 +4,11 @@
 #include "deploy/steps/builtin_steps.hpp"
 #include "state/deploy_journal.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
-FetchCredentials fetch_credentials(const AgentSettings& settings) {
+release::FetchCredentials fetch_credentials(const release::AgentSettings& settings) {
   const auto dotenv = read_dotenv_file(settings.layout.env_file().string());
   const auto value = [&](const char* name) {
     const auto it = dotenv.find(name);
@@ -42,4 +42,4 @@ const DeployStep& fetch_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -10,15 +10,15 @@
 #include "deploy/steps/builtin_steps.hpp"
 #include "deploy/steps/step_command.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
 constexpr std::chrono::milliseconds k_default_hook_timeout{600'000};
 
 std::map<std::string, std::string> run_facts(const RunContext& run) {
-  const ReleaseApp& from = run.state.from;
-  const ReleaseApp& to = run.app();
+  const release::ReleaseApp& from = run.state.from;
+  const release::ReleaseApp& to = run.app();
   return {
       {"BOSUN_RUN", run.kind == RunKind::deploy ? "deploy" : "rollback"},
       {"BOSUN_WHO", run.intent.who},
@@ -35,7 +35,7 @@ class HookStep final : public DeployStep {
  public:
   StepResult run(RunContext& run, const PlannedStep& step) const override {
     const playbook::Step& hook = step.definition;
-    const ReleaseApp& app = run.app();
+    const release::ReleaseApp& app = run.app();
     std::map<std::string, std::string> env = app.env;
     for (const auto& [name, value] : run_facts(run)) {
       env[name] = value;
@@ -44,7 +44,7 @@ class HookStep final : public DeployStep {
       auto expanded = manifest::expand_variables(var.value, app.variables);
       env[var.name] = expanded ? *expanded : var.value;
     }
-    const AgentSettings& settings = run.services.settings;
+    const release::AgentSettings& settings = run.services.settings;
     const std::string log = run_log(settings, app.id.empty() ? "hooks" : app.id, "hooks");
     std::ofstream(log, std::ios::app) << "$ " << step.name << "\n";
     const StepCommandResult result = run_step_command(
@@ -66,4 +66,4 @@ const DeployStep& hook_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

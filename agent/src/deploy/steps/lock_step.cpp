@@ -4,7 +4,7 @@
 #include "deploy/steps/builtin_steps.hpp"
 #include "state/lock_holder.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -31,4 +31,4 @@ const DeployStep& lock_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -7,7 +7,7 @@
 
 #include "bosun/common/text_file.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 namespace {
 
 StepCommandResult run(const manifest::Command& command,
@@ -23,8 +23,8 @@ StepCommandResult run(const manifest::Command& command,
 
 }  // namespace
 
-SchemaVersion read_schema_version(const manifest::Database& database,
-                                  const MigrateContext& context) {
+database::SchemaVersion read_schema_version(const manifest::Database& database,
+                                            const MigrateContext& context) {
   if (!database.migrate_version) {
     return std::nullopt;
   }
@@ -42,7 +42,7 @@ SchemaVersion read_schema_version(const manifest::Database& database,
   if (!result.succeeded()) {
     return std::nullopt;
   }
-  return parse_schema_version(printed);
+  return database::parse_schema_version(printed);
 }
 
 StepCommandResult migrate_up(const manifest::Database& database, const MigrateContext& context) {
@@ -62,8 +62,8 @@ StepCommandResult migrate_down(const manifest::Database& database, const std::st
     missing.error = "the manifest has no database.migrate.down command";
     return missing;
   }
-  return run(*database.migrate_down, {{"version", down_argument(database, version)}}, context,
-             context.log_path);
+  return run(*database.migrate_down, {{"version", database::down_argument(database, version)}},
+             context, context.log_path);
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -11,7 +11,7 @@
 #include "database/schema_version.hpp"
 #include "deploy/steps/step_command.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 struct MigrateContext {
   std::string release_dir;  // commands run here (the new release, or the one being left)
@@ -24,8 +24,8 @@ struct MigrateContext {
 
 // Runs migrate.version and reads the version from its stdout (parse_schema_version; its
 // stderr goes to the log); nullopt when there is no version command or it fails.
-SchemaVersion read_schema_version(const manifest::Database& database,
-                                  const MigrateContext& context);
+database::SchemaVersion read_schema_version(const manifest::Database& database,
+                                            const MigrateContext& context);
 
 StepCommandResult migrate_up(const manifest::Database& database, const MigrateContext& context);
 // migrate.down with ${version} = `version` (migrate.base for ""). An error result when the
@@ -33,4 +33,4 @@ StepCommandResult migrate_up(const manifest::Database& database, const MigrateCo
 StepCommandResult migrate_down(const manifest::Database& database, const std::string& version,
                                const MigrateContext& context);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

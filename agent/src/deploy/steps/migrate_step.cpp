@@ -11,31 +11,33 @@
 #include "deploy/steps/migrate_commands.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
 constexpr std::chrono::milliseconds k_default_migrate_timeout{600'000};
 
-SchemaUndo chosen_undo(const manifest::Database& database, DbRollback asked) {
+database::SchemaUndo chosen_undo(const manifest::Database& database, DbRollback asked) {
   switch (asked) {
     case DbRollback::down:
-      return SchemaUndo::down;
+      return database::SchemaUndo::down;
     case DbRollback::restore:
-      return SchemaUndo::restore;
+      return database::SchemaUndo::restore;
     case DbRollback::automatic:
     case DbRollback::none:
       break;
   }
-  return database.rollback == manifest::RollbackMode::restore ? SchemaUndo::restore
-                                                              : SchemaUndo::down_then_restore;
+  return database.rollback == manifest::RollbackMode::restore
+             ? database::SchemaUndo::restore
+             : database::SchemaUndo::down_then_restore;
 }
 
 // The schema versions recorded by the releases deployed after `target`.
-std::vector<std::string> schema_versions_after(ReleaseLedger& ledger, const std::string& target) {
+std::vector<std::string> schema_versions_after(state::ReleaseLedger& ledger,
+                                               const std::string& target) {
   std::vector<std::string> versions;
   bool seen = false;
-  for (const ReleaseRecord& record : ledger.all()) {
+  for (const state::ReleaseRecord& record : ledger.all()) {
     if (seen && record.schema) {
       versions.push_back(*record.schema);
     }
@@ -46,9 +48,9 @@ std::vector<std::string> schema_versions_after(ReleaseLedger& ledger, const std:
 
 // The backup that holds the database as `target` left it: the one taken by the first release
 // deployed after it.
-std::string backup_after(ReleaseLedger& ledger, const std::string& target) {
+std::string backup_after(state::ReleaseLedger& ledger, const std::string& target) {
   bool seen = false;
-  for (const ReleaseRecord& record : ledger.all()) {
+  for (const state::ReleaseRecord& record : ledger.all()) {
     if (seen && !record.backup.empty() && std::filesystem::exists(record.backup)) {
       return record.backup;
     }
@@ -58,11 +60,11 @@ std::string backup_after(ReleaseLedger& ledger, const std::string& target) {
 }
 
 StepResult migrate_forward(RunContext& run, const PlannedStep& step) {
-  const ReleaseApp& next = *run.state.target;
-  const AgentSettings& settings = run.services.settings;
+  const release::ReleaseApp& next = *run.state.target;
+  const release::AgentSettings& settings = run.services.settings;
   const manifest::Database& database = next.manifest.database;
-  const CommandSite site = command_site(settings, next, run_log(settings, next.id, "db"));
-  const std::string made = make_database_folder(database, site);
+  const database::CommandSite site = command_site(settings, next, run_log(settings, next.id, "db"));
+  const std::string made = database::make_database_folder(database, site);
   if (!made.empty()) {
     run.services.report.note("created " + made + " for the SQLite database");
   }
@@ -70,9 +72,9 @@ StepResult migrate_forward(RunContext& run, const PlannedStep& step) {
     return StepResult::skipped("no migrate command");
   }
   RunState& state = run.state;
-  ReleaseLedger& ledger = run.services.ledger;
-  state.schema_from = schema_version(database, site);
-  state.schema_before = schema_of(database, site);
+  state::ReleaseLedger& ledger = run.services.ledger;
+  state.schema_from = database::schema_version(database, site);
+  state.schema_before = database::schema_of(database, site);
   ledger.set_schema(next.id, state.schema_from, std::nullopt);
   state.migrate_started = true;
   const MigrateContext context{site.release_dir,
@@ -91,13 +93,13 @@ StepResult migrate_forward(RunContext& run, const PlannedStep& step) {
     return StepResult::failed("migrate " + result.describe() + " (log: " + site.log_path + ")",
                               log_evidence(site.log_path));
   }
-  return StepResult::ok("schema " + describe_version(state.schema_from) + " -> " +
-                        describe_version(state.schema_to));
+  return StepResult::ok("schema " + database::describe_version(state.schema_from) + " -> " +
+                        database::describe_version(state.schema_to));
 }
 
 StepResult migrate_back_as_chosen(RunContext& run) {
-  const ReleaseApp& leaving = run.state.from;
-  const ReleaseApp& goal = *run.state.target;
+  const release::ReleaseApp& leaving = run.state.from;
+  const release::ReleaseApp& goal = *run.state.target;
   const manifest::Database& database = leaving.manifest.database;
   if (run.intent.db == DbRollback::none) {
     return StepResult::skipped("--db none: the schema is left as it is");
@@ -105,24 +107,25 @@ StepResult migrate_back_as_chosen(RunContext& run) {
   if (!database.migrate_up || leaving.id.empty()) {
     return StepResult::skipped("no migrations");
   }
-  ReleaseLedger& ledger = run.services.ledger;
+  state::ReleaseLedger& ledger = run.services.ledger;
   const auto goal_record = ledger.find(goal.id);
-  const SchemaVersion goal_schema = goal_record ? goal_record->schema : std::nullopt;
-  const AgentSettings& settings = run.services.settings;
-  const CommandSite site = command_site(settings, leaving, run_log(settings, leaving.id, "db"));
-  const auto now = schema_version(database, site);
+  const database::SchemaVersion goal_schema = goal_record ? goal_record->schema : std::nullopt;
+  const release::AgentSettings& settings = run.services.settings;
+  const database::CommandSite site =
+      command_site(settings, leaving, run_log(settings, leaving.id, "db"));
+  const auto now = database::schema_version(database, site);
   if (!goal_schema) {
     return StepResult::skipped(goal.id + " has no recorded schema version; schema left at " +
-                               describe_version(now));
+                               database::describe_version(now));
   }
   if (now && *now == *goal_schema) {
-    return StepResult::ok("schema already at " + describe_version(now));
+    return StepResult::ok("schema already at " + database::describe_version(now));
   }
-  const SchemaUndo how = chosen_undo(database, run.intent.db);
-  const std::vector<std::string> crossed =
-      irreversible_crossed(database, goal_schema, now, schema_versions_after(ledger, goal.id));
+  const database::SchemaUndo how = chosen_undo(database, run.intent.db);
+  const std::vector<std::string> crossed = database::irreversible_crossed(
+      database, goal_schema, now, schema_versions_after(ledger, goal.id));
   const std::string backup = backup_after(ledger, goal.id);
-  if (!crossed.empty() && !(how == SchemaUndo::restore && run.intent.force)) {
+  if (!crossed.empty() && !(how == database::SchemaUndo::restore && run.intent.force)) {
     StepResult refusal = StepResult::failed(
         "refused: migration " + join(crossed, ", ") +
         " is marked irreversible (its down script cannot bring the data back). To go back to " +
@@ -132,21 +135,23 @@ StepResult migrate_back_as_chosen(RunContext& run) {
     refusal.refused = true;  // nothing was done: a rollback the operator must choose
     return refusal;
   }
-  return undo_schema(database, goal_schema, how, backup, site);
+  return database::undo_schema(database, goal_schema, how, backup, site);
 }
 
 StepResult migrate_back_automatically(RunContext& run) {
-  const ReleaseApp& leaving = run.state.from;
+  const release::ReleaseApp& leaving = run.state.from;
   const manifest::Database& database = leaving.manifest.database;
   if (!database.migrate_up) {
     return StepResult::skipped("no migrations");
   }
   const auto record = run.services.ledger.find(leaving.id);
-  const AgentSettings& settings = run.services.settings;
-  return undo_schema(
+  const release::AgentSettings& settings = run.services.settings;
+  return database::undo_schema(
       database, run.state.schema_from,
-      automatic_undo(database, run.state.schema_from, record ? record->schema : std::nullopt),
-      run.state.backup, command_site(settings, leaving, run_log(settings, leaving.id, "db")));
+      database::automatic_undo(database, run.state.schema_from,
+                               record ? record->schema : std::nullopt),
+      run.state.backup,
+      deploy::command_site(settings, leaving, run_log(settings, leaving.id, "db")));
 }
 
 class MigrateStep final : public DeployStep {
@@ -172,4 +177,4 @@ const DeployStep& migrate_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

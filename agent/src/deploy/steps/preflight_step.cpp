@@ -5,7 +5,7 @@
 #include "deploy/steps/builtin_steps.hpp"
 #include "supervise/supervisor.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -19,7 +19,7 @@ class PreflightStep final : public DeployStep {
     checks::RequirementInputs inputs;
     inputs.env = run.state.target->env;
     inputs.disk_path = run.services.settings.layout.root.string();
-    for (const ServiceStatus& status : run.services.supervisor.snapshot()) {
+    for (const supervise::ServiceStatus& status : run.services.supervisor.snapshot()) {
       if (status.pid > 0) {
         inputs.own_pids.push_back(status.pid);  // a port the app holds itself is no gap
       }
@@ -56,4 +56,4 @@ const DeployStep& preflight_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -8,7 +8,7 @@
 #include "release/prune_plan.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -18,26 +18,27 @@ class PruneStep final : public DeployStep {
     if (auto skipped = only_in_a_deploy(run)) {
       return *skipped;
     }
-    ReleaseStore& store = run.services.store;
-    ReleaseLedger& ledger = run.services.ledger;
-    const std::vector<Release> releases = store.list();
-    std::vector<PruneCandidate> candidates;
-    for (const Release& release : releases) {
+    release::ReleaseStore& store = run.services.store;
+    state::ReleaseLedger& ledger = run.services.ledger;
+    const std::vector<release::Release> releases = store.list();
+    std::vector<release::PruneCandidate> candidates;
+    for (const release::Release& release : releases) {
       const auto record = ledger.find(release.id);
       candidates.push_back({release.id, release.current,
-                            record && record->state == ReleaseState::good,
+                            record && record->state == state::ReleaseState::good,
                             record ? record->backup : std::string()});
     }
     // The release that was live when the deploy began says how many to keep, as it always has.
     const int keep = run.state.from.manifest.keep_releases;
-    const PrunePlan plan = plan_prune(candidates, static_cast<std::size_t>(std::max(1, keep)));
+    const release::PrunePlan plan =
+        plan_prune(candidates, static_cast<std::size_t>(std::max(1, keep)));
     for (const std::string& id : plan.releases) {
       const auto release = std::find_if(releases.begin(), releases.end(),
-                                        [&](const Release& r) { return r.id == id; });
+                                        [&](const release::Release& r) { return r.id == id; });
       if (release != releases.end()) {
         store.discard(*release);
       }
-      ledger.set_state(id, ReleaseState::discarded, "pruned");
+      ledger.set_state(id, state::ReleaseState::discarded, "pruned");
     }
     for (const std::string& backup : plan.backups) {
       std::error_code ignored;
@@ -55,4 +56,4 @@ const DeployStep& prune_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -4,7 +4,7 @@
 #include "deploy/deploy_actions.hpp"
 #include "deploy/steps/builtin_steps.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -12,10 +12,10 @@ class RestartStep final : public DeployStep {
  public:
   bool needs_target() const override { return true; }
   StepResult run(RunContext& run, const PlannedStep&) const override {
-    const ReleaseApp& from = run.state.from;
-    const ReleaseApp& to = *run.state.target;
-    const RestartPlan plan =
-        plan_restarts({&from.specs, from.dir, from.commit}, {&to.specs, to.dir, to.commit});
+    const release::ReleaseApp& from = run.state.from;
+    const release::ReleaseApp& to = *run.state.target;
+    const release::RestartPlan plan = release::plan_restarts({&from.specs, from.dir, from.commit},
+                                                             {&to.specs, to.dir, to.commit});
     return restart_services(run.services.supervisor, plan, to.specs);
   }
 };
@@ -27,4 +27,4 @@ const DeployStep& restart_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

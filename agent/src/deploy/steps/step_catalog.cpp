@@ -1,6 +1,6 @@
 #include "deploy/steps/builtin_steps.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -55,4 +55,4 @@ std::optional<StepResult> only_in_a_deploy(const RunContext& run) {
   return StepResult::skipped("not part of a rollback");
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -10,7 +10,7 @@
 #include "state/adoption_record.hpp"
 #include "sys/process.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 std::string StepCommandResult::describe() const {
   if (!started) {
@@ -19,7 +19,7 @@ std::string StepCommandResult::describe() const {
   if (timed_out) {
     return "timed out after " + format_duration(took);
   }
-  return describe_exit({true, exit_code, signal});
+  return sys::describe_exit({true, exit_code, signal});
 }
 
 StepCommandResult run_step_command(const StepCommand& command) {
@@ -29,18 +29,18 @@ StepCommandResult run_step_command(const StepCommand& command) {
   for (const auto& [name, value] : command.env) {
     env.push_back(name + "=" + value);
   }
-  SpawnedProcess process;
+  sys::SpawnedProcess process;
   try {
-    process = spawn_process({command.argv, env, command.cwd, command.log_path, std::nullopt, "",
-                             !command.pid_record.empty(), command.stdout_path});
+    process = sys::spawn_process({command.argv, env, command.cwd, command.log_path, std::nullopt,
+                                  "", !command.pid_record.empty(), command.stdout_path});
   } catch (const std::exception& error) {
     result.error = error.what();
     return result;
   }
   result.started = true;
   if (!command.pid_record.empty()) {
-    save_record(command.pid_record, {process.pid, process.start_ticks, 0, 0});
-    let_run(process);  // recorded: a new agent can stop what is left of it
+    state::save_record(command.pid_record, {process.pid, process.start_ticks, 0, 0});
+    sys::let_run(process);  // recorded: a new agent can stop what is left of it
   }
   // Wait on the pidfd: no polling, and the timeout is exact.
   const auto deadline = started + command.timeout;
@@ -54,19 +54,19 @@ StepCommandResult run_step_command(const StepCommand& command) {
     }
     if (ready == 0 && std::chrono::steady_clock::now() >= deadline) {
       result.timed_out = true;
-      signal_group(process.pid, SIGTERM);
+      sys::signal_group(process.pid, SIGTERM);
       pollfd grace{process.pidfd, POLLIN, 0};
       if (::poll(&grace, 1, 2000) != 1) {
-        signal_group(process.pid, SIGKILL);
+        sys::signal_group(process.pid, SIGKILL);
       }
       break;
     }
   }
   // Whatever the command left running in its group goes with it.
-  signal_group(process.pid, SIGKILL);
-  const ExitStatus status = collect_exit(process.pidfd, true);
+  sys::signal_group(process.pid, SIGKILL);
+  const sys::ExitStatus status = sys::collect_exit(process.pidfd, true);
   if (!command.pid_record.empty()) {
-    remove_record(command.pid_record);
+    state::remove_record(command.pid_record);
   }
   result.exit_code = status.code;
   result.signal = status.signal;
@@ -85,20 +85,20 @@ std::vector<std::string> command_argv(const manifest::Command& command,
 }
 
 int kill_leftover_step(const std::string& pid_record) {
-  const auto record = load_record(pid_record);
+  const auto record = state::load_record(pid_record);
   if (!record) {
     return -1;
   }
-  remove_record(pid_record);
-  const auto pidfd = adopt_process(record->pid, record->start_ticks);
+  state::remove_record(pid_record);
+  const auto pidfd = sys::adopt_process(record->pid, record->start_ticks);
   if (!pidfd) {
     return -1;
   }
-  signal_group(record->pid, SIGKILL);
+  sys::signal_group(record->pid, SIGKILL);
   pollfd gone{*pidfd, POLLIN, 0};
   ::poll(&gone, 1, 5000);
   ::close(*pidfd);
   return record->pid;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

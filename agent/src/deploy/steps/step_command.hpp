@@ -11,7 +11,7 @@
 
 #include "bosun/manifest/model.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 struct StepCommand {
   std::vector<std::string> argv;
@@ -49,4 +49,4 @@ std::vector<std::string> command_argv(const manifest::Command& command,
 // died while a step command ran), and removes the record. Returns the pid killed, or -1.
 int kill_leftover_step(const std::string& pid_record);
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -3,7 +3,7 @@
 #include "deploy/steps/builtin_steps.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -16,7 +16,7 @@ class SwitchStep final : public DeployStep {
     }
     run.services.store.switch_current(*run.state.release);
     if (run.kind == RunKind::deploy) {
-      run.services.ledger.set_state(run.state.release->id, ReleaseState::live, "");
+      run.services.ledger.set_state(run.state.release->id, state::ReleaseState::live, "");
     }
     run.state.switched = true;
     return StepResult::ok("current -> " + run.state.release->id);
@@ -30,4 +30,4 @@ const DeployStep& switch_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -6,7 +6,7 @@
 #include "deploy/run_places.hpp"
 #include "deploy/steps/builtin_steps.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -15,17 +15,18 @@ class UndoMigrateStep final : public DeployStep {
   bool needs_target() const override { return true; }
   StepResult run(RunContext& run, const PlannedStep&) const override {
     const RunState& state = run.state;
-    const ReleaseApp& next = *state.target;
+    const release::ReleaseApp& next = *state.target;
     const manifest::Database& database = next.manifest.database;
-    const AgentSettings& settings = run.services.settings;
-    const CommandSite site = command_site(settings, next, run_log(settings, next.id, "db"));
+    const release::AgentSettings& settings = run.services.settings;
+    const database::CommandSite site =
+        command_site(settings, next, run_log(settings, next.id, "db"));
     if (state.migrate_failed) {
-      return undo_failed_migrate(database, state.schema_from, state.schema_before, state.backup,
-                                 site);
+      return database::undo_failed_migrate(database, state.schema_from, state.schema_before,
+                                           state.backup, site);
     }
-    return undo_schema(database, state.schema_from,
-                       automatic_undo(database, state.schema_from, state.schema_to), state.backup,
-                       site);
+    return database::undo_schema(
+        database, state.schema_from,
+        database::automatic_undo(database, state.schema_from, state.schema_to), state.backup, site);
   }
 };
 
@@ -36,4 +37,4 @@ const DeployStep& undo_migrate_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -5,7 +5,7 @@
 #include "deploy/steps/builtin_steps.hpp"
 #include "state/release_ledger.hpp"
 
-namespace bosun::agent {
+namespace bosun::agent::deploy::steps {
 
 namespace {
 
@@ -13,7 +13,7 @@ class VerifyStep final : public DeployStep {
  public:
   bool needs_target() const override { return true; }
   StepResult run(RunContext& run, const PlannedStep&) const override {
-    const ReleaseApp& target = *run.state.target;
+    const release::ReleaseApp& target = *run.state.target;
     StepResult result =
         verify_services(run.services.supervisor, verify_settings(target, run.intent.window));
     if (!result.failed() && run.kind == RunKind::deploy) {
@@ -31,4 +31,4 @@ const DeployStep& verify_step() {
   return step;
 }
 
-}  // namespace bosun::agent
+}  // namespace bosun::agent::deploy::steps

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "bosun/manifest/loader.hpp"
 #include "child_process.hpp"
 #include "deploy/steps/migrate_commands.hpp"

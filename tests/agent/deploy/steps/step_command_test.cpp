@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent_namespaces.hpp"
 #include "child_process.hpp"
 #include "deploy/steps/step_command.hpp"
 #include "sys/process.hpp"

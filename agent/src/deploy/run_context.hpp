@@ -12,7 +12,7 @@
 #include "database/schema_version.hpp"
 #include "deploy/deploy_event.hpp"
 #include "release/release_app.hpp"
-#include "release/release_store.hpp"
+#include "release/releases.hpp"
 
 namespace bosun::agent::state {
 class DeployJournal;
@@ -75,7 +75,7 @@ struct RunState {
 
 struct RunServices {
   const release::AgentSettings& settings;
-  release::ReleaseStore& store;
+  release::Releases& store;
   state::ReleaseLedger& ledger;
   state::DeployJournal& journal;
   supervise::Supervisor& supervisor;

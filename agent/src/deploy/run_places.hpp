@@ -12,7 +12,7 @@
 #include "database/schema_actions.hpp"
 #include "deploy/deploy_actions.hpp"
 #include "release/release_app.hpp"
-#include "release/release_store.hpp"
+#include "release/release_types.hpp"
 
 namespace bosun::agent::state {
 class ReleaseLedger;

@@ -9,24 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "release/releases.hpp"
+
 namespace bosun::agent::release {
 
-struct Release {
-  std::string id;      // directory name: 20261122T154300Z-1a2b3c4d
-  std::string commit;  // full sha, from REVISION
-  std::filesystem::path path;
-  bool current = false;
-};
-
-// How to authenticate to the repository: a deploy key for ssh URLs (else the ssh-agent), a
-// token for https ones. Values come from the host's shared/.env, never from the command line.
-struct FetchCredentials {
-  std::string ssh_key;  // path of a private key file on the host
-  std::string token;    // https: sent as the password
-  std::string user;     // https user for the token (default "x-access-token")
-};
-
-class ReleaseStore {
+class ReleaseStore final : public Releases {
  public:
   explicit ReleaseStore(std::filesystem::path root);
   ~ReleaseStore();
@@ -35,24 +22,24 @@ class ReleaseStore {
 
   // Creates or updates the bare mirror from `repository` (a path, file://, ssh or https
   // URL). Throws std::runtime_error with libgit2's message on failure.
-  void fetch(const std::string& repository, const FetchCredentials& credentials = {});
+  void fetch(const std::string& repository, const FetchCredentials& credentials = {}) override;
   // A branch, tag or commit (abbreviated or full) -> the full commit sha, from the mirror.
-  std::string resolve(const std::string& ref) const;
+  std::string resolve(const std::string& ref) const override;
   // Checks `commit` out into a new release directory with a REVISION file; returns it.
-  Release checkout(const std::string& commit);
+  Release checkout(const std::string& commit) override;
   // Makes each of `paths` in the release a link to ROOT/shared/<path> (created as a
   // directory when missing, or as an empty file when the name has a dot, like .env),
   // replacing whatever the checkout had there.
-  void link_shared(const Release& release, const std::vector<std::string>& paths);
+  void link_shared(const Release& release, const std::vector<std::string>& paths) override;
   // Points ROOT/current at `release` atomically.
-  void switch_current(const Release& release);
-  std::optional<Release> current() const;
+  void switch_current(const Release& release) override;
+  std::optional<Release> current() const override;
   // Oldest first.
-  std::vector<Release> list() const;
+  std::vector<Release> list() const override;
   // Deletes the oldest releases beyond `keep`, never the current one or those in `protect`.
   std::vector<std::string> prune(std::size_t keep, const std::vector<std::string>& protect);
   // Deletes one release directory that is not current (a failed build, for instance).
-  void discard(const Release& release);
+  void discard(const Release& release) override;
 
   std::filesystem::path mirror_path() const { return m_root / "repo.git"; }
   // Removes lock files a killed agent left in the mirror (fetch and checkout call it).

@@ -18,7 +18,7 @@ class PruneStep final : public DeployStep {
     if (auto skipped = only_in_a_deploy(run)) {
       return *skipped;
     }
-    release::ReleaseStore& store = run.services.store;
+    release::Releases& store = run.services.store;
     state::ReleaseLedger& ledger = run.services.ledger;
     const std::vector<release::Release> releases = store.list();
     std::vector<release::PruneCandidate> candidates;

@@ -7,8 +7,7 @@
 
 #include "bosun/common/duration.hpp"
 #include "bosun/common/text.hpp"
-#include "bosun/manifest/variables.hpp"
-#include "database/database_backup.hpp"
+#include "database/engine.hpp"
 #include "deploy/steps/migrate_commands.hpp"
 
 namespace bosun::agent::database {
@@ -22,11 +21,6 @@ deploy::steps::MigrateContext context_of(const CommandSite& site) {
   context.variables = site.variables;
   context.pid_record = site.pid_record;
   return context;
-}
-
-std::string sqlite_path(const manifest::Database& database, const CommandSite& site) {
-  auto expanded = manifest::expand_variables(database.path, site.variables);
-  return expanded ? *expanded : database.path;
 }
 
 deploy::StepResult run_backup_command(const manifest::Command& command,
@@ -66,21 +60,11 @@ std::string restored_sentence(const std::string& backup_path) {
 
 std::optional<SchemaFingerprint> schema_of(const manifest::Database& database,
                                            const CommandSite& site) {
-  return schema_fingerprint(database, sqlite_path(database, site));
+  return engine_for(database.kind).schema(database, site);
 }
 
 std::string make_database_folder(const manifest::Database& database, const CommandSite& site) {
-  if (database.kind != manifest::DatabaseKind::sqlite || database.path.empty()) {
-    return "";
-  }
-  const std::filesystem::path folder =
-      std::filesystem::path(sqlite_path(database, site)).parent_path();
-  std::error_code error;
-  if (folder.empty() || std::filesystem::exists(folder, error)) {
-    return "";
-  }
-  std::filesystem::create_directories(folder, error);
-  return error ? "" : folder.string();
+  return engine_for(database.kind).prepare(database, site);
 }
 
 SchemaVersion schema_version(const manifest::Database& database, const CommandSite& site) {
@@ -90,17 +74,8 @@ SchemaVersion schema_version(const manifest::Database& database, const CommandSi
 deploy::StepResult take_backup(const manifest::Database& database, const std::string& backup_path,
                                const CommandSite& site) {
   std::filesystem::create_directories(std::filesystem::path(backup_path).parent_path());
-  if (database.kind == manifest::DatabaseKind::sqlite) {
-    const std::string path = sqlite_path(database, site);
-    if (!std::filesystem::exists(path)) {
-      return deploy::StepResult::skipped("no database at " + path + " yet");
-    }
-    try {
-      backup_sqlite(path, backup_path);
-    } catch (const std::exception& error) {
-      return deploy::StepResult::failed(error.what());
-    }
-    return deploy::StepResult::ok("SQLite online backup of " + path + " to " + backup_path);
+  if (auto done = engine_for(database.kind).backup(database, backup_path, site)) {
+    return *done;
   }
   if (database.backup) {
     return run_backup_command(*database.backup, backup_path, site, "backup");
@@ -116,26 +91,18 @@ deploy::StepResult restore_backup(const manifest::Database& database,
     return deploy::StepResult::failed("no backup to restore" +
                                       (backup_path.empty() ? std::string() : " at " + backup_path));
   }
-  if (database.kind == manifest::DatabaseKind::sqlite) {
-    try {
-      restore_sqlite(backup_path, sqlite_path(database, site));
-    } catch (const std::exception& error) {
-      return deploy::StepResult::failed(error.what());
-    }
-    deploy::StepResult restored =
-        deploy::StepResult::ok("restored " + sqlite_path(database, site) + " from " + backup_path);
-    restored.restored_backup = restored_sentence(backup_path);
-    return restored;
+  std::optional<deploy::StepResult> restored =
+      engine_for(database.kind).restore(database, backup_path, site);
+  if (!restored && database.restore) {
+    restored = run_backup_command(*database.restore, backup_path, site, "restore");
   }
-  if (database.restore) {
-    deploy::StepResult restored =
-        run_backup_command(*database.restore, backup_path, site, "restore");
-    if (!restored.failed()) {
-      restored.restored_backup = restored_sentence(backup_path);
-    }
-    return restored;
+  if (!restored) {
+    return deploy::StepResult::failed("the manifest has no database.restore command");
   }
-  return deploy::StepResult::failed("the manifest has no database.restore command");
+  if (!restored->failed()) {
+    restored->restored_backup = restored_sentence(backup_path);
+  }
+  return *restored;
 }
 
 SchemaUndo automatic_undo(const manifest::Database& database, const SchemaVersion& target,

@@ -8,20 +8,12 @@
 #include <string>
 
 #include "bosun/manifest/model.hpp"
+#include "database/command_site.hpp"
 #include "database/schema_fingerprint.hpp"
 #include "database/schema_version.hpp"
 #include "deploy/deploy_actions.hpp"
 
 namespace bosun::agent::database {
-
-// Where a release's commands run and with what.
-struct CommandSite {
-  std::string release_dir;
-  std::map<std::string, std::string> env;
-  std::map<std::string, std::string> variables;
-  std::string log_path;
-  std::string pid_record;
-};
 
 // SQLite: the online backup API into `backup_path`; other engines: the manifest's backup
 // command with BOSUN_BACKUP_PATH set. Skipped when there is no database (yet).

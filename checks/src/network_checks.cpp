@@ -166,6 +166,29 @@ std::string json_mismatch(const std::string& body,
   return "";
 }
 
+// The Content-Type answered, when the check expects another; an HTML page where an API should
+// answer is named for what it usually is.
+std::optional<CheckResult> wrong_content_type(const manifest::HttpCheck& check,
+                                              const std::string& type, const std::string& body,
+                                              const std::string& observed,
+                                              Clock::time_point start) {
+  if (check.content_type.empty() || media_type_matches(type, check.content_type)) {
+    return std::nullopt;
+  }
+  const bool html = type.find("html") != std::string::npos ||
+                    body.find("<html") != std::string::npos ||
+                    body.find("<!DOCTYPE") != std::string::npos;
+  return detail::make_result(
+      Status::fail,
+      observed + " (Content-Type " + (type.empty() ? "missing" : quote_for_message(type)) +
+          ", expected " + check.content_type + ")",
+      html ? "an HTML page answered where the API should: the request reached a proxy "
+             "error page, a default site or the wrong port; check the reverse proxy and "
+             "that the service listens where the URL points"
+           : "make the endpoint answer with " + check.content_type,
+      start);
+}
+
 }  // namespace
 
 CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext& context) {
@@ -220,22 +243,9 @@ CheckResult run_http_check(const manifest::HttpCheck& check, const CheckContext&
     result.body_mismatch = true;
     return result;
   }
-  if (!check.content_type.empty()) {
-    const std::string type = header_value(reply.substr(0, body_at), "content-type");
-    if (!media_type_matches(type, check.content_type)) {
-      const bool html = type.find("html") != std::string::npos ||
-                        body.find("<html") != std::string::npos ||
-                        body.find("<!DOCTYPE") != std::string::npos;
-      return detail::make_result(
-          Status::fail,
-          observed + " (Content-Type " + (type.empty() ? "missing" : quote_for_message(type)) +
-              ", expected " + check.content_type + ")",
-          html ? "an HTML page answered where the API should: the request reached a proxy "
-                 "error page, a default site or the wrong port; check the reverse proxy and "
-                 "that the service listens where the URL points"
-               : "make the endpoint answer with " + check.content_type,
-          start);
-    }
+  if (auto wrong = wrong_content_type(check, header_value(reply.substr(0, body_at), "content-type"),
+                                      body, observed, start)) {
+    return *wrong;
   }
   if (!check.json.empty()) {
     std::string mismatch = json_mismatch(body, check.json);

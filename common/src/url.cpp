@@ -1,10 +1,64 @@
 #include "bosun/common/url.hpp"
 
 #include <cctype>
+#include <optional>
+#include <utility>
 
 #include "bosun/common/text.hpp"
 
 namespace bosun {
+
+namespace {
+
+// The host and the port's text out of an authority ("[::1]:8080", "example.com:80"); the
+// reason when it is malformed.
+tl::expected<std::pair<std::string, std::string_view>, std::string> split_authority(
+    std::string_view authority) {
+  if (authority.starts_with("[")) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return tl::make_unexpected(std::string("unterminated IPv6 address"));
+    }
+    const std::string host(authority.substr(1, close - 1));
+    const std::string_view after = authority.substr(close + 1);
+    if (after.empty()) {
+      return std::pair{host, std::string_view{}};
+    }
+    if (after.front() != ':') {
+      return tl::make_unexpected(std::string("unexpected text after the IPv6 address"));
+    }
+    if (after.size() == 1) {
+      return tl::make_unexpected(std::string("empty port"));
+    }
+    return std::pair{host, after.substr(1)};
+  }
+  const std::size_t colon = authority.rfind(':');
+  const std::string host(authority.substr(0, colon));
+  if (colon == std::string_view::npos) {
+    return std::pair{host, std::string_view{}};
+  }
+  if (colon + 1 == authority.size()) {
+    return tl::make_unexpected(std::string("empty port"));
+  }
+  return std::pair{host, authority.substr(colon + 1)};
+}
+
+// 1 to 65535, or nullopt.
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  unsigned long port = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || port > 65535) {
+      return std::nullopt;
+    }
+    port = port * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (port == 0 || port > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
 
 tl::expected<HttpUrl, std::string> parse_http_url(std::string_view text) {
   const std::string_view input = trim(text);
@@ -31,33 +85,12 @@ tl::expected<HttpUrl, std::string> parse_http_url(std::string_view text) {
   if (authority.find('@') != std::string_view::npos) {
     return fail("credentials in URLs are not allowed (they would leak into logs)");
   }
-  std::string_view port_text;
-  if (authority.starts_with("[")) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return fail("unterminated IPv6 address");
-    }
-    url.host = std::string(authority.substr(1, close - 1));
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return fail("unexpected text after the IPv6 address");
-      }
-      port_text = after.substr(1);
-      if (port_text.empty()) {
-        return fail("empty port");
-      }
-    }
-  } else {
-    const std::size_t colon = authority.rfind(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) {
-        return fail("empty port");
-      }
-    }
+  const auto split = split_authority(authority);
+  if (!split) {
+    return fail(split.error());
   }
+  url.host = split->first;
+  const std::string_view port_text = split->second;
   if (url.host.empty()) {
     return fail("no host");
   }
@@ -69,17 +102,11 @@ tl::expected<HttpUrl, std::string> parse_http_url(std::string_view text) {
     }
   }
   if (!port_text.empty()) {
-    unsigned long port = 0;
-    for (char c : port_text) {
-      if (c < '0' || c > '9' || port > 65535) {
-        return fail("the port must be a number from 1 to 65535");
-      }
-      port = port * 10 + static_cast<unsigned long>(c - '0');
-    }
-    if (port == 0 || port > 65535) {
+    const auto port = parse_port(port_text);
+    if (!port) {
       return fail("the port must be a number from 1 to 65535");
     }
-    url.port = static_cast<std::uint16_t>(port);
+    url.port = *port;
   }
   for (char c : target) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {

@@ -102,6 +102,26 @@ void check_env_against_secrets(const std::vector<EnvVar>& env, const std::string
   }
 }
 
+// shared: paths inside the release (no leading / or ..) linked to ROOT/shared.
+void read_shared_paths(ReadContext& context, const Field& field, Manifest& manifest) {
+  const Field* f = &field;
+  const auto paths = detail::read_string_list(context, *f);
+  for (const auto& [path, where] :
+       paths.value_or(std::vector<std::pair<std::string, Location>>{})) {
+    const bool escapes = path.starts_with("/") || path == ".." || path.starts_with("../") ||
+                         path.find("/../") != std::string::npos || path.ends_with("/..") ||
+                         path == ".";
+    if (escapes) {
+      context.diagnostics.error(
+          where, f->path,
+          quote_for_message(path) +
+              " must be a path inside the release, like data or .env (no leading / or ..)");
+      continue;
+    }
+    manifest.shared.push_back(path);
+  }
+}
+
 void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& manifest) {
   MapReader map(context, root, k_top_level_keys);
   if (!map.valid()) {
@@ -133,21 +153,7 @@ void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& mani
     manifest.keep_releases = static_cast<int>(keep.value_or(manifest.keep_releases));
   }
   if (const Field* f = map.get("shared")) {
-    const auto paths = detail::read_string_list(context, *f);
-    for (const auto& [path, where] :
-         paths.value_or(std::vector<std::pair<std::string, Location>>{})) {
-      const bool escapes = path.starts_with("/") || path == ".." || path.starts_with("../") ||
-                           path.find("/../") != std::string::npos || path.ends_with("/..") ||
-                           path == ".";
-      if (escapes) {
-        context.diagnostics.error(
-            where, f->path,
-            quote_for_message(path) +
-                " must be a path inside the release, like data or .env (no leading / or ..)");
-        continue;
-      }
-      manifest.shared.push_back(path);
-    }
+    read_shared_paths(context, *f, manifest);
   }
   if (const Field* f = map.get("stages")) {
     manifest.stages = detail::read_stages(context, *f);

@@ -120,6 +120,39 @@ std::optional<Build> read_build(ReadContext& context, const Field& field) {
   return build;
 }
 
+namespace {
+
+// migrate: {up, down, version, base}; down needs version (rollback goes down to the version
+// recorded before the deploy).
+void read_migrate(ReadContext& context, const Field& field, Database& database) {
+  const Field* f = &field;
+  MapReader migrate(context, *f, {"up", "down", "version", "base"});
+  if (const Field* up = migrate.get("up")) {
+    database.migrate_up = read_command(context, *up);
+  }
+  if (const Field* down = migrate.get("down")) {
+    context.allow_version_variable = true;
+    database.migrate_down = read_command(context, *down);
+    context.allow_version_variable = false;
+  }
+  if (const Field* version = migrate.get("version")) {
+    database.migrate_version = read_command(context, *version);
+  }
+  if (const Field* base = migrate.get("base")) {
+    database.migrate_base = read_string(context, *base).value_or("0");
+  }
+  if (migrate.valid() && migrate.get("up") == nullptr) {
+    context.diagnostics.error(migrate.where(), f->path, "missing required key \"up\"");
+  }
+  if (migrate.get("down") != nullptr && migrate.get("version") == nullptr) {
+    context.diagnostics.error(migrate.where(), f->path,
+                              "down needs version too: rollback migrates down to the version "
+                              "recorded before the deploy");
+  }
+}
+
+}  // namespace
+
 std::optional<Database> read_database(ReadContext& context, const Field& field) {
   MapReader map(context, field,
                 {"kind", "path", "migrate", "backup", "restore", "rollback", "irreversible"});
@@ -141,29 +174,7 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
                               "kind: sqlite needs a path (e.g. ${shared}/data/app.db)");
   }
   if (const Field* f = map.get("migrate")) {
-    MapReader migrate(context, *f, {"up", "down", "version", "base"});
-    if (const Field* up = migrate.get("up")) {
-      database.migrate_up = read_command(context, *up);
-    }
-    if (const Field* down = migrate.get("down")) {
-      context.allow_version_variable = true;
-      database.migrate_down = read_command(context, *down);
-      context.allow_version_variable = false;
-    }
-    if (const Field* version = migrate.get("version")) {
-      database.migrate_version = read_command(context, *version);
-    }
-    if (const Field* base = migrate.get("base")) {
-      database.migrate_base = read_string(context, *base).value_or("0");
-    }
-    if (migrate.valid() && migrate.get("up") == nullptr) {
-      context.diagnostics.error(migrate.where(), f->path, "missing required key \"up\"");
-    }
-    if (migrate.get("down") != nullptr && migrate.get("version") == nullptr) {
-      context.diagnostics.error(migrate.where(), f->path,
-                                "down needs version too: rollback migrates down to the version "
-                                "recorded before the deploy");
-    }
+    read_migrate(context, *f, database);
   }
   if (const Field* f = map.get("backup")) {
     database.backup = read_command(context, *f);

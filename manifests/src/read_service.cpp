@@ -160,6 +160,30 @@ bool tells_instances_apart(const ProbeSpec& ready) {
 
 }  // namespace
 
+namespace {
+
+// deploy: restart | overlap. An overlap start needs a ready probe, and one that only the new
+// instance can pass.
+void read_deploy_mode(ReadContext& context, const Field& field, bool has_ready, Service& service) {
+  const Field* f = &field;
+  auto mode = read_choice(context, *f, {"restart", "overlap"});
+  service.deploy = mode == "overlap" ? DeployMode::overlap : DeployMode::restart;
+  if (mode == "overlap" && !has_ready) {
+    context.diagnostics.error(f->value_where, f->path,
+                              "deploy: overlap needs a ready probe, to know when the new "
+                              "instance can take over from the old one");
+  } else if (mode == "overlap" && service.ready && !tells_instances_apart(*service.ready)) {
+    context.diagnostics.warning(
+        f->value_where, f->path,
+        "deploy: overlap with a ready probe that the old instance can answer too: make the "
+        "app report its pid and check it (body_contains: '\"pid\":${pid}'), or use a log "
+        "check; the app must also set SO_REUSEPORT, or the new instance fails with "
+        "EADDRINUSE (use deploy: restart then)");
+  }
+}
+
+}  // namespace
+
 std::optional<Service> read_service(ReadContext& context, const Field& field) {
   Service service;
   service.name = field.key;
@@ -207,20 +231,7 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
     service.stop = stop.value_or(service.stop);
   }
   if (const Field* f = map.get("deploy")) {
-    auto mode = read_choice(context, *f, {"restart", "overlap"});
-    service.deploy = mode == "overlap" ? DeployMode::overlap : DeployMode::restart;
-    if (mode == "overlap" && map.get("ready") == nullptr) {
-      context.diagnostics.error(f->value_where, f->path,
-                                "deploy: overlap needs a ready probe, to know when the new "
-                                "instance can take over from the old one");
-    } else if (mode == "overlap" && service.ready && !tells_instances_apart(*service.ready)) {
-      context.diagnostics.warning(
-          f->value_where, f->path,
-          "deploy: overlap with a ready probe that the old instance can answer too: make the "
-          "app report its pid and check it (body_contains: '\"pid\":${pid}'), or use a log "
-          "check; the app must also set SO_REUSEPORT, or the new instance fails with "
-          "EADDRINUSE (use deploy: restart then)");
-    }
+    read_deploy_mode(context, *f, map.get("ready") != nullptr, service);
   }
   if (const Field* f = map.get("cwd")) {
     auto cwd = read_string(context, *f);

@@ -202,8 +202,7 @@ StepResult wait_until_all_ready(supervise::Supervisor& supervisor, Clock::time_p
   while (true) {
     const auto services = supervisor.snapshot();
     const auto waiting = std::find_if(services.begin(), services.end(), [](const auto& s) {
-      const bool finished = s.state == supervise::ServiceState::exited && s.last_exit_code == 0;
-      return s.state != supervise::ServiceState::ready && !finished;
+      return s.state != supervise::ServiceState::ready && !supervise::finished_cleanly(s);
     });
     if (waiting == services.end()) {
       return StepResult::ok("every service ready");
@@ -258,7 +257,7 @@ StepResult hold_for_window(supervise::Supervisor& supervisor,
       const auto before = std::find_if(baseline.begin(), baseline.end(),
                                        [&](const auto& b) { return b.name == now.name; });
       const bool restarted = before != baseline.end() && before->instance != now.instance;
-      const bool finished = now.state == supervise::ServiceState::exited && now.last_exit_code == 0;
+      const bool finished = supervise::finished_cleanly(now);
       if (restarted || (now.state != supervise::ServiceState::ready && !finished) ||
           now.liveness_failures > 0) {
         const std::string what = restarted                   ? "restarted"

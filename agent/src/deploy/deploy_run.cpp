@@ -72,17 +72,6 @@ std::vector<std::string> settle_failure(EngineParts& engine, RunContext& run,
 
 }  // namespace
 
-playbook::Playbook load_playbook(const std::string& file, std::string_view shipped,
-                                 const std::string& shipped_name) {
-  const playbook::LoadResult loaded = file.empty() ? playbook::parse_playbook(shipped, shipped_name)
-                                                   : playbook::load_playbook_file(file);
-  if (!loaded.ok()) {
-    throw std::runtime_error("the playbook is broken:\n" +
-                             manifest::format_diagnostics(loaded.diagnostics));
-  }
-  return *loaded.playbook;
-}
-
 RunOutcome run_deploy(EngineParts& engine, const DeployRequest& request, const EventSink& sink) {
   RunOutcome outcome;
   outcome.run = engine.journal.begin("deploy", request.who, request.ref);

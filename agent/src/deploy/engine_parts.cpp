@@ -68,4 +68,15 @@ StepResult EngineParts::roll_back_to(const release::ReleaseApp& previous,
   return failure ? failure->result : StepResult::ok("rolled back to " + previous.id);
 }
 
+playbook::Playbook load_playbook(const std::string& file, std::string_view shipped,
+                                 const std::string& shipped_name) {
+  const playbook::LoadResult loaded = file.empty() ? playbook::parse_playbook(shipped, shipped_name)
+                                                   : playbook::load_playbook_file(file);
+  if (!loaded.ok()) {
+    throw std::runtime_error("the playbook is broken:\n" +
+                             manifest::format_diagnostics(loaded.diagnostics));
+  }
+  return *loaded.playbook;
+}
+
 }  // namespace bosun::agent::deploy

@@ -87,7 +87,6 @@ RunOutcome recover_deploy(EngineParts& engine, const state::RunRecord& run, RunR
     engine.set_live(back);
     engine.ledger.mark_verified(back.id);
     outcome.result = RunResult::rolled_back;
-    outcome.exit_code = 1;
     outcome.reason = interrupted + " before verify; rolled back to " + back.id;
     engine.record_restore(outcome, back.id, restored);
   } catch (const std::exception& error) {

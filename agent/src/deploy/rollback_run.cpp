@@ -1,6 +1,8 @@
 // A manual rollback (`bosun rollback [--to R]`): the target found (the last good release, or
 // one named by id, prefix, commit, tag or branch), then the rollback playbook's plan through
 // the run loop. Also how a new agent finishes a rollback the old one was killed in.
+#include <algorithm>
+
 #include "bosun/playbook/shipped.hpp"
 #include "deploy/engine_parts.hpp"
 #include "deploy/rollback_options.hpp"
@@ -17,8 +19,12 @@ std::optional<release::Release> find_target(EngineParts& engine, const std::stri
                                             const std::string& current) {
   const std::vector<release::Release> releases = engine.store.list();
   if (wanted.empty()) {
+    // The last good release, from the list just read (no second scan of the folder).
     const auto good = engine.ledger.last_good(current);
-    return good ? engine.release_dir(good->id) : std::nullopt;
+    const auto found = std::find_if(releases.begin(), releases.end(), [&](const auto& release) {
+      return good && release.id == good->id;
+    });
+    return found != releases.end() ? std::optional(*found) : std::nullopt;
   }
   std::vector<release::Release> matches;
   for (const release::Release& release : releases) {

@@ -23,10 +23,6 @@ const std::map<std::string, std::uint16_t> k_default_ports{
     {"postgres", 5432}, {"postgresql", 5432}, {"mysql", 3306}, {"mariadb", 3306},
     {"redis", 6379},    {"rediss", 6379},     {"amqp", 5672},  {"mongodb", 27017}};
 
-bool finished(const supervise::ServiceStatus& status) {
-  return status.state == supervise::ServiceState::exited && status.last_exit_code == 0;
-}
-
 const supervise::ServiceSpec* spec_of(const release::ReleaseApp& app, const std::string& name) {
   const auto it = std::find_if(app.specs.begin(), app.specs.end(),
                                [&](const supervise::ServiceSpec& s) { return s.name == name; });
@@ -224,7 +220,7 @@ Diagnosis diagnose(const release::ReleaseApp& app,
     if (status.pid > 0) {
       own_pids.insert(status.pid);
     }
-    if (status.state != supervise::ServiceState::ready && !finished(status)) {
+    if (status.state != supervise::ServiceState::ready && !supervise::finished_cleanly(status)) {
       sick.push_back(&status);
       diagnosis.unhealthy.push_back(status.name);
     }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,6 +23,8 @@ namespace bosun::agent::supervise {
 // Readiness is probed fast right after a start (crash-to-ready latency is a headline
 // number), backing off by 1.5x up to the probe's interval.
 inline constexpr std::chrono::microseconds k_first_ready_probe{200};
+// Log lines kept as a failed instance's evidence.
+inline constexpr std::size_t k_evidence_lines = 20;
 
 // The one timer a service has at a time.
 enum class Due { none, start, probe_ready, probe_liveness, kill };

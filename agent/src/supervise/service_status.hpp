@@ -47,6 +47,11 @@ struct ServiceStatus {
   int leaving_stopping = 0;           // ... of which already told to stop
 };
 
+// A one-shot task (migrations, say) that exited with code 0: done, not down.
+inline bool finished_cleanly(const ServiceStatus& status) {
+  return status.state == ServiceState::exited && status.last_exit_code == 0;
+}
+
 enum class RequestKind { start, stop, restart, stop_all, update, retire };
 
 // How a deploy brings a service onto a new definition.

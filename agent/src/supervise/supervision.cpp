@@ -20,7 +20,6 @@ namespace {
 using std::chrono::microseconds;
 
 constexpr std::chrono::milliseconds k_rotation_every{5000};
-constexpr std::size_t k_evidence_lines = 20;
 
 }  // namespace
 
@@ -41,6 +40,7 @@ Supervision::Supervision(std::vector<ServiceSpec> services, HostLayout layout,
 }
 
 void Supervision::begin() {
+  m_layout.create();
   adopt_survivors();
   start_eligible();
   m_next_rotation = m_effects.time.now() + k_rotation_every;

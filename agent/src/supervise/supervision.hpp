@@ -49,7 +49,8 @@ class Supervision {
  public:
   Supervision(std::vector<ServiceSpec> services, HostLayout layout, SupervisionEffects effects);
 
-  // Adopts what a previous agent left running, then starts what is eligible.
+  // Creates the root's folders, adopts what a previous agent left running, then starts what
+  // is eligible.
   void begin();
   // The pidfd of a service, an old instance or a hook became readable.
   void process_exited(int pidfd);

@@ -15,7 +15,6 @@ namespace {
 using std::chrono::microseconds;
 
 constexpr std::chrono::milliseconds k_ready_attempt_timeout{2000};
-constexpr std::size_t k_evidence_lines = 20;
 
 // A readiness probe that expects the instance's own ${pid} in the body, answered without it:
 // another instance on a shared port (an overlap deploy) took the request. Its answer says

@@ -103,7 +103,7 @@ class EpollExitWatch final : public ExitWatch {
 
 struct Supervisor::Impl {
   Impl(std::vector<ServiceSpec> services, HostLayout host_layout, state::Journal& agent_journal)
-      : layout(host_layout), journal(agent_journal) {
+      : journal(agent_journal) {
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     timer_fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     wakeup_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -221,13 +221,12 @@ struct Supervisor::Impl {
   }
 
   void run() {
-    layout.create();
     journal.record("", "agent-started",
                    "supervising " + std::to_string(machine->service_count()) + " service(s)");
     machine->begin();
+    publish();
     bool leaving = false;
     while (!leaving && !machine->finished()) {
-      publish();
       arm_timer();
       epoll_event events[16];
       const int count = ::epoll_wait(epoll_fd, events, 16, -1);
@@ -249,7 +248,7 @@ struct Supervisor::Impl {
         request.done.set_value(handle(request));
       }
       machine->time_passed();
-      report_to_systemd();
+      report_to_systemd(publish());
     }
     publish();
     journal.record("", "agent-exited",
@@ -258,8 +257,7 @@ struct Supervisor::Impl {
 
   // READY=1 once no service is still on its way up (waiting or starting); STATUS= whenever
   // the count of ready services changes.
-  void report_to_systemd() {
-    const std::vector<ServiceStatus> statuses = machine->statuses();
+  void report_to_systemd(const std::vector<ServiceStatus>& statuses) {
     const auto ready = std::count_if(statuses.begin(), statuses.end(),
                                      [](const auto& s) { return s.state == ServiceState::ready; });
     const bool settled = std::none_of(statuses.begin(), statuses.end(), [](const auto& s) {
@@ -280,13 +278,15 @@ struct Supervisor::Impl {
     }
   }
 
-  void publish() {
+  // The statuses other threads see, built once per turn of the loop; returned for the loop's
+  // own use.
+  std::vector<ServiceStatus> publish() {
     std::vector<ServiceStatus> statuses = machine->statuses();
     std::lock_guard lock(published_mutex);
-    published = std::move(statuses);
+    published = statuses;
+    return statuses;
   }
 
-  HostLayout layout;
   state::Journal& journal;
   int epoll_fd = -1;
   int timer_fd = -1;

@@ -41,6 +41,18 @@ if(PkgConfig_FOUND)
 endif()
 bosun_need(bosun_libgit2_found libgit2-dev "libgit2 (via pkg-config)")
 
+# The postgres and mysql checks and engines speak to the servers through their client libraries.
+set(bosun_libpq_found FALSE)
+set(bosun_libmariadb_found FALSE)
+if(PkgConfig_FOUND)
+  pkg_check_modules(LIBPQ QUIET IMPORTED_TARGET libpq)
+  pkg_check_modules(LIBMARIADB QUIET IMPORTED_TARGET libmariadb)
+  set(bosun_libpq_found ${LIBPQ_FOUND})
+  set(bosun_libmariadb_found ${LIBMARIADB_FOUND})
+endif()
+bosun_need(bosun_libpq_found libpq-dev "libpq (via pkg-config)")
+bosun_need(bosun_libmariadb_found libmariadb-dev "MariaDB Connector/C (via pkg-config)")
+
 find_package(Boost 1.74 QUIET COMPONENTS filesystem system)
 bosun_need(Boost_FOUND "libboost-dev libboost-filesystem-dev libboost-system-dev" "Boost (Process, Asio, Filesystem)")
 

@@ -33,6 +33,12 @@ CheckResult run_check(const manifest::CheckKind& check, const CheckContext& cont
     CheckResult operator()(const manifest::SqliteCheck& c) const {
       return run_sqlite_check(c, context);
     }
+    CheckResult operator()(const manifest::PostgresCheck& c) const {
+      return run_postgres_check(c, context);
+    }
+    CheckResult operator()(const manifest::MysqlCheck& c) const {
+      return run_mysql_check(c, context);
+    }
   };
   return std::visit(Runner{context}, check);
 }

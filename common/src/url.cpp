@@ -8,10 +8,6 @@
 
 namespace bosun {
 
-namespace {
-
-// The host and the port's text out of an authority ("[::1]:8080", "example.com:80"); the
-// reason when it is malformed.
 tl::expected<std::pair<std::string, std::string_view>, std::string> split_authority(
     std::string_view authority) {
   if (authority.starts_with("[")) {
@@ -43,7 +39,6 @@ tl::expected<std::pair<std::string, std::string_view>, std::string> split_author
   return std::pair{host, authority.substr(colon + 1)};
 }
 
-// 1 to 65535, or nullopt.
 std::optional<std::uint16_t> parse_port(std::string_view text) {
   unsigned long port = 0;
   for (char c : text) {
@@ -57,8 +52,6 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
   }
   return static_cast<std::uint16_t>(port);
 }
-
-}  // namespace
 
 tl::expected<HttpUrl, std::string> parse_http_url(std::string_view text) {
   const std::string_view input = trim(text);

@@ -14,6 +14,13 @@ tl::expected<std::string, std::string> expand(const std::string& text, const Val
   return expanded;
 }
 
+SqlServerCheck* sql_server_of(CheckKind& kind) {
+  if (auto* postgres = std::get_if<PostgresCheck>(&kind)) {
+    return postgres;
+  }
+  return std::get_if<MysqlCheck>(&kind);
+}
+
 }  // namespace
 
 tl::expected<std::vector<std::string>, std::string> expand_command(const Command& command,
@@ -49,6 +56,12 @@ tl::expected<CheckSpec, std::string> expand_check(CheckSpec spec, const Values& 
       return tl::make_unexpected(path.error());
     }
     sqlite->path = std::move(*path);
+  } else if (auto* server = sql_server_of(spec.kind); server != nullptr && !server->url.empty()) {
+    auto url = expand(server->url, values);
+    if (!url) {
+      return tl::make_unexpected(url.error());
+    }
+    server->url = std::move(*url);
   } else if (auto* exec = std::get_if<ExecCheck>(&spec.kind)) {
     auto argv = expand_command(exec->command, values);
     if (!argv) {

@@ -12,6 +12,8 @@ std::string check_kind_name(const CheckKind& kind) {
     std::string operator()(const LogCheck&) const { return "log"; }
     std::string operator()(const ExecCheck&) const { return "exec"; }
     std::string operator()(const SqliteCheck&) const { return "sqlite"; }
+    std::string operator()(const PostgresCheck&) const { return "postgres"; }
+    std::string operator()(const MysqlCheck&) const { return "mysql"; }
   };
   return std::visit(Namer{}, kind);
 }

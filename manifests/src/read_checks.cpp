@@ -2,12 +2,24 @@
 
 #include <algorithm>
 
+#include "bosun/common/database_url.hpp"
 #include "bosun/common/names.hpp"
 #include "bosun/common/text.hpp"
 #include "readers.hpp"
 
 namespace bosun::manifest::detail {
 namespace {
+
+std::optional<std::string> read_env_name(ReadContext& context, const Field& field,
+                                         const std::string& what) {
+  auto name = read_string(context, field);
+  if (name && !is_valid_env_name(*name)) {
+    context.diagnostics.error(field.value_where, field.path,
+                              what + " names an environment variable, not a value");
+    return std::nullopt;
+  }
+  return name;
+}
 
 std::optional<HttpCheck> read_http(ReadContext& context, const Field& field) {
   HttpCheck check;
@@ -117,14 +129,7 @@ std::optional<RedisCheck> read_redis(ReadContext& context, const Field& field) {
     ok &= assign(check.port, read_port(context, *f));
   }
   if (const Field* f = map.get("password_env")) {
-    auto name = read_string(context, *f);
-    if (name && !is_valid_env_name(*name)) {
-      context.diagnostics.error(f->value_where, f->path,
-                                "password_env names an environment variable, not a value");
-      name.reset();
-    }
-    ok = ok && name.has_value();
-    check.password_env = name.value_or("");
+    ok &= assign(check.password_env, read_env_name(context, *f, "password_env"));
   }
   return ok ? std::optional(check) : std::nullopt;
 }
@@ -188,6 +193,67 @@ std::optional<SqliteCheck> read_sqlite(ReadContext& context, const Field& field)
   return ok ? std::optional(check) : std::nullopt;
 }
 
+// A URL written in the manifest: of this check's engine and without a password (secrets are
+// named, never written). Checked now unless it holds ${...} values filled in later.
+std::optional<std::string> read_database_url(ReadContext& context, const Field& field,
+                                             DatabaseEngine engine) {
+  auto text = read_string(context, field);
+  if (!text || text->find("${") != std::string::npos) {
+    return text;
+  }
+  const auto url = parse_database_url(*text);
+  std::string problem;
+  if (!url) {
+    problem = url.error();
+  } else if (url->engine != engine) {
+    problem = "a " + to_string(url->engine) + " URL in a " + to_string(engine) + " check";
+  } else if (!url->password.empty()) {
+    problem =
+        "the URL holds a password: write it without, and name the variable that holds "
+        "the password in password_env (or use url_env)";
+  }
+  if (!problem.empty()) {
+    context.diagnostics.error(field.value_where, field.path, problem);
+    return std::nullopt;
+  }
+  return text;
+}
+
+// postgres: / mysql: alone (DATABASE_URL), the name of the variable, or a map.
+std::optional<SqlServerCheck> read_sql_server(ReadContext& context, const Field& field,
+                                              DatabaseEngine engine) {
+  SqlServerCheck check;
+  if (field.value.IsNull()) {
+    return check;
+  }
+  if (field.value.IsScalar()) {
+    auto name = read_env_name(context, field, field.key);
+    return name ? std::optional(SqlServerCheck{*name, "", "", "SELECT 1"}) : std::nullopt;
+  }
+  MapReader map(context, field, {"url_env", "url", "password_env", "query"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  bool ok = true;
+  if (const Field* f = map.get("url_env")) {
+    ok &= assign(check.url_env, read_env_name(context, *f, "url_env"));
+  }
+  if (const Field* f = map.get("url")) {
+    ok &= assign(check.url, read_database_url(context, *f, engine));
+    if (map.get("url_env") != nullptr) {
+      context.diagnostics.error(f->key_where, f->path, "give url or url_env, not both");
+      ok = false;
+    }
+  }
+  if (const Field* f = map.get("password_env")) {
+    ok &= assign(check.password_env, read_env_name(context, *f, "password_env"));
+  }
+  if (const Field* f = map.get("query")) {
+    ok &= assign(check.query, read_string(context, *f));
+  }
+  return ok ? std::optional(check) : std::nullopt;
+}
+
 std::optional<CheckKind> read_kind(ReadContext& context, const Field& field) {
   const auto wrap = [](auto&& value) -> std::optional<CheckKind> {
     if (!value) {
@@ -210,6 +276,14 @@ std::optional<CheckKind> read_kind(ReadContext& context, const Field& field) {
   if (field.key == "exec") {
     return wrap(read_exec(context, field));
   }
+  if (field.key == "postgres") {
+    auto check = read_sql_server(context, field, DatabaseEngine::postgres);
+    return check ? std::optional<CheckKind>(PostgresCheck{*check}) : std::nullopt;
+  }
+  if (field.key == "mysql") {
+    auto check = read_sql_server(context, field, DatabaseEngine::mysql);
+    return check ? std::optional<CheckKind>(MysqlCheck{*check}) : std::nullopt;
+  }
   return wrap(read_sqlite(context, field));
 }
 
@@ -222,7 +296,8 @@ std::vector<std::string> with_kinds(std::vector<std::string> keys) {
 }  // namespace
 
 const std::vector<std::string>& check_kind_names() {
-  static const std::vector<std::string> names{"http", "tcp", "redis", "log", "exec", "sqlite"};
+  static const std::vector<std::string> names{"http", "tcp",    "redis",    "log",
+                                              "exec", "sqlite", "postgres", "mysql"};
   return names;
 }
 

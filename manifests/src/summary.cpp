@@ -76,6 +76,11 @@ std::string check_text(const CheckSpec& check) {
     std::string operator()(const SqliteCheck& c) const {
       return "sqlite " + c.path + " " + quote_for_message(c.query);
     }
+    std::string operator()(const PostgresCheck& c) const { return "postgres " + sql_server(c); }
+    std::string operator()(const MysqlCheck& c) const { return "mysql " + sql_server(c); }
+    static std::string sql_server(const SqlServerCheck& c) {
+      return (c.url.empty() ? "$" + c.url_env : c.url) + " " + quote_for_message(c.query);
+    }
   };
   return std::visit(Describer{}, check.kind);
 }
@@ -168,6 +173,19 @@ Object::Ptr check_json(const CheckSpec& check) {
     Object::Ptr operator()(const SqliteCheck& c) const {
       Object::Ptr o = new_object();
       o->set("path", c.path);
+      o->set("query", c.query);
+      return o;
+    }
+    Object::Ptr operator()(const SqlServerCheck& c) const {
+      Object::Ptr o = new_object();
+      if (c.url.empty()) {
+        o->set("url_env", c.url_env);
+      } else {
+        o->set("url", c.url);
+      }
+      if (!c.password_env.empty()) {
+        o->set("password_env", c.password_env);
+      }
       o->set("query", c.query);
       return o;
     }

@@ -102,7 +102,19 @@ const InvalidCase k_cases[] = {
     {"overlap_without_ready", HEAD "services:\n  web:\n    command: [x]\n    deploy: overlap\n", 6,
      13, "deploy: overlap needs a ready probe"},
     {"probe_without_check", HEAD "services:\n  web:\n    command: [x]\n    ready: {timeout: 10s}\n",
-     6, 12, "needs one check: http, tcp, redis, log, exec, sqlite"},
+     6, 12, "needs one check: http, tcp, redis, log, exec, sqlite, postgres, mysql"},
+    {"database_check_url_with_password",
+     HEAD "services:\n  web:\n    command: [x]\n    ready: {postgres: {url: "
+          "\"postgres://app:hunter2@db/app\"}}\n",
+     6, 29, "the URL holds a password"},
+    {"database_check_wrong_engine",
+     HEAD
+     "services:\n  web:\n    command: [x]\n    ready: {mysql: {url: \"postgres://a@db/app\"}}\n",
+     6, 26, "a postgres URL in a mysql check"},
+    {"database_check_url_env_value",
+     HEAD
+     "services:\n  web:\n    command: [x]\n    ready: {postgres: {url_env: \"postgres://x\"}}\n",
+     6, 33, "url_env names an environment variable, not a value"},
     {"probe_with_two_checks",
      HEAD "services:\n  web:\n    command: [x]\n    ready: {tcp: 80, redis: {port: 6379}}\n", 6, 22,
      "one check per entry, found both \"tcp\" and \"redis\""},

@@ -40,6 +40,24 @@ TEST(ManifestModel, CheckShorthands) {
   EXPECT_EQ(std::get<HttpCheck>(m.services[4].ready->check.kind).url, "http://[::1]:9/");
 }
 
+TEST(ManifestModel, DatabaseServerChecks) {
+  const Manifest m =
+      load_ok(k_head +
+              "services:\n"
+              "  a: {command: [a], ready: {postgres: }}\n"
+              "  b: {command: [b], ready: {mysql: APP_DB_URL}}\n"
+              "  c: {command: [c], ready: {postgres: {url: 'postgresql://app@${host}:5432/app',"
+              " password_env: PGPASSWORD, query: 'SELECT count(*) FROM pg_stat_activity'}}}\n");
+  const auto& a = std::get<PostgresCheck>(m.services[0].ready->check.kind);
+  EXPECT_EQ(a.url_env, "DATABASE_URL");
+  EXPECT_EQ(a.query, "SELECT 1");
+  EXPECT_EQ(std::get<MysqlCheck>(m.services[1].ready->check.kind).url_env, "APP_DB_URL");
+  const auto& c = std::get<PostgresCheck>(m.services[2].ready->check.kind);
+  EXPECT_EQ(c.url, "postgresql://app@${host}:5432/app");
+  EXPECT_EQ(c.password_env, "PGPASSWORD");
+  EXPECT_EQ(check_kind_name(m.services[2].ready->check.kind), "postgres");
+}
+
 TEST(ManifestModel, ProbeDefaultsDependOnRole) {
   const Manifest m = load_ok(k_head +
                              "services:\n  web:\n    command: [w]\n"

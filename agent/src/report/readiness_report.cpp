@@ -277,6 +277,12 @@ std::string describe_check(const manifest::CheckKind& check) {
   if (const auto* sqlite = std::get_if<manifest::SqliteCheck>(&check)) {
     return "sqlite " + sqlite->path;
   }
+  if (const auto* postgres = std::get_if<manifest::PostgresCheck>(&check)) {
+    return "postgres " + (postgres->url.empty() ? "$" + postgres->url_env : postgres->url);
+  }
+  if (const auto* mysql = std::get_if<manifest::MysqlCheck>(&check)) {
+    return "mysql " + (mysql->url.empty() ? "$" + mysql->url_env : mysql->url);
+  }
   return manifest::check_kind_name(check);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Runs one check from a manifest (http, tcp, redis, log, exec, sqlite) and says what it saw.
+// Runs one check from a manifest (http, tcp, redis, log, exec, sqlite,
+// postgres, mysql) and says what it saw.
 // The same code serves readiness gates, liveness probes and post-deploy verification.
 // Every check is bounded by its timeout and never throws.
 
@@ -30,10 +31,11 @@ struct CheckResult {
 
 struct CheckContext {
   std::chrono::milliseconds timeout{2000};
-  std::string log_path;                    // for log checks: the service's log file
-  std::uint64_t log_offset = 0;            // ... read from here (the service's start)
-  std::map<std::string, std::string> env;  // for exec checks and redis password_env
-  std::string cwd;                         // for exec checks
+  std::string log_path;          // for log checks: the service's log file
+  std::uint64_t log_offset = 0;  // ... read from here (the service's start)
+  // for exec checks, redis' password_env and the postgres/mysql URLs
+  std::map<std::string, std::string> env;
+  std::string cwd;  // for exec checks
 };
 
 CheckResult run_check(const manifest::CheckKind& check, const CheckContext& context);
@@ -45,5 +47,7 @@ CheckResult run_redis_check(const manifest::RedisCheck& check, const CheckContex
 CheckResult run_log_check(const manifest::LogCheck& check, const CheckContext& context);
 CheckResult run_exec_check(const manifest::ExecCheck& check, const CheckContext& context);
 CheckResult run_sqlite_check(const manifest::SqliteCheck& check, const CheckContext& context);
+CheckResult run_postgres_check(const manifest::PostgresCheck& check, const CheckContext& context);
+CheckResult run_mysql_check(const manifest::MysqlCheck& check, const CheckContext& context);
 
 }  // namespace bosun::checks

@@ -79,7 +79,20 @@ struct SqliteCheck {
   std::string query = "SELECT 1";
 };
 
-using CheckKind = std::variant<HttpCheck, TcpCheck, RedisCheck, LogCheck, ExecCheck, SqliteCheck>;
+// Connects to a Postgres or MySQL/MariaDB server as the app does and runs `query`. The URL
+// comes from the app's environment (`url_env`, DATABASE_URL by default), or is written out
+// without its password (`url`, then `password_env` names the variable holding it).
+struct SqlServerCheck {
+  std::string url_env = "DATABASE_URL";
+  std::string url;
+  std::string password_env;
+  std::string query = "SELECT 1";
+};
+struct PostgresCheck : SqlServerCheck {};
+struct MysqlCheck : SqlServerCheck {};
+
+using CheckKind = std::variant<HttpCheck, TcpCheck, RedisCheck, LogCheck, ExecCheck, SqliteCheck,
+                               PostgresCheck, MysqlCheck>;
 
 struct CheckSpec {
   CheckKind kind;

@@ -154,8 +154,9 @@ void read_migrate(ReadContext& context, const Field& field, Database& database) 
 }  // namespace
 
 std::optional<Database> read_database(ReadContext& context, const Field& field) {
-  MapReader map(context, field,
-                {"kind", "path", "migrate", "backup", "restore", "rollback", "irreversible"});
+  MapReader map(
+      context, field,
+      {"kind", "path", "url_env", "migrate", "backup", "restore", "rollback", "irreversible"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -173,6 +174,19 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
     context.diagnostics.error(map.where(), field.path,
                               "kind: sqlite needs a path (e.g. ${shared}/data/app.db)");
   }
+  const bool server =
+      database.kind == DatabaseKind::postgres || database.kind == DatabaseKind::mysql;
+  if (const Field* f = map.get("url_env")) {
+    auto name = read_string(context, *f);
+    if (name && !is_valid_env_name(*name)) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "url_env names an environment variable, not a value");
+    } else if (name && !server) {
+      context.diagnostics.error(f->key_where, f->path, "url_env is for kind: postgres or mysql");
+    } else if (name) {
+      database.url_env = *name;
+    }
+  }
   if (const Field* f = map.get("migrate")) {
     read_migrate(context, *f, database);
   }
@@ -185,14 +199,14 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
   if (const Field* f = map.get("rollback")) {
     const auto mode = read_choice(context, *f, {"down", "restore"});
     database.rollback = mode == "restore" ? RollbackMode::restore : RollbackMode::down;
-    const bool can_restore = database.kind == DatabaseKind::sqlite ||
+    // sqlite, postgres and mysql have bosun's own backup and restore.
+    const bool can_restore = database.kind != DatabaseKind::none ||
                              (map.get("backup") != nullptr && map.get("restore") != nullptr);
     if (mode == "restore" && !can_restore) {
       context.diagnostics.error(
           f->value_where, f->path,
-          "rollback: restore needs backup and restore commands for " +
-              std::string(database.kind == DatabaseKind::none ? "this database"
-                                                              : "a non-sqlite database"));
+          "rollback: restore needs a database kind (sqlite, postgres, mysql) or backup and "
+          "restore commands");
     }
   }
   if (const Field* f = map.get("irreversible")) {
@@ -208,11 +222,10 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
       }
     }
   }
-  if (database.kind != DatabaseKind::sqlite && database.kind != DatabaseKind::none &&
-      map.get("backup") == nullptr) {
-    context.diagnostics.warning(map.where(), field.path,
-                                "no backup command: deploys will migrate without a backup "
-                                "(add e.g. backup: [pg_dump, ...])");
+  if (map.get("backup") != nullptr && map.get("restore") == nullptr && server) {
+    context.diagnostics.warning(map.get("backup")->key_where, field.path,
+                                "a backup command without a restore command: restores use "
+                                "bosun's own, which may not read what the command wrote");
   }
   return database;
 }

@@ -17,6 +17,8 @@ namespace bosun::agent::database {
 class Engine {
  public:
   virtual ~Engine() = default;
+  // The file extension of its backups: backups/<release>.<extension>.
+  virtual std::string backup_extension() const { return "backup"; }
   // What the database needs before its first migration (SQLite: the file's folder); the path
   // made, or "" when nothing was needed.
   virtual std::string prepare(const manifest::Database& /*database*/,

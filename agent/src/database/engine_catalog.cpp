@@ -9,9 +9,11 @@ const Engine& engine_for(manifest::DatabaseKind kind) {
   switch (kind) {
     case manifest::DatabaseKind::sqlite:
       return engines::sqlite_engine();
-    case manifest::DatabaseKind::none:
     case manifest::DatabaseKind::postgres:
+      return engines::postgres_engine();
     case manifest::DatabaseKind::mysql:
+      return engines::mysql_engine();
+    case manifest::DatabaseKind::none:
       break;
   }
   return commands_only;

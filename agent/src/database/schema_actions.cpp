@@ -7,6 +7,7 @@
 
 #include "bosun/common/duration.hpp"
 #include "bosun/common/text.hpp"
+#include "database/backup_seal.hpp"
 #include "database/engine.hpp"
 #include "deploy/steps/migrate_commands.hpp"
 
@@ -74,15 +75,31 @@ SchemaVersion schema_version(const manifest::Database& database, const CommandSi
 deploy::StepResult take_backup(const manifest::Database& database, const std::string& backup_path,
                                const CommandSite& site) {
   std::filesystem::create_directories(std::filesystem::path(backup_path).parent_path());
-  if (auto done = engine_for(database.kind).backup(database, backup_path, site)) {
-    return *done;
-  }
+  // The manifest's own command wins over the engine's built-in backup.
+  std::optional<deploy::StepResult> taken;
   if (database.backup) {
-    return run_backup_command(*database.backup, backup_path, site, "backup");
+    taken = run_backup_command(*database.backup, backup_path, site, "backup");
+  } else {
+    taken = engine_for(database.kind).backup(database, backup_path, site);
   }
-  return deploy::StepResult::skipped(database.kind == manifest::DatabaseKind::none
-                                         ? "no database"
-                                         : "no backup command in the manifest");
+  if (!taken) {
+    return deploy::StepResult::skipped(database.kind == manifest::DatabaseKind::none
+                                           ? "no database"
+                                           : "no backup command in the manifest");
+  }
+  if (taken->outcome != deploy::StepResult::Outcome::ok) {
+    return *taken;
+  }
+  if (!std::filesystem::exists(backup_path)) {
+    return deploy::StepResult::failed("the backup command succeeded but wrote nothing to " +
+                                      backup_path);
+  }
+  try {
+    taken->detail += " (" + describe(seal_backup(backup_path)) + ")";
+  } catch (const std::exception& error) {
+    return deploy::StepResult::failed(error.what());
+  }
+  return *taken;
 }
 
 deploy::StepResult restore_backup(const manifest::Database& database,
@@ -91,10 +108,14 @@ deploy::StepResult restore_backup(const manifest::Database& database,
     return deploy::StepResult::failed("no backup to restore" +
                                       (backup_path.empty() ? std::string() : " at " + backup_path));
   }
-  std::optional<deploy::StepResult> restored =
-      engine_for(database.kind).restore(database, backup_path, site);
-  if (!restored && database.restore) {
+  if (const std::string altered = check_backup_seal(backup_path); !altered.empty()) {
+    return deploy::StepResult::failed(altered + "; not restored");
+  }
+  std::optional<deploy::StepResult> restored;
+  if (database.restore) {
     restored = run_backup_command(*database.restore, backup_path, site, "restore");
+  } else {
+    restored = engine_for(database.kind).restore(database, backup_path, site);
   }
   if (!restored) {
     return deploy::StepResult::failed("the manifest has no database.restore command");

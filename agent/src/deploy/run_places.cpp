@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "database/engine.hpp"
+
 #include "release/service_changes.hpp"
 #include "state/release_ledger.hpp"
 #include "supervise/log_files.hpp"
@@ -25,8 +27,11 @@ std::string run_log(const release::AgentSettings& settings, const std::string& r
   return (dir / (release + "." + what + ".log")).string();
 }
 
-std::string backup_path(const release::AgentSettings& settings, const std::string& release) {
-  return (settings.layout.root / "backups" / (release + ".db")).string();
+std::string backup_path(const release::AgentSettings& settings, const std::string& release,
+                        manifest::DatabaseKind kind) {
+  return (settings.layout.root / "backups" /
+          (release + "." + database::engine_for(kind).backup_extension()))
+      .string();
 }
 
 database::CommandSite command_site(const release::AgentSettings& settings,

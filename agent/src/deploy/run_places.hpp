@@ -24,7 +24,9 @@ std::string step_record(const release::AgentSettings& settings);
 // shared/logs/deploys/RELEASE.WHAT.log (the folder is created).
 std::string run_log(const release::AgentSettings& settings, const std::string& release,
                     const std::string& what);
-std::string backup_path(const release::AgentSettings& settings, const std::string& release);
+// backups/RELEASE.EXT, EXT the engine's (db, dump, sql).
+std::string backup_path(const release::AgentSettings& settings, const std::string& release,
+                        manifest::DatabaseKind kind);
 database::CommandSite command_site(const release::AgentSettings& settings,
                                    const release::ReleaseApp& app, const std::string& log);
 // The release's verify section with its variables expanded; `window` overrides its window.

@@ -19,17 +19,36 @@ manifest::Database sqlite_at(const std::string& path) {
   return database;
 }
 
-TEST(DatabaseEngine, KindsWithoutAnEngineLeaveEverythingToTheManifestsCommands) {
-  for (const auto kind : {manifest::DatabaseKind::none, manifest::DatabaseKind::postgres,
-                          manifest::DatabaseKind::mysql}) {
+TEST(DatabaseEngine, KindNoneLeavesEverythingToTheManifestsCommands) {
+  manifest::Database database;
+  const Engine& engine = engine_for(manifest::DatabaseKind::none);
+  EXPECT_EQ(engine.prepare(database, {}), "");
+  EXPECT_FALSE(engine.backup(database, "/nonexistent/b", {}).has_value());
+  EXPECT_FALSE(engine.restore(database, "/nonexistent/b", {}).has_value());
+  EXPECT_FALSE(engine.schema(database, {}).has_value());
+}
+
+TEST(DatabaseEngine, ServerEnginesNeedTheAppsUrlAndSayWhichVariable) {
+  for (const auto kind : {manifest::DatabaseKind::postgres, manifest::DatabaseKind::mysql}) {
     manifest::Database database;
     database.kind = kind;
+    database.url_env = "APP_DB";
     const Engine& engine = engine_for(kind);
-    EXPECT_EQ(engine.prepare(database, {}), "");
-    EXPECT_FALSE(engine.backup(database, "/nonexistent/b", {}).has_value());
-    EXPECT_FALSE(engine.restore(database, "/nonexistent/b", {}).has_value());
+    const auto backup = engine.backup(database, "/nonexistent/b", {});
+    ASSERT_TRUE(backup.has_value());
+    EXPECT_TRUE(backup->failed());
+    EXPECT_NE(backup->detail.find("APP_DB is not set"), std::string::npos) << backup->detail;
+    CommandSite site;
+    site.env["APP_DB"] = "redis://x:pw-123@127.0.0.1/0";
+    const auto restore = engine.restore(database, "/nonexistent/b", site);
+    ASSERT_TRUE(restore.has_value());
+    EXPECT_TRUE(restore->failed());
+    EXPECT_EQ(restore->detail.find("pw-123"), std::string::npos) << restore->detail;
     EXPECT_FALSE(engine.schema(database, {}).has_value());
   }
+  EXPECT_EQ(engine_for(manifest::DatabaseKind::postgres).backup_extension(), "dump");
+  EXPECT_EQ(engine_for(manifest::DatabaseKind::mysql).backup_extension(), "sql");
+  EXPECT_EQ(engine_for(manifest::DatabaseKind::sqlite).backup_extension(), "db");
 }
 
 TEST(DatabaseEngine, SqliteMakesTheFolderBacksUpRestoresAndReadsTheSchema) {

@@ -18,6 +18,8 @@ std::string database_file(const manifest::Database& database, const CommandSite&
 
 class SqliteEngine final : public Engine {
  public:
+  std::string backup_extension() const override { return "db"; }
+
   std::string prepare(const manifest::Database& database, const CommandSite& site) const override {
     if (database.path.empty()) {
       return "";

@@ -1,5 +1,5 @@
-// backup: the database copied before the target's migrate (backups/RELEASE.db), recorded
-// with the release so that a rollback can put it back.
+// backup: the database copied before the target's migrate (backups/RELEASE.EXT), sealed
+// (size and sha256 beside it) and recorded with the release so that a rollback can put it back.
 #include "database/schema_actions.hpp"
 #include "deploy/run_places.hpp"
 #include "deploy/steps/builtin_steps.hpp"
@@ -18,7 +18,7 @@ class BackupStep final : public DeployStep {
     }
     const release::ReleaseApp& next = *run.state.target;
     const release::AgentSettings& settings = run.services.settings;
-    const std::string path = backup_path(settings, next.id);
+    const std::string path = backup_path(settings, next.id, next.manifest.database.kind);
     StepResult result = database::take_backup(
         next.manifest.database, path,
         deploy::command_site(settings, next, run_log(settings, next.id, "db")));

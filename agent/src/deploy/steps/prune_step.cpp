@@ -2,6 +2,7 @@
 // release/prune_plan.hpp (keep_releases good ones, the rollback target and its backup).
 #include <algorithm>
 #include <filesystem>
+#include "database/backup_seal.hpp"
 
 #include "bosun/common/text.hpp"
 #include "deploy/steps/builtin_steps.hpp"
@@ -43,6 +44,7 @@ class PruneStep final : public DeployStep {
     for (const std::string& backup : plan.backups) {
       std::error_code ignored;
       std::filesystem::remove(backup, ignored);
+      std::filesystem::remove(database::seal_path(backup), ignored);
     }
     return plan.releases.empty() ? StepResult::ok("nothing to prune")
                                  : StepResult::ok("removed " + join(plan.releases, ", "));

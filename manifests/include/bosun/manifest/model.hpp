@@ -185,6 +185,9 @@ struct Database {
   // a rollback across one is refused unless it restores the backup.
   // Versions are text, as the migration tool prints them (integers, alembic revision ids).
   std::vector<std::string> irreversible;
+  // postgres / mysql: the app's environment variable holding its connection URL, which
+  // bosun's own backup, restore and schema reads connect with.
+  std::string url_env = "DATABASE_URL";
 };
 
 // ---- fleet ----

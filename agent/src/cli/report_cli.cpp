@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bosun/checks/app_requirements.hpp"
 #include "bosun/checks/requirements.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/manifest/diagnostics.hpp"
 #include "bosun/manifest/loader.hpp"
+#include "bosun/manifest/variables.hpp"
 #include "cli/agent_client_support.hpp"
 #include "core/host_layout.hpp"
 #include "state/journal.hpp"
@@ -141,7 +143,22 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
       }
     }
   }
-  const auto rows = checks::check_requirements(loaded.manifest->requires_, inputs);
+  auto rows = checks::check_requirements(loaded.manifest->requires_, inputs);
+  checks::AppRequirementInputs app;
+  app.release_dir = fs::absolute(manifest_path).parent_path().string();
+  app.database = loaded.manifest->database;
+  app.sqlite_path = app.database.path;
+  if (!root.empty()) {
+    const HostLayout layout{root};
+    const std::map<std::string, std::string> variables{{"shared", layout.shared().string()},
+                                                       {"root", layout.root.string()}};
+    app.sqlite_path =
+        manifest::expand_variables(app.database.path, variables).value_or(app.database.path);
+  }
+  app.env = inputs.env;
+  for (checks::RequirementRow& row : checks::check_app_requirements(app)) {
+    rows.push_back(std::move(row));
+  }
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
   checks::Report report = checks::requirements_report(rows);

@@ -12,6 +12,7 @@
 
 #include "bosun/checks/check_runner.hpp"
 #include "bosun/checks/host_checks.hpp"
+#include "bosun/common/database_url.hpp"
 #include "bosun/common/unique_fd.hpp"
 #include "bosun/common/url.hpp"
 #include "release/service_changes.hpp"
@@ -142,6 +143,23 @@ std::vector<SharedFault> kept_services_down(const release::ReleaseApp& app, cons
   return faults;
 }
 
+// Whether a dependency answers: a database is connected to and asked SELECT 1 with the app's
+// own URL (a refused password is as fatal as a refused connection); others by TCP.
+checks::CheckResult reach(const std::string& variable, bool database,
+                          const std::map<std::string, std::string>& env,
+                          const DependencyAddress& address) {
+  checks::CheckContext context;
+  context.timeout = std::chrono::milliseconds(2000);
+  if (!database) {
+    return checks::run_tcp_check(manifest::TcpCheck{address.host, address.port}, context);
+  }
+  context.env = env;
+  manifest::SqlServerCheck check;
+  check.url_env = variable;
+  return address.scheme.starts_with("postgres") ? checks::run_postgres_check({check}, context)
+                                                : checks::run_mysql_check({check}, context);
+}
+
 // 2. Dependencies named by URLs in the services' environment that refuse connections (each
 // address tried once).
 std::vector<SharedFault> dependencies_down(const release::ReleaseApp& app, const Sick& sick) {
@@ -156,14 +174,15 @@ std::vector<SharedFault> dependencies_down(const release::ReleaseApp& app, const
       if (address.scheme.empty()) {
         continue;
       }
-      const std::string key = variable + " (" + address.scheme + " at " + address.host + ":" +
-                              std::to_string(address.port) + ")";
+      const auto database = parse_database_url(value);
+      const std::string key = variable + (database ? " (the " + to_string(database->engine) +
+                                                         " database at " + database->address() + ")"
+                                                   : " (" + address.scheme + " at " + address.host +
+                                                         ":" + std::to_string(address.port) + ")");
       auto found = by_address.find(key);
       if (found == by_address.end()) {
-        checks::CheckContext context;
-        context.timeout = std::chrono::milliseconds(1000);
         const checks::CheckResult reached =
-            checks::run_tcp_check(manifest::TcpCheck{address.host, address.port}, context);
+            reach(variable, database.has_value(), spec->env, address);
         if (reached.passed()) {
           by_address[key] = SharedFault{};  // reachable: not the cause
           continue;

@@ -151,6 +151,15 @@ class Builder {
       add("database", "sqlite " + check.path,
           checks::run_sqlite_check(check, context_for(nullptr)));
     }
+    if (database.kind == manifest::DatabaseKind::postgres ||
+        database.kind == manifest::DatabaseKind::mysql) {
+      manifest::SqlServerCheck check;
+      check.url_env = database.url_env;
+      const bool postgres = database.kind == manifest::DatabaseKind::postgres;
+      add("database", std::string(postgres ? "postgres" : "mysql") + " $" + database.url_env,
+          postgres ? checks::run_postgres_check({check}, context_for(nullptr))
+                   : checks::run_mysql_check({check}, context_for(nullptr)));
+    }
     if (database.migrate_version && !m_app.id.empty()) {
       const database::CommandSite site{
           m_app.dir, m_app.env, m_app.variables,

@@ -1,7 +1,10 @@
-// preflight: the target's `requires` checked on this host before anything live changes; a
+// preflight: the target's `requires`, and what its own files ask for (runtime versions, an
+// alembic revision the database is at), checked on this host before anything live changes; a
 // blocking gap fails the deploy with what was required, what was found and the action.
+#include "bosun/checks/app_requirements.hpp"
 #include "bosun/checks/requirements.hpp"
 #include "bosun/common/text.hpp"
+#include "bosun/manifest/variables.hpp"
 #include "deploy/steps/builtin_steps.hpp"
 #include "supervise/supervisor.hpp"
 
@@ -24,7 +27,18 @@ class PreflightStep final : public DeployStep {
         inputs.own_pids.push_back(status.pid);  // a port the app holds itself is no gap
       }
     }
-    const auto rows = checks::check_requirements(run.state.target->manifest.requires_, inputs);
+    const release::ReleaseApp& target = *run.state.target;
+    auto rows = checks::check_requirements(target.manifest.requires_, inputs);
+    // What the app's own files ask for: its runtime, and a database revision it knows.
+    checks::AppRequirementInputs app;
+    app.release_dir = target.dir;
+    app.database = target.manifest.database;
+    app.sqlite_path =
+        manifest::expand_variables(app.database.path, target.variables).value_or(app.database.path);
+    app.env = target.env;
+    for (checks::RequirementRow& row : checks::check_app_requirements(app)) {
+      rows.push_back(std::move(row));
+    }
     std::vector<std::string> gaps;
     std::vector<std::string> evidence;
     int warnings = 0;

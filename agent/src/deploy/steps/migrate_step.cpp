@@ -46,17 +46,32 @@ std::vector<std::string> schema_versions_after(state::ReleaseLedger& ledger,
   return versions;
 }
 
-// The backup that holds the database as `target` left it: the one taken by the first release
-// deployed after it.
+// The backup that holds the database as `target` left it, losing the fewest writes: the
+// newest one taken while the schema was at target's version (a release deployed again after a
+// rollback to target takes a newer one than the first release after it did). Without
+// versions to compare, the one taken by the first release deployed after target.
 std::string backup_after(state::ReleaseLedger& ledger, const std::string& target) {
   bool seen = false;
+  std::optional<std::string> target_schema;
+  std::string first;
+  std::string newest_at_target;
   for (const state::ReleaseRecord& record : ledger.all()) {
-    if (seen && !record.backup.empty() && std::filesystem::exists(record.backup)) {
-      return record.backup;
+    if (record.id == target) {
+      seen = true;
+      target_schema = record.schema;
+      continue;
     }
-    seen = seen || record.id == target;
+    if (!seen || record.backup.empty() || !std::filesystem::exists(record.backup)) {
+      continue;
+    }
+    if (first.empty()) {
+      first = record.backup;
+    }
+    if (target_schema && record.schema_from && *record.schema_from == *target_schema) {
+      newest_at_target = record.backup;
+    }
   }
-  return "";
+  return newest_at_target.empty() ? first : newest_at_target;
 }
 
 StepResult migrate_forward(RunContext& run, const PlannedStep& step) {

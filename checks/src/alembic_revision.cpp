@@ -95,13 +95,15 @@ std::optional<std::vector<std::string>> database_revisions(const AppRequirementI
     return found;
   }
   const auto url_text = inputs.env.find(inputs.database.url_env);
-  const auto url = url_text == inputs.env.end()
-                       ? tl::make_unexpected(inputs.database.url_env + " is not set")
-                       : parse_database_url(url_text->second);
+  auto url = url_text == inputs.env.end()
+                 ? tl::expected<DatabaseUrl, std::string>(
+                       tl::make_unexpected(inputs.database.url_env + " is not set"))
+                 : parse_database_url(url_text->second);
   if (!url) {
     problem = url.error();
     return std::nullopt;
   }
+  take_password_from(inputs.env, *url);
   auto connection = connect_sql(*url, std::chrono::milliseconds(5000));
   if (!connection) {
     problem = "cannot connect to " + url->redacted() + ": " + connection.error().message;

@@ -57,6 +57,7 @@ tl::expected<DatabaseUrl, std::string> resolve_url(const manifest::SqlServerChec
     }
     url->password = password->second;
   }
+  take_password_from(context.env, *url);
   return url;
 }
 

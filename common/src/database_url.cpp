@@ -199,6 +199,16 @@ tl::expected<DatabaseUrl, std::string> parse_database_url(std::string_view text)
   return url;
 }
 
+void take_password_from(const std::map<std::string, std::string>& env, DatabaseUrl& url) {
+  if (!url.password.empty()) {
+    return;
+  }
+  const auto found = env.find(url.engine == DatabaseEngine::postgres ? "PGPASSWORD" : "MYSQL_PWD");
+  if (found != env.end()) {
+    url.password = found->second;
+  }
+}
+
 std::string DatabaseUrl::address() const {
   if (!socket.empty()) {
     return socket;

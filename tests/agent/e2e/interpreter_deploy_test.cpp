@@ -243,7 +243,8 @@ HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Health).serve_forever()
   EXPECT_NE(sick.output.find("\"what\":\"REDIS_URL (redis at 127.0.0.1:" + port + ")\""),
             std::string::npos)
       << sick.output;
-  EXPECT_NE(sick.output.find("\"what\":\"DATABASE_URL (postgres at 127.0.0.1:" + port + ")\""),
+  EXPECT_NE(sick.output.find("\"what\":\"DATABASE_URL (the postgres database at 127.0.0.1:" + port +
+                             ")\""),
             std::string::npos)
       << sick.output;
   EXPECT_NE(sick.output.find("\"rollback_can_help\":false"), std::string::npos) << sick.output;

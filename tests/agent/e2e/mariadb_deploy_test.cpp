@@ -61,20 +61,23 @@ class MariaDbDeployTest : public ::testing::Test {
     repo.write("migrations/001_notes.down.sql", "DROP TABLE notes;\n");
   }
 
-  std::string commit(const std::string& version) {
+  // `own_backup`: the manifest's mysqldump and mysql lines; otherwise bosun's built-in ones.
+  std::string commit(const std::string& version, bool own_backup = true) {
     const std::string port = std::to_string(database.port());
-    repo.write("app.yaml",
-               "app: mariadb-app\nrepo: " + repo.path() + "\nenv:\n  DB_PORT: '" + port +
-                   "'\n  DATABASE_URL: 'mysql://app@127.0.0.1:" + port +
-                   "/app'\ndatabase:\n  kind: mysql\n  migrate:\n"
-                   "    up: [sh, migrate.sh, up]\n"
-                   "    down: [sh, migrate.sh, down, '${version}']\n"
-                   "    version: [sh, migrate.sh, version]\n"
-                   "  backup: {sh: 'mysqldump --protocol=tcp -h 127.0.0.1 -P \"$DB_PORT\" -u app "
-                   "--single-transaction --routines --triggers app > \"$BOSUN_BACKUP_PATH\"'}\n"
-                   "  restore: {sh: 'mysql --protocol=tcp -h 127.0.0.1 -P \"$DB_PORT\" -u app app "
-                   "< \"$BOSUN_BACKUP_PATH\"'}\n" +
-                   app.services_yaml() + app.verify_yaml());
+    const std::string backup_lines =
+        own_backup
+            ? "  backup: {sh: 'mysqldump --protocol=tcp -h 127.0.0.1 -P \"$DB_PORT\" -u app "
+              "--single-transaction --routines --triggers app > \"$BOSUN_BACKUP_PATH\"'}\n"
+              "  restore: {sh: 'mysql --protocol=tcp -h 127.0.0.1 -P \"$DB_PORT\" -u app app "
+              "< \"$BOSUN_BACKUP_PATH\"'}\n"
+            : "";
+    repo.write("app.yaml", "app: mariadb-app\nrepo: " + repo.path() + "\nenv:\n  DB_PORT: '" +
+                               port + "'\n  DATABASE_URL: 'mysql://app@127.0.0.1:" + port +
+                               "/app'\ndatabase:\n  kind: mysql\n  migrate:\n"
+                               "    up: [sh, migrate.sh, up]\n"
+                               "    down: [sh, migrate.sh, down, '${version}']\n"
+                               "    version: [sh, migrate.sh, version]\n" +
+                               backup_lines + app.services_yaml() + app.verify_yaml());
     app.write_version(repo, version);
     return repo.commit_all(version);
   }
@@ -135,6 +138,33 @@ TEST_F(MariaDbDeployTest, AMigrationThatFailsAfterAddingAColumnIsUndoneFromTheBa
       EXPECT_EQ(text.str().find(k_password), std::string::npos) << entry.path();
     }
   }
+}
+
+// The same failure with no backup lines in the manifest: bosun's own mysqldump (the password
+// from MYSQL_PWD in shared/.env, as the mysql clients take it) and its own restore.
+TEST_F(MariaDbDeployTest, BuiltInBackupAndRestoreWithoutManifestLines) {
+  const std::string v1 = commit("v1", /*own_backup=*/false);
+  repo.write("migrations/002_flag.up.sql",
+             "ALTER TABLE notes ADD COLUMN flag INT;\nUPDATE missing_table SET x = 1;\n");
+  repo.write("migrations/002_flag.down.sql", "ALTER TABLE notes DROP COLUMN flag;\n");
+  const std::string v2 = commit("v2", /*own_backup=*/false);
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  ASSERT_EQ(deploy(v1).code, 0);
+  EXPECT_EQ(app.served(), InterpreterApp::all("v1"));
+  database.query("INSERT INTO notes (body) VALUES ('kept')");
+
+  const CliRun failed = deploy(v2);
+  EXPECT_EQ(failed.code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("mysqldump of mysql://app@127.0.0.1:"), std::string::npos)
+      << failed.output;
+  EXPECT_NE(
+      failed.output.find("the database was restored from the backup " + agent.root() + "/backups/"),
+      std::string::npos)
+      << failed.output;
+  EXPECT_EQ(columns(), "id,body\n") << "the half-applied column is gone";
+  EXPECT_EQ(database.query("SELECT body FROM notes"), "kept\n");
+  EXPECT_EQ(app.served(), InterpreterApp::all("v1"));
+  EXPECT_EQ(failed.output.find(k_password), std::string::npos);
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ TEST(IncidentDiagnosis, ARefusingDatabaseExplainsTheAppsFailure) {
   const Diagnosis diagnosis = diagnose(app, {status("api", ServiceState::backoff)});
   ASSERT_EQ(diagnosis.shared.size(), 1U);
   EXPECT_EQ(diagnosis.shared[0].what,
-            "DATABASE_URL (postgres at 127.0.0.1:" + std::to_string(dead) + ")");
+            "DATABASE_URL (the postgres database at 127.0.0.1:" + std::to_string(dead) + ")");
   EXPECT_EQ(diagnosis.shared[0].services, (std::vector<std::string>{"api"}));
   EXPECT_FALSE(diagnosis.rollback_can_help);
 }

@@ -344,8 +344,8 @@ TEST_F(FleetTest, InterpreterServicesServeTheDeployedVersionOnEveryHost) {
       seconds(60)));
   const BosunRun incident = bosun({"status"});
   EXPECT_EQ(incident.code, 1) << incident.output;
-  EXPECT_NE(incident.output.find("shared dependency down: DATABASE_URL (postgres at " + dependency +
-                                 "): "),
+  EXPECT_NE(incident.output.find("shared dependency down: DATABASE_URL (the postgres database at " +
+                                 dependency + "): "),
             std::string::npos)
       << incident.output;
   EXPECT_NE(incident.output.find("a rollback cannot help"), std::string::npos) << incident.output;

@@ -24,6 +24,7 @@ tl::expected<DatabaseUrl, std::string> app_database_url(const manifest::Database
     return tl::make_unexpected(database.url_env + " is a " + to_string(url->engine) +
                                " URL, but database.kind is " + to_string(expected));
   }
+  take_password_from(site.env, *url);
   return url;
 }
 

@@ -39,6 +39,10 @@ struct DatabaseUrl {
 // Errors name what is wrong without repeating the URL (it may hold a password).
 [[nodiscard]] tl::expected<DatabaseUrl, std::string> parse_database_url(std::string_view text);
 
+// A URL without a password takes the one the engine's own clients would: PGPASSWORD for
+// postgres, MYSQL_PWD for mysql, from `env`.
+void take_password_from(const std::map<std::string, std::string>& env, DatabaseUrl& url);
+
 // True for the schemes parse_database_url() takes (before parsing the rest).
 bool is_database_url(std::string_view text);
 

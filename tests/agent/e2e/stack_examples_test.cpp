@@ -1,11 +1,14 @@
 // The examples in examples/, deployed as their users would: the real bosun-agent, Debian's
-// uvicorn, FastAPI, SQLAlchemy and alembic, and a real Postgres. v1 -> v2 (a migration adds a
-// column) -> a bad v3 rolled back automatically with the schema taken down by its revision id
-// -> `rollback` to v1 with every row kept -> v2 again and `rollback --db restore` from bosun's
-// own pg_dump. After every step the app is asked which version it serves.
+// uvicorn, gunicorn, FastAPI, Flask, SQLAlchemy and alembic, a real Postgres and a real
+// MariaDB. v1 -> v2 (a migration adds a column) -> a bad v3 rolled back automatically with the
+// schema taken down by its revision id -> `rollback` to v1 with every row kept -> v2 again and
+// `rollback --db restore` from bosun's own dump -> a database at a revision the release lacks
+// stopped at preflight. After every step the app is asked which version it serves.
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -13,6 +16,7 @@
 #include "agent_fixture.hpp"
 #include "deploy_sandbox.hpp"
 #include "http_client.hpp"
+#include "mariadb_server.hpp"
 #include "postgres_server.hpp"
 #include "stack_example.hpp"
 
@@ -21,14 +25,69 @@ namespace {
 
 using std::chrono::seconds;
 
-const std::string k_password = "notes-db-pw-5c0e7a";
-const std::string k_notes = "a1f3c9e2b7d4";
-const std::string k_author = "c5d2e8f1a093";
-const std::string k_tags = "e7b9d1f3a5c7";
+const std::string k_password = "stack-db-pw-5c0e7a";
 
-class FastApiPostgresStack : public ::testing::Test {
+// A database server of the test's own, as the stack test uses it.
+struct TestDatabase {
+  virtual ~TestDatabase() = default;
+  virtual std::string url() const = 0;  // with the password, for shared/.env
+  virtual std::string query(const std::string& sql) const = 0;
+  // "count:md5" of every row's id and `column`.
+  virtual std::string fingerprint(const std::string& table, const std::string& column) const = 0;
+  virtual std::string columns(const std::string& table) const = 0;
+};
+
+struct Postgres final : TestDatabase {
+  PostgresServer server{k_password};
+  std::string url() const override { return server.url(); }
+  std::string query(const std::string& sql) const override { return server.query(sql); }
+  std::string fingerprint(const std::string& table, const std::string& column) const override {
+    return query("SELECT count(*) || ':' || md5(coalesce(string_agg(id || '/' || " + column +
+                 ", ',' ORDER BY id), '')) FROM " + table);
+  }
+  std::string columns(const std::string& table) const override {
+    return query(
+        "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+        "information_schema.columns WHERE table_name = '" +
+        table + "'");
+  }
+};
+
+struct MariaDb final : TestDatabase {
+  explicit MariaDb(const std::string& dir) : server(dir, k_password) {}
+  MariaDbServer server;
+  std::string url() const override {
+    return "mysql+pymysql://app:" + k_password + "@127.0.0.1:" + std::to_string(server.port()) +
+           "/app";
+  }
+  std::string query(const std::string& sql) const override { return server.query(sql); }
+  std::string fingerprint(const std::string& table, const std::string& column) const override {
+    return query("SELECT CONCAT(COUNT(*), ':', MD5(COALESCE(GROUP_CONCAT(CONCAT(id, '/', " +
+                 column + ") ORDER BY id), ''))) FROM " + table);
+  }
+  std::string columns(const std::string& table) const override {
+    return query(
+        "SELECT GROUP_CONCAT(column_name ORDER BY ordinal_position) FROM "
+        "information_schema.columns WHERE table_schema = 'app' AND table_name = '" +
+        table + "'");
+  }
+};
+
+struct StackCase {
+  std::string name;
+  std::string example;
+  std::function<std::unique_ptr<TestDatabase>(const std::string& dir)> database;
+  std::string table;  // what the API writes: POST /<table> {"<column>": ...}
+  std::string column;
+  std::string revisions[3];  // v1, v2, v3
+  std::string added_column;  // by v2
+  std::string v3_table;      // made by v3's migration
+  std::string dump;          // how the built-in backup names itself
+};
+
+class StackExamples : public ::testing::TestWithParam<StackCase> {
  protected:
-  void SetUp() override { agent.write_env_file("DATABASE_URL=" + database.url() + "\n"); }
+  void SetUp() override { agent.write_env_file("DATABASE_URL=" + database->url() + "\n"); }
 
   CliRun agent_cli(std::vector<std::string> args) {
     const bool run = args.front() == "deploy" || args.front() == "rollback";
@@ -38,30 +97,26 @@ class FastApiPostgresStack : public ::testing::Test {
     }
     return agent.cli(args, seconds(180));
   }
-
-  // What the api answers on /version ("" when it does not answer).
+  // What the app answers on /version ("" when it does not answer).
   std::string serving() {
     const HttpResult reply = http(example.port(8000), "GET", "/version");
     return reply.status == 200 ? reply.json()->getValue<std::string>("version") : "";
   }
-  void add_notes(const std::vector<std::string>& bodies) {
-    for (const std::string& body : bodies) {
-      const HttpResult reply =
-          http(example.port(8000), "POST", "/notes", "{\"body\": \"" + body + "\"}");
+  void add_rows(const std::vector<std::string>& values) {
+    for (const std::string& value : values) {
+      const HttpResult reply = http(example.port(8000), "POST", "/" + GetParam().table,
+                                    "{\"" + GetParam().column + "\": \"" + value + "\"}");
       ASSERT_EQ(reply.status, 201) << reply.body;
     }
   }
-  // "count:md5" of every note's id and body, read straight from Postgres.
-  std::string notes_fingerprint() const {
-    return database.query(
-        "SELECT count(*) || ':' || md5(coalesce(string_agg(id || '/' || body, ',' ORDER BY id),"
-        " '')) FROM notes");
+  std::string rows() const { return database->fingerprint(GetParam().table, GetParam().column); }
+  std::string revision() const {
+    return database->query("SELECT version_num FROM alembic_version");
   }
-  std::string revision() const { return database.query("SELECT version_num FROM alembic_version"); }
-  std::string columns() const {
-    return database.query(
-        "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
-        "information_schema.columns WHERE table_name = 'notes'");
+  std::string columns() const { return database->columns(GetParam().table); }
+  bool has_table(const std::string& name) const {
+    return database->query("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '" +
+                           name + "'") != "0\n";
   }
   void expect_password_only_in_env_file(const std::string& output) const {
     EXPECT_EQ(output.find(k_password), std::string::npos);
@@ -75,13 +130,14 @@ class FastApiPostgresStack : public ::testing::Test {
     }
   }
 
-  PostgresServer database{k_password};
-  AgentSandbox agent;
   TempDir source;
-  StackExample example{"fastapi-postgres", source.path() + "/notes-api"};
+  std::unique_ptr<TestDatabase> database = GetParam().database(source.path());
+  AgentSandbox agent;
+  StackExample example{GetParam().example, source.path() + "/" + GetParam().example};
 };
 
-TEST_F(FastApiPostgresStack, DeploysRollsBackByRevisionKeepsEveryRowAndRestoresWhenAsked) {
+TEST_P(StackExamples, DeploysRollsBackByRevisionKeepsEveryRowAndRestoresWhenAsked) {
+  const StackCase& stack = GetParam();
   const std::string v1 = example.commit("v1");
   const std::string v2 = example.commit("v2");
   const std::string v3 = example.commit("v3");
@@ -90,70 +146,93 @@ TEST_F(FastApiPostgresStack, DeploysRollsBackByRevisionKeepsEveryRowAndRestoresW
   const CliRun first = agent_cli({"deploy", "--commit", v1});
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_EQ(serving(), "v1");
-  EXPECT_EQ(revision(), k_notes + "\n");
-  add_notes({"one", "two", "three"});
+  EXPECT_EQ(revision(), stack.revisions[0] + "\n");
+  add_rows({"one", "two", "three"});
 
   const CliRun second = agent_cli({"deploy", "--commit", v2});
   ASSERT_EQ(second.code, 0) << second.output;
-  EXPECT_NE(second.output.find("pg_dump of postgresql://app@127.0.0.1"), std::string::npos)
-      << second.output;
+  EXPECT_NE(second.output.find(stack.dump), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("sha256"), std::string::npos) << second.output;
   EXPECT_EQ(serving(), "v2");
-  EXPECT_EQ(revision(), k_author + "\n");
-  EXPECT_EQ(columns(), "id,body,author\n");
-  add_notes({"four", "five"});
-  const std::string rows = notes_fingerprint();
-  EXPECT_EQ(rows.substr(0, 2), "5:");
+  EXPECT_EQ(revision(), stack.revisions[1] + "\n");
+  EXPECT_EQ(columns(), "id," + stack.column + "," + stack.added_column + "\n");
+  add_rows({"four", "five"});
+  const std::string kept = rows();
+  EXPECT_EQ(kept.substr(0, 2), "5:");
 
-  // v3 migrates to k_tags, then its api does not start: back to v2 by alembic downgrade.
+  // v3 migrates, then its app does not start: back to v2 by alembic downgrade.
   const CliRun bad = agent_cli({"deploy", "--commit", v3});
   EXPECT_EQ(bad.code, 1) << bad.output;
   EXPECT_EQ(run_result(bad.output), "rolled-back") << bad.output;
-  EXPECT_NE(bad.output.find("migrated down from " + k_tags + " to " + k_author), std::string::npos)
+  EXPECT_NE(
+      bad.output.find("migrated down from " + stack.revisions[2] + " to " + stack.revisions[1]),
+      std::string::npos)
       << bad.output;
   EXPECT_EQ(bad.output.find("restored from the backup"), std::string::npos) << bad.output;
   EXPECT_EQ(serving(), "v2");
-  EXPECT_EQ(revision(), k_author + "\n");
-  EXPECT_EQ(database.query("SELECT count(*) FROM pg_tables WHERE tablename = 'tags'"), "0\n");
-  EXPECT_EQ(notes_fingerprint(), rows);
+  EXPECT_EQ(revision(), stack.revisions[1] + "\n");
+  EXPECT_FALSE(has_table(stack.v3_table));
+  EXPECT_EQ(rows(), kept);
 
   // During an incident: back to v1, down to its revision, every row kept.
   const CliRun back = agent_cli({"rollback"});
   ASSERT_EQ(back.code, 0) << back.output;
   EXPECT_EQ(serving(), "v1");
-  EXPECT_EQ(revision(), k_notes + "\n");
-  EXPECT_EQ(columns(), "id,body\n");
-  EXPECT_EQ(notes_fingerprint(), rows);
+  EXPECT_EQ(revision(), stack.revisions[0] + "\n");
+  EXPECT_EQ(columns(), "id," + stack.column + "\n");
+  EXPECT_EQ(rows(), kept);
 
-  // v2 again, a note written after its backup, then a restore asked for: the note is gone,
-  // and the run says so.
+  // v2 again, a row written after its backup, then a restore asked for: the row is gone, and
+  // the run says so.
   const CliRun again = agent_cli({"deploy", "--commit", v2});
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(serving(), "v2");
-  add_notes({"written after the backup"});
+  add_rows({"written after the backup"});
   const CliRun restored = agent_cli({"rollback", "--db", "restore"});
   ASSERT_EQ(restored.code, 0) << restored.output;
   EXPECT_NE(restored.output.find("the database was restored from the backup " + agent.root() +
                                  "/backups/"),
             std::string::npos)
       << restored.output;
-  EXPECT_NE(restored.output.find(".dump"), std::string::npos) << restored.output;
   EXPECT_EQ(serving(), "v1");
-  EXPECT_EQ(revision(), k_notes + "\n");
-  EXPECT_EQ(notes_fingerprint(), rows) << again.output << restored.output;
+  EXPECT_EQ(revision(), stack.revisions[0] + "\n");
+  EXPECT_EQ(rows(), kept) << again.output << restored.output;
 
   // The seeds' "Can't locate revision": the database names a revision v2 does not have. The
   // deploy stops at preflight, before anything changes.
-  database.query("UPDATE alembic_version SET version_num = '0badc0ffee00'");
+  database->query("UPDATE alembic_version SET version_num = '0badc0ffee00'");
   const CliRun blocked = agent_cli({"deploy", "--commit", v2});
   EXPECT_EQ(blocked.code, 1) << blocked.output;
   EXPECT_NE(blocked.output.find("Can't locate revision"), std::string::npos) << blocked.output;
   EXPECT_NE(blocked.output.find("0badc0ffee00"), std::string::npos) << blocked.output;
   EXPECT_EQ(serving(), "v1");
-  EXPECT_EQ(notes_fingerprint(), rows);
+  EXPECT_EQ(rows(), kept);
   expect_password_only_in_env_file(first.output + second.output + bad.output + back.output +
                                    restored.output + blocked.output);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, StackExamples,
+    ::testing::Values(StackCase{"FastApiUvicornPostgres",
+                                "fastapi-postgres",
+                                [](const std::string&) { return std::make_unique<Postgres>(); },
+                                "notes",
+                                "body",
+                                {"a1f3c9e2b7d4", "c5d2e8f1a093", "e7b9d1f3a5c7"},
+                                "author",
+                                "tags",
+                                "pg_dump of postgresql://app@127.0.0.1"},
+                      StackCase{
+                          "FlaskGunicornMariaDb",
+                          "flask-mariadb",
+                          [](const std::string& dir) { return std::make_unique<MariaDb>(dir); },
+                          "orders",
+                          "item",
+                          {"3b8f2a6c9d01", "7c1d4e9f2a35", "9e4a7b2c5d18"},
+                          "customer",
+                          "refunds",
+                          "mysqldump of mysql+pymysql://app@127.0.0.1"}),
+    [](const ::testing::TestParamInfo<StackCase>& param) { return param.param.name; });
 
 }  // namespace
 }  // namespace bosun::test

@@ -86,6 +86,29 @@ int ready_command(const std::vector<std::string>& args, std::ostream& out, std::
   return report->ok() ? exit_code::k_ok : exit_code::k_failed;
 }
 
+namespace {
+
+// What the app's own files next to `manifest_path` ask for (runtimes, the alembic revision).
+std::vector<checks::RequirementRow> app_requirement_rows(
+    const std::string& manifest_path, const std::string& root, const manifest::Manifest& manifest,
+    const std::map<std::string, std::string>& env) {
+  checks::AppRequirementInputs app;
+  app.release_dir = fs::absolute(manifest_path).parent_path().string();
+  app.database = manifest.database;
+  app.sqlite_path = app.database.path;
+  if (!root.empty()) {
+    const HostLayout layout{root};
+    const std::map<std::string, std::string> variables{{"shared", layout.shared().string()},
+                                                       {"root", layout.root.string()}};
+    app.sqlite_path =
+        manifest::expand_variables(app.database.path, variables).value_or(app.database.path);
+  }
+  app.env = env;
+  return checks::check_app_requirements(app);
+}
+
+}  // namespace
+
 int gap_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string root;
   std::string manifest_path;
@@ -144,19 +167,8 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
     }
   }
   auto rows = checks::check_requirements(loaded.manifest->requires_, inputs);
-  checks::AppRequirementInputs app;
-  app.release_dir = fs::absolute(manifest_path).parent_path().string();
-  app.database = loaded.manifest->database;
-  app.sqlite_path = app.database.path;
-  if (!root.empty()) {
-    const HostLayout layout{root};
-    const std::map<std::string, std::string> variables{{"shared", layout.shared().string()},
-                                                       {"root", layout.root.string()}};
-    app.sqlite_path =
-        manifest::expand_variables(app.database.path, variables).value_or(app.database.path);
-  }
-  app.env = inputs.env;
-  for (checks::RequirementRow& row : checks::check_app_requirements(app)) {
+  for (checks::RequirementRow& row :
+       app_requirement_rows(manifest_path, root, *loaded.manifest, inputs.env)) {
     rows.push_back(std::move(row));
   }
   char hostname[256] = {};

@@ -14,6 +14,7 @@
 #include "database/schema_actions.hpp"
 #include "mariadb_server.hpp"
 #include "postgres_server.hpp"
+#include "secret_scan.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -29,11 +30,7 @@ std::string read_all(const std::string& path) {
 
 // Every file under `dir` lacks the password (the backups hold data, not credentials).
 void expect_password_nowhere(const std::string& dir) {
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file()) {
-      EXPECT_EQ(read_all(entry.path()).find(k_password), std::string::npos) << entry.path();
-    }
-  }
+  EXPECT_EQ(test::files_containing(dir, k_password, ""), std::vector<std::string>{});
 }
 
 class ServerEngineTest : public ::testing::Test {

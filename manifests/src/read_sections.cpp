@@ -89,6 +89,67 @@ std::vector<Stage> read_stages(ReadContext& context, const Field& field) {
   return stages;
 }
 
+// A path inside the release: relative, without "..".
+std::optional<std::string> read_release_path(ReadContext& context, const Field& field) {
+  auto path = read_string(context, field);
+  if (path && (path->empty() || path->front() == '/' || path->find("..") != std::string::npos)) {
+    context.diagnostics.error(field.value_where, field.path,
+                              "a path inside the release: relative, without \"..\"");
+    return std::nullopt;
+  }
+  return path;
+}
+
+// `python:` alone (requirements.txt into .venv), or {requirements, venv, system_site_packages,
+// interpreter}.
+std::optional<PythonBuild> read_python_build(ReadContext& context, const Field& field) {
+  PythonBuild python;
+  if (field.value.IsNull()) {
+    return python;
+  }
+  MapReader map(context, field, {"requirements", "venv", "system_site_packages", "interpreter"});
+  if (!map.valid()) {
+    return std::nullopt;
+  }
+  bool ok = true;
+  if (const Field* f = map.get("requirements")) {
+    ok &= assign(python.requirements, read_release_path(context, *f));
+  }
+  if (const Field* f = map.get("venv")) {
+    ok &= assign(python.venv, read_release_path(context, *f));
+  }
+  if (const Field* f = map.get("system_site_packages")) {
+    ok &= assign(python.system_site_packages, read_bool(context, *f));
+  }
+  if (const Field* f = map.get("interpreter")) {
+    ok &= assign(python.interpreter, read_string(context, *f));
+  }
+  return ok ? std::optional(python) : std::nullopt;
+}
+
+// `node:` alone or `node: ci` / `node: install`, or {install}.
+std::optional<NodeBuild> read_node_build(ReadContext& context, const Field& field) {
+  NodeBuild node;
+  if (field.value.IsNull()) {
+    return node;
+  }
+  const Field* install = &field;
+  if (field.value.IsMap()) {
+    const MapReader map(context, field, {"install"});
+    if (!map.valid()) {
+      return std::nullopt;
+    }
+    install = map.get("install");
+    if (install == nullptr) {
+      return node;
+    }
+    const auto how = read_choice(context, *install, {"ci", "install"});
+    return how ? std::optional(NodeBuild{*how}) : std::nullopt;
+  }
+  const auto how = read_choice(context, *install, {"ci", "install"});
+  return how ? std::optional(NodeBuild{*how}) : std::nullopt;
+}
+
 std::optional<Build> read_build(ReadContext& context, const Field& field) {
   Build build;
   const auto read_commands = [&](const Field& list) {
@@ -107,11 +168,18 @@ std::optional<Build> read_build(ReadContext& context, const Field& field) {
     read_commands(field);
     return build;
   }
-  MapReader map(context, field, {"commands", "timeout"});
+  MapReader map(context, field, {"python", "node", "commands", "timeout"});
   if (!map.valid()) {
     return std::nullopt;
   }
-  if (const Field* f = map.require("commands")) {
+  if (const Field* f = map.get("python")) {
+    build.python = read_python_build(context, *f);
+  }
+  if (const Field* f = map.get("node")) {
+    build.node = read_node_build(context, *f);
+  }
+  const bool installs = map.get("python") != nullptr || map.get("node") != nullptr;
+  if (const Field* f = installs ? map.get("commands") : map.require("commands")) {
     read_commands(*f);
   }
   if (const Field* f = map.get("timeout")) {

@@ -285,6 +285,18 @@ Object::Ptr build_json(const Manifest& m) {
   for (const Command& command : m.build.commands) {
     build_commands->add(command_json(command));
   }
+  if (m.build.python) {
+    Object::Ptr python = new_object();
+    python->set("requirements", m.build.python->requirements);
+    python->set("venv", m.build.python->venv);
+    python->set("system_site_packages", m.build.python->system_site_packages);
+    build->set("python", python);
+  }
+  if (m.build.node) {
+    Object::Ptr node = new_object();
+    node->set("install", m.build.node->install);
+    build->set("node", node);
+  }
   build->set("commands", build_commands);
   build->set("timeout_ms", m.build.timeout.count());
   return build;
@@ -429,7 +441,14 @@ std::string summarize(const Manifest& m) {
     append_row(out, "secrets", join(m.secrets, ", ") + " (names only)");
   }
   append_row(out, "build",
-             std::to_string(m.build.commands.size()) + " command(s), timeout " +
+             std::string(m.build.python ? "python venv " + m.build.python->venv + " from " +
+                                              m.build.python->requirements + ", "
+                                        : "") +
+                 (m.build.node ? "npm " + m.build.node->install +
+                                     " (node_modules reused while "
+                                     "package-lock.json is unchanged), "
+                               : "") +
+                 std::to_string(m.build.commands.size()) + " command(s), timeout " +
                  format_duration(m.build.timeout));
   if (m.database.kind != DatabaseKind::none) {
     std::string text = database_kind_name(m.database.kind);

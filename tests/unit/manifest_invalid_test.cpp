@@ -166,6 +166,11 @@ const InvalidCase k_cases[] = {
     {"restore_without_commands",
      HEAD "database:\n  kind: none\n  rollback: restore\nservices:\n  web: {command: [x]}\n", 5, 13,
      "rollback: restore needs a database kind (sqlite, postgres, mysql) or backup and restore"},
+    {"venv_outside_the_release",
+     HEAD "build:\n  python: {venv: ../shared/venv}\nservices:\n  web: {command: [x]}\n", 4, 18,
+     "a path inside the release: relative, without \"..\""},
+    {"node_install_typo", HEAD "build:\n  node: cii\nservices:\n  web: {command: [x]}\n", 4, 9,
+     "\"cii\" is not one of ci or install"},
     {"url_env_for_sqlite",
      HEAD
      "database:\n  kind: sqlite\n  path: /d.db\n  url_env: DB\nservices:\n  web: {command: [x]}\n",

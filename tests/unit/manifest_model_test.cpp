@@ -40,6 +40,28 @@ TEST(ManifestModel, CheckShorthands) {
   EXPECT_EQ(std::get<HttpCheck>(m.services[4].ready->check.kind).url, "http://[::1]:9/");
 }
 
+TEST(ManifestModel, BuildInstallsPythonAndNode) {
+  const Manifest m = load_ok(k_head +
+                             "build:\n  python: {interpreter: /usr/bin/python3, "
+                             "system_site_packages: true}\n  node: ci\n"
+                             "  commands: [[npx, next, build]]\n"
+                             "services:\n  web: {command: [.venv/bin/python, app.py]}\n");
+  ASSERT_TRUE(m.build.python.has_value());
+  EXPECT_EQ(m.build.python->requirements, "requirements.txt");
+  EXPECT_EQ(m.build.python->venv, ".venv");
+  EXPECT_TRUE(m.build.python->system_site_packages);
+  EXPECT_EQ(m.build.python->interpreter, "/usr/bin/python3");
+  ASSERT_TRUE(m.build.node.has_value());
+  EXPECT_EQ(m.build.node->install, "ci");
+  EXPECT_EQ(m.build.commands.size(), 1U);
+  const Manifest only_node = load_ok(k_head +
+                                     "build: {node: {install: install}}\n"
+                                     "services:\n  web: {command: [node, app.js]}\n");
+  EXPECT_EQ(only_node.build.node->install, "install");
+  EXPECT_TRUE(only_node.build.commands.empty());
+  EXPECT_FALSE(only_node.build.empty());
+}
+
 TEST(ManifestModel, DatabaseServerChecks) {
   const Manifest m =
       load_ok(k_head +

@@ -1,43 +1,23 @@
 #include "database/backup_seal.hpp"
 
-#include <openssl/evp.h>
-
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <stdexcept>
 
 #include "bosun/common/byte_size.hpp"
+#include "sys/file_digest.hpp"
 
 namespace bosun::agent::database {
 
 namespace {
 
 BackupSeal measure(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  try {
+    const sys::FileDigest digest = sys::digest_file(path);
+    return {digest.bytes, digest.sha256};
+  } catch (const std::runtime_error&) {
     throw std::runtime_error("cannot read the backup " + path);
   }
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> digest(EVP_MD_CTX_new(),
-                                                                       &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(digest.get(), EVP_sha256(), nullptr);
-  BackupSeal seal;
-  char buffer[1 << 16];
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    const auto got = static_cast<std::size_t>(in.gcount());
-    EVP_DigestUpdate(digest.get(), buffer, got);
-    seal.bytes += got;
-  }
-  unsigned char hash[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(digest.get(), hash, &length);
-  static const char* hex = "0123456789abcdef";
-  for (unsigned int i = 0; i < length; ++i) {
-    seal.sha256 += hex[hash[i] >> 4];
-    seal.sha256 += hex[hash[i] & 0xf];
-  }
-  return seal;
 }
 
 }  // namespace

@@ -5,29 +5,57 @@
 #include "bosun/common/text.hpp"
 #include "deploy/run_places.hpp"
 #include "deploy/steps/builtin_steps.hpp"
+#include "deploy/steps/dependency_install.hpp"
 
 namespace bosun::agent::deploy::steps {
 
-BuildOutcome run_build(const manifest::Build& build, const std::string& release_dir,
-                       const std::map<std::string, std::string>& env, const std::string& log_path,
-                       const std::map<std::string, std::string>& variables,
-                       const std::string& pid_record) {
+namespace {
+
+// Keeps what an install did; false (with the failure recorded) when it failed.
+bool record_install(const InstallOutcome& install, BuildOutcome& outcome) {
+  if (!install.succeeded) {
+    outcome.failed_command = install.failed;
+    outcome.last = install.last;
+    return false;
+  }
+  outcome.installed.push_back(install.done);
+  return true;
+}
+
+}  // namespace
+
+BuildOutcome run_build(const manifest::Build& build, const BuildSite& site) {
   BuildOutcome outcome;
-  outcome.log_path = log_path;
+  outcome.log_path = site.log_path;
   const auto deadline = std::chrono::steady_clock::now() + build.timeout;
+  const InstallSite installs{site.release_dir, site.previous_dir, site.cache_dir, site.env,
+                             site.log_path,    site.pid_record,   deadline};
+  if (build.python) {
+    InstallOutcome python = install_python(*build.python, installs);
+    if (!record_install(python, outcome)) {
+      return outcome;
+    }
+  }
+  if (build.node) {
+    InstallOutcome node = install_node(*build.node, installs);
+    if (!record_install(node, outcome)) {
+      return outcome;
+    }
+  }
   for (const manifest::Command& command : build.commands) {
-    const std::vector<std::string> argv = command_argv(command, variables);
+    const std::vector<std::string> argv = command_argv(command, site.variables);
     const std::string written =
         command.uses_shell() ? "sh: " + command.shell : join(command.argv, " ");
-    std::ofstream(log_path, std::ios::app) << "$ " << written << "\n";
+    std::ofstream(site.log_path, std::ios::app) << "$ " << written << "\n";
     // Every command gets what is left of the whole build's timeout.
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    outcome.last = run_step_command({argv, env, release_dir, log_path,
-                                     std::max(left, std::chrono::milliseconds(1)), pid_record});
+    outcome.last =
+        run_step_command({argv, site.env, site.release_dir, site.log_path,
+                          std::max(left, std::chrono::milliseconds(1)), site.pid_record});
     if (!outcome.last.succeeded()) {
       outcome.failed_command = written;
-      std::ofstream(log_path, std::ios::app) << "bosun: " << outcome.last.describe() << "\n";
+      std::ofstream(site.log_path, std::ios::app) << "bosun: " << outcome.last.describe() << "\n";
       return outcome;
     }
   }
@@ -37,8 +65,8 @@ BuildOutcome run_build(const manifest::Build& build, const std::string& release_
 
 namespace {
 
-// build: the target's build commands in its directory, within the step's timeout (else the
-// manifest's), into RELEASE.build.log.
+// build: the target's dependency installs and build commands in its directory, within the step's
+// timeout (else the manifest's), into RELEASE.build.log.
 class BuildStep final : public DeployStep {
  public:
   bool needs_target() const override { return true; }
@@ -51,19 +79,27 @@ class BuildStep final : public DeployStep {
     if (step.definition.timeout) {
       build.timeout = *step.definition.timeout;
     }
-    if (build.commands.empty()) {
+    if (build.empty()) {
       return StepResult::skipped("no build commands");
     }
     const release::AgentSettings& settings = run.services.settings;
     const std::string log = run_log(settings, next.id, "build");
-    const BuildOutcome outcome =
-        run_build(build, next.dir, next.env, log, next.variables, step_record(settings));
+    const BuildSite site{next.dir,
+                         next.env,
+                         log,
+                         next.variables,
+                         step_record(settings),
+                         run.state.from.dir,
+                         (settings.layout.root / "cache").string()};
+    const BuildOutcome outcome = run_build(build, site);
     if (!outcome.succeeded) {
       return StepResult::failed("build command `" + outcome.failed_command + "` " +
                                     outcome.last.describe() + " (log: " + log + ")",
                                 log_evidence(log));
     }
-    return StepResult::ok(std::to_string(build.commands.size()) + " command(s), log: " + log);
+    std::string done = join(outcome.installed, "; ");
+    return StepResult::ok((done.empty() ? "" : done + "; ") +
+                          std::to_string(build.commands.size()) + " command(s), log: " + log);
   }
 };
 

@@ -214,9 +214,29 @@ struct Stage {
 
 // ---- deploy checks and requirements ----
 
+// A Python virtualenv per release: `python3 -m venv`, then pip install -r with a pip cache
+// shared across releases (ROOT/cache/pip).
+struct PythonBuild {
+  std::string requirements = "requirements.txt";  // relative to the release
+  std::string venv = ".venv";                     // relative to the release
+  bool system_site_packages = false;              // see the distribution's python3-* packages too
+  std::string interpreter = "python3";            // the venv's python, e.g. /usr/bin/python3
+};
+
+// node_modules by npm: reused from the live release when package-lock.json is unchanged
+// (hard links, no download), else `npm ci` (or `npm install`) with a shared npm cache
+// (ROOT/cache/npm).
+struct NodeBuild {
+  std::string install = "ci";  // "ci" or "install"
+};
+
 struct Build {
-  std::vector<Command> commands;
+  std::vector<Command> commands;  // after the python and node installs
   Duration timeout{20 * 60'000};
+  std::optional<PythonBuild> python;
+  std::optional<NodeBuild> node;
+
+  bool empty() const { return commands.empty() && !python && !node; }
 };
 
 struct Verify {

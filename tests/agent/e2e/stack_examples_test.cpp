@@ -81,6 +81,7 @@ struct StackCase {
   std::string added_column;  // by v2
   std::string v3_table;      // made by v3's migration
   std::string dump;          // how the built-in backup names itself
+  std::string built{};       // what the build step says it did ("" when nothing to check)
 };
 
 class StackExamples : public ::testing::TestWithParam<StackCase> {
@@ -136,6 +137,7 @@ TEST_P(StackExamples, DeploysRollsBackByRevisionKeepsEveryRowAndRestoresWhenAske
 
   const CliRun first = agent_cli({"deploy", "--commit", v1});
   ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_NE(first.output.find(stack.built), std::string::npos) << first.output;
   EXPECT_EQ(serving(), "v1");
   EXPECT_EQ(revision(), stack.revisions[0] + "\n");
   add_rows({"one", "two", "three"});
@@ -222,7 +224,8 @@ INSTANTIATE_TEST_SUITE_P(
                           {"3b8f2a6c9d01", "7c1d4e9f2a35", "9e4a7b2c5d18"},
                           "customer",
                           "refunds",
-                          "mysqldump of mysql+pymysql://app@127.0.0.1"}),
+                          "mysqldump of mysql+pymysql://app@127.0.0.1",
+                  "python venv .venv, pip install -r requirements.txt"}),
     [](const ::testing::TestParamInfo<StackCase>& param) { return param.param.name; });
 
 }  // namespace

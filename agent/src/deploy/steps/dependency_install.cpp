@@ -49,14 +49,29 @@ std::string read_marker(const fs::path& node_modules) {
   return digest;
 }
 
-// node_modules of `from` into `to` as hard links (same files, no copy); false when that
-// cannot be done (another filesystem), leaving nothing half made.
+// node_modules of `from` into `to` as hard links (the same files, no copy), without its
+// .cache (tools rewrite their caches in place, which would reach the live release through a
+// shared file); false when that cannot be done (another filesystem), leaving nothing half made.
 bool link_tree(const fs::path& from, const fs::path& to) {
   std::error_code error;
-  fs::copy(from, to,
-           fs::copy_options::recursive | fs::copy_options::create_hard_links |
-               fs::copy_options::copy_symlinks,
-           error);
+  fs::create_directories(to, error);
+  for (fs::recursive_directory_iterator it(from, fs::directory_options::none, error), end;
+       !error && it != end; it.increment(error)) {
+    // Lexically: fs::relative() would resolve .bin's symlinks to what they point at.
+    const fs::path target = to / it->path().lexically_relative(from);
+    if (it->path().filename() == ".cache" && it.depth() == 0) {
+      it.disable_recursion_pending();
+    } else if (it->is_symlink()) {
+      fs::copy_symlink(it->path(), target, error);
+    } else if (it->is_directory()) {
+      fs::create_directory(target, error);
+    } else {
+      fs::create_hard_link(it->path(), target, error);
+    }
+    if (error) {
+      break;  // increment() would clear it
+    }
+  }
   if (error) {
     fs::remove_all(to, error);
     return false;

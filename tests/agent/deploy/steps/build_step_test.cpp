@@ -74,8 +74,10 @@ class NodeInstallTest : public ::testing::Test {
     std::filesystem::create_directories(top.path() + "/bin");
     std::ofstream(top.path() + "/bin/npm")
         << "#!/bin/sh\necho \"npm $*\" >> " << top.path() << "/npm-runs\n"
-        << "mkdir -p node_modules/left-pad && echo 'module.exports = 1' > "
-           "node_modules/left-pad/index.js\n";
+        << "mkdir -p node_modules/left-pad node_modules/.bin node_modules/.cache && "
+           "echo 'module.exports = 1' > node_modules/left-pad/index.js && "
+           "ln -s ../left-pad/index.js node_modules/.bin/left-pad && "
+           "echo cached > node_modules/.cache/state\n";
     std::filesystem::permissions(top.path() + "/bin/npm", std::filesystem::perms::owner_all);
   }
   // A release with this package-lock.json, built with `previous` as the live release.
@@ -122,6 +124,9 @@ TEST_F(NodeInstallTest, AnUnchangedLockfileReusesNodeModulesAChangedOneInstalls)
       << second.installed.at(0);
   EXPECT_EQ(slurp(top.path() + "/r2/node_modules/left-pad/index.js"), "module.exports = 1\n");
   EXPECT_EQ(link_count("r2"), 2U) << "the same file, linked from r1";
+  EXPECT_TRUE(std::filesystem::is_symlink(top.path() + "/r2/node_modules/.bin/left-pad"));
+  EXPECT_FALSE(std::filesystem::exists(top.path() + "/r2/node_modules/.cache"))
+      << "tools' caches are not shared with the live release";
 
   const auto third = build_release("r3", "{\"lockfileVersion\": 3, \"changed\": true}", "r2");
   ASSERT_TRUE(third.succeeded) << slurp(third.log_path);

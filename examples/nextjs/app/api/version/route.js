@@ -1,0 +1,7 @@
+import { releaseVersion } from "../../release";
+
+export const dynamic = "force-dynamic";
+
+export function GET() {
+  return Response.json({ version: releaseVersion() });
+}

@@ -6,7 +6,7 @@ export default function Home() {
   return (
     <main>
       <h1>Storefront</h1>
-      <p>release {releaseVersion()}</p>
+      <p>{`release ${releaseVersion()}`}</p>
     </main>
   );
 }

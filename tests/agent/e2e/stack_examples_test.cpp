@@ -248,5 +248,51 @@ INSTANTIATE_TEST_SUITE_P(
                                 false}),
     [](const ::testing::TestParamInfo<StackCase>& param) { return param.param.name; });
 
+// Next.js from the npm registry: npm ci and next build on v1; on v2 (the lockfile unchanged)
+// node_modules linked from v1, only next build runs; a v3 that does not compile fails at build
+// with v2 still serving; rollback to v1 runs no build at all.
+TEST(NextJsStack, BuildsOncePerReleaseReusesNodeModulesAndRollsBack) {
+  AgentSandbox agent;
+  TempDir source;
+  StackExample example{"nextjs", source.path() + "/storefront"};
+  const std::string v1 = example.commit("v1");
+  const std::string v2 = example.commit("v2");
+  const std::string v3 = example.commit("v3");
+  agent.start_agent({"--repo", example.repo().path(), "--host", "127.0.0.1"});
+  const auto deploy = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> full = args;
+    full.insert(full.begin() + 1, {"--root", agent.root(), "--json"});
+    full.insert(full.end(), {"--who", "tester"});
+    return agent.cli(full, seconds(600));
+  };
+  const auto serving = [&] {
+    const HttpResult reply = http(example.port(3000), "GET", "/api/version");
+    return reply.status == 200 ? reply.json()->getValue<std::string>("version") : "";
+  };
+
+  const CliRun first = deploy({"deploy", "--commit", v1});
+  ASSERT_EQ(first.code, 0) << first.output;
+  EXPECT_NE(first.output.find("npm ci (no live release"), std::string::npos) << first.output;
+  EXPECT_EQ(serving(), "v1");
+  const HttpResult page = http(example.port(3000), "GET", "/");
+  EXPECT_NE(page.body.find("release v1"), std::string::npos) << page.body;
+
+  const CliRun second = deploy({"deploy", "--commit", v2});
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("node_modules reused from"), std::string::npos) << second.output;
+  EXPECT_EQ(second.output.find("npm ci"), std::string::npos) << second.output;
+  EXPECT_EQ(serving(), "v2");
+
+  const CliRun bad = deploy({"deploy", "--commit", v3});
+  EXPECT_EQ(bad.code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("build command `node_modules/.bin/next build`"), std::string::npos)
+      << bad.output;
+  EXPECT_EQ(serving(), "v2");
+
+  const CliRun back = deploy({"rollback"});
+  ASSERT_EQ(back.code, 0) << back.output;
+  EXPECT_EQ(serving(), "v1");
+}
+
 }  // namespace
 }  // namespace bosun::test

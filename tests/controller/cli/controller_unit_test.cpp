@@ -349,6 +349,64 @@ TEST(InitCommand, WritesAManifestThatChecksAndKeepsSecretsOutOfGit) {
   fs::remove_all(dir);
 }
 
+// A FastAPI app with Postgres, alembic and a docker-compose.yml: the manifest is for that
+// stack, secrets by name only, and the compose services are listed with their lines.
+TEST(InitCommand, RecognisesTheStackAndListsComposeServices) {
+  test::TempDir dir;
+  const auto write = [&](const std::string& file, const std::string& text) {
+    fs::create_directories(fs::path(dir.path() + "/" + file).parent_path());
+    std::ofstream(dir.path() + "/" + file) << text;
+  };
+  write("app/server.py", "from fastapi import FastAPI\n\nservice = FastAPI()\n");
+  write("requirements.txt", "fastapi\npsycopg2-binary\nalembic\n");
+  write("alembic.ini", "[alembic]\nscript_location = migrations\n");
+  write("docker-compose.yml",
+        "services:\n  api:\n    build: ./backend\n    ports: [\"8000:8000\"]\n"
+        "    env_file: .env\n  db:\n    image: postgres:16\n"
+        "    healthcheck:\n      test: [CMD, pg_isready]\n");
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(run_bosun({"init", "--dir", dir.path(), "--json"}, out, err), 0) << err.str();
+  EXPECT_NE(out.str().find("\"stack\":\"FastAPI\""), std::string::npos) << out.str();
+  const manifest::LoadResult loaded = manifest::load_manifest_file(dir.path() + "/app.yaml");
+  ASSERT_TRUE(loaded.ok());
+  const manifest::Manifest& m = *loaded.manifest;
+  EXPECT_EQ(m.database.kind, manifest::DatabaseKind::postgres);
+  EXPECT_EQ(m.secrets, std::vector<std::string>{"DATABASE_URL"});
+  ASSERT_TRUE(m.build.python.has_value());
+  ASSERT_EQ(m.services.size(), 1U);
+  EXPECT_EQ(m.services[0].command.argv,
+            (std::vector<std::string>{".venv/bin/python", "-m", "uvicorn", "app.server:service",
+                                      "--host", "127.0.0.1", "--port", "8000"}));
+  EXPECT_EQ(m.services[0].deploy, manifest::DeployMode::restart);
+  EXPECT_EQ(m.database.migrate_base, "base");
+  std::ifstream written(dir.path() + "/app.yaml");
+  std::stringstream text;
+  text << written.rdbuf();
+  EXPECT_NE(text.str().find("#   api (line 2): build: ./backend; ports 8000:8000; env_file .env"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("#   db (line 6): postgres:16; healthcheck CMD pg_isready"),
+            std::string::npos)
+      << text.str();
+  std::ifstream secrets(dir.path() + "/.bosun/secrets");
+  std::stringstream names;
+  names << secrets.rdbuf();
+  EXPECT_NE(names.str().find("DATABASE_URL="), std::string::npos);
+}
+
+TEST(InitCommand, TemplateWhenNothingIsRecognisedOrAsked) {
+  test::TempDir dir;
+  std::ofstream(dir.path() + "/package.json") << R"({"name": "My Tool", "dependencies": {}})";
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(run_bosun({"init", "--dir", dir.path()}, out, err), 0) << err.str();
+  EXPECT_EQ(out.str().find("found a"), std::string::npos) << out.str();
+  EXPECT_TRUE(manifest::load_manifest_file(dir.path() + "/app.yaml").ok());
+  EXPECT_EQ(run_bosun({"init", "--dir", dir.path(), "--force", "--port", "99999"}, out, err), 2);
+  EXPECT_NE(err.str().find("--port 99999"), std::string::npos) << err.str();
+}
+
 // `bosun deploy` with an edited app.yaml deploys the committed one; it must say so.
 TEST(LocalRepo, TellsWhenTheManifestOnDiskIsNotTheCommittedOne) {
   test::TempDir dir;

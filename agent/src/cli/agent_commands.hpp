@@ -26,5 +26,7 @@ int simple_get(const std::string& command, const std::string& path, const std::s
 int releases_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
 int history_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
 int lock_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
+// database_server_command.cpp: the app's database server as one of its services.
+int database_server_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace bosun::agent::cli

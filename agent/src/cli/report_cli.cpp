@@ -88,12 +88,21 @@ int ready_command(const std::vector<std::string>& args, std::ostream& out, std::
 
 namespace {
 
-// What the app's own files next to `manifest_path` ask for (runtimes, the alembic revision).
+// What the app's own files next to `manifest_path` (or in the live release) ask for: runtimes,
+// the alembic revision.
 std::vector<checks::RequirementRow> app_requirement_rows(
     const std::string& manifest_path, const std::string& root, const manifest::Manifest& manifest,
     const std::map<std::string, std::string>& env) {
   checks::AppRequirementInputs app;
   app.release_dir = fs::absolute(manifest_path).parent_path().string();
+  // A manifest uploaded alone (bosun gap puts it in ROOT/setup/): the app's files are the live
+  // release's.
+  const bool alone = !fs::exists(fs::path(app.release_dir) / ".git") &&
+                     !fs::exists(fs::path(app.release_dir) / "package.json") &&
+                     !fs::exists(fs::path(app.release_dir) / "alembic.ini");
+  if (!root.empty() && alone && fs::exists(HostLayout{root}.current())) {
+    app.release_dir = fs::canonical(HostLayout{root}.current()).string();
+  }
   app.database = manifest.database;
   app.sqlite_path = app.database.path;
   if (!root.empty()) {

@@ -5,6 +5,9 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <filesystem>
+
+#include "bosun/checks/app_requirements.hpp"
 #include "bosun/checks/report.hpp"
 #include "bosun/checks/requirements.hpp"
 #include "bosun/common/environment.hpp"
@@ -36,7 +39,9 @@ struct GapRow {
 };
 
 // The laptop: its environment plus the manifest's env and .bosun/secrets.
-checks::Report laptop_report(const manifest::Manifest& manifest,
+// The app's own files in the working copy count too (its runtimes), but not its database: the
+// laptop's DATABASE_URL may well be production's, and gap only looks.
+checks::Report laptop_report(const manifest::Manifest& manifest, const std::string& manifest_path,
                              const std::map<std::string, std::string>& secrets) {
   checks::RequirementInputs local;
   local.env = process_environment();
@@ -46,7 +51,14 @@ checks::Report laptop_report(const manifest::Manifest& manifest,
   for (const auto& [name, value] : secrets) {
     local.env[name] = value;
   }
-  return checks::requirements_report(checks::check_requirements(manifest.requires_, local));
+  auto rows = checks::check_requirements(manifest.requires_, local);
+  checks::AppRequirementInputs app;
+  app.release_dir = std::filesystem::absolute(manifest_path).parent_path().string();
+  app.env = local.env;
+  for (checks::RequirementRow& row : checks::check_app_requirements(app)) {
+    rows.push_back(std::move(row));
+  }
+  return checks::requirements_report(rows);
 }
 
 std::vector<HostGap> host_reports(std::vector<host::HostSession>& hosts,
@@ -57,8 +69,9 @@ std::vector<HostGap> host_reports(std::vector<host::HostSession>& hosts,
       host.connect();
       const std::string path = host.target().root + "/setup/app.yaml";
       host.transport().upload(manifest_text, path, 0644);
-      const transport::RemoteResult gap =
-          host.agent_capture("gap", {"-c", path, "--json"}, host::k_query_timeout);
+      // --root: the app's files (package.json, alembic.ini) are read from the live release.
+      const transport::RemoteResult gap = host.agent_capture(
+          "gap", {"-c", path, "--root", host.target().root, "--json"}, host::k_query_timeout);
       gaps[i].report = checks::parse_report_json(gap.output);
       if (!gaps[i].report) {
         gaps[i].failure = gap.error.empty() ? gap.output : gap.error;
@@ -163,7 +176,7 @@ int gap_command(const std::vector<std::string>& args, std::ostream& out, std::os
   if (!secrets) {
     return exit_code::k_invalid_input;
   }
-  const checks::Report laptop = laptop_report(context->manifest(), *secrets);
+  const checks::Report laptop = laptop_report(context->manifest(), globals.config, *secrets);
   std::vector<host::HostSession>& hosts = context->hosts();
   const std::vector<HostGap> gaps =
       host_reports(hosts, read_text_file(globals.config).value_or(""));

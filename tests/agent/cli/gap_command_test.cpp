@@ -44,6 +44,23 @@ TEST(GapCommand, UsesTheHostsEnvFileAndNeverPrintsValues) {
   EXPECT_EQ(output.find("super-secret-value"), std::string::npos) << output;
 }
 
+// `bosun gap` uploads the manifest alone into ROOT/setup/: what the app's own files ask for is
+// then read from the live release (here a package.json wanting a Node that cannot exist).
+TEST(GapCommand, AManifestUploadedAloneReadsTheAppsFilesFromTheLiveRelease) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/setup");
+  std::filesystem::create_directories(dir.path() + "/releases/r1");
+  std::filesystem::create_directory_symlink(dir.path() + "/releases/r1", dir.path() + "/current");
+  std::ofstream(dir.path() + "/releases/r1/package.json") << R"({"engines": {"node": "<1"}})";
+  std::ofstream(dir.path() + "/setup/app.yaml")
+      << "app: a\nrepo: r\nservices: {w: {command: [node, app.js]}}\n";
+  std::string output;
+  EXPECT_EQ(run({"gap", "-c", dir.path() + "/setup/app.yaml", "--root", dir.path()}, output), 1)
+      << output;
+  EXPECT_TRUE(std::regex_search(output, std::regex("FAIL +runtime +node"))) << output;
+  EXPECT_NE(output.find("does not satisfy <1"), std::string::npos) << output;
+}
+
 TEST(GapCommand, BlockingGapsExitOne) {
   test::TempDir dir;
   std::ofstream(dir.path() + "/app.yaml")

@@ -10,6 +10,7 @@
 
 #include "bosun/checks/app_requirements.hpp"
 #include "bosun/common/text.hpp"
+#include "bosun/common/text_file.hpp"
 #include "capture.hpp"
 #include "make_result.hpp"
 
@@ -20,10 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text_file(path.string()).value_or("");
 }
 
 // package.json's engines.node, or "" when it asks for nothing.

@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bosun/common/names.hpp"
+#include "bosun/common/text_file.hpp"
 
 namespace bosun::controller::project {
 
@@ -18,10 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text_file(path.string()).value_or("");
 }
 
 // "My Shop_API" -> "my-shop-api": the naming rule's characters only.

@@ -423,6 +423,20 @@ void append_row(std::ostringstream& out, const std::string& label, const std::st
       << "\n";
 }
 
+std::string build_summary(const Build& build) {
+  std::string text;
+  if (build.python) {
+    text += "python venv " + build.python->venv + " from " + build.python->requirements + ", ";
+  }
+  if (build.node) {
+    text += "npm " + build.node->install +
+            " (node_modules reused while package-lock.json is "
+            "unchanged), ";
+  }
+  return text + std::to_string(build.commands.size()) + " command(s), timeout " +
+         format_duration(build.timeout);
+}
+
 }  // namespace
 
 std::string summarize(const Manifest& m) {
@@ -440,16 +454,7 @@ std::string summarize(const Manifest& m) {
   if (!m.secrets.empty()) {
     append_row(out, "secrets", join(m.secrets, ", ") + " (names only)");
   }
-  append_row(out, "build",
-             std::string(m.build.python ? "python venv " + m.build.python->venv + " from " +
-                                              m.build.python->requirements + ", "
-                                        : "") +
-                 (m.build.node ? "npm " + m.build.node->install +
-                                     " (node_modules reused while "
-                                     "package-lock.json is unchanged), "
-                               : "") +
-                 std::to_string(m.build.commands.size()) + " command(s), timeout " +
-                 format_duration(m.build.timeout));
+  append_row(out, "build", build_summary(m.build));
   if (m.database.kind != DatabaseKind::none) {
     std::string text = database_kind_name(m.database.kind);
     text += m.database.path.empty() ? "" : " " + m.database.path;

@@ -85,6 +85,16 @@ void write_secrets_template(const fs::path& secrets, const project::DetectedStac
   }
 }
 
+// .bosun/secrets and the history kept out of git.
+void ignore_secrets(const fs::path& ignore) {
+  const auto existing = read_text_file(ignore.string()).value_or("");
+  if (existing.find(".bosun/secrets") == std::string::npos) {
+    std::ofstream(ignore, std::ios::app)
+        << (existing.empty() || existing.back() == '\n' ? "" : "\n")
+        << ".bosun/secrets\n.bosun/history.db\n";
+  }
+}
+
 }  // namespace
 
 int init_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -143,12 +153,7 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
   write_secrets_template(secrets, stack);
   ::chmod(secrets.c_str(), 0600);
   const fs::path ignore = root / ".gitignore";
-  const auto existing = read_text_file(ignore.string()).value_or("");
-  if (existing.find(".bosun/secrets") == std::string::npos) {
-    std::ofstream(ignore, std::ios::app)
-        << (existing.empty() || existing.back() == '\n' ? "" : "\n")
-        << ".bosun/secrets\n.bosun/history.db\n";
-  }
+  ignore_secrets(ignore);
   if (json) {
     Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
     body.set("manifest", manifest.string());

@@ -170,10 +170,15 @@ TEST_F(AlembicRevisionTest, AnUnreachableServerIsAWarningNotAGap) {
   in.env["DATABASE_URL"] =
       "postgresql://app:pw-77@127.0.0.1:" + std::to_string(test::free_port()) + "/app";
   const auto rows = check_app_requirements(in);
-  ASSERT_EQ(rows.size(), 1U);
-  EXPECT_EQ(rows[0].result.status, Status::warn);
-  EXPECT_FALSE(rows[0].blocking);
-  EXPECT_EQ(rows[0].result.evidence.find("pw-77"), std::string::npos);
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[0].requirement, "database postgres");
+  EXPECT_NE(rows[0].result.action.find("start the database server"), std::string::npos);
+  EXPECT_EQ(rows[1].requirement, "alembic revision");
+  for (const RequirementRow& row : rows) {
+    EXPECT_EQ(row.result.status, Status::warn) << row.requirement;
+    EXPECT_FALSE(row.blocking) << row.requirement;
+    EXPECT_EQ(row.result.evidence.find("pw-77"), std::string::npos);
+  }
 }
 
 }  // namespace

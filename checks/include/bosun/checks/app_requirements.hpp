@@ -1,8 +1,9 @@
 #pragma once
 // Requirements read from the app itself rather than from the manifest's `requires`: the
 // runtime its own files ask for (package.json `engines.node`, pyproject's `requires-python`,
-// .python-version) and, with alembic, that the database's revision is one the release has
-// (the seeds' "Can't locate revision"). Rows for the gap report and the deploy's preflight.
+// .python-version), that its database answers its own URL (a warning) and, with alembic, that
+// the database's revision is one the release has (the seeds' "Can't locate revision"). Rows
+// for the gap report and the deploy's preflight.
 
 #include <map>
 #include <string>

@@ -28,14 +28,23 @@ CheckContext with_env(std::map<std::string, std::string> env) {
 
 class PostgresCheckTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server = new test::PostgresServer(k_password); }
+  static void SetUpTestSuite() {
+    try {
+      server = new test::PostgresServer(k_password);
+    } catch (const std::exception& error) {
+      not_started = error.what();  // SetUp fails with it: gtest would call the suite skipped
+    }
+  }
+  void SetUp() override { ASSERT_NE(server, nullptr) << not_started; }
   static void TearDownTestSuite() {
     delete server;
     server = nullptr;
   }
   static test::PostgresServer* server;
+  static std::string not_started;
 };
 test::PostgresServer* PostgresCheckTest::server = nullptr;
+std::string PostgresCheckTest::not_started;
 
 TEST_F(PostgresCheckTest, PassesWithTheAppsUrlAndNamesTheServer) {
   const CheckResult result =
@@ -116,8 +125,13 @@ class MysqlCheckTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir = new test::TempDir;
-    server = new test::MariaDbServer(dir->path(), k_password);
+    try {
+      server = new test::MariaDbServer(dir->path(), k_password);
+    } catch (const std::exception& error) {
+      not_started = error.what();
+    }
   }
+  void SetUp() override { ASSERT_NE(server, nullptr) << not_started; }
   static void TearDownTestSuite() {
     delete server;
     delete dir;
@@ -128,9 +142,11 @@ class MysqlCheckTest : public ::testing::Test {
   }
   static test::TempDir* dir;
   static test::MariaDbServer* server;
+  static std::string not_started;
 };
 test::TempDir* MysqlCheckTest::dir = nullptr;
 test::MariaDbServer* MysqlCheckTest::server = nullptr;
+std::string MysqlCheckTest::not_started;
 
 TEST_F(MysqlCheckTest, PassesAndNamesMariaDb) {
   const CheckResult result = run_check(manifest::MysqlCheck{}, with_env({{"DATABASE_URL", url()}}));

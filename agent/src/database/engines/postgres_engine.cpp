@@ -47,8 +47,11 @@ std::string quoted_name(const std::string& schema, const std::string& name) {
 }
 
 // "TABLE public.notes" for each table, view, sequence and type `pg_restore --list` shows.
-std::set<std::string> objects_in_listing(const std::string& listing_path) {
-  std::set<std::string> objects;
+// An object as (kind, quoted name): ("TABLE", "\"public\".\"notes\"").
+using DbObject = std::pair<std::string, std::string>;
+
+std::set<DbObject> objects_in_listing(const std::string& listing_path) {
+  std::set<DbObject> objects;
   std::ifstream in(listing_path);
   std::string line;
   while (std::getline(in, line)) {
@@ -66,7 +69,7 @@ std::set<std::string> objects_in_listing(const std::string& listing_path) {
         words >> name;
         kind = "MATERIALIZED VIEW";
       }
-      objects.insert(kind + " " + quoted_name(schema, name));
+      objects.emplace(kind, quoted_name(schema, name));
     }
   }
   return objects;
@@ -74,7 +77,7 @@ std::set<std::string> objects_in_listing(const std::string& listing_path) {
 
 // Tables, views, sequences and enum types now in the database, as objects_in_listing names
 // them; nullopt when they cannot be read.
-std::optional<std::set<std::string>> objects_in_database(const DatabaseUrl& url) {
+std::optional<std::set<DbObject>> objects_in_database(const DatabaseUrl& url) {
   auto connection = checks::connect_sql(url, std::chrono::milliseconds(10'000));
   if (!connection) {
     return std::nullopt;
@@ -94,10 +97,9 @@ std::optional<std::set<std::string>> objects_in_database(const DatabaseUrl& url)
   if (!rows) {
     return std::nullopt;
   }
-  std::set<std::string> objects;
+  std::set<DbObject> objects;
   for (const checks::SqlRow& row : *rows) {
-    objects.insert(row[0].value_or("") + " " +
-                   quoted_name(row[1].value_or(""), row[2].value_or("")));
+    objects.emplace(row[0].value_or(""), quoted_name(row[1].value_or(""), row[2].value_or("")));
   }
   return objects;
 }
@@ -125,7 +127,7 @@ class PostgresEngine final : public Engine {
     // Read back: a dump pg_restore cannot list is not a backup.
     const std::string listing = backup_path + ".list";
     const auto listed = run_client({"pg_restore", "--list", partial}, env, site, listing);
-    const std::set<std::string> objects = objects_in_listing(listing);
+    const std::set<DbObject> objects = objects_in_listing(listing);
     std::filesystem::remove(listing);
     if (!listed.succeeded()) {
       std::filesystem::remove(partial);
@@ -165,13 +167,12 @@ class PostgresEngine final : public Engine {
     }
     // Objects made after the backup go first (a table added by the failed migration may
     // hold a foreign key to one the backup recreates), in the same transaction as the rest.
-    const std::set<std::string> kept = objects_in_listing(listing);
+    const std::set<DbObject> kept = objects_in_listing(listing);
     std::string drops;
     int dropped = 0;
-    for (const std::string& object : *now) {
-      if (kept.count(object) == 0) {
-        drops += "DROP " + object.substr(0, object.rfind(' ')) + " IF EXISTS " +
-                 object.substr(object.rfind(' ') + 1) + " CASCADE;\n";
+    for (const auto& [kind, name] : *now) {
+      if (kept.count({kind, name}) == 0) {
+        drops += "DROP " + kind + " IF EXISTS " + name + " CASCADE;\n";
         ++dropped;
       }
     }

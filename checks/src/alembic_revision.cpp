@@ -94,16 +94,11 @@ std::optional<std::vector<std::string>> database_revisions(const AppRequirementI
     ::sqlite3_close(db);
     return found;
   }
-  const auto url_text = inputs.env.find(inputs.database.url_env);
-  auto url = url_text == inputs.env.end()
-                 ? tl::expected<DatabaseUrl, std::string>(
-                       tl::make_unexpected(inputs.database.url_env + " is not set"))
-                 : parse_database_url(url_text->second);
+  const auto url = database_url_from(inputs.env, inputs.database.url_env);
   if (!url) {
     problem = url.error();
     return std::nullopt;
   }
-  take_password_from(inputs.env, *url);
   auto connection = connect_sql(*url, std::chrono::milliseconds(5000));
   if (!connection) {
     problem = "cannot connect to " + url->redacted() + ": " + connection.error().message;

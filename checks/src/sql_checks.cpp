@@ -32,21 +32,11 @@ std::string action_for(const SqlError& error, const std::string& source) {
 tl::expected<DatabaseUrl, std::string> resolve_url(const manifest::SqlServerCheck& check,
                                                    const CheckContext& context,
                                                    std::string& source) {
-  std::string text;
-  if (!check.url.empty()) {
-    source = "the check's url";
-    text = check.url;
-  } else {
-    source = check.url_env;
-    const auto found = context.env.find(check.url_env);
-    if (found == context.env.end() || found->second.empty()) {
-      return tl::make_unexpected(check.url_env + " is not set in the app's environment");
-    }
-    text = found->second;
-  }
-  auto url = parse_database_url(text);
+  source = check.url.empty() ? check.url_env : "the check's url";
+  auto url = check.url.empty() ? database_url_from(context.env, check.url_env)
+                               : parse_database_url(check.url);
   if (!url) {
-    return tl::make_unexpected(source + ": " + url.error());
+    return tl::make_unexpected(check.url.empty() ? url.error() : source + ": " + url.error());
   }
   if (!check.password_env.empty()) {
     const auto password = context.env.find(check.password_env);
@@ -57,7 +47,6 @@ tl::expected<DatabaseUrl, std::string> resolve_url(const manifest::SqlServerChec
     }
     url->password = password->second;
   }
-  take_password_from(context.env, *url);
   return url;
 }
 

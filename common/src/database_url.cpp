@@ -209,6 +209,20 @@ void take_password_from(const std::map<std::string, std::string>& env, DatabaseU
   }
 }
 
+tl::expected<DatabaseUrl, std::string> database_url_from(
+    const std::map<std::string, std::string>& env, const std::string& name) {
+  const auto found = env.find(name);
+  if (found == env.end() || found->second.empty()) {
+    return tl::make_unexpected(name + " is not set in the app's environment");
+  }
+  auto url = parse_database_url(found->second);
+  if (!url) {
+    return tl::make_unexpected(name + ": " + url.error());
+  }
+  take_password_from(env, *url);
+  return url;
+}
+
 std::string DatabaseUrl::address() const {
   if (!socket.empty()) {
     return socket;

@@ -106,6 +106,14 @@ std::string ChildProcess::output() const {
   return text.str();
 }
 
+std::pair<int, std::string> run_tool(const std::vector<std::string>& argv, const std::string& dir) {
+  ChildProcess tool({argv, {"HOME=" + dir, "LC_ALL=C"}, dir, dir + "/tool.out"});
+  const auto status = tool.wait(std::chrono::seconds(60));
+  std::string output = tool.output();
+  std::filesystem::remove(dir + "/tool.out");
+  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, output};
+}
+
 unsigned short free_port() {
   // Below the kernel's ephemeral range (32768+ by default): a client polling a port in that
   // range until a server listens can end up connected to itself, occupying the port.

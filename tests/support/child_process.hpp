@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bosun::test {
@@ -38,6 +39,10 @@ class ChildProcess {
   std::optional<int> m_status;
   std::string m_output_file;
 };
+
+// Runs a tool to its end (at most a minute) in `dir`, with HOME=dir and LC_ALL=C: its exit
+// code (-1 when killed or timed out) and what it printed.
+std::pair<int, std::string> run_tool(const std::vector<std::string>& argv, const std::string& dir);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short free_port();

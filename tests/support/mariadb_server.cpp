@@ -7,27 +7,13 @@
 #include <stdexcept>
 
 namespace bosun::test {
-namespace {
-
-// A client run: its exit code and what it printed.
-std::pair<int, std::string> run_client(const std::vector<std::string>& argv,
-                                       const std::string& dir) {
-  ChildProcess client({argv, {"HOME=" + dir}, dir, dir + "/client.out"});
-  const auto status = client.wait(std::chrono::seconds(30));
-  std::string output = client.output();
-  std::filesystem::remove(dir + "/client.out");
-  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, output};
-}
-
-}  // namespace
-
 MariaDbServer::MariaDbServer(const std::string& work_dir, const std::string& app_password)
     : m_dir(work_dir + "/mariadb"), m_port(free_port()) {
   std::filesystem::create_directories(m_dir);
   const auto [installed, install_output] =
-      run_client({"mariadb-install-db", "--no-defaults", "--datadir=" + m_dir + "/data",
-                  "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"},
-                 m_dir);
+      run_tool({"mariadb-install-db", "--no-defaults", "--datadir=" + m_dir + "/data",
+                "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"},
+               m_dir);
   if (installed != 0) {
     throw std::runtime_error("mariadb-install-db failed: " + install_output);
   }
@@ -50,9 +36,9 @@ MariaDbServer::MariaDbServer(const std::string& work_dir, const std::string& app
     wait_until(
         [&] {
           answered = m_server->running() &&
-                     run_client({"mysqladmin", "--no-defaults", "--socket=" + m_dir + "/mysql.sock",
-                                 "-u", "root", "ping"},
-                                m_dir)
+                     run_tool({"mysqladmin", "--no-defaults", "--socket=" + m_dir + "/mysql.sock",
+                               "-u", "root", "ping"},
+                              m_dir)
                              .first == 0;
           return answered || !m_server->running();
         },
@@ -77,9 +63,9 @@ MariaDbServer::~MariaDbServer() {
 
 std::string MariaDbServer::query(const std::string& sql, const std::string& database) const {
   const auto [code, output] =
-      run_client({"mysql", "--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-P",
-                  std::to_string(m_port), "-u", "root", "-N", "-B", "-e", sql, database},
-                 m_dir);
+      run_tool({"mysql", "--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-P",
+                std::to_string(m_port), "-u", "root", "-N", "-B", "-e", sql, database},
+               m_dir);
   if (code != 0) {
     throw std::runtime_error("mysql -e \"" + sql + "\" failed: " + output);
   }

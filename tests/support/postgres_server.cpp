@@ -22,14 +22,6 @@ std::vector<std::string> as_server_user(std::vector<std::string> argv) {
   return argv;
 }
 
-std::pair<int, std::string> run_tool(const std::vector<std::string>& argv, const std::string& dir) {
-  ChildProcess tool({argv, {"HOME=" + dir, "LC_ALL=C"}, dir, dir + "/tool.out"});
-  const auto status = tool.wait(std::chrono::seconds(60));
-  std::string output = tool.output();
-  std::filesystem::remove(dir + "/tool.out");
-  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, output};
-}
-
 void hand_to_server_user(const std::string& path) {
   if (::geteuid() != 0) {
     return;

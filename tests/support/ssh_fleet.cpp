@@ -18,11 +18,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void run_tool(const std::vector<std::string>& argv, const std::string& dir) {
-  ChildProcess tool({argv, {}, dir, dir + "/tool.log"});
-  const auto status = tool.wait(std::chrono::seconds(30));
-  if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    throw std::runtime_error(argv[0] + " failed: " + tool.output());
+// A tool that must succeed (the shared run_tool, which says how it ended).
+void run_tool_or_throw(const std::vector<std::string>& argv, const std::string& dir) {
+  const auto [code, output] = run_tool(argv, dir);
+  if (code != 0) {
+    throw std::runtime_error(argv[0] + " failed: " + output);
   }
 }
 
@@ -63,8 +63,9 @@ SshFleet::SshFleet(int count, const std::string& extra_config) {
   m_identity = m_dir.path() + "/user_key";
   m_known_hosts = m_dir.path() + "/known_hosts";
   std::ofstream(m_known_hosts).close();
-  run_tool({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bosun-test", "-f", m_identity},
-           m_dir.path());
+  run_tool_or_throw(
+      {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bosun-test", "-f", m_identity},
+      m_dir.path());
   fs::copy_file(m_identity + ".pub", m_dir.path() + "/authorized_keys");
   if (::getuid() == 0) {
     fs::create_directories("/run/sshd");  // sshd's privilege separation directory
@@ -74,7 +75,8 @@ SshFleet::SshFleet(int count, const std::string& extra_config) {
     host.address = "127.0.0." + std::to_string(2 + i);
     host.port = free_port_on(host.address);
     host.host_key = m_dir.path() + "/host_key_" + std::to_string(i);
-    run_tool({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host.host_key}, m_dir.path());
+    run_tool_or_throw({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host.host_key},
+                      m_dir.path());
     host.config = m_dir.path() + "/sshd_config_" + std::to_string(i);
     std::ofstream(host.config) << "Port " << host.port << "\nListenAddress " << host.address
                                << "\nHostKey " << host.host_key << "\nPidFile " << m_dir.path()
@@ -117,7 +119,7 @@ void SshFleet::trust_all() const {
 void SshFleet::trust_wrong_key(std::size_t i) const {
   const std::string other = m_dir.path() + "/impostor_key";
   if (!fs::exists(other)) {
-    run_tool({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other}, m_dir.path());
+    run_tool_or_throw({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other}, m_dir.path());
   }
   std::istringstream key(read_file(other + ".pub"));
   std::string type;

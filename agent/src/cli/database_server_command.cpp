@@ -39,20 +39,14 @@ int database_server_command(const CommandArgs& args, std::ostream& out, std::ost
     err << command << ": give postgres or mysql and --data DIR (see --help)\n";
     return exit_code::k_invalid_input;
   }
-  const auto env = process_environment();
-  const auto text = env.find(url_env);
-  if (text == env.end()) {
-    err << command << ": " << url_env << " is not set in the service's environment\n";
-    return exit_code::k_invalid_input;
-  }
-  auto url = parse_database_url(text->second);
+  const auto url = database_url_from(process_environment(), url_env);
   if (!url || to_string(url->engine) != engine) {
-    err << command << ": " << url_env << ": "
-        << (url ? "a " + to_string(url->engine) + " URL for a " + engine + " server" : url.error())
+    err << command << ": "
+        << (url ? url_env + ": a " + to_string(url->engine) + " URL for a " + engine + " server"
+                : url.error())
         << "\n";
     return exit_code::k_invalid_input;
   }
-  take_password_from(env, *url);
   if (engine == "postgres" && ::geteuid() == 0) {
     err << command << ": postgres refuses to run as root: give this service `user: postgres` "
         << "(and its data folder to that user: install -d -o postgres -m 700 " << data << ")\n";

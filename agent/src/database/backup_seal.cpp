@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "bosun/common/byte_size.hpp"
-#include "sys/file_digest.hpp"
 
 namespace bosun::agent::database {
 
@@ -13,8 +12,7 @@ namespace {
 
 BackupSeal measure(const std::string& path) {
   try {
-    const sys::FileDigest digest = sys::digest_file(path);
-    return {digest.bytes, digest.sha256};
+    return sys::digest_file(path);
   } catch (const std::runtime_error&) {
     throw std::runtime_error("cannot read the backup " + path);
   }

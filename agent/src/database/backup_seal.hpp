@@ -3,16 +3,13 @@
 // format (so `sha256sum -c` checks it by hand too) when it is taken, and checked before it is
 // put back, so that a truncated or altered file is never restored.
 
-#include <cstdint>
-#include <optional>
 #include <string>
+
+#include "sys/file_digest.hpp"
 
 namespace bosun::agent::database {
 
-struct BackupSeal {
-  std::uint64_t bytes = 0;
-  std::string sha256;  // lowercase hex
-};
+using BackupSeal = sys::FileDigest;  // its size and sha256
 
 // Reads `backup`, writes BACKUP.sha256 and returns what it recorded. Throws
 // std::runtime_error naming the file when it cannot be read or the seal written.

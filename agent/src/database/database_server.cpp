@@ -9,7 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "bosun/common/program_path.hpp"
+#include "database/sql_names.hpp"
 
 namespace bosun::agent::database {
 
@@ -17,36 +17,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string sql_literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c == '\'' ? std::string("''") : c == '\\' ? std::string("\\\\") : std::string(1, c);
-  }
-  return out + "'";
-}
+// Where the bootstrap SQL takes the password, put in (quoted) only when it runs.
+const std::string k_password_slot = "\x01PASSWORD\x01";
 
-std::string postgres_name(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  }
-  return out + "\"";
-}
-
-std::string mysql_name(const std::string& name) {
-  std::string out = "`";
-  for (char c : name) {
-    out += c == '`' ? std::string("``") : std::string(1, c);
-  }
-  return out + "`";
-}
-
-// Runs one first-start command with `input` on its stdin; "" or why it failed.
+// Runs one first-start command with `input` on its stdin, its output on ours (the service's
+// log); "" or why it failed.
 std::string run_with_input(const ServerCommand& command) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return std::string("pipe: ") + std::strerror(errno);
   }
+  // Not fork_exec: that gives the child its own process group, and a stop of the service
+  // (its group signalled) must reach an initdb in progress too.
   const pid_t pid = ::fork();
   if (pid < 0) {
     return std::string("fork: ") + std::strerror(errno);
@@ -145,9 +127,8 @@ ServerPlan mysql_plan(const DatabaseUrl& url, const std::string& data, bool as_r
   }
   if (!url.user.empty()) {
     for (const char* host : {"127.0.0.1", "localhost", "::1"}) {
-      const std::string account = sql_literal(url.user) + "@" + sql_literal(host);
-      sql += "CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " +
-             sql_literal("\x01PASSWORD\x01") + ";\n";
+      const std::string account = mysql_string(url.user) + "@" + mysql_string(host);
+      sql += "CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + k_password_slot + ";\n";
       if (!url.database.empty()) {
         sql += "GRANT ALL ON " + mysql_name(url.database) + ".* TO " + account + ";\n";
       }
@@ -194,15 +175,10 @@ std::string run_server_plan(const ServerPlan& plan, const std::string& password)
         }
       }
       // The password reaches the bootstrap on stdin only.
-      for (std::size_t at = command.input.find("\x01PASSWORD\x01"); at != std::string::npos;
-           at = command.input.find("\x01PASSWORD\x01")) {
-        std::string escaped;
-        for (char c : password) {
-          escaped += c == '\''   ? std::string("''")
-                     : c == '\\' ? std::string("\\\\")
-                                 : std::string(1, c);
-        }
-        command.input.replace(at, 10, escaped);
+      const std::string literal = mysql_string(password);
+      for (auto at = command.input.find(k_password_slot); at != std::string::npos;
+           at = command.input.find(k_password_slot, at + literal.size())) {
+        command.input.replace(at, k_password_slot.size(), literal);
       }
       const std::string failed = run_with_input(command);
       if (!failed.empty()) {

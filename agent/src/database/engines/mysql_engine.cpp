@@ -13,6 +13,7 @@
 #include "bosun/checks/sql_connection.hpp"
 #include "database/engines/engines.hpp"
 #include "database/engines/server_tools.hpp"
+#include "database/sql_names.hpp"
 
 namespace bosun::agent::database::engines {
 
@@ -67,14 +68,6 @@ class ClientOptions {
   std::string m_path;
   bool m_ok = false;
 };
-
-std::string backquoted(const std::string& name) {
-  std::string out = "`";
-  for (char c : name) {
-    out += c == '`' ? std::string("``") : std::string(1, c);
-  }
-  return out + "`";
-}
 
 // Table and view names a mysqldump file creates.
 std::set<std::string> tables_in_dump(const std::string& path) {
@@ -168,7 +161,7 @@ class MysqlEngine final : public Engine {
       if (kept.count(name) == 0) {
         const bool view = row[1].value_or("") == "VIEW";
         statements += std::string(view ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ") +
-                      backquoted(name) + "; ";
+                      mysql_name(name) + "; ";
         ++dropped;
       }
     }

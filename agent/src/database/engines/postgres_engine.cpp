@@ -11,6 +11,7 @@
 #include "bosun/checks/sql_connection.hpp"
 #include "database/engines/engines.hpp"
 #include "database/engines/server_tools.hpp"
+#include "database/sql_names.hpp"
 
 namespace bosun::agent::database::engines {
 
@@ -36,14 +37,7 @@ std::map<std::string, std::string> client_env(const DatabaseUrl& url, const Comm
 }
 
 std::string quoted_name(const std::string& schema, const std::string& name) {
-  const auto quote = [](const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) {
-      out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return out + "\"";
-  };
-  return quote(schema) + "." + quote(name);
+  return postgres_name(schema) + "." + postgres_name(name);
 }
 
 // "TABLE public.notes" for each table, view, sequence and type `pg_restore --list` shows.

@@ -8,15 +8,12 @@ namespace bosun::agent::database::engines {
 
 tl::expected<DatabaseUrl, std::string> app_database_url(const manifest::Database& database,
                                                         const CommandSite& site) {
-  const auto found = site.env.find(database.url_env);
-  if (found == site.env.end() || found->second.empty()) {
-    return tl::make_unexpected(database.url_env +
-                               " is not set in the app's environment (shared/.env, env: or a "
-                               "secret): bosun connects to the database with it");
-  }
-  auto url = parse_database_url(found->second);
+  auto url = database_url_from(site.env, database.url_env);
   if (!url) {
-    return tl::make_unexpected(database.url_env + ": " + url.error());
+    const bool unset = site.env.count(database.url_env) == 0;
+    return tl::make_unexpected(url.error() + (unset ? " (shared/.env, env: or a secret): bosun "
+                                                      "connects to the database with it"
+                                                    : ""));
   }
   const auto expected = database.kind == manifest::DatabaseKind::postgres ? DatabaseEngine::postgres
                                                                           : DatabaseEngine::mysql;
@@ -24,7 +21,6 @@ tl::expected<DatabaseUrl, std::string> app_database_url(const manifest::Database
     return tl::make_unexpected(database.url_env + " is a " + to_string(url->engine) +
                                " URL, but database.kind is " + to_string(expected));
   }
-  take_password_from(site.env, *url);
   return url;
 }
 

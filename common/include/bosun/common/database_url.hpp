@@ -43,6 +43,12 @@ struct DatabaseUrl {
 // postgres, MYSQL_PWD for mysql, from `env`.
 void take_password_from(const std::map<std::string, std::string>& env, DatabaseUrl& url);
 
+// The URL in env[`name`], with take_password_from() applied. Errors name the variable and
+// never repeat its value: "DATABASE_URL is not set in the app's environment",
+// "DATABASE_URL: not a usable database URL: ...".
+[[nodiscard]] tl::expected<DatabaseUrl, std::string> database_url_from(
+    const std::map<std::string, std::string>& env, const std::string& name);
+
 // True for the schemes parse_database_url() takes (before parsing the rest).
 bool is_database_url(std::string_view text);
 

@@ -103,4 +103,31 @@ void check_dependencies(const std::vector<Service>& services, Diagnostics& diagn
   CycleFinder(services, diagnostics).run();
 }
 
+void check_database_service(const Manifest& manifest, Diagnostics& diagnostics) {
+  const std::string& name = manifest.database.service;
+  if (name.empty()) {
+    return;
+  }
+  const auto service =
+      std::find_if(manifest.services.begin(), manifest.services.end(),
+                   [&](const Service& candidate) { return candidate.name == name; });
+  if (service == manifest.services.end()) {
+    std::vector<std::string> names;
+    for (const Service& candidate : manifest.services) {
+      names.push_back(candidate.name);
+    }
+    const auto suggestion = closest_match(name, names);
+    diagnostics.error(manifest.database.service_where, "database.service",
+                      "unknown service " + quote_for_message(name) +
+                          (suggestion ? " (did you mean \"" + *suggestion + "\"?)"
+                                      : "; services: " + join(names, ", ")));
+  } else if (!service->depends_on.empty()) {
+    // It is started alone, before the backup and migrate, ahead of every other service.
+    diagnostics.error(service->depends_on_where.front(), "services." + name + ".depends_on",
+                      "the database's service starts before the others (database.service), so "
+                      "it cannot depend on " +
+                          quote_for_message(service->depends_on.front()));
+  }
+}
+
 }  // namespace bosun::manifest::detail

@@ -194,6 +194,7 @@ void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& mani
 
 void cross_check(const Manifest& manifest, Diagnostics& diagnostics) {
   detail::check_dependencies(manifest.services, diagnostics);
+  detail::check_database_service(manifest, diagnostics);
   check_env_against_secrets(manifest.env, "env", manifest.secrets, diagnostics);
   for (const Service& service : manifest.services) {
     check_env_against_secrets(service.env, "services." + service.name + ".env", manifest.secrets,

@@ -222,9 +222,9 @@ void read_migrate(ReadContext& context, const Field& field, Database& database) 
 }  // namespace
 
 std::optional<Database> read_database(ReadContext& context, const Field& field) {
-  MapReader map(
-      context, field,
-      {"kind", "path", "url_env", "migrate", "backup", "restore", "rollback", "irreversible"});
+  MapReader map(context, field,
+                {"kind", "path", "url_env", "service", "migrate", "backup", "restore", "rollback",
+                 "irreversible"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -253,6 +253,14 @@ std::optional<Database> read_database(ReadContext& context, const Field& field) 
       context.diagnostics.error(f->key_where, f->path, "url_env is for kind: postgres or mysql");
     } else if (name) {
       database.url_env = *name;
+    }
+  }
+  if (const Field* f = map.get("service")) {
+    database.service = detail::read_name(context, *f, "service name").value_or("");
+    database.service_where = f->value_where;
+    if (!server) {
+      context.diagnostics.error(f->key_where, f->path,
+                                "service is for kind: postgres or mysql (a database server)");
     }
   }
   if (const Field* f = map.get("migrate")) {

@@ -21,10 +21,11 @@ class ScriptedSteps::Step final : public agent::DeployStep {
 namespace {
 
 constexpr StepAction k_actions[] = {
-    StepAction::lock,         StepAction::fetch,  StepAction::checkout, StepAction::build,
-    StepAction::preflight,    StepAction::backup, StepAction::migrate,  StepAction::switch_release,
-    StepAction::restart,      StepAction::verify, StepAction::prune,    StepAction::hook,
-    StepAction::undo_migrate, StepAction::discard};
+    StepAction::lock,         StepAction::fetch,          StepAction::checkout,
+    StepAction::build,        StepAction::preflight,      StepAction::backup,
+    StepAction::migrate,      StepAction::switch_release, StepAction::restart,
+    StepAction::verify,       StepAction::prune,          StepAction::hook,
+    StepAction::undo_migrate, StepAction::discard,        StepAction::undo_early_start};
 
 std::string kind_name(RunKind kind) {
   switch (kind) {
@@ -70,6 +71,8 @@ std::string to_string(StepAction action) {
       return "undo-migrate";
     case StepAction::discard:
       return "discard";
+    case StepAction::undo_early_start:
+      return "undo-early-start";
   }
   return "?";
 }

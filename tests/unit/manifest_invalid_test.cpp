@@ -175,6 +175,18 @@ const InvalidCase k_cases[] = {
      HEAD
      "database:\n  kind: sqlite\n  path: /d.db\n  url_env: DB\nservices:\n  web: {command: [x]}\n",
      6, 3, "url_env is for kind: postgres or mysql"},
+    {"database_service_unknown",
+     HEAD "database:\n  kind: postgres\n  service: postgre\nservices:\n  web: {command: [x]}\n  "
+          "postgres: {command: [y]}\n",
+     5, 12, "unknown service \"postgre\" (did you mean \"postgres\"?)"},
+    {"database_service_for_sqlite",
+     HEAD "database:\n  kind: sqlite\n  path: /d.db\n  service: web\nservices:\n  web: {command: "
+          "[x]}\n",
+     6, 3, "service is for kind: postgres or mysql"},
+    {"database_service_with_dependencies",
+     HEAD "database:\n  kind: mysql\n  service: db\nservices:\n  web: {command: [x]}\n  db:\n   "
+          " command: [y]\n    depends_on: [web]\n",
+     10, 18, "the database's service starts before the others"},
     {"verify_log_check",
      HEAD "services:\n  web: {command: [x]}\nverify:\n  checks:\n    - log: started\n", 7, 7,
      "log checks belong to a service's ready probe"},

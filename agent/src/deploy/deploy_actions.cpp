@@ -184,6 +184,28 @@ StepResult restart_services(supervise::Supervisor& supervisor, const release::Re
   return StepResult::ok(detail);
 }
 
+StepResult start_service(supervise::Supervisor& supervisor, const supervise::ServiceSpec& spec) {
+  const auto before = find_status(supervisor, spec.name);
+  if (const std::string error =
+          supervise::await_reply(supervisor.update(spec, supervise::UpdateMode::restart));
+      !error.empty()) {
+    return StepResult::failed("starting " + spec.name + ": " + error);
+  }
+  return wait_for_new_instance(supervisor, spec, before ? before->instance : 0,
+                               restart_timeout(spec));
+}
+
+StepResult await_service_ready(supervise::Supervisor& supervisor,
+                               const supervise::ServiceSpec& spec) {
+  const auto now = find_status(supervisor, spec.name);
+  if (!now) {
+    return StepResult::failed(spec.name + " is not known to the supervisor");
+  }
+  // The instance running now counts as well as any restart of it.
+  return wait_for_new_instance(supervisor, spec, now->instance > 0 ? now->instance - 1 : 0,
+                               restart_timeout(spec));
+}
+
 manifest::CheckSpec expand_check(manifest::CheckSpec spec,
                                  const std::map<std::string, std::string>& variables) {
   auto expanded = manifest::expand_check(std::move(spec), variables);

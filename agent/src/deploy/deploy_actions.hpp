@@ -21,6 +21,13 @@ namespace bosun::agent::deploy {
 StepResult restart_services(supervise::Supervisor& supervisor, const release::RestartPlan& plan,
                             const std::vector<supervise::ServiceSpec>& next);
 
+// One service started on `spec` (added when new), waited for until its new instance is ready.
+StepResult start_service(supervise::Supervisor& supervisor, const supervise::ServiceSpec& spec);
+
+// One service already on its way up (starting, in backoff) waited for until it is ready.
+StepResult await_service_ready(supervise::Supervisor& supervisor,
+                               const supervise::ServiceSpec& spec);
+
 struct VerifySettings {
   std::vector<manifest::CheckSpec> checks;    // smoke checks, variables expanded
   std::chrono::milliseconds timeout{60'000};  // for readiness and the checks to pass

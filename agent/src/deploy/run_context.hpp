@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "database/schema_fingerprint.hpp"
 #include "database/schema_version.hpp"
@@ -71,6 +72,9 @@ struct RunState {
   std::string restored_backup;                               // what a restore cost, once done
   bool switched = false;
   bool verified = false;
+  // Services this run started before its restart step (the database's, for the backup and
+  // migrate): the restart step keeps them, a failed deploy's undo puts them back.
+  std::vector<std::string> started_early;
 };
 
 struct RunServices {

@@ -81,6 +81,10 @@ RunPlan undo_plan(const RunState& state) {
     plan.steps.push_back(
         fixed("undo-migrate", steps::StepAction::undo_migrate, steps::WhenFailed::carry_on));
   }
+  if (!state.started_early.empty()) {
+    plan.steps.push_back(fixed("undo-early-start", steps::StepAction::undo_early_start,
+                               steps::WhenFailed::carry_on));
+  }
   if (state.release) {
     plan.steps.push_back(fixed("discard", steps::StepAction::discard, steps::WhenFailed::carry_on));
   }

@@ -80,7 +80,8 @@ std::vector<std::string> RestartPlan::restarted() const {
   return names;
 }
 
-RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
+RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next,
+                          const std::vector<std::string>& started_early) {
   RestartPlan plan;
   const std::vector<supervise::ServiceSpec> none;
   const std::vector<supervise::ServiceSpec>& live_specs =
@@ -105,7 +106,10 @@ RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next) {
                                               : supervise::UpdateMode::restart;
     const Definition wanted = definition_of(spec, next.release_dir);
     change.from_release = runs_release_content(wanted);
-    if (old == live_specs.end()) {
+    if (std::find(started_early.begin(), started_early.end(), spec.name) != started_early.end()) {
+      change.mode = supervise::UpdateMode::in_place;
+      change.why = "started before the migration";
+    } else if (old == live_specs.end()) {
       change.mode = replace;
       change.why = "new service";
     } else if (live_outside_releases) {

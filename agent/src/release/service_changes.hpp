@@ -34,7 +34,10 @@ struct ReleaseSide {
   std::string commit;
 };
 
-RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next);
+// `started_early`: services of `next` the run has already started on their new definition
+// (the database's, before the migrate); they are kept as they run.
+RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next,
+                          const std::vector<std::string>& started_early = {});
 
 // The rule above for one service: true when it can depend on `release_dir`.
 bool runs_from_release(const supervise::ServiceSpec& spec, const std::string& release_dir);

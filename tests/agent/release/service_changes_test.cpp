@@ -50,6 +50,20 @@ TEST(ServiceChanges, ANewCommitRestartsWhatRunsFromTheRelease) {
   EXPECT_TRUE(plan.removed.empty());
 }
 
+// The database's server, started before the migration of a first deploy, is not started again.
+TEST(ServiceChanges, AServiceStartedBeforeTheMigrationIsKept) {
+  const std::vector<ServiceSpec> none;
+  const auto next = std::vector<ServiceSpec>{
+      service("db", {"bosun-agent", "database-server", "postgres"}, "/srv/app/shared"),
+      service("api", {"python3", "-m", "uvicorn", "api.main:app"}, "/srv/app/releases/A")};
+  const RestartPlan plan =
+      plan_restarts({&none, "", ""}, {&next, "/srv/app/releases/A", "aaaa"}, {"db"});
+  EXPECT_EQ(change_of(plan, "db").mode, UpdateMode::in_place);
+  EXPECT_EQ(change_of(plan, "db").why, "started before the migration");
+  EXPECT_EQ(change_of(plan, "api").mode, UpdateMode::restart);
+  EXPECT_EQ(plan.restarted(), std::vector<std::string>{"api"});
+}
+
 // The services of Python and Node users: the program comes from PATH, the code is read from
 // the working directory, which is the release.
 TEST(ServiceChanges, InterpretersFromPathWorkingInTheReleaseAreRestarted) {

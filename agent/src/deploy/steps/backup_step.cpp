@@ -3,6 +3,7 @@
 #include "database/schema_actions.hpp"
 #include "deploy/run_places.hpp"
 #include "deploy/steps/builtin_steps.hpp"
+#include "deploy/steps/database_service.hpp"
 #include "state/release_ledger.hpp"
 
 namespace bosun::agent::deploy::steps {
@@ -15,6 +16,9 @@ class BackupStep final : public DeployStep {
   StepResult run(RunContext& run, const PlannedStep&) const override {
     if (auto skipped = only_in_a_deploy(run)) {
       return *skipped;
+    }
+    if (auto down = bring_up_database_service(run)) {
+      return *down;
     }
     const release::ReleaseApp& next = *run.state.target;
     const release::AgentSettings& settings = run.services.settings;

@@ -19,5 +19,6 @@ const DeployStep& prune_step();
 const DeployStep& hook_step();
 const DeployStep& undo_migrate_step();
 const DeployStep& discard_step();
+const DeployStep& undo_early_start_step();
 
 }  // namespace bosun::agent::deploy::steps

@@ -25,9 +25,10 @@ enum class StepAction {
   restart,
   verify,
   prune,
-  hook,          // a playbook `run:` step
-  undo_migrate,  // a failed deploy's schema put back before the switch
-  discard,       // a failed deploy's release directory removed
+  hook,              // a playbook `run:` step
+  undo_migrate,      // a failed deploy's schema put back before the switch
+  discard,           // a failed deploy's release directory removed
+  undo_early_start,  // a failed deploy's early-started services (the database's) put back
 };
 
 // What a failed step means for the rest of the plan.

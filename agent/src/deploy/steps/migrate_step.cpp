@@ -8,6 +8,7 @@
 #include "deploy/run_places.hpp"
 #include "deploy/run_reporter.hpp"
 #include "deploy/steps/builtin_steps.hpp"
+#include "deploy/steps/database_service.hpp"
 #include "deploy/steps/migrate_commands.hpp"
 #include "state/release_ledger.hpp"
 
@@ -85,6 +86,9 @@ StepResult migrate_forward(RunContext& run, const PlannedStep& step) {
   }
   if (!database.migrate_up) {
     return StepResult::skipped("no migrate command");
+  }
+  if (auto down = bring_up_database_service(run)) {
+    return *down;
   }
   RunState& state = run.state;
   state::ReleaseLedger& ledger = run.services.ledger;

@@ -14,8 +14,9 @@ class RestartStep final : public DeployStep {
   StepResult run(RunContext& run, const PlannedStep&) const override {
     const release::ReleaseApp& from = run.state.from;
     const release::ReleaseApp& to = *run.state.target;
-    const release::RestartPlan plan = release::plan_restarts({&from.specs, from.dir, from.commit},
-                                                             {&to.specs, to.dir, to.commit});
+    const release::RestartPlan plan =
+        release::plan_restarts({&from.specs, from.dir, from.commit}, {&to.specs, to.dir, to.commit},
+                               run.state.started_early);
     return restart_services(run.services.supervisor, plan, to.specs);
   }
 };

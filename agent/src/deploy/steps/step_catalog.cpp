@@ -36,6 +36,8 @@ class BuiltinSteps final : public StepCatalog {
         return undo_migrate_step();
       case StepAction::discard:
         return discard_step();
+      case StepAction::undo_early_start:
+        return undo_early_start_step();
     }
     return hook_step();  // unreachable: every action is listed
   }

@@ -188,6 +188,11 @@ struct Database {
   // postgres / mysql: the app's environment variable holding its connection URL, which
   // bosun's own backup, restore and schema reads connect with.
   std::string url_env = "DATABASE_URL";
+  // The app's service that is the database server (`bosun-agent database-server`, or the
+  // user's own): a deploy starts it from the target release before its backup and migrate
+  // when it is not running yet, as on the very first deploy of a single VM.
+  std::string service;
+  Location service_where;
 };
 
 // ---- fleet ----

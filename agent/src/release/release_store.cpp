@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <memory>
@@ -42,13 +43,20 @@ std::string read_revision(const fs::path& release) {
   return commit;
 }
 
+// To the millisecond: release ids sort by age, and two deploys can fall within one second
+// (prune and rollback would then order them by their commit hashes instead).
 std::string utc_stamp() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
-  gmtime_r(&now, &utc);
+  gmtime_r(&seconds, &utc);
   char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%S", &utc);
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, "%03dZ", static_cast<int>(millis));
+  return std::string(text) + fraction;
 }
 
 struct CredentialState {

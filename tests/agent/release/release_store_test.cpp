@@ -6,6 +6,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -45,12 +46,32 @@ TEST_F(ReleaseStoreTest, FetchResolveAndCheckOut) {
   EXPECT_EQ(store.resolve("v1"), v1);
   EXPECT_EQ(store.resolve(v1.substr(0, 7)), v1);
   const Release release = store.checkout("v1");
-  EXPECT_TRUE(std::regex_match(release.id, std::regex(R"(\d{8}T\d{6}Z-[0-9a-f]{8})")))
+  EXPECT_TRUE(std::regex_match(release.id, std::regex(R"(\d{8}T\d{9}Z-[0-9a-f]{8})")))
       << release.id;
-  EXPECT_EQ(release.id.substr(17), v1.substr(0, 8));
+  EXPECT_EQ(release.id.substr(20), v1.substr(0, 8));
   EXPECT_EQ(read(release.path / "app.txt"), "version 1");
   EXPECT_EQ(read(release.path / "REVISION"), v1);
   EXPECT_FALSE(fs::exists(release.path / ".git"));
+}
+
+// Releases checked out one after the other list in that order, whatever their commits' hashes:
+// deploys within one second were once ordered by hash (prune then kept the wrong good one).
+TEST_F(ReleaseStoreTest, ReleasesCheckedOutInOneSecondListInTheirOrder) {
+  std::vector<std::string> commits;
+  for (int i = 0; i < 6; ++i) {
+    commits.push_back(repo.commit("app.txt", "version " + std::to_string(i), "v"));
+  }
+  store.fetch(repo.path());
+  std::vector<std::string> checked_out;
+  for (const std::string& commit : commits) {
+    checked_out.push_back(store.checkout(commit).commit);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::vector<std::string> listed;
+  for (const Release& release : store.list()) {
+    listed.push_back(release.commit);
+  }
+  EXPECT_EQ(listed, checked_out);
 }
 
 // An agent killed mid-fetch or mid-checkout leaves libgit2's lock files in the mirror; the

@@ -28,33 +28,73 @@ namespace {
   ::_exit(code);
 }
 
-// In the child: every inherited fd closed but 0-2 and, for a held start, the hold pipe on fd 3,
-// which is then waited on (the parent writes one byte once the pid is recorded).
-void close_inherited_fds(int hold_fd) {
-  if (hold_fd < 0) {
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    return;
+// In the child: the passed descriptors put on 3, 4, ... and, for a held start, the hold pipe
+// on the next one, which is then waited on (the parent writes one byte once the pid is
+// recorded); every other inherited fd closed.
+void arrange_fds(const std::vector<int>& pass_fds, int hold_fd) {
+  const int passed = static_cast<int>(pass_fds.size());
+  // Moved above every source first, so that no dup2 onto 3.. clobbers one not yet moved.
+  int high = 3 + passed + 1;
+  for (const int fd : pass_fds) {
+    high = fd >= high ? fd + 1 : high;
   }
-  // Fd 3 keeps the hold; everything else goes, the pipe's write end included, so the
-  // parent's death reads as end of file.
-  if ((hold_fd != 3 && ::dup2(hold_fd, 3) < 0) || ::syscall(SYS_close_range, 4U, ~0U, 0U) != 0) {
+  high = hold_fd >= high ? hold_fd + 1 : high;
+  for (int i = 0; i < passed; ++i) {
+    if (::dup2(pass_fds[static_cast<std::size_t>(i)], high + i) < 0) {
+      ::_exit(126);
+    }
+  }
+  if (hold_fd >= 0 && ::dup2(hold_fd, high + passed) < 0) {
     ::_exit(125);
   }
+  const int slots = passed + (hold_fd >= 0 ? 1 : 0);
+  for (int i = 0; i < slots; ++i) {
+    if (::dup2(high + i, 3 + i) < 0) {  // dup2 clears close-on-exec on the new descriptor
+      ::_exit(126);
+    }
+  }
+  // Everything else goes, the hold pipe's write end included, so the parent's death reads
+  // as end of file.
+  if (::syscall(SYS_close_range, static_cast<unsigned>(3 + slots), ~0U, 0U) != 0) {
+    ::_exit(125);
+  }
+  if (hold_fd < 0) {
+    return;
+  }
+  const int hold = 3 + passed;
   char go = 0;
   ssize_t got = -1;
   do {
-    got = ::read(3, &go, 1);
+    got = ::read(hold, &go, 1);
   } while (got < 0 && errno == EINTR);
   if (got != 1) {
     ::_exit(125);
   }
-  ::close(3);
+  ::close(hold);
+}
+
+// The digits of the child's own pid into the reserved LISTEN_PID entry (no allocation).
+void fill_listen_pid(char* entry) {
+  if (entry == nullptr) {
+    return;
+  }
+  char digits[16];
+  int count = 0;
+  for (unsigned long pid = static_cast<unsigned long>(::getpid()); pid > 0 || count == 0;
+       pid /= 10) {
+    digits[count++] = static_cast<char>('0' + pid % 10);
+  }
+  char* out = entry + std::strlen("LISTEN_PID=");
+  while (count > 0) {
+    *out++ = digits[--count];
+  }
+  *out = '\0';
 }
 
 // In the child, after fork: its own process group, default signals, the redirections, the
 // working directory, limits and user, then exec. Only async-signal-safe calls.
-[[noreturn]] void run_child(const ChildSpec& spec, char* const* argv, char* const* envp, uid_t uid,
-                            gid_t gid, const std::string& prefix) {
+[[noreturn]] void run_child(const ChildSpec& spec, char* const* argv, char* const* envp,
+                            char* listen_pid, uid_t uid, gid_t gid, const std::string& prefix) {
   ::setpgid(0, 0);
   sigset_t none;
   sigemptyset(&none);
@@ -70,7 +110,8 @@ void close_inherited_fds(int hold_fd) {
   }
   // Nothing of the parent's may leak into the child: an inherited listening socket would,
   // for instance, keep the agent's API "alive" after the agent died.
-  close_inherited_fds(spec.hold_fd);
+  arrange_fds(spec.pass_fds, spec.hold_fd);
+  fill_listen_pid(listen_pid);
   if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
     child_fail(prefix, "changing to the working directory", 126);
   }
@@ -107,10 +148,22 @@ pid_t fork_exec(const ChildSpec& spec) {
     argv.push_back(arg.data());
   }
   argv.push_back(nullptr);
-  std::vector<std::string> env_storage = spec.env;
+  std::vector<std::string> env_storage;
+  for (const std::string& entry : spec.env) {
+    if (spec.pass_fds.empty() || !entry.starts_with("LISTEN_PID=")) {
+      env_storage.push_back(entry);
+    }
+  }
+  char* listen_pid = nullptr;
+  if (!spec.pass_fds.empty()) {
+    env_storage.push_back("LISTEN_PID=" + std::string(20, '0'));  // room for any pid
+  }
   std::vector<char*> envp;
   for (std::string& entry : env_storage) {
     envp.push_back(entry.data());
+  }
+  if (!spec.pass_fds.empty()) {
+    listen_pid = envp.back();
   }
   envp.push_back(nullptr);
   uid_t uid = 0;
@@ -129,7 +182,7 @@ pid_t fork_exec(const ChildSpec& spec) {
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    run_child(spec, argv.data(), envp.data(), uid, gid, prefix);
+    run_child(spec, argv.data(), envp.data(), listen_pid, uid, gid, prefix);
   }
   // The parent sets the group too, so that signalling the group works before the child runs.
   ::setpgid(pid, pid);

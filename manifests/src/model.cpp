@@ -18,6 +18,23 @@ std::string check_kind_name(const CheckKind& kind) {
   return std::visit(Namer{}, kind);
 }
 
+std::string deploy_mode_name(DeployMode mode) {
+  switch (mode) {
+    case DeployMode::restart:
+      return "restart";
+    case DeployMode::overlap:
+      return "overlap";
+    case DeployMode::handoff:
+      return "handoff";
+  }
+  return "restart";
+}
+
+std::string ListenSpec::address() const {
+  const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return shown + ":" + std::to_string(port);
+}
+
 const Service* Manifest::find_service(std::string_view name) const {
   for (const Service& service : services) {
     if (service.name == name) {

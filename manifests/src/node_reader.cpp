@@ -192,6 +192,10 @@ void check_variables(ReadContext& context, const Field& field, std::string_view 
     } else if (use.name == "pid" && !context.allow_pid_variable) {
       context.diagnostics.error(field.value_where, field.path,
                                 "${pid} is only known in a service's ready and liveness checks");
+    } else if (use.name == "listen_fd" && !context.allow_listen_fd_variable) {
+      context.diagnostics.error(field.value_where, field.path,
+                                "${listen_fd} is only known in a service with listen: (the "
+                                "socket the agent binds for it)");
     } else if (std::find(known.begin(), known.end(), use.name) == known.end()) {
       const auto suggestion = closest_match(use.name, known);
       context.diagnostics.error(field.value_where, field.path,

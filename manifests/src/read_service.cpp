@@ -162,13 +162,55 @@ bool tells_instances_apart(const ProbeSpec& ready) {
 
 namespace {
 
-// deploy: restart | overlap. An overlap start needs a ready probe, and one that only the new
-// instance can pass.
+// A hand-over shares the agent's socket: the old instance answers on it, and before any
+// instance accepts, the socket completes connections by itself. Only the new instance's own
+// output, its pid in an answer, or a command of the user's says that it is ready.
+void check_handoff(ReadContext& context, const Field& field, bool has_ready,
+                   const Service& service) {
+  if (!service.listen) {
+    context.diagnostics.error(field.value_where, field.path,
+                              "deploy: handoff needs listen: (the address and port of the "
+                              "socket the agent binds and hands to each instance)");
+  } else if (!has_ready) {
+    context.diagnostics.error(field.value_where, field.path,
+                              "deploy: handoff needs a ready probe, to know when the new "
+                              "instance can take over from the old one");
+  } else if (service.ready && !tells_instances_apart(*service.ready) &&
+             !std::holds_alternative<ExecCheck>(service.ready->check.kind)) {
+    context.diagnostics.error(
+        service.ready->check.where,
+        child_path(field.path.substr(0, field.path.rfind('.')), "ready"),
+        "with deploy: handoff the old instance answers on the shared socket: check the new "
+        "instance's own output (log: \"Uvicorn running on\"), its pid in an answer "
+        "(body_contains: '\"pid\":${pid}'), or run a command (exec)");
+  }
+}
+
+// A tcp probe of the agent's own socket passes before any instance runs.
+void check_probe_of_own_socket(ReadContext& context, const std::string& path,
+                               const Service& service) {
+  for (const std::optional<ProbeSpec>* probe : {&service.ready, &service.liveness}) {
+    const auto* tcp = *probe ? std::get_if<TcpCheck>(&(*probe)->check.kind) : nullptr;
+    if (tcp != nullptr && service.listen && tcp->port == service.listen->port) {
+      context.diagnostics.error((*probe)->check.where, path,
+                                "a tcp check of port " + std::to_string(tcp->port) +
+                                    " always passes: the agent's own socket (listen:) accepts "
+                                    "connections while no instance runs");
+    }
+  }
+}
+
+// deploy: restart | overlap | handoff. An overlap start needs a ready probe, and one that only
+// the new instance can pass.
 void read_deploy_mode(ReadContext& context, const Field& field, bool has_ready, Service& service) {
   const Field* f = &field;
-  auto mode = read_choice(context, *f, {"restart", "overlap"});
-  service.deploy = mode == "overlap" ? DeployMode::overlap : DeployMode::restart;
-  if (mode == "overlap" && !has_ready) {
+  auto mode = read_choice(context, *f, {"restart", "overlap", "handoff"});
+  service.deploy = mode == "overlap"   ? DeployMode::overlap
+                   : mode == "handoff" ? DeployMode::handoff
+                                       : DeployMode::restart;
+  if (mode == "handoff") {
+    check_handoff(context, field, has_ready, service);
+  } else if (mode == "overlap" && !has_ready) {
     context.diagnostics.error(f->value_where, f->path,
                               "deploy: overlap needs a ready probe, to know when the new "
                               "instance can take over from the old one");
@@ -193,10 +235,14 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   (void)read_name(context, key_field(field), "service name");
   MapReader map(context, field,
                 {"command", "env", "depends_on", "ready", "liveness", "restart", "stop", "deploy",
-                 "cwd", "user", "limits", "logs"});
+                 "cwd", "user", "limits", "logs", "listen"});
   if (!map.valid()) {
     return std::nullopt;
   }
+  if (const Field* f = map.get("listen")) {
+    service.listen = read_listen(context, *f);
+  }
+  context.allow_listen_fd_variable = service.listen.has_value();
   if (const Field* f = map.require("command")) {
     auto command = read_command(context, *f);
     if (command) {
@@ -254,6 +300,8 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
     auto logs = read_logs(context, *f);
     service.logs = logs.value_or(service.logs);
   }
+  context.allow_listen_fd_variable = false;
+  check_probe_of_own_socket(context, field.path, service);
   return service;
 }
 

@@ -20,6 +20,7 @@ enum class ProbeRole { readiness, liveness };
 std::optional<ProbeSpec> read_probe(ReadContext& context, const Field& field, ProbeRole role);
 
 std::optional<Service> read_service(ReadContext& context, const Field& field);
+std::optional<ListenSpec> read_listen(ReadContext& context, const Field& field);
 
 std::vector<Stage> read_stages(ReadContext& context, const Field& field);
 std::optional<SshSettings> read_ssh(ReadContext& context, const Field& field);

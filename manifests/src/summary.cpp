@@ -254,7 +254,15 @@ Object::Ptr service_json(const Service& service) {
   stop->set("signal", service.stop.signal);
   stop->set("timeout_ms", service.stop.timeout.count());
   object->set("stop", stop);
-  object->set("deploy", service.deploy == DeployMode::overlap ? "overlap" : "restart");
+  object->set("deploy", deploy_mode_name(service.deploy));
+  if (service.listen) {
+    Object::Ptr listen = new_object();
+    listen->set("address", service.listen->host);
+    listen->set("port", service.listen->port);
+    listen->set("backlog", service.listen->backlog);
+    listen->set("name", service.listen->name.empty() ? service.name : service.listen->name);
+    object->set("listen", listen);
+  }
   object->set("cwd", service.cwd);
   object->set("user", service.user);
   object->set("nofile",
@@ -486,7 +494,15 @@ std::string summarize(const Manifest& m) {
         << format_duration(service->restart.crash_loop.window) << "\n";
     out << "      stop: SIG" << service->stop.signal << ", then SIGKILL after "
         << format_duration(service->stop.timeout)
-        << (service->deploy == DeployMode::overlap ? "; deploys overlap old and new" : "") << "\n";
+        << (service->deploy == DeployMode::overlap ? "; deploys overlap old and new"
+            : service->deploy == DeployMode::handoff
+                ? "; deploys hand the agent's socket from old to new"
+                : "")
+        << "\n";
+    if (service->listen) {
+      out << "      listen: " << service->listen->address()
+          << " (the agent's socket, fd 3, backlog " << service->listen->backlog << ")\n";
+    }
   }
   std::string verify_text = "stable for " + format_duration(m.verify.window);
   for (const CheckSpec& check : m.verify.checks) {

@@ -1,7 +1,8 @@
 #pragma once
 // Test support: recording fakes for the rest of what supervision acts through: the journal,
-// the probe queue and the event loop's exit watches.
+// the probe queue, the event loop's exit watches and the listening sockets.
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,6 +59,39 @@ class RecordingExitWatch final : public agent::ExitWatch {
   void watch(int pidfd) override { watched.insert(pidfd); }
   void unwatch(int pidfd) override { watched.erase(pidfd); }
   std::set<int> watched;
+};
+
+// Hands out a made-up descriptor per service and address (nothing is bound), and records
+// what was asked: binds, recoveries (granted unless `refuse_recovery`), releases.
+class RecordingSockets final : public agent::ListenSockets {
+ public:
+  int acquire(const std::string& service, const manifest::ListenSpec& listen) override {
+    auto& held = fds[service];
+    if (held.first != listen.address()) {
+      held = {listen.address(), next_fd++};
+      binds.push_back(service + " " + listen.address());
+    }
+    return held.second;
+  }
+  std::string recover(const std::string& service, const manifest::ListenSpec& listen,
+                      pid_t pid) override {
+    recoveries.push_back(service + " from " + std::to_string(pid));
+    if (refuse_recovery) {
+      return "pidfd_getfd on pid " + std::to_string(pid) + ": Operation not permitted";
+    }
+    fds[service] = {listen.address(), next_fd++};
+    return "";
+  }
+  void release(const std::string& service) override {
+    fds.erase(service);
+    releases.push_back(service);
+  }
+  std::map<std::string, std::pair<std::string, int>> fds;  // service: (address, fd)
+  std::vector<std::string> binds;
+  std::vector<std::string> recoveries;
+  std::vector<std::string> releases;
+  bool refuse_recovery = false;
+  int next_fd = 1000;
 };
 
 }  // namespace bosun::test

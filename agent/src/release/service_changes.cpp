@@ -26,6 +26,7 @@ struct Definition {
   std::string cwd;
   std::string user;
   std::string nofile;
+  std::string listen;  // the socket's address: a new one needs a new instance
 
   bool operator==(const Definition&) const = default;
 };
@@ -41,6 +42,7 @@ Definition definition_of(const supervise::ServiceSpec& spec, const std::string& 
   definition.cwd = normalize(spec.cwd, release_dir);
   definition.user = spec.user;
   definition.nofile = spec.nofile ? std::to_string(*spec.nofile) : "";
+  definition.listen = spec.listen ? spec.listen->address() : "";
   return definition;
 }
 
@@ -101,9 +103,10 @@ RestartPlan plan_restarts(const ReleaseSide& live, const ReleaseSide& next,
     const auto old =
         std::find_if(live_specs.begin(), live_specs.end(),
                      [&](const supervise::ServiceSpec& s) { return s.name == spec.name; });
-    const supervise::UpdateMode replace = spec.deploy == manifest::DeployMode::overlap
-                                              ? supervise::UpdateMode::overlap
-                                              : supervise::UpdateMode::restart;
+    // A hand-over is an overlap start on the agent's socket instead of SO_REUSEPORT.
+    const supervise::UpdateMode replace = spec.deploy == manifest::DeployMode::restart
+                                              ? supervise::UpdateMode::restart
+                                              : supervise::UpdateMode::overlap;
     const Definition wanted = definition_of(spec, next.release_dir);
     change.from_release = runs_release_content(wanted);
     if (std::find(started_early.begin(), started_early.end(), spec.name) != started_early.end()) {

@@ -85,7 +85,11 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
   variables["pid"] = "${pid}";  // known per instance: the supervisor fills it in at each start
   std::vector<ServiceSpec> specs;
   for (const manifest::Service* service : manifest.start_order()) {
-    const Expander expand(variables, service->name);
+    std::map<std::string, std::string> values = variables;
+    if (service->listen) {
+      values["listen_fd"] = std::to_string(k_listen_fd);
+    }
+    const Expander expand(values, service->name);
     ServiceSpec spec;
     spec.name = service->name;
     spec.argv = expand.argv(service->command);
@@ -123,6 +127,10 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
       spec.on_crash_loop = expand.argv(*service->restart.crash_loop.on_crash_loop);
     }
     spec.deploy = service->deploy;
+    spec.listen = service->listen;
+    if (spec.listen && spec.listen->name.empty()) {
+      spec.listen->name = service->name;
+    }
     specs.push_back(std::move(spec));
   }
   return specs;

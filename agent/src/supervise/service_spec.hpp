@@ -30,6 +30,8 @@ struct ServiceSpec {
   std::string user;
   std::vector<std::string> on_crash_loop;  // argv; empty: no hook
   manifest::DeployMode deploy = manifest::DeployMode::restart;
+  // The socket the agent binds and keeps for the service, passed as fd 3 (LISTEN_FDS=1).
+  std::optional<manifest::ListenSpec> listen;
 
   std::vector<std::string> env_list() const;  // "NAME=value"
 };
@@ -42,6 +44,9 @@ struct ResolveInputs {
   std::map<std::string, std::string> base_env;  // PATH, HOME, LANG... from the agent
   std::map<std::string, std::string> dotenv;    // shared/.env: secrets and host settings
 };
+
+// The descriptor a service with listen: gets its socket on (systemd's SD_LISTEN_FDS_START).
+inline constexpr int k_listen_fd = 3;
 
 // Environment precedence, lowest first: base, manifest env, shared/.env, service env.
 // Throws std::runtime_error naming the service and value when a variable cannot be expanded.

@@ -23,9 +23,18 @@ constexpr std::chrono::milliseconds k_rotation_every{5000};
 
 }  // namespace
 
+namespace {
+
+std::string listen_address(const ServiceSpec& spec) {
+  return spec.listen ? spec.listen->address() : "";
+}
+
+}  // namespace
+
 bool same_definition(const ServiceSpec& running, const ServiceSpec& wanted) {
   return running.argv == wanted.argv && running.env == wanted.env && running.cwd == wanted.cwd &&
-         running.user == wanted.user && running.nofile == wanted.nofile;
+         running.user == wanted.user && running.nofile == wanted.nofile &&
+         listen_address(running) == listen_address(wanted);
 }
 
 Supervision::Supervision(std::vector<ServiceSpec> services, HostLayout layout,
@@ -98,8 +107,13 @@ void Supervision::spawn(Runtime& runtime) {
   runtime.log_offset = file_size(spec.log_path);
   sys::SpawnedProcess process;
   try {
-    process = m_effects.processes.spawn(
-        {spec.argv, spec.env_list(), spec.cwd, spec.log_path, spec.nofile, spec.user, true});
+    sys::SpawnRequest request{spec.argv,   spec.env_list(), spec.cwd, spec.log_path,
+                              spec.nofile, spec.user,       true};
+    if (spec.listen) {  // the agent's socket, the same for every instance
+      request.listen_fds = {m_effects.sockets.acquire(spec.name, *spec.listen)};
+      request.listen_names = {spec.listen->name};
+    }
+    process = m_effects.processes.spawn(request);
   } catch (const std::exception& error) {
     runtime.last_exit = std::string("could not start: ") + error.what();
     m_effects.journal.record(spec.name, "start-failed", runtime.last_exit);

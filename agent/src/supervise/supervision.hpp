@@ -20,6 +20,7 @@
 #include "supervise/probe_runner.hpp"
 #include "supervise/service_runtime.hpp"
 #include "supervise/service_status.hpp"
+#include "sys/listen_sockets.hpp"
 #include "sys/process_control.hpp"
 #include "sys/time_source.hpp"
 
@@ -39,6 +40,7 @@ class ExitWatch {
 
 struct SupervisionEffects {
   sys::ProcessControl& processes;
+  sys::ListenSockets& sockets;
   const sys::TimeSource& time;
   ExitWatch& exits;
   ProbeQueue& probes;
@@ -106,6 +108,7 @@ class Supervision {
   // adoption (supervision_adoption.cpp)
   void adopt_survivors();
   void adopt_leaving(Runtime& runtime);
+  void recover_socket(Runtime& runtime);
 
   Runtime* find(const std::string& name, bool include_retired);
   std::filesystem::path record_path(const Runtime& runtime) const;

@@ -40,10 +40,39 @@ void Supervision::adopt_survivors() {
     watch_instance(runtime);
     m_effects.journal.record(runtime.spec.name, "adopted",
                              "pid " + std::to_string(runtime.pid) + " still running");
+    recover_socket(runtime);
     adopted.push_back(&runtime);
   }
   for (Runtime* runtime : adopted) {
     begin_readiness(*runtime);
+  }
+}
+
+// The listening socket the previous agent held, taken back from the adopted instance (or
+// from an old one still leaving) for the next hand-over.
+void Supervision::recover_socket(Runtime& runtime) {
+  if (!runtime.spec.listen) {
+    return;
+  }
+  std::string why = m_effects.sockets.recover(runtime.spec.name, *runtime.spec.listen, runtime.pid);
+  for (const Leaving& old : runtime.leaving) {
+    if (why.empty()) {
+      break;
+    }
+    if (m_effects.sockets.recover(runtime.spec.name, *runtime.spec.listen, old.pid).empty()) {
+      why.clear();
+    }
+  }
+  if (why.empty()) {
+    m_effects.journal.record(runtime.spec.name, "socket",
+                             "took the listening socket " + runtime.spec.listen->address() +
+                                 " back from pid " + std::to_string(runtime.pid));
+  } else {
+    m_effects.journal.record(runtime.spec.name, "socket",
+                             "could not take the listening socket " +
+                                 runtime.spec.listen->address() + " back (" + why +
+                                 "): the next start binds it anew, once pid " +
+                                 std::to_string(runtime.pid) + " has let go of it");
   }
 }
 

@@ -115,6 +115,9 @@ std::string Supervision::retire(const std::string& name) {
   }
   runtime->retired = true;
   runtime->wanted = false;
+  if (runtime->spec.listen) {
+    m_effects.sockets.release(name);
+  }
   runtime->restart_after_stop = false;
   stop(*runtime, "removed from the manifest");
   stop_leaving(*runtime, "removed from the manifest");

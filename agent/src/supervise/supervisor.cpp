@@ -122,9 +122,11 @@ struct Supervisor::Impl {
     add(signal_fd, k_tag_signal);
     exits = std::make_unique<EpollExitWatch>(epoll_fd);
     probes = std::make_unique<ProbeRunner>(2, [this] { wake(); });
+    sockets = sys::system_listen_sockets(host_layout.run_dir());
     machine = std::make_unique<Supervision>(
         std::move(services), std::move(host_layout),
-        SupervisionEffects{sys::system_processes(), sys::system_time(), *exits, *probes, journal});
+        SupervisionEffects{sys::system_processes(), *sockets, sys::system_time(), *exits, *probes,
+                           journal});
     publish();
   }
 
@@ -294,6 +296,7 @@ struct Supervisor::Impl {
   int signal_fd = -1;
   std::unique_ptr<EpollExitWatch> exits;
   std::unique_ptr<ProbeRunner> probes;
+  std::unique_ptr<sys::ListenSockets> sockets;  // outlives the machine that uses it
   std::unique_ptr<Supervision> machine;
   bool told_ready = false;
   std::ptrdiff_t last_ready_count = -1;

@@ -23,6 +23,27 @@ int open_pidfd(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
 
+// The environment with the socket-activation variables of this start (none inherited from
+// elsewhere: a stale LISTEN_FDS would make a server look for descriptors it does not have).
+std::vector<std::string> activation_env(const SpawnRequest& request) {
+  std::vector<std::string> env;
+  for (const std::string& entry : request.env) {
+    if (!entry.starts_with("LISTEN_FDS=") && !entry.starts_with("LISTEN_FDNAMES=") &&
+        !entry.starts_with("LISTEN_PID=")) {
+      env.push_back(entry);
+    }
+  }
+  if (!request.listen_fds.empty()) {
+    env.push_back("LISTEN_FDS=" + std::to_string(request.listen_fds.size()));
+    std::string names;
+    for (const std::string& name : request.listen_names) {
+      names += (names.empty() ? "" : ":") + name;
+    }
+    env.push_back("LISTEN_FDNAMES=" + names);
+  }
+  return env;
+}
+
 }  // namespace
 
 SpawnedProcess spawn_process(const SpawnRequest& request) {
@@ -50,8 +71,10 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
       throw std::runtime_error("cannot open " + request.stdout_path + ": " + std::strerror(errno));
     }
   }
-  ChildSpec spec{request.argv,   request.env,  request.cwd,  log.get(),
-                 request.nofile, request.user, "bosun-agent"};
+  ChildSpec spec{request.argv, activation_env(request), request.cwd,
+                 log.get(),    request.nofile,          request.user,
+                 "bosun-agent"};
+  spec.pass_fds = request.listen_fds;
   spec.stdout_fd = stdout_file.get();
   spec.hold_fd = hold_read.get();
   const pid_t pid = fork_exec(spec);

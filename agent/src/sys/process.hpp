@@ -23,6 +23,10 @@ struct SpawnRequest {
   // the agent in between leaves nothing running that no record knows of.
   bool held = false;
   std::string stdout_path{};  // when set, stdout is written here (truncated) instead of the log
+  // Listening sockets handed over by systemd's socket-activation protocol: fds 3, 4, ... with
+  // LISTEN_FDS, LISTEN_FDNAMES (parallel names) and LISTEN_PID (the child's own pid).
+  std::vector<int> listen_fds{};
+  std::vector<std::string> listen_names{};
 };
 
 struct SpawnedProcess {

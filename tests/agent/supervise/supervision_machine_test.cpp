@@ -49,9 +49,9 @@ class Rig {
 
   void begin(std::vector<ServiceSpec> services) {
     layout().create();
-    machine =
-        std::make_unique<Supervision>(std::move(services), layout(),
-                                      SupervisionEffects{processes, clock, exits, probes, journal});
+    machine = std::make_unique<Supervision>(
+        std::move(services), layout(),
+        SupervisionEffects{processes, sockets, clock, exits, probes, journal});
     machine->begin();
   }
 
@@ -108,6 +108,7 @@ class Rig {
   }
 
   FakeProcesses processes;
+  test::RecordingSockets sockets;
   ManualClock clock;
   test::RecordingExitWatch exits;
   test::RecordingProbes probes;
@@ -346,6 +347,67 @@ TEST(SupervisionMachine, AnOverlapUpdateStopsTheOldInstanceOnlyOnceTheNewOneIsRe
   EXPECT_EQ(rig.state("api"), ServiceState::ready);  // the old one's exit is no crash
   EXPECT_FALSE(std::filesystem::exists(rig.layout().run_dir() / "api.leaving-1001.pid"));
   EXPECT_EQ(rig.journal.last("api", "stopped"), "old instance, pid 1001: exited with code 0");
+}
+
+// listen: the agent's socket, bound once, goes to every instance as fd 3: the first, the
+// replacement of an overlap start (a hand-over) while the old one still serves, a restart.
+TEST(SupervisionMachine, EveryInstanceGetsTheSameListeningSocket) {
+  Rig rig;
+  ServiceSpec v1 = rig.service("api");
+  v1.ready = exec_probe(5s, 100ms);
+  v1.listen = manifest::ListenSpec{};
+  v1.listen->port = 8000;
+  v1.listen->name = "http";
+  rig.begin({v1});
+  rig.make_ready();
+  const pid_t first = rig.pid("api");
+  const int fd = rig.sockets.fds.at("api").second;
+  EXPECT_EQ(rig.processes.request_of(first).listen_fds, std::vector<int>{fd});
+  EXPECT_EQ(rig.processes.request_of(first).listen_names, std::vector<std::string>{"http"});
+
+  ServiceSpec v2 = v1;
+  v2.env["VERSION"] = "2";
+  EXPECT_EQ(rig.machine->update(v2, UpdateMode::overlap), "");
+  const pid_t second = rig.pid("api");
+  EXPECT_NE(second, first);
+  EXPECT_EQ(rig.processes.request_of(second).listen_fds, std::vector<int>{fd});
+  EXPECT_EQ(rig.sockets.binds, std::vector<std::string>{"api 127.0.0.1:8000"});
+
+  // A new address is a new socket; the old instance keeps its copy until it stops.
+  rig.make_ready();
+  ServiceSpec v3 = v2;
+  v3.listen->port = 8001;
+  EXPECT_EQ(rig.machine->update(v3, UpdateMode::restart), "");
+  rig.exits_with(second, 0);
+  rig.advance_to_next_due();
+  EXPECT_EQ(rig.sockets.binds,
+            (std::vector<std::string>{"api 127.0.0.1:8000", "api 127.0.0.1:8001"}));
+  EXPECT_NE(rig.processes.request_of(rig.pid("api")).listen_fds, std::vector<int>{fd});
+
+  EXPECT_EQ(rig.machine->retire("api"), "");
+  EXPECT_EQ(rig.sockets.releases, std::vector<std::string>{"api"});
+}
+
+// After an agent restart the socket is taken back from the adopted instance; when that is
+// refused, the journal says what the next start does.
+TEST(SupervisionMachine, AnAdoptedInstanceGivesItsSocketBackOrTheJournalSaysWhy) {
+  for (const bool refused : {false, true}) {
+    Rig rig;
+    rig.sockets.refuse_recovery = refused;
+    rig.layout().create();
+    save_record(rig.layout().run_dir() / "api.pid", {4242, 777, 0, 1'700'000'000'000});
+    rig.processes.leave_running(4242, 777);
+    ServiceSpec api = rig.service("api");
+    api.listen = manifest::ListenSpec{};
+    api.listen->port = 8000;
+    rig.begin({api});
+    EXPECT_EQ(rig.sockets.recoveries, std::vector<std::string>{"api from 4242"});
+    EXPECT_EQ(rig.journal.last("api", "socket"),
+              refused ? "could not take the listening socket 127.0.0.1:8000 back (pidfd_getfd on "
+                        "pid 4242: Operation not permitted): the next start binds it anew, once "
+                        "pid 4242 has let go of it"
+                      : "took the listening socket 127.0.0.1:8000 back from pid 4242");
+  }
 }
 
 TEST(SupervisionMachine, ARollbackDuringAFailedOverlapReinstatesTheOldInstance) {

@@ -27,6 +27,9 @@ struct ChildSpec {
   // killed in between never leaves an unrecorded (unadoptable) process behind.
   int hold_fd = -1;
   int stdout_fd = -1;  // when set, stdout goes here and only stderr to output_fd
+  // Descriptors the child gets as 3, 4, ... (systemd's socket activation), with LISTEN_PID
+  // set to the child's own pid between fork and exec, as the protocol asks.
+  std::vector<int> pass_fds{};
 };
 
 // Returns the child's pid (also its process group id). Throws std::runtime_error when it

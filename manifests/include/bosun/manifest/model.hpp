@@ -114,7 +114,23 @@ struct ProbeSpec {
 // ---- services ----
 
 enum class RestartPolicy { always, on_failure, never };
-enum class DeployMode { restart, overlap };
+// restart: stop, then start. overlap: the new instance beside the old one on a port both
+// bind (SO_REUSEPORT), the old one stopped once the new one is ready. handoff: the same, on
+// the agent's own socket (`listen:`), which both instances share and none of them binds.
+enum class DeployMode { restart, overlap, handoff };
+std::string deploy_mode_name(DeployMode mode);
+
+// A listening socket the agent binds and keeps across the service's instances, handed to each
+// by systemd's socket-activation protocol (fd 3, LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID).
+struct ListenSpec {
+  std::string host = "127.0.0.1";  // an IPv4 or IPv6 address, 0.0.0.0 for every interface
+  std::uint16_t port = 0;
+  int backlog = 1024;  // pending connections the agent's socket queues between instances
+  std::string name;    // LISTEN_FDNAMES; empty: the service's name
+  Location where;
+
+  std::string address() const;  // "127.0.0.1:8000", "[::1]:8000"
+};
 
 struct Backoff {
   Duration initial{100};
@@ -162,6 +178,7 @@ struct Service {
   std::string user;  // empty: the agent's user
   std::optional<std::uint64_t> nofile;
   LogSpec logs;
+  std::optional<ListenSpec> listen;
 };
 
 // ---- database ----

@@ -23,8 +23,9 @@ Location location_of(const YAML::Mark& mark);
 // State shared by all readers of one file.
 struct ReadContext {
   Diagnostics& diagnostics;
-  bool allow_version_variable = false;  // ${version} is only meaningful in migrate.down
-  bool allow_pid_variable = false;      // ${pid} is only meaningful in a service's probes
+  bool allow_version_variable = false;    // ${version} is only meaningful in migrate.down
+  bool allow_pid_variable = false;        // ${pid} is only meaningful in a service's probes
+  bool allow_listen_fd_variable = false;  // ${listen_fd}: in a service with listen:
 };
 
 // One `key: value` entry of a map, with where both were written.

@@ -44,6 +44,7 @@ struct Leaving {
   // Its own log from the overlap start on: the service log renamed, which it keeps writing
   // to, so that the new instance's lines (a failed start's traceback) stand apart.
   std::string log;
+  std::uint64_t log_offset = 0;  // where its own lines begin in that log
 };
 
 struct Runtime {

@@ -37,6 +37,7 @@ void Supervision::keep_as_leaving(Runtime& runtime) {
   old.started_unix_ms = runtime.started_unix_ms;
   old.spec = runtime.running_spec;
   old.log = leaving_log(runtime.spec, old.pid);
+  old.log_offset = runtime.log_offset;
   std::error_code renamed;
   std::filesystem::rename(runtime.spec.log_path, old.log, renamed);
   if (renamed) {
@@ -124,6 +125,7 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
   runtime.adopted = old->adopted;
   runtime.started_unix_ms = old->started_unix_ms;
   runtime.running_spec = *old->spec;
+  runtime.log_offset = old->log_offset;
   runtime.restart_after_stop = false;
   ++runtime.instance;
   ++runtime.generation;
@@ -134,9 +136,8 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
     std::error_code ignored;
     std::filesystem::rename(old->log, runtime.spec.log_path, ignored);
   }
-  state::save_record(record_path(runtime),
-                     {runtime.pid, runtime.start_ticks, file_size(runtime.spec.log_path),
-                      runtime.started_unix_ms});
+  state::save_record(record_path(runtime), {runtime.pid, runtime.start_ticks, runtime.log_offset,
+                                            runtime.started_unix_ms});
   state::remove_record(old->record);
   runtime.leaving.erase(old);
   m_effects.journal.record(runtime.spec.name, "reinstated",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 
 #include "agent_namespaces.hpp"
@@ -415,6 +416,8 @@ TEST(SupervisionMachine, ARollbackDuringAFailedOverlapReinstatesTheOldInstance) 
   ServiceSpec v1 = rig.service("api");
   v1.ready = exec_probe(1s, 100ms);
   v1.env["VERSION"] = "1";
+  rig.layout().create();
+  std::ofstream(v1.log_path) << "lines of earlier instances\n";  // 27 bytes
   rig.begin({v1});
   rig.make_ready();
   const pid_t old_pid = rig.pid("api");
@@ -423,6 +426,7 @@ TEST(SupervisionMachine, ARollbackDuringAFailedOverlapReinstatesTheOldInstance) 
   v2.env["VERSION"] = "2";
   rig.machine->update(v2, UpdateMode::overlap);
   const pid_t new_pid = rig.pid("api");
+  std::ofstream(v1.log_path) << "the new instance's traceback\n";
   rig.advance_to_next_due();
   rig.answer_probe(false, "address in use");
   rig.processes.take_actions();
@@ -435,7 +439,12 @@ TEST(SupervisionMachine, ARollbackDuringAFailedOverlapReinstatesTheOldInstance) 
   EXPECT_EQ(status.leaving, 0);
   EXPECT_EQ(rig.processes.spawn_count("api"), 2);
   EXPECT_TRUE(rig.exits.watched.contains(rig.processes.pidfd_of(old_pid)));
-  rig.make_ready();
+  // Its readiness reads its own log from where its own lines began (a log check passes on
+  // the line it printed at its start).
+  rig.advance_to_next_due();
+  ASSERT_FALSE(rig.probes.jobs.empty());
+  EXPECT_EQ(rig.probes.jobs.back().context.log_offset, 27U);
+  rig.answer_probe(true, "ok");
   EXPECT_EQ(rig.state("api"), ServiceState::ready);
   EXPECT_EQ(rig.machine->restart("api"), "");  // it is the supervised instance again
   EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal 1001 TERM"}));

@@ -1,0 +1,16 @@
+# A WSGI app under gunicorn: /version names the release's VERSION and the worker's pid.
+import json
+import os
+import pathlib
+
+if pathlib.Path("BROKEN").exists():
+    raise RuntimeError("this release is broken: it fails at import")
+
+VERSION = pathlib.Path("VERSION").read_text().strip()
+
+
+def app(environ, start_response):
+    body = json.dumps({"version": VERSION, "pid": os.getpid()}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]

@@ -26,6 +26,8 @@ std::string deploy_mode_name(DeployMode mode) {
       return "overlap";
     case DeployMode::handoff:
       return "handoff";
+    case DeployMode::proxy:
+      return "proxy";
   }
   return "restart";
 }

@@ -196,6 +196,10 @@ void check_variables(ReadContext& context, const Field& field, std::string_view 
       context.diagnostics.error(field.value_where, field.path,
                                 "${listen_fd} is only known in a service with listen: (the "
                                 "socket the agent binds for it)");
+    } else if (use.name == "port" && !context.allow_port_variable) {
+      context.diagnostics.error(field.value_where, field.path,
+                                "${port} is only known in a service with proxy: (each instance's "
+                                "own port)");
     } else if (std::find(known.begin(), known.end(), use.name) == known.end()) {
       const auto suggestion = closest_match(use.name, known);
       context.diagnostics.error(field.value_where, field.path,
@@ -361,7 +365,9 @@ std::optional<std::string> read_url(ReadContext& context, const Field& field) {
                                            {"shared", "shared"},
                                            {"release", "release"},
                                            {"app", "app"},
-                                           {"stage", "stage"}});
+                                           {"stage", "stage"},
+                                           {"pid", "1"},
+                                           {"port", "1"}});
   auto url = parse_http_url(stand_in ? *stand_in : *text);
   if (!url) {
     context.diagnostics.error(field.value_where, field.path, url.error());

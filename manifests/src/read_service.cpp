@@ -204,10 +204,20 @@ void check_probe_of_own_socket(ReadContext& context, const std::string& path,
 // the new instance can pass.
 void read_deploy_mode(ReadContext& context, const Field& field, bool has_ready, Service& service) {
   const Field* f = &field;
-  auto mode = read_choice(context, *f, {"restart", "overlap", "handoff"});
+  auto mode = read_choice(context, *f, {"restart", "overlap", "handoff", "proxy"});
   service.deploy = mode == "overlap"   ? DeployMode::overlap
                    : mode == "handoff" ? DeployMode::handoff
+                   : mode == "proxy"   ? DeployMode::proxy
                                        : DeployMode::restart;
+  if (mode == "proxy" && !service.proxy) {
+    context.diagnostics.error(f->value_where, f->path,
+                              "deploy: proxy needs proxy: (at least ports: 3100-3199, the range "
+                              "each instance's ${port} is taken from)");
+  } else if (mode == "proxy" && !has_ready) {
+    context.diagnostics.error(f->value_where, f->path,
+                              "deploy: proxy needs a ready probe of the new instance on its own "
+                              "port, e.g. http: http://127.0.0.1:${port}/health");
+  }
   if (mode == "handoff") {
     check_handoff(context, field, has_ready, service);
   } else if (mode == "overlap" && !has_ready) {
@@ -235,14 +245,18 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   (void)read_name(context, key_field(field), "service name");
   MapReader map(context, field,
                 {"command", "env", "depends_on", "ready", "liveness", "restart", "stop", "deploy",
-                 "cwd", "user", "limits", "logs", "listen"});
+                 "cwd", "user", "limits", "logs", "listen", "proxy"});
   if (!map.valid()) {
     return std::nullopt;
   }
   if (const Field* f = map.get("listen")) {
     service.listen = read_listen(context, *f);
   }
+  if (const Field* f = map.get("proxy")) {
+    service.proxy = read_proxy(context, *f);
+  }
   context.allow_listen_fd_variable = service.listen.has_value();
+  context.allow_port_variable = map.get("proxy") != nullptr;
   if (const Field* f = map.require("command")) {
     auto command = read_command(context, *f);
     if (command) {
@@ -301,7 +315,17 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
     service.logs = logs.value_or(service.logs);
   }
   context.allow_listen_fd_variable = false;
+  context.allow_port_variable = false;
   check_probe_of_own_socket(context, field.path, service);
+  if (const Field* f = map.get("proxy"); f != nullptr && service.deploy != DeployMode::proxy) {
+    context.diagnostics.error(f->key_where, f->path,
+                              "proxy: is for deploy: proxy (add it to this service)");
+  }
+  if (const Field* f = map.get("listen"); f != nullptr && map.get("proxy") != nullptr) {
+    context.diagnostics.error(f->key_where, f->path,
+                              "listen: and proxy: exclude each other: the agent's socket, or a "
+                              "port per instance behind nginx");
+  }
   return service;
 }
 

@@ -263,6 +263,17 @@ Object::Ptr service_json(const Service& service) {
     listen->set("name", service.listen->name.empty() ? service.name : service.listen->name);
     object->set("listen", listen);
   }
+  if (service.proxy) {
+    Object::Ptr proxy = new_object();
+    proxy->set("ports", std::to_string(service.proxy->first_port) + "-" +
+                            std::to_string(service.proxy->last_port));
+    proxy->set("upstream", service.proxy->upstream);
+    proxy->set("name", service.proxy->name);
+    proxy->set("test", command_json(service.proxy->test));
+    proxy->set("reload", command_json(service.proxy->reload));
+    proxy->set("drain_timeout_ms", service.proxy->drain_timeout.count());
+    object->set("proxy", proxy);
+  }
   object->set("cwd", service.cwd);
   object->set("user", service.user);
   object->set("nofile",

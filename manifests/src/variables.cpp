@@ -3,8 +3,8 @@
 namespace bosun::manifest {
 
 const std::vector<std::string>& known_variables() {
-  static const std::vector<std::string> names{"host",  "root",    "shared", "release",  "app",
-                                              "stage", "version", "pid",    "listen_fd"};
+  static const std::vector<std::string> names{"host",  "root",    "shared", "release",   "app",
+                                              "stage", "version", "pid",    "listen_fd", "port"};
   return names;
 }
 

@@ -94,4 +94,31 @@ class RecordingSockets final : public agent::ListenSockets {
   int next_fd = 1000;
 };
 
+// Ports free unless listed in `busy`; the upstream in memory; switches refused while
+// `refuse_switch` is set; open connections per port as the test sets them.
+class RecordingProxy final : public agent::ProxyControl {
+ public:
+  bool port_free(std::uint16_t port) override { return !busy.contains(port); }
+  std::uint16_t upstream_port(const agent::ProxyPlan&) override { return upstream; }
+  agent::UpstreamSwitch switch_upstream(const agent::ProxyPlan&, std::uint16_t port,
+                                        bool must_reload) override {
+    switches.push_back(std::to_string(port) + (must_reload ? " (reload)" : ""));
+    if (refuse_switch) {
+      return {false, "nginx -t exited with code 1: host not found in upstream"};
+    }
+    upstream = port;
+    return {true, "upstream -> " + std::to_string(port)};
+  }
+  int open_connections(std::uint16_t port) override {
+    return connections.contains(port) ? connections.at(port) : 0;
+  }
+  bool reload_settled(const agent::ProxyPlan&) override { return settled; }
+  bool settled = true;
+  std::set<std::uint16_t> busy;
+  std::uint16_t upstream = 0;
+  bool refuse_switch = false;
+  std::vector<std::string> switches;
+  std::map<std::uint16_t, int> connections;
+};
+
 }  // namespace bosun::test

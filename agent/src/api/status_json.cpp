@@ -22,6 +22,9 @@ Object::Ptr status_to_json(const std::vector<supervise::ServiceStatus>& services
     entry->set("restarts", service.restarts);
     entry->set("instance", service.instance);
     entry->set("leaving", service.leaving);
+    if (service.port != 0) {
+      entry->set("port", service.port);  // deploy: proxy: the serving instance's own
+    }
     entry->set("last_exit", service.last_exit);
     entry->set("last_exit_code", service.last_exit_code
                                      ? Poco::Dynamic::Var(*service.last_exit_code)

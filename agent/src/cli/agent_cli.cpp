@@ -47,6 +47,8 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
        [&](Args sub) { return cli::lock_command(sub, out, err); }},
       {"database-server", "run the app's database server as a service (postgres, mysql)",
        [&](Args sub) { return cli::database_server_command(sub, out, err); }},
+      {"nginx-server", "run nginx in front of a deploy: proxy service, as a service",
+       [&](Args sub) { return cli::nginx_server_command(sub, out, err); }},
       {"deploy", "deploy a commit on this host (run by the daemon)",
        [&](Args sub) { return cli::deploy_command(sub, out, err); }},
       {"rollback", "go back to the last good release, or --to one",

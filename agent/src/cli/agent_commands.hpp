@@ -28,5 +28,7 @@ int history_command(const CommandArgs& args, std::ostream& out, std::ostream& er
 int lock_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
 // database_server_command.cpp: the app's database server as one of its services.
 int database_server_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
+// nginx_server_command.cpp: nginx in front of a deploy: proxy service, as one of its services.
+int nginx_server_command(const CommandArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace bosun::agent::cli

@@ -111,7 +111,9 @@ StepResult wait_for_new_instance(supervise::Supervisor& supervisor,
 
 milliseconds restart_timeout(const supervise::ServiceSpec& spec) {
   const milliseconds ready = spec.ready ? milliseconds(spec.ready->timeout) : milliseconds(0);
-  return ready + milliseconds(spec.stop.timeout) + milliseconds(5000);
+  // deploy: proxy: the old instance drains before it is told to stop.
+  const milliseconds drain = spec.proxy ? spec.proxy->drain_timeout : milliseconds(0);
+  return ready + drain + milliseconds(spec.stop.timeout) + milliseconds(5000);
 }
 
 StepResult check_release_processes(supervise::Supervisor& supervisor,

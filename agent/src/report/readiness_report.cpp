@@ -132,7 +132,8 @@ class Builder {
         if (!probe->has_value()) {
           continue;
         }
-        const manifest::ProbeSpec filled = supervise::probe_for_instance(**probe, pid);
+        const manifest::ProbeSpec filled =
+            supervise::probe_for_instance(**probe, pid, status != nullptr ? status->port : 0);
         if (std::holds_alternative<manifest::LogCheck>(filled.check.kind)) {
           continue;  // a start-up marker, not something to ask again
         }

@@ -9,7 +9,7 @@ void save_record(const std::filesystem::path& file, const AdoptionRecord& record
   {
     std::ofstream out(temp, std::ios::trunc);
     out << record.pid << " " << record.start_ticks << " " << record.log_offset << " "
-        << record.started_unix_ms << "\n";
+        << record.started_unix_ms << " " << record.port << "\n";
   }
   std::filesystem::rename(temp, file);
 }
@@ -20,6 +20,7 @@ std::optional<AdoptionRecord> load_record(const std::filesystem::path& file) {
   if (!(in >> record.pid >> record.start_ticks >> record.log_offset >> record.started_unix_ms)) {
     return std::nullopt;
   }
+  in >> record.port;  // absent in records of agents before deploy: proxy
   return record;
 }
 

@@ -15,6 +15,7 @@ struct AdoptionRecord {
   std::uint64_t start_ticks = 0;
   std::uint64_t log_offset = 0;  // where the service's log began at its start
   std::int64_t started_unix_ms = 0;
+  std::uint16_t port = 0;  // deploy: proxy: the instance's own port
 };
 
 // Written atomically (temp file + rename).

@@ -45,6 +45,7 @@ struct Leaving {
   // to, so that the new instance's lines (a failed start's traceback) stand apart.
   std::string log;
   std::uint64_t log_offset = 0;  // where its own lines begin in that log
+  std::uint16_t port = 0;        // deploy: proxy: its own port
 };
 
 struct Runtime {
@@ -64,6 +65,13 @@ struct Runtime {
   bool adopted = false;
   std::uint64_t instance = 0;
   std::vector<Leaving> leaving;
+  // deploy: proxy: the instance's own port, and the old instances' drain once the upstream
+  // points here (they are stopped when their connections are gone, or at drain_until).
+  std::uint16_t port = 0;
+  bool draining = false;
+  Clock::time_point drain_until{};
+  Clock::time_point next_drain_check{};
+  std::string refused;  // why the proxy would not take this instance: it is failed once stopped
   std::uint64_t generation = 0;  // one per instance; stale probe results are ignored
   Clock::time_point started{};
   std::int64_t started_unix_ms = 0;

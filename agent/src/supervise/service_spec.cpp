@@ -1,5 +1,6 @@
 #include "supervise/service_spec.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "bosun/common/text.hpp"
@@ -89,6 +90,9 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     if (service->listen) {
       values["listen_fd"] = std::to_string(k_listen_fd);
     }
+    if (service->proxy) {
+      values["port"] = "${port}";  // each instance's own: filled in at its start
+    }
     const Expander expand(values, service->name);
     ServiceSpec spec;
     spec.name = service->name;
@@ -128,6 +132,28 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     }
     spec.deploy = service->deploy;
     spec.listen = service->listen;
+    if (service->proxy) {
+      const manifest::ProxySpec& proxy = *service->proxy;
+      ProxyPlan plan;
+      plan.first_port = proxy.first_port;
+      plan.last_port = proxy.last_port;
+      plan.upstream =
+          proxy.upstream.empty()
+              ? (inputs.layout.shared() / "proxy" / "upstreams" / (service->name + ".conf"))
+                    .string()
+              : expand(proxy.upstream);
+      plan.name = proxy.name;
+      if (plan.name.empty()) {
+        plan.name = manifest.app + "_" + service->name;
+        std::replace(plan.name.begin(), plan.name.end(), '-', '_');
+      }
+      plan.test = expand.argv(proxy.test);
+      plan.reload = expand.argv(proxy.reload);
+      plan.drain_timeout = proxy.drain_timeout;
+      plan.pid_file = expand(proxy.pid_file);
+      plan.log_path = (inputs.layout.logs() / (service->name + ".proxy.log")).string();
+      spec.proxy = plan;
+    }
     if (spec.listen && spec.listen->name.empty()) {
       spec.listen->name = service->name;
     }
@@ -136,13 +162,33 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
   return specs;
 }
 
-manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid) {
-  const std::string placeholder = "${pid}";
-  const std::string value = std::to_string(pid);
+namespace {
+
+void replace_all(std::string& text, const std::string& placeholder, const std::string& value) {
+  for (std::size_t at = text.find(placeholder); at != std::string::npos;
+       at = text.find(placeholder, at + value.size())) {
+    text.replace(at, placeholder.size(), value);
+  }
+}
+
+}  // namespace
+
+ServiceSpec with_port(ServiceSpec spec, std::uint16_t port) {
+  const std::string value = std::to_string(port);
+  for (std::string& word : spec.argv) {
+    replace_all(word, "${port}", value);
+  }
+  for (auto& [name, text] : spec.env) {
+    replace_all(text, "${port}", value);
+  }
+  return spec;
+}
+
+manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid, std::uint16_t port) {
   const auto fill = [&](std::string& text) {
-    for (std::size_t at = text.find(placeholder); at != std::string::npos;
-         at = text.find(placeholder, at + value.size())) {
-      text.replace(at, placeholder.size(), value);
+    replace_all(text, "${pid}", std::to_string(pid));
+    if (port != 0) {
+      replace_all(text, "${port}", std::to_string(port));
     }
   };
   if (auto* http = std::get_if<manifest::HttpCheck>(&probe.check.kind)) {

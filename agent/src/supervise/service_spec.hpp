@@ -2,6 +2,7 @@
 // A service as the agent runs it on this host: the manifest's definition with ${variables}
 // expanded, the environment merged and paths made absolute. Pure: tested without processes.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +14,20 @@
 #include "core/host_layout.hpp"
 
 namespace bosun::agent::supervise {
+
+// deploy: proxy as this host runs it: the manifest's proxy: with variables expanded and
+// defaults filled in.
+struct ProxyPlan {
+  std::uint16_t first_port = 0;
+  std::uint16_t last_port = 0;
+  std::string upstream;  // the include file bosun writes
+  std::string name;      // the upstream's name in it
+  std::vector<std::string> test;
+  std::vector<std::string> reload;
+  std::chrono::milliseconds drain_timeout{30'000};
+  std::string log_path;  // the test's and reload's output
+  std::string pid_file;  // nginx's master pid
+};
 
 struct ServiceSpec {
   std::string name;
@@ -32,6 +47,9 @@ struct ServiceSpec {
   manifest::DeployMode deploy = manifest::DeployMode::restart;
   // The socket the agent binds and keeps for the service, passed as fd 3 (LISTEN_FDS=1).
   std::optional<manifest::ListenSpec> listen;
+  // deploy: proxy: each instance on a port of its own; "${port}" stays in argv, env and the
+  // probes until a start picks the port (see with_port).
+  std::optional<ProxyPlan> proxy;
 
   std::vector<std::string> env_list() const;  // "NAME=value"
 };
@@ -63,7 +81,11 @@ std::map<std::string, std::string> resolve_app_env(const manifest::Manifest& man
 
 // A probe with ${pid} replaced by the instance's pid, so that during an overlap start the
 // check can tell the new instance's answers from the old one's.
-manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid);
+// ${port} too, for an instance of a proxy service (0: none).
+manifest::ProbeSpec probe_for_instance(manifest::ProbeSpec probe, int pid, std::uint16_t port = 0);
+
+// The spec of one instance of a proxy service: ${port} filled in in its argv and env.
+ServiceSpec with_port(ServiceSpec spec, std::uint16_t port);
 
 // .env files are read with bosun::parse_dotenv / read_dotenv_file (common/environment.hpp).
 using bosun::parse_dotenv;

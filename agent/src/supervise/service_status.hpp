@@ -44,6 +44,7 @@ struct ServiceStatus {
   std::vector<std::string> evidence;  // last log lines kept when it failed
   std::uint64_t instance = 0;         // counts the instances started: a new one is a new number
   int leaving = 0;                    // old instances still running after an overlap start
+  std::uint16_t port = 0;             // deploy: proxy: the serving instance's own port
   int leaving_stopping = 0;           // ... of which already told to stop
 };
 

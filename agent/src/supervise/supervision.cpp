@@ -107,8 +107,13 @@ void Supervision::spawn(Runtime& runtime) {
   runtime.log_offset = file_size(spec.log_path);
   sys::SpawnedProcess process;
   try {
-    sys::SpawnRequest request{spec.argv,   spec.env_list(), spec.cwd, spec.log_path,
-                              spec.nofile, spec.user,       true};
+    ServiceSpec instance = spec;
+    if (spec.proxy) {  // a port of its own, ${port} filled in
+      runtime.port = pick_port(runtime);
+      instance = with_port(spec, runtime.port);
+    }
+    sys::SpawnRequest request{instance.argv,   instance.env_list(), instance.cwd, instance.log_path,
+                              instance.nofile, instance.user,       true};
     if (spec.listen) {  // the agent's socket, the same for every instance
       request.listen_fds = {m_effects.sockets.acquire(spec.name, *spec.listen)};
       request.listen_names = {spec.listen->name};
@@ -130,7 +135,7 @@ void Supervision::spawn(Runtime& runtime) {
   runtime.started_unix_ms = m_effects.time.unix_ms();
   watch_instance(runtime);
   state::save_record(record_path(runtime), {process.pid, process.start_ticks, runtime.log_offset,
-                                            runtime.started_unix_ms});
+                                            runtime.started_unix_ms, runtime.port});
   m_effects.processes.let_run(process);  // recorded: a new agent can adopt it from here on
   m_effects.journal.record(spec.name, "started",
                            "pid " + std::to_string(process.pid) + ": " + join(spec.argv, " "));
@@ -145,10 +150,10 @@ void Supervision::watch_instance(Runtime& runtime) {
 
 void Supervision::begin_readiness(Runtime& runtime) {
   if (runtime.spec.ready) {
-    runtime.ready = probe_for_instance(*runtime.spec.ready, runtime.pid);
+    runtime.ready = probe_for_instance(*runtime.spec.ready, runtime.pid, runtime.port);
   }
   if (runtime.spec.liveness) {
-    runtime.liveness = probe_for_instance(*runtime.spec.liveness, runtime.pid);
+    runtime.liveness = probe_for_instance(*runtime.spec.liveness, runtime.pid, runtime.port);
   }
   set_state(runtime, ServiceState::starting);
   runtime.liveness_failures = 0;
@@ -165,9 +170,14 @@ void Supervision::begin_readiness(Runtime& runtime) {
 }
 
 void Supervision::became_ready(Runtime& runtime, const std::string& evidence) {
+  if (runtime.spec.proxy && !switch_upstream_to(runtime)) {
+    return;  // the new instance was stopped; the old one keeps serving
+  }
   set_state(runtime, ServiceState::ready);
   runtime.evidence.clear();
-  stop_leaving(runtime, "its replacement is ready");
+  if (!runtime.draining) {
+    stop_leaving(runtime, "its replacement is ready");
+  }
   const auto now = m_effects.time.now();
   const auto took = std::chrono::duration_cast<microseconds>(now - runtime.started);
   m_effects.journal.record(runtime.spec.name, "ready",
@@ -247,6 +257,16 @@ void Supervision::instance_exited(Runtime& runtime) {
   runtime.last_exit = sys::describe_exit(status);
   runtime.last_exit_code =
       status.known && status.signal == 0 ? std::optional(status.code) : std::nullopt;
+  if (runtime.state == ServiceState::stopping && !runtime.refused.empty()) {
+    // Not restarted into the same refusal: a deploy sees it failed, and rolls back.
+    m_effects.journal.record(runtime.spec.name, "stopped", runtime.last_exit);
+    runtime.last_exit = std::exchange(runtime.refused, "");
+    runtime.evidence = {runtime.last_exit};
+    runtime.wanted = false;
+    set_state(runtime, ServiceState::failed);
+    schedule(runtime, Due::none, {});
+    return;
+  }
   if (runtime.state == ServiceState::stopping) {
     m_effects.journal.record(runtime.spec.name, "stopped", runtime.last_exit);
     set_state(runtime, ServiceState::stopped);
@@ -331,6 +351,7 @@ void Supervision::time_passed() {
     }
   }
   kill_overdue_leaving();
+  check_drains();
   if (now >= m_next_rotation) {
     rotate_logs();
   }
@@ -398,6 +419,9 @@ Clock::time_point Supervision::next_due() const {
         earliest = old.kill_at;
       }
     }
+    if (runtime.draining && runtime.next_drain_check < earliest) {
+      earliest = runtime.next_drain_check;
+    }
   }
   return earliest;
 }
@@ -428,6 +452,7 @@ std::vector<ServiceStatus> Supervision::statuses() const {
     status.evidence = runtime.evidence;
     status.instance = runtime.instance;
     status.leaving = static_cast<int>(runtime.leaving.size());
+    status.port = runtime.port;
     status.leaving_stopping =
         static_cast<int>(std::count_if(runtime.leaving.begin(), runtime.leaving.end(),
                                        [](const Leaving& old) { return old.signalled; }));

@@ -18,6 +18,7 @@
 
 #include "core/host_layout.hpp"
 #include "supervise/probe_runner.hpp"
+#include "supervise/proxy_control.hpp"
 #include "supervise/service_runtime.hpp"
 #include "supervise/service_status.hpp"
 #include "sys/listen_sockets.hpp"
@@ -41,6 +42,7 @@ class ExitWatch {
 struct SupervisionEffects {
   sys::ProcessControl& processes;
   sys::ListenSockets& sockets;
+  ProxyControl& proxy;
   const sys::TimeSource& time;
   ExitWatch& exits;
   ProbeQueue& probes;
@@ -105,6 +107,10 @@ class Supervision {
   void leaving_exited(Runtime& runtime, int pidfd);
   bool reinstate_leaving(Runtime& runtime);
   void kill_overdue_leaving();
+  // deploy: proxy (supervision_proxy.cpp)
+  std::uint16_t pick_port(const Runtime& runtime);
+  bool switch_upstream_to(Runtime& runtime);
+  void check_drains();
   // adoption (supervision_adoption.cpp)
   void adopt_survivors();
   void adopt_leaving(Runtime& runtime);

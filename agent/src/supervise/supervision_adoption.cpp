@@ -33,6 +33,7 @@ void Supervision::adopt_survivors() {
     runtime.running_spec = runtime.spec;
     ++runtime.instance;
     runtime.log_offset = record->log_offset;
+    runtime.port = record->port;
     runtime.started_unix_ms = record->started_unix_ms;
     runtime.started =
         m_effects.time.now() - std::chrono::milliseconds(std::max<std::int64_t>(
@@ -98,6 +99,7 @@ void Supervision::adopt_leaving(Runtime& runtime) {
     old.adopted = true;
     old.start_ticks = record->start_ticks;
     old.started_unix_ms = record->started_unix_ms;
+    old.port = record->port;
     if (std::filesystem::exists(leaving_log(runtime.spec, old.pid))) {
       old.log = leaving_log(runtime.spec, old.pid);
     }

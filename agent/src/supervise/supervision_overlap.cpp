@@ -38,6 +38,7 @@ void Supervision::keep_as_leaving(Runtime& runtime) {
   old.spec = runtime.running_spec;
   old.log = leaving_log(runtime.spec, old.pid);
   old.log_offset = runtime.log_offset;
+  old.port = runtime.port;
   std::error_code renamed;
   std::filesystem::rename(runtime.spec.log_path, old.log, renamed);
   if (renamed) {
@@ -45,13 +46,15 @@ void Supervision::keep_as_leaving(Runtime& runtime) {
   }
   old.record =
       m_layout.run_dir() / (runtime.spec.name + ".leaving-" + std::to_string(old.pid) + ".pid");
-  state::save_record(old.record, {old.pid, runtime.start_ticks, 0, runtime.started_unix_ms});
+  state::save_record(old.record,
+                     {old.pid, runtime.start_ticks, 0, runtime.started_unix_ms, runtime.port});
   m_effects.journal.record(
       runtime.spec.name, "overlap",
       "pid " + std::to_string(old.pid) + " keeps serving until its replacement is ready");
   runtime.leaving.push_back(std::move(old));
   runtime.pidfd = -1;
   runtime.pid = -1;
+  runtime.port = 0;  // the replacement takes another one
   runtime.probe_in_flight = false;
   ++runtime.generation;
   state::remove_record(record_path(runtime));
@@ -126,6 +129,8 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
   runtime.started_unix_ms = old->started_unix_ms;
   runtime.running_spec = *old->spec;
   runtime.log_offset = old->log_offset;
+  runtime.port = old->port;
+  runtime.draining = false;
   runtime.restart_after_stop = false;
   ++runtime.instance;
   ++runtime.generation;
@@ -137,7 +142,7 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
     std::filesystem::rename(old->log, runtime.spec.log_path, ignored);
   }
   state::save_record(record_path(runtime), {runtime.pid, runtime.start_ticks, runtime.log_offset,
-                                            runtime.started_unix_ms});
+                                            runtime.started_unix_ms, runtime.port});
   state::remove_record(old->record);
   runtime.leaving.erase(old);
   m_effects.journal.record(runtime.spec.name, "reinstated",

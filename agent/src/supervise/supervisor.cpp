@@ -18,6 +18,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "proxy/nginx_upstream.hpp"
 #include "state/journal.hpp"
 #include "supervise/probe_runner.hpp"
 #include "supervise/supervision.hpp"
@@ -123,10 +124,11 @@ struct Supervisor::Impl {
     exits = std::make_unique<EpollExitWatch>(epoll_fd);
     probes = std::make_unique<ProbeRunner>(2, [this] { wake(); });
     sockets = sys::system_listen_sockets(host_layout.run_dir());
+    proxy = proxy::nginx_proxy_control();
     machine = std::make_unique<Supervision>(
         std::move(services), std::move(host_layout),
-        SupervisionEffects{sys::system_processes(), *sockets, sys::system_time(), *exits, *probes,
-                           journal});
+        SupervisionEffects{sys::system_processes(), *sockets, *proxy, sys::system_time(), *exits,
+                           *probes, journal});
     publish();
   }
 
@@ -296,7 +298,8 @@ struct Supervisor::Impl {
   int signal_fd = -1;
   std::unique_ptr<EpollExitWatch> exits;
   std::unique_ptr<ProbeRunner> probes;
-  std::unique_ptr<sys::ListenSockets> sockets;  // outlives the machine that uses it
+  std::unique_ptr<sys::ListenSockets> sockets;  // these two outlive the machine that uses them
+  std::unique_ptr<ProxyControl> proxy;
   std::unique_ptr<Supervision> machine;
   bool told_ready = false;
   std::ptrdiff_t last_ready_count = -1;

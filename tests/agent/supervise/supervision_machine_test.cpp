@@ -52,7 +52,7 @@ class Rig {
     layout().create();
     machine = std::make_unique<Supervision>(
         std::move(services), layout(),
-        SupervisionEffects{processes, sockets, clock, exits, probes, journal});
+        SupervisionEffects{processes, sockets, proxy, clock, exits, probes, journal});
     machine->begin();
   }
 
@@ -110,6 +110,7 @@ class Rig {
 
   FakeProcesses processes;
   test::RecordingSockets sockets;
+  test::RecordingProxy proxy;
   ManualClock clock;
   test::RecordingExitWatch exits;
   test::RecordingProbes probes;
@@ -409,6 +410,87 @@ TEST(SupervisionMachine, AnAdoptedInstanceGivesItsSocketBackOrTheJournalSaysWhy)
                         "pid 4242 has let go of it"
                       : "took the listening socket 127.0.0.1:8000 back from pid 4242");
   }
+}
+
+ServiceSpec proxied(const Rig& rig) {
+  ServiceSpec spec = rig.service("web");
+  spec.argv = {"web", "--port", "${port}"};
+  spec.ready = exec_probe(5s, 100ms);
+  ProxyPlan plan;
+  plan.first_port = 3100;
+  plan.last_port = 3102;
+  plan.name = "shop_web";
+  plan.drain_timeout = 10s;
+  spec.proxy = plan;
+  spec.deploy = manifest::DeployMode::proxy;
+  return spec;
+}
+
+// deploy: proxy: an instance on a free port of the range, ${port} in its command; the upstream
+// follows it once it is ready; the old instance is stopped only when its connections drained.
+TEST(SupervisionMachine, AProxiedServiceMovesTheUpstreamThenDrainsTheOldInstance) {
+  Rig rig;
+  rig.proxy.busy = {3100};
+  ServiceSpec v1 = proxied(rig);
+  rig.begin({v1});
+  const pid_t first = rig.pid("web");
+  EXPECT_EQ(rig.processes.request_of(first).argv,
+            (std::vector<std::string>{"web", "--port", "3101"}));
+  rig.make_ready();
+  EXPECT_EQ(rig.proxy.switches, std::vector<std::string>{"3101"});  // nothing to reload for yet
+  EXPECT_EQ(rig.status("web").port, 3101);
+  rig.processes.take_actions();
+
+  ServiceSpec v2 = v1;
+  v2.env["VERSION"] = "2";
+  rig.machine->update(v2, UpdateMode::overlap);
+  const pid_t second = rig.pid("web");
+  EXPECT_EQ(rig.processes.request_of(second).argv,
+            (std::vector<std::string>{"web", "--port", "3102"}));
+  rig.processes.take_actions();
+  rig.proxy.connections[3101] = 2;  // two requests still with the old instance
+  rig.make_ready();
+  EXPECT_EQ(rig.proxy.switches, (std::vector<std::string>{"3101", "3102 (reload)"}));
+  EXPECT_EQ(rig.processes.take_actions(), Actions{});
+  rig.advance(200ms);
+  EXPECT_EQ(rig.processes.take_actions(), Actions{});
+  rig.proxy.connections[3101] = 0;
+  rig.proxy.settled = false;  // nginx's old workers, still proxying to the old instance
+  rig.advance(200ms);
+  EXPECT_EQ(rig.processes.take_actions(), Actions{});
+  rig.proxy.settled = true;
+  rig.advance(200ms);
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal " + std::to_string(first) + " TERM"}));
+  EXPECT_EQ(rig.journal.last("web", "stopping").substr(0, 7), "drained");
+}
+
+// A switch nginx refuses (nginx -t failed): the new instance goes, marked failed, and the old
+// one is never told to stop.
+TEST(SupervisionMachine, ARefusedUpstreamSwitchKeepsTheOldInstanceServing) {
+  Rig rig;
+  ServiceSpec v1 = proxied(rig);
+  rig.begin({v1});
+  const pid_t first = rig.pid("web");
+  rig.make_ready();
+  rig.processes.take_actions();
+  ServiceSpec v2 = v1;
+  v2.env["VERSION"] = "2";
+  rig.machine->update(v2, UpdateMode::overlap);
+  const pid_t second = rig.pid("web");
+  rig.proxy.refuse_switch = true;
+  rig.make_ready();
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"spawn web", "let-run " + std::to_string(second),
+                                                   "signal " + std::to_string(second) + " TERM"}));
+  rig.exits_with(second, 0);
+  EXPECT_EQ(rig.state("web"), ServiceState::failed);
+  EXPECT_EQ(rig.status("web").last_exit,
+            "nginx did not take the new instance: nginx -t exited with code 1: host not found in "
+            "upstream");
+  EXPECT_EQ(rig.status("web").leaving, 1);
+  EXPECT_EQ(rig.proxy.upstream, 3100);
+  rig.advance(1s);
+  const Actions after = rig.processes.take_actions();
+  EXPECT_EQ(std::count(after.begin(), after.end(), "signal " + std::to_string(first) + " TERM"), 0);
 }
 
 TEST(SupervisionMachine, ARollbackDuringAFailedOverlapReinstatesTheOldInstance) {

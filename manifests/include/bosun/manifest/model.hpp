@@ -117,7 +117,9 @@ enum class RestartPolicy { always, on_failure, never };
 // restart: stop, then start. overlap: the new instance beside the old one on a port both
 // bind (SO_REUSEPORT), the old one stopped once the new one is ready. handoff: the same, on
 // the agent's own socket (`listen:`), which both instances share and none of them binds.
-enum class DeployMode { restart, overlap, handoff };
+// proxy: each instance on a port of its own (${port}) behind nginx, whose upstream bosun
+// switches to the new instance once it is ready; the old one is stopped after draining.
+enum class DeployMode { restart, overlap, handoff, proxy };
 std::string deploy_mode_name(DeployMode mode);
 
 // A listening socket the agent binds and keeps across the service's instances, handed to each
@@ -130,6 +132,23 @@ struct ListenSpec {
   Location where;
 
   std::string address() const;  // "127.0.0.1:8000", "[::1]:8000"
+};
+
+// deploy: proxy. The upstream file is an nginx include bosun writes (`upstream NAME { server
+// 127.0.0.1:PORT; }`); the user's server block proxies to NAME. `test` must pass before
+// `reload` (the old file is put back when it does not).
+struct ProxySpec {
+  std::uint16_t first_port = 0;  // ports: the range an instance's ${port} is taken from
+  std::uint16_t last_port = 0;
+  std::string upstream;  // empty: ${shared}/proxy/upstreams/<service>.conf
+  std::string name;      // the upstream's name; empty: <app>_<service>
+  Command test{{"nginx", "-t"}, {}, {}};
+  Command reload{{"nginx", "-s", "reload"}, {}, {}};
+  Duration drain_timeout{30'000};  // the old instance's connections, before it is stopped
+  // nginx's master pid: its workers from before a reload still send requests to the old
+  // instance until they exit, so the drain waits for them.
+  std::string pid_file = "/run/nginx.pid";
+  Location where;
 };
 
 struct Backoff {
@@ -179,6 +198,7 @@ struct Service {
   std::optional<std::uint64_t> nofile;
   LogSpec logs;
   std::optional<ListenSpec> listen;
+  std::optional<ProxySpec> proxy;
 };
 
 // ---- database ----

@@ -26,6 +26,7 @@ struct ReadContext {
   bool allow_version_variable = false;    // ${version} is only meaningful in migrate.down
   bool allow_pid_variable = false;        // ${pid} is only meaningful in a service's probes
   bool allow_listen_fd_variable = false;  // ${listen_fd}: in a service with listen:
+  bool allow_port_variable = false;       // ${port}: in a service with proxy:
 };
 
 // One `key: value` entry of a map, with where both were written.

@@ -1,7 +1,11 @@
-// deploy: handoff with the app servers bosun's users run (Debian's uvicorn and gunicorn, Node),
-// through the real bosun-agent: the agent binds the service's socket and hands it to each
-// instance as fd 3, so while a load loop makes one new connection per request, a deploy, a
-// failed deploy, a rollback and an agent restart followed by another deploy cost no request.
+// Zero downtime with the app servers bosun's users run (Debian's uvicorn and gunicorn, Node),
+// through the real bosun-agent, while a load loop makes one new connection per request:
+// - deploy: handoff: the agent binds the service's socket and hands it to each instance as
+//   fd 3: a deploy, a failed deploy, a rollback and an agent restart followed by another
+//   deploy cost no request;
+// - deploy: proxy: each instance on its own port behind a real nginx (run by
+//   `bosun-agent nginx-server`), the upstream switched, the old instance drained: the same
+//   runs cost no request, and an nginx config that fails `nginx -t` leaves the old upstream.
 // After each step the app is asked which version serves.
 
 #include <signal.h>
@@ -25,14 +29,14 @@ using std::chrono::seconds;
 
 struct ServerCase {
   std::string name;
-  std::string app;              // folder under tests/apps/handoff
+  std::string app;              // folder under tests/apps/zero-downtime
   std::string command;          // the manifest's command list, on the agent's socket
-  std::string restart_command;  // ... binding its own port ({port}) instead
+  std::string restart_command;  // ... binding its own port ({port}) instead (also for proxy)
   std::string ready;            // a line of the new instance's own output
 };
 
 std::string apps_dir() {
-  return std::string(BOSUN_SOURCE_DIR) + "/tests/apps/handoff";
+  return std::string(BOSUN_SOURCE_DIR) + "/tests/apps/zero-downtime";
 }
 
 std::string read_file(const std::string& path) {
@@ -173,6 +177,111 @@ TEST_P(HandOff, WithoutTheAgentsSocketARestartLosesRequests) {
   agent.cli({"stop-all", "--root", agent.root()}, seconds(60));
 }
 
+// deploy: proxy behind nginx run by the agent itself: nginx listens on `front`, each instance of
+// web on a port of its own from `first_port`.. (the command binding ${port}).
+class Proxied : public HandOff {
+ protected:
+  std::string commit_proxied(const std::string& version, bool broken = false) {
+    repo.write("VERSION", version + "\n");
+    if (broken) {
+      repo.write("BROKEN", "this release fails at start\n");
+    } else {
+      std::filesystem::remove(repo.path() + "/BROKEN");
+    }
+    std::string command = GetParam().restart_command;
+    if (const std::size_t at = command.find("{port}"); at != std::string::npos) {
+      command.replace(at, 6, "${port}");
+    }
+    const std::string front_text = std::to_string(front);
+    const std::string conf = "${shared}/nginx/nginx.conf";
+    repo.write(
+        "app.yaml",
+        "app: shop\nrepo: " + repo.path() + "\nservices:\n  nginx:\n    command: [" +
+            BOSUN_AGENT_BIN +
+            ", nginx-server, --dir, '${shared}/nginx', --listen, '127.0.0.1:" + front_text +
+            "', --upstream, shop_web, --upstream-file, '${shared}/proxy/upstreams/web.conf']\n"
+            "    cwd: ${shared}\n    ready: {tcp: " +
+            front_text +
+            ", timeout: 20s}\n    stop: {signal: QUIT, timeout: 20s}\n"
+            "  web:\n    command: " +
+            command +
+            "\n    env: {PORT: \"${port}\"}\n    depends_on: [nginx]\n    deploy: proxy\n"
+            "    proxy:\n      ports: " +
+            std::to_string(first_port) + "-" + std::to_string(first_port + 9) +
+            "\n      test: [/usr/sbin/nginx, -t, -q, -c, '" + conf +
+            "']\n      reload: [/usr/sbin/nginx, -s, reload, -c, '" + conf +
+            "']\n      pid_file: '${shared}/nginx/nginx.pid'\n      drain_timeout: 10s\n"
+            "    ready: {http: 'http://127.0.0.1:${port}/version', timeout: 20s}\n"
+            "    stop: {signal: TERM, timeout: 15s}\n"
+            "    restart: {backoff: {initial: 200ms, max: 1s}}\n"
+            "verify:\n  window: 1s\n  checks:\n    - http: {url: \"http://127.0.0.1:" +
+            front_text + "/version\", status: 200}\n");
+    return repo.commit_all(version);
+  }
+  std::string serving_through_nginx() {
+    const HttpResult reply = http(front, "GET", "/version");
+    return reply.status == 200 ? reply.json()->getValue<std::string>("version") : "";
+  }
+  std::string upstream_file() const {
+    return read_file(agent.root() + "/shared/proxy/upstreams/web.conf");
+  }
+
+  unsigned short front = free_port();
+  unsigned short first_port = free_port();
+};
+
+TEST_P(Proxied, DeployFailedDeployRollbackAndARefusedNginxConfigCostNoRequest) {
+  const std::string v1 = commit_proxied("v1");
+  const std::string v2 = commit_proxied("v2");
+  const std::string v3 = commit_proxied("v3", true);
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  const CliRun first = run({"deploy", "--commit", v1});
+  ASSERT_EQ(first.code, 0) << first.output << agent.agent().output();
+  ASSERT_EQ(serving_through_nginx(), "v1");
+
+  LoadLoop load(front);
+  ASSERT_TRUE(load.wait_for_answers(20, seconds(20))) << summarize(load.samples()).describe();
+  const CliRun second = run({"deploy", "--commit", v2});
+  ASSERT_EQ(second.code, 0) << second.output;
+  EXPECT_EQ(serving_through_nginx(), "v2");
+  EXPECT_TRUE(load.wait_for_answers(20, seconds(20)));
+
+  const CliRun bad = run({"deploy", "--commit", v3});
+  EXPECT_EQ(bad.code, 1) << bad.output;
+  EXPECT_EQ(run_result(bad.output), "rolled-back") << bad.output;
+  EXPECT_EQ(serving_through_nginx(), "v2");
+  EXPECT_TRUE(load.wait_for_answers(20, seconds(20)));
+
+  const CliRun back = run({"rollback"});
+  ASSERT_EQ(back.code, 0) << back.output;
+  EXPECT_EQ(serving_through_nginx(), "v1");
+  EXPECT_TRUE(load.wait_for_answers(20, seconds(20)));
+
+  // Someone breaks nginx's configuration: the next switch fails `nginx -t`, the old upstream
+  // file is put back, v1 keeps serving, the deploy says why.
+  const std::string conf = agent.root() + "/shared/nginx/nginx.conf";
+  const std::string good_conf = read_file(conf);
+  const std::string upstream_before = upstream_file();
+  std::ofstream(conf, std::ios::app) << "this is not a directive;\n";
+  const CliRun refused = run({"deploy", "--commit", v2});
+  EXPECT_EQ(refused.code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("nginx did not take the new instance"), std::string::npos)
+      << refused.output;
+  EXPECT_EQ(upstream_file(), upstream_before);
+  EXPECT_EQ(serving_through_nginx(), "v1");
+  EXPECT_TRUE(load.wait_for_answers(20, seconds(20)));
+  std::ofstream(conf, std::ios::trunc) << good_conf;
+
+  LoadSummary summary = summarize(load.stop());
+  RecordProperty("load", summary.describe());
+  EXPECT_EQ(summary.failed, 0) << summary.describe() << "\n"
+                               << second.output << bad.output << back.output;
+  EXPECT_GT(summary.versions["v1"], 0) << summary.describe();
+  EXPECT_GT(summary.versions["v2"], 0) << summary.describe();
+  EXPECT_EQ(summary.versions.count("v3"), 0U) << summary.describe();
+  agent.cli({"stop-all", "--root", agent.root()}, seconds(60));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Servers, HandOff,
     ::testing::Values(
@@ -188,6 +297,20 @@ INSTANTIATE_TEST_SUITE_P(
                    "\"127.0.0.1:{port}\", wsgi:app]",
                    "Listening at:"},
         ServerCase{"Node", "node", "[node, server.js]", "[node, server.js]", "listening, version"}),
+    [](const ::testing::TestParamInfo<ServerCase>& param) { return param.param.name; });
+
+INSTANTIATE_TEST_SUITE_P(
+    Servers, Proxied,
+    ::testing::Values(
+        ServerCase{"Uvicorn", "uvicorn", "",
+                   "[/usr/bin/python3, -m, uvicorn, asgi:app, --port, \"{port}\", --lifespan, "
+                   "\"on\"]",
+                   ""},
+        ServerCase{"Gunicorn", "gunicorn", "",
+                   "[/usr/bin/python3, -m, gunicorn, --preload, --workers, \"2\", --bind, "
+                   "\"127.0.0.1:{port}\", wsgi:app]",
+                   ""},
+        ServerCase{"Node", "node", "", "[node, server.js]", ""}),
     [](const ::testing::TestParamInfo<ServerCase>& param) { return param.param.name; });
 
 }  // namespace

@@ -202,14 +202,15 @@ void check_probe_of_own_socket(ReadContext& context, const std::string& path,
 
 // deploy: restart | overlap | handoff. An overlap start needs a ready probe, and one that only
 // the new instance can pass.
-void read_deploy_mode(ReadContext& context, const Field& field, bool has_ready, Service& service) {
+void read_deploy_mode(ReadContext& context, const Field& field, bool has_ready, bool has_proxy,
+                      Service& service) {
   const Field* f = &field;
   auto mode = read_choice(context, *f, {"restart", "overlap", "handoff", "proxy"});
   service.deploy = mode == "overlap"   ? DeployMode::overlap
                    : mode == "handoff" ? DeployMode::handoff
                    : mode == "proxy"   ? DeployMode::proxy
                                        : DeployMode::restart;
-  if (mode == "proxy" && !service.proxy) {
+  if (mode == "proxy" && !has_proxy) {
     context.diagnostics.error(f->value_where, f->path,
                               "deploy: proxy needs proxy: (at least ports: 3100-3199, the range "
                               "each instance's ${port} is taken from)");
@@ -291,7 +292,8 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
     service.stop = stop.value_or(service.stop);
   }
   if (const Field* f = map.get("deploy")) {
-    read_deploy_mode(context, *f, map.get("ready") != nullptr, service);
+    read_deploy_mode(context, *f, map.get("ready") != nullptr, map.get("proxy") != nullptr,
+                     service);
   }
   if (const Field* f = map.get("cwd")) {
     auto cwd = read_string(context, *f);

@@ -80,6 +80,32 @@ TEST(ManifestModel, DatabaseServerChecks) {
   EXPECT_EQ(check_kind_name(m.services[2].ready->check.kind), "postgres");
 }
 
+TEST(ManifestModel, ListenAndProxyShapes) {
+  const Manifest m = load_ok(
+      k_head +
+      "services:\n"
+      "  a: {command: [a, --fd, \"${listen_fd}\"], listen: 8000, deploy: handoff,"
+      " ready: {log: up}}\n"
+      "  b: {command: [b], listen: \"[::1]:8001\"}\n"
+      "  c: {command: [c], listen: {address: 0.0.0.0, port: 8002, backlog: 64, name: http}}\n"
+      "  d:\n    command: [d, --port, \"${port}\"]\n    deploy: proxy\n"
+      "    proxy: {ports: 3100-3199}\n"
+      "    ready: {http: \"http://127.0.0.1:${port}/health\"}\n");
+  ASSERT_EQ(m.services.size(), 4U);
+  EXPECT_EQ(m.services[0].listen->address(), "127.0.0.1:8000");
+  EXPECT_EQ(m.services[0].deploy, DeployMode::handoff);
+  EXPECT_EQ(m.services[1].listen->address(), "[::1]:8001");
+  EXPECT_EQ(m.services[2].listen->address(), "0.0.0.0:8002");
+  EXPECT_EQ(m.services[2].listen->backlog, 64);
+  EXPECT_EQ(m.services[2].listen->name, "http");
+  const ProxySpec& proxy = *m.services[3].proxy;
+  EXPECT_EQ(proxy.first_port, 3100);
+  EXPECT_EQ(proxy.last_port, 3199);
+  EXPECT_EQ(proxy.test.argv, (std::vector<std::string>{"nginx", "-t"}));
+  EXPECT_EQ(proxy.reload.argv, (std::vector<std::string>{"nginx", "-s", "reload"}));
+  EXPECT_EQ(proxy.drain_timeout, std::chrono::seconds(30));
+}
+
 TEST(ManifestModel, ProbeDefaultsDependOnRole) {
   const Manifest m = load_ok(k_head +
                              "services:\n  web:\n    command: [w]\n"

@@ -1,5 +1,8 @@
 // Deploy-step commands as real processes: exit codes, logs, environment, timeouts.
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +32,47 @@ std::string slurp(const std::string& path) {
 
 // A held process runs only once let go: if the agent dies before recording it (its end of
 // the hold closes), the process exits without having run anything.
+// systemd's socket activation: the socket on fd 3 (whatever its number here), LISTEN_FDS,
+// LISTEN_FDNAMES, and LISTEN_PID equal to the pid that runs the program (set after the fork,
+// also for a held start); stale LISTEN_* of the agent's environment do not reach the child.
+TEST(HeldProcess, GetsItsListeningSocketByTheSocketActivationProtocol) {
+  test::TempDir dir;
+  const int socket = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(socket, 0);
+  // Push the socket's number above the target slot, as the agent's would be.
+  const int high = ::fcntl(socket, F_DUPFD_CLOEXEC, 40);
+  ::close(socket);
+  SpawnRequest request{{"/bin/sh", "-c",
+                        "echo \"$LISTEN_PID $$ $LISTEN_FDS $LISTEN_FDNAMES\" > " + dir.path() +
+                            "/env; readlink /proc/self/fd/3 > " + dir.path() + "/fd3"},
+                       {"PATH=/usr/bin:/bin", "LISTEN_FDS=7", "LISTEN_PID=1"},
+                       dir.path(),
+                       dir.path() + "/log",
+                       std::nullopt,
+                       "",
+                       true};
+  request.listen_fds = {high};
+  request.listen_names = {"web"};
+  SpawnedProcess process = spawn_process(request);
+  let_run(process);
+  int status = 0;
+  ASSERT_EQ(::waitpid(process.pid, &status, 0), process.pid);
+  std::ifstream env(dir.path() + "/env");
+  std::string listen_pid, shell_pid, fds, names;
+  env >> listen_pid >> shell_pid >> fds >> names;
+  EXPECT_EQ(listen_pid, std::to_string(process.pid));
+  EXPECT_EQ(shell_pid, std::to_string(process.pid));
+  EXPECT_EQ(fds, "1");
+  EXPECT_EQ(names, "web");
+  struct stat ours {};
+  ASSERT_EQ(::fstat(high, &ours), 0);
+  std::ifstream fd3(dir.path() + "/fd3");
+  std::string link;
+  fd3 >> link;
+  EXPECT_EQ(link, "socket:[" + std::to_string(ours.st_ino) + "]");
+  ::close(high);
+}
+
 TEST(HeldProcess, RunsOnlyOnceLetGoAndNotAtAllWhenTheAgentIsGone) {
   test::TempDir dir;
   const auto held = [&](const std::string& name) {

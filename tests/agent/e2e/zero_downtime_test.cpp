@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include "agent_fixture.hpp"
@@ -155,6 +157,64 @@ TEST_P(HandOff, DeployFailedDeployRollbackAndAgentRestartCostNoRequest) {
   EXPECT_GT(summary.versions["v1"], 0) << summary.describe();
   EXPECT_GT(summary.versions["v2"], 0) << summary.describe();
   EXPECT_EQ(summary.versions.count("v3"), 0U) << summary.describe();
+  agent.cli({"stop-all", "--root", agent.root()}, seconds(60));
+}
+
+// The agent killed in the middle of a hand-over (the new instance still starting, the old one
+// serving): both keep running, the new agent adopts them and takes the socket back, and the
+// service answers throughout; a deploy after that hands over as usual.
+TEST_P(HandOff, TheAgentKilledDuringAHandOverLosesNoRequest) {
+  const std::string v1 = commit("v1");
+  repo.write("SLOW", "starts serving after 3 s\n");
+  const std::string v2 = commit("v2");
+  std::filesystem::remove(repo.path() + "/SLOW");
+  const std::string v3 = commit("v3");
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  ASSERT_EQ(run({"deploy", "--commit", v1}).code, 0);
+  LoadLoop load(port);
+  ASSERT_TRUE(load.wait_for_answers(20, seconds(20)));
+
+  std::thread deploy([&] { run({"deploy", "--commit", v2}); });
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  bool handing_over = false;
+  while (!handing_over && std::chrono::steady_clock::now() < deadline) {
+    handing_over = agent.service("web")->getValue<int>("leaving") == 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(handing_over) << "the hand-over never began";
+  agent.kill_agent();
+  deploy.join();
+  EXPECT_TRUE(load.wait_for_answers(20, seconds(20)));
+  agent.start_agent({"--repo", repo.path(), "--host", "127.0.0.1"});
+  EXPECT_TRUE(agent.wait_for_state("web", "ready", seconds(30)));
+  // The new agent finishes or rolls back the interrupted deploy (crash recovery) first.
+  std::string recovered;
+  const auto recovery_deadline = std::chrono::steady_clock::now() + seconds(90);
+  while (std::chrono::steady_clock::now() < recovery_deadline) {
+    const CliRun history = agent.cli({"history", "--root", agent.root(), "--json", "-n", "1"});
+    if (history.code == 0) {
+      Poco::JSON::Parser parser;
+      const auto runs =
+          parser.parse(history.output).extract<Poco::JSON::Object::Ptr>()->getArray("runs");
+      recovered = runs->getObject(0)->getValue<std::string>("result") + ": " +
+                  runs->getObject(0)->getValue<std::string>("reason");
+      if (!recovered.starts_with("interrupted") && !recovered.starts_with("running")) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(recovered.starts_with("rolled-back") || recovered.starts_with("succeeded"))
+      << recovered;
+  EXPECT_TRUE(load.wait_for_answers(20, seconds(20)));
+  const CliRun after = run({"deploy", "--commit", v3});
+  ASSERT_EQ(after.code, 0) << after.output << "\nthe interrupted deploy: " << recovered;
+  EXPECT_EQ(serving(), "v3");
+  EXPECT_TRUE(load.wait_for_answers(20, seconds(20)));
+  LoadSummary summary = summarize(load.stop());
+  RecordProperty("load", summary.describe());
+  EXPECT_EQ(summary.failed, 0) << summary.describe();
+  EXPECT_GT(summary.versions["v3"], 0) << summary.describe();
   agent.cli({"stop-all", "--root", agent.root()}, seconds(60));
 }
 

@@ -12,6 +12,8 @@ const server = http.createServer((req, res) => {
   res.end(JSON.stringify({ version, pid: process.pid }));
 });
 const where = process.env.LISTEN_FDS ? { fd: 3 } : { port: Number(process.env.PORT || 3000), host: '127.0.0.1' };
-server.listen(where, () => console.log(`listening, version ${version}`));
+// A release with a SLOW file takes 3 s to start serving (a long hand-over, for the tests).
+const delay = fs.existsSync('SLOW') ? 3000 : 0;
+setTimeout(() => server.listen(where, () => console.log(`listening, version ${version}`)), delay);
 // Finish what is in flight, then go: Node does not do it by itself on SIGTERM.
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -2,9 +2,13 @@
 import json
 import os
 import pathlib
+import time
 
 if pathlib.Path("BROKEN").exists():
     raise RuntimeError("this release is broken: it fails at import")
+
+if pathlib.Path("SLOW").exists():
+    time.sleep(3)  # a slow start: a long hand-over, for the tests
 
 VERSION = pathlib.Path("VERSION").read_text().strip()
 

@@ -19,16 +19,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_poll_every{50};
 constexpr std::size_t k_log_lines = 15;
 
-std::optional<supervise::ServiceStatus> find_status(supervise::Supervisor& supervisor,
-                                                    const std::string& name) {
-  for (supervise::ServiceStatus& status : supervisor.snapshot()) {
-    if (status.name == name) {
-      return status;
-    }
-  }
-  return std::nullopt;
-}
-
 // What a person needs to see about a service that let a deploy down.
 std::vector<std::string> service_evidence(const supervise::ServiceStatus& status) {
   std::vector<std::string> lines;
@@ -84,7 +74,7 @@ StepResult wait_for_new_instance(supervise::Supervisor& supervisor,
   const auto deadline = Clock::now() + timeout;
   std::optional<supervise::ServiceStatus> status;
   while (true) {
-    status = find_status(supervisor, spec.name);
+    status = supervise::status_of(supervisor, spec.name);
     if (status && status->instance > before) {
       if (status->state == supervise::ServiceState::ready && status->leaving == 0) {
         return StepResult::ok("ready");
@@ -157,7 +147,7 @@ StepResult restart_services(supervise::Supervisor& supervisor, const release::Re
       continue;
     }
     // (The supervisor defers an overlap start while older instances are still stopping.)
-    const auto before = find_status(supervisor, change.name);
+    const auto before = supervise::status_of(supervisor, change.name);
     if (const std::string error = supervise::await_reply(supervisor.update(*spec, change.mode));
         !error.empty()) {
       return StepResult::failed("updating " + change.name + ": " + error);
@@ -187,7 +177,7 @@ StepResult restart_services(supervise::Supervisor& supervisor, const release::Re
 }
 
 StepResult start_service(supervise::Supervisor& supervisor, const supervise::ServiceSpec& spec) {
-  const auto before = find_status(supervisor, spec.name);
+  const auto before = supervise::status_of(supervisor, spec.name);
   if (const std::string error =
           supervise::await_reply(supervisor.update(spec, supervise::UpdateMode::restart));
       !error.empty()) {
@@ -199,7 +189,7 @@ StepResult start_service(supervise::Supervisor& supervisor, const supervise::Ser
 
 StepResult await_service_ready(supervise::Supervisor& supervisor,
                                const supervise::ServiceSpec& spec) {
-  const auto now = find_status(supervisor, spec.name);
+  const auto now = supervise::status_of(supervisor, spec.name);
   if (!now) {
     return StepResult::failed(spec.name + " is not known to the supervisor");
   }

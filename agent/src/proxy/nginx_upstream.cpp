@@ -20,7 +20,7 @@
 #include "bosun/common/text_file.hpp"
 #include "bosun/common/unique_fd.hpp"
 #include "deploy/steps/step_command.hpp"
-#include "supervise/log_files.hpp"
+#include "sys/proc_pids.hpp"
 
 extern char** environ;
 
@@ -132,13 +132,7 @@ pid_t parent_of(pid_t pid) {
 
 std::vector<pid_t> children_of(pid_t parent) {
   std::vector<pid_t> children;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator("/proc", error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    const auto pid = static_cast<pid_t>(std::stol(name));
+  for (const pid_t pid : sys::all_pids()) {
     if (parent_of(pid) == parent) {
       children.push_back(pid);
     }

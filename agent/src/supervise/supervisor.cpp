@@ -337,6 +337,15 @@ std::future<std::string> Supervisor::retire(const std::string& service) {
   return request(RequestKind::retire, service);
 }
 
+std::optional<ServiceStatus> status_of(const Supervisor& supervisor, const std::string& name) {
+  for (ServiceStatus& status : supervisor.snapshot()) {
+    if (status.name == name) {
+      return std::move(status);
+    }
+  }
+  return std::nullopt;
+}
+
 std::string await_reply(std::future<std::string> reply) {
   if (reply.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
     return "the supervisor did not answer within 10s";

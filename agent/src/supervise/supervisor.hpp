@@ -52,6 +52,9 @@ class Supervisor {
   std::unique_ptr<Impl> m_impl;
 };
 
+// One service's status from snapshot(); nullopt when the supervisor does not know it.
+std::optional<ServiceStatus> status_of(const Supervisor& supervisor, const std::string& name);
+
 // Waits for a request's reply (bounded: a stuck loop must not hang the caller); the error
 // message, empty when done.
 std::string await_reply(std::future<std::string> reply);

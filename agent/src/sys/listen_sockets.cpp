@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bosun/common/unique_fd.hpp"
+#include "sys/proc_pids.hpp"
 
 namespace bosun::agent::sys {
 namespace {
@@ -89,13 +90,7 @@ std::vector<int> descriptors_of(pid_t pid, ino_t inode) {
 // `leader` and every process in its process group (gunicorn's workers, a shell's child).
 std::vector<pid_t> group_of(pid_t leader) {
   std::vector<pid_t> members{leader};
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator("/proc", error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    const pid_t pid = static_cast<pid_t>(std::stol(name));
+  for (const pid_t pid : all_pids()) {
     if (pid != leader && ::getpgid(pid) == leader) {
       members.push_back(pid);
     }

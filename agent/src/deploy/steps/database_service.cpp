@@ -9,16 +9,6 @@ namespace bosun::agent::deploy::steps {
 
 namespace {
 
-std::optional<supervise::ServiceStatus> status_of(supervise::Supervisor& supervisor,
-                                                  const std::string& name) {
-  for (supervise::ServiceStatus& status : supervisor.snapshot()) {
-    if (status.name == name) {
-      return status;
-    }
-  }
-  return std::nullopt;
-}
-
 // Still heading for ready by itself: waiting is enough.
 bool on_its_way(supervise::ServiceState state) {
   return state == supervise::ServiceState::waiting || state == supervise::ServiceState::starting ||
@@ -42,7 +32,7 @@ std::optional<StepResult> bring_up_database_service(RunContext& run) {
     return StepResult::failed("database.service names " + name + ", which the release lacks");
   }
   supervise::Supervisor& supervisor = run.services.supervisor;
-  const auto status = status_of(supervisor, name);
+  const auto status = supervise::status_of(supervisor, name);
   if (status && status->state == supervise::ServiceState::ready) {
     return std::nullopt;
   }

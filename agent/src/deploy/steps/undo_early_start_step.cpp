@@ -31,15 +31,6 @@ bool wait_until_gone(pid_t pid, const supervise::ServiceSpec& spec) {
   return false;
 }
 
-pid_t pid_of(supervise::Supervisor& supervisor, const std::string& name) {
-  for (const supervise::ServiceStatus& status : supervisor.snapshot()) {
-    if (status.name == name) {
-      return status.pid;
-    }
-  }
-  return -1;
-}
-
 class UndoEarlyStartStep final : public DeployStep {
  public:
   StepResult run(RunContext& run, const PlannedStep&) const override {
@@ -53,7 +44,8 @@ class UndoEarlyStartStep final : public DeployStep {
     for (const std::string& name : run.state.started_early) {
       const auto named = [&](const supervise::ServiceSpec& s) { return s.name == name; };
       const auto kept = std::find_if(live.begin(), live.end(), named);
-      const pid_t pid = pid_of(run.services.supervisor, name);
+      const auto status = supervise::status_of(run.services.supervisor, name);
+      const pid_t pid = status ? status->pid : -1;
       const std::string error =
           supervise::await_reply(kept != live.end() ? run.services.supervisor.update(
                                                           *kept, supervise::UpdateMode::in_place)

@@ -22,7 +22,9 @@
 #include "deploy_sandbox.hpp"
 #include "git_repo.hpp"
 #include "http_client.hpp"
+#include "http_stub.hpp"
 #include "load_loop.hpp"
+#include "proxy/nginx_upstream.hpp"
 
 namespace bosun::test {
 namespace {
@@ -338,6 +340,52 @@ TEST_P(Proxied, DeployFailedDeployRollbackAndARefusedNginxConfigCostNoRequest) {
 
   expect_no_request_lost(load, second.output + bad.output + back.output);
   agent.cli({"stop-all", "--root", agent.root()}, seconds(60));
+}
+
+// `bosun-agent nginx-server` for a host without nginx: the generated configuration serves the
+// upstream over plain HTTP and over TLS with the user's certificate and key (a self-signed one
+// made here), and nginx stops gracefully on SIGQUIT.
+TEST(NginxServer, ServesTheUpstreamOverHttpAndTlsWithTheUsersCertificate) {
+  TempDir dir;
+  CannedHttpServer app(http_response(200, "application/json", "{\"version\": \"v1\"}"));
+  const auto [made, made_output] =
+      run_tool({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem", "-days", "1", "-subj",
+                "/CN=localhost"},
+               dir.path());
+  ASSERT_EQ(made, 0) << made_output;
+  agent::supervise::ProxyPlan plan;
+  plan.name = "shop_web";
+  const std::string upstream = dir.path() + "/upstreams/web.conf";
+  std::filesystem::create_directories(dir.path() + "/upstreams");
+  std::ofstream(upstream) << agent::proxy::upstream_file_text(plan, app.port());
+  const unsigned short plain = free_port();
+  const unsigned short tls = free_port();
+  ChildProcess nginx(
+      {{BOSUN_AGENT_BIN, "nginx-server", "--dir", dir.path() + "/nginx", "--listen",
+        "127.0.0.1:" + std::to_string(plain), "--tls-listen", "127.0.0.1:" + std::to_string(tls),
+        "--certificate", dir.path() + "/cert.pem", "--key", dir.path() + "/key.pem", "--upstream",
+        "shop_web", "--upstream-file", upstream},
+       {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
+       dir.path(),
+       dir.path() + "/nginx.out"});
+  std::string over_tls;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(15);
+  while (over_tls.find("v1") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    over_tls = run_tool({"curl", "-sk", "--max-time", "2",
+                         "https://127.0.0.1:" + std::to_string(tls) + "/version"},
+                        dir.path())
+                   .second;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(over_tls.find("\"version\": \"v1\""), std::string::npos) << nginx.output();
+  const HttpResult over_http = http(plain, "GET", "/version");
+  EXPECT_EQ(over_http.status, 200) << nginx.output();
+  EXPECT_NE(over_http.body.find("v1"), std::string::npos);
+  EXPECT_NE(read_file(dir.path() + "/nginx/nginx.conf").find("ssl_certificate " + dir.path()),
+            std::string::npos);
+  nginx.signal(SIGQUIT);
+  EXPECT_TRUE(nginx.wait(seconds(15)).has_value()) << "nginx did not stop on SIGQUIT";
 }
 
 INSTANTIATE_TEST_SUITE_P(

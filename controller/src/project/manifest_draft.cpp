@@ -73,19 +73,38 @@ std::string service(const std::string& name, const std::string& command, std::ui
          "\", status: 200}\n";
 }
 
+// For servers that take a socket (uvicorn --fd, gunicorn's LISTEN_FDS): the agent binds the
+// port and hands it from the old instance to the new one, so a deploy refuses nothing.
+std::string service_on_socket(const std::string& name, const std::string& command,
+                              std::uint16_t port, const std::string& ready_line,
+                              const std::string& stop_comment) {
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  return "services:\n  " + name + ":\n    command: " + command + "\n    listen: " + address +
+         "   # the agent binds it and hands it to each instance (fd 3)\n"
+         "    # handoff: the old instance serves until the new one is ready; nothing is "
+         "refused.\n    deploy: handoff\n    ready:\n      log: \"" +
+         ready_line +
+         "\"   # the new instance's own line (the old one answers on the port)\n"
+         "      timeout: 60s\n    stop: {signal: TERM, timeout: 20s}   # " +
+         stop_comment + "\n\nverify:\n  window: 5s\n  checks:\n    - http: {url: \"http://" +
+         address + "/health\", status: 200}\n";
+}
+
 std::string services_section(const DetectedStack& stack) {
   const std::string port = std::to_string(stack.port);
   switch (stack.kind) {
     case StackKind::fastapi:
-      return service("api",
-                     "[" + python_bin(stack) + ", -m, uvicorn, " + stack.module +
-                         ", --host, 127.0.0.1, --port, \"" + port + "\"]",
-                     stack.port, "/health", "uvicorn finishes in-flight requests on SIGTERM");
+      return service_on_socket(
+          "api",
+          "[" + python_bin(stack) + ", -m, uvicorn, " + stack.module + ", --fd, \"${listen_fd}\"]",
+          stack.port, "Uvicorn running on", "uvicorn finishes in-flight requests on SIGTERM");
     case StackKind::flask:
-      return service("web",
-                     "[" + python_bin(stack) + ", -m, gunicorn, --bind, \"127.0.0.1:" + port +
-                         "\", --workers, \"2\", \"" + stack.module + "\"]",
-                     stack.port, "/health", "gunicorn lets its workers finish their requests");
+      // --preload: the app is imported before "Listening at:"; LISTEN_FDS is read by itself.
+      return service_on_socket(
+          "web",
+          "[" + python_bin(stack) + ", -m, gunicorn, --preload, --workers, \"2\", \"" +
+              stack.module + "\"]",
+          stack.port, "Listening at:", "gunicorn lets its workers finish their requests");
     case StackKind::express:
       return service("api", "[node, " + stack.entry + "]", stack.port, "/health",
                      "call server.close() on SIGTERM to finish in-flight requests");

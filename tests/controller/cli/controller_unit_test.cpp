@@ -377,8 +377,11 @@ TEST(InitCommand, RecognisesTheStackAndListsComposeServices) {
   ASSERT_EQ(m.services.size(), 1U);
   EXPECT_EQ(m.services[0].command.argv,
             (std::vector<std::string>{".venv/bin/python", "-m", "uvicorn", "app.server:service",
-                                      "--host", "127.0.0.1", "--port", "8000"}));
-  EXPECT_EQ(m.services[0].deploy, manifest::DeployMode::restart);
+                                      "--fd", "${listen_fd}"}));
+  // uvicorn takes the agent's socket: a deploy hands it over instead of a restart's gap.
+  EXPECT_EQ(m.services[0].deploy, manifest::DeployMode::handoff);
+  ASSERT_TRUE(m.services[0].listen.has_value());
+  EXPECT_EQ(m.services[0].listen->address(), "127.0.0.1:8000");
   EXPECT_EQ(m.database.migrate_base, "base");
   std::ifstream written(dir.path() + "/app.yaml");
   std::stringstream text;

@@ -13,10 +13,15 @@
 
 #include "bosun/common/cli.hpp"
 #include "bosun/common/exit_codes.hpp"
+#include "bosun/common/line_buffer.hpp"
 #include "bosun/common/session_protocol.hpp"
 #include "bosun/common/text.hpp"
 
 namespace bosun::agent::cli {
+
+// A request is a JSON array of a command's arguments: far below this. Longer is a client gone
+// wrong (or hostile), and ends the session.
+constexpr std::size_t k_max_request_line = 64 * 1024;
 namespace {
 
 // Commands that make no sense inside a session: the daemon and a session in a session.
@@ -99,17 +104,23 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
     out << session_done_line(code) << "\n";
     out.flush();
   };
-  std::string pending;
+  LineBuffer requests(k_max_request_line);
   char buffer[4096];
   while (true) {
-    take_lines(pending, [&](std::string_view line) {
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
-        return false;
+    while (const auto line = requests.next_line()) {
+      if (line->find_first_not_of(" \t\r") == std::string::npos) {
+        continue;
       }
-      answer(std::string(line));
+      answer(*line);
       renew_at = std::chrono::steady_clock::now() + renew_every;
-      return false;
-    });
+    }
+    if (requests.overflowed()) {
+      out << "bosun-agent session: bad request: a line longer than " << requests.max_line()
+          << " bytes; the session ends\n"
+          << session_done_line(exit_code::k_invalid_input) << "\n";
+      out.flush();
+      return exit_code::k_invalid_input;
+    }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         renew_at - std::chrono::steady_clock::now());
     pollfd readable{input_fd, POLLIN, 0};
@@ -137,7 +148,7 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
     if (n <= 0) {
       return exit_code::k_ok;  // the controller closed the session (or is gone)
     }
-    pending.append(buffer, static_cast<std::size_t>(n));
+    requests.append(std::string_view(buffer, static_cast<std::size_t>(n)));
   }
 }
 

@@ -84,6 +84,24 @@ TEST_F(SessionCommand, RunsEachRequestAndEndsItsReplyWithTheExitCode) {
                               session_done_line(0) + "\n");
 }
 
+// A request line longer than 64 KiB (a client gone wrong, or hostile) ends the session, saying
+// why; what came before it was answered.
+TEST_F(SessionCommand, ALineOverTheCapEndsTheSession) {
+  write_line(session_request_line({"status"}));
+  std::thread writer([this] {
+    const std::string huge(70 * 1024, 'x');  // no newline: the reader must not wait for one
+    (void)!::write(fds[1], huge.data(), huge.size());
+  });
+  EXPECT_EQ(run(), 2);
+  writer.join();
+  const std::string text = output.str();
+  EXPECT_NE(text.find("bad request: a line longer than 65536 bytes; the session ends"),
+            std::string::npos)
+      << text.substr(0, 400);
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_EQ(calls[0], std::vector<std::string>{"status"});
+}
+
 TEST_F(SessionCommand, RefusesBadRequestsAndGoesOn) {
   write_line("releases --json");              // not JSON
   write_line(R"(["releases", 3])");           // not all strings

@@ -246,7 +246,7 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   (void)read_name(context, key_field(field), "service name");
   MapReader map(context, field,
                 {"command", "env", "depends_on", "ready", "liveness", "restart", "stop", "deploy",
-                 "cwd", "user", "limits", "logs", "listen", "proxy"});
+                 "cwd", "user", "limits", "logs", "listen", "proxy", "public"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -315,6 +315,9 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   if (const Field* f = map.get("logs")) {
     auto logs = read_logs(context, *f);
     service.logs = logs.value_or(service.logs);
+  }
+  if (const Field* f = map.get("public")) {
+    service.public_ = read_bool(context, *f).value_or(false);
   }
   context.allow_listen_fd_variable = false;
   context.allow_port_variable = false;

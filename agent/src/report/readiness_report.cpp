@@ -9,6 +9,7 @@
 #include "bosun/manifest/variables.hpp"
 #include "database/schema_actions.hpp"
 #include "deploy/deploy_actions.hpp"
+#include "report/listeners.hpp"
 #include "state/journal.hpp"
 
 namespace bosun::agent::report {
@@ -62,6 +63,7 @@ class Builder {
     environment();
     logs();
     network();
+    exposure();
     certificates();
     resources();
     return std::move(m_report);
@@ -238,6 +240,38 @@ class Builder {
       if (endpoint.tls) {
         add("certificates", endpoint.host + ":" + std::to_string(endpoint.port),
             checks::check_certificate_endpoint(endpoint.host, endpoint.port, k_check_timeout));
+      }
+    }
+  }
+
+  // What each running service listens on: beyond loopback only when declared public.
+  void exposure() {
+    for (const supervise::ServiceSpec& spec : m_app.specs) {
+      const supervise::ServiceStatus* status = status_of(spec.name);
+      if (status == nullptr || status->pid <= 0) {
+        continue;
+      }
+      std::vector<std::string> open;
+      std::vector<std::string> local;
+      for (const Listener& listener : listeners_of(status->pid)) {
+        (listener.loopback ? local : open).push_back(listener.where());
+      }
+      if (open.empty() && local.empty()) {
+        continue;
+      }
+      if (open.empty()) {
+        add("exposure", spec.name, {Status::pass, "listens on " + join(local, ", ") + " only", ""});
+      } else if (spec.public_) {
+        add("exposure", spec.name,
+            {Status::pass, "listens on " + join(open, ", ") + " (declared public)", ""});
+      } else {
+        add("exposure", spec.name,
+            {Status::fail,
+             "listens on " + join(open, ", ") +
+                 ", beyond loopback, and is not declared public: other hosts can reach it",
+             "bind it to 127.0.0.1 (redis-server --bind 127.0.0.1, uvicorn --host 127.0.0.1), "
+             "or say `public: true` for " +
+                 spec.name + " if it is meant to be reached"});
       }
     }
   }

@@ -132,6 +132,7 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     }
     spec.deploy = service->deploy;
     spec.listen = service->listen;
+    spec.public_ = service->public_;
     if (service->proxy) {
       const manifest::ProxySpec& proxy = *service->proxy;
       ProxyPlan plan;

@@ -50,6 +50,7 @@ struct ServiceSpec {
   // deploy: proxy: each instance on a port of its own; "${port}" stays in argv, env and the
   // probes until a start picks the port (see with_port).
   std::optional<ProxyPlan> proxy;
+  bool public_ = false;  // may listen beyond loopback (manifest `public: true`)
 
   std::vector<std::string> env_list() const;  // "NAME=value"
 };

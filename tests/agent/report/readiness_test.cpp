@@ -124,11 +124,18 @@ TEST(Readiness, TheDeployedPlatformIsReadyInEveryFormat) {
                                                         {"api", "/health"},
                                                         {"logs", "server"},
                                                         {"network", "127.0.0.1"},
+                                                        {"exposure", "redis"},
+                                                        {"exposure", "server"},
                                                         {"resources", "memory"}}) {
     EXPECT_EQ(item(report, group, name)->getValue<std::string>("status"), "pass")
         << group << " " << name << ": "
         << item(report, group, name)->getValue<std::string>("evidence");
   }
+  // Redis bound to loopback, as every shipped manifest binds it: no exposure.
+  EXPECT_NE(item(report, "exposure", "redis")->getValue<std::string>("evidence").find("127.0.0.1:"),
+            std::string::npos);
+  EXPECT_NE(item(report, "exposure", "redis")->getValue<std::string>("evidence").find(" only"),
+            std::string::npos);
   EXPECT_NE(item(report, "database", "schema version")
                 ->getValue<std::string>("evidence")
                 .find("schema at version 4, as the release recorded"),

@@ -199,6 +199,9 @@ struct Service {
   LogSpec logs;
   std::optional<ListenSpec> listen;
   std::optional<ProxySpec> proxy;
+  // Meant to be reached from other hosts (nginx on 80/443): listening beyond loopback is then
+  // no finding of the readiness report.
+  bool public_ = false;
 };
 
 // ---- database ----

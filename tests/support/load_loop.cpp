@@ -157,6 +157,7 @@ LoadSummary summarize(const std::vector<LoadSample>& samples) {
       continue;
     }
     ++summary.failed;
+    summary.refused += sample.error.starts_with("connect") ? 1 : 0;
     if (summary.errors.size() < 10) {
       const auto at =
           std::chrono::duration_cast<std::chrono::milliseconds>(sample.began - start).count();

@@ -27,6 +27,7 @@ struct LoadSample {
 struct LoadSummary {
   int ok = 0;
   int failed = 0;
+  int refused = 0;  // of the failed: no connection at all (nothing listened, or a full queue)
   std::map<std::string, int> versions;  // answers per version
   std::vector<std::string> errors;      // the first few failures, with when they happened
   std::string describe() const;         // "812 ok, 0 failed; v1: 400, v2: 412"

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <ostream>
@@ -12,6 +13,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "bosun/common/cli.hpp"
+#include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/line_buffer.hpp"
 #include "bosun/common/session_protocol.hpp"
@@ -72,7 +74,7 @@ std::vector<std::string> without_wait(const std::vector<std::string>& args) {
 
 int session_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                     const SubcommandRunner& run_subcommand, int input_fd,
-                    std::chrono::milliseconds renew_every) {
+                    std::chrono::milliseconds renew_every, std::chrono::milliseconds idle_timeout) {
   bosun::cli::ArgParser parser(
       "bosun-agent session",
       "Run agent commands read from stdin, one JSON array of arguments per line, each reply "
@@ -82,6 +84,8 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
   }
   std::vector<std::string> renew;  // the last lock this session took, to keep alive
   auto renew_at = std::chrono::steady_clock::now() + renew_every;
+  // A session holding no lock and asking nothing ends: idle ones would use up the daemon's.
+  auto idle_until = std::chrono::steady_clock::now() + idle_timeout;
   // One request: its command's output, then the done line.
   const auto answer = [&](const std::string& line) {
     std::string error;
@@ -113,6 +117,7 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
       }
       answer(*line);
       renew_at = std::chrono::steady_clock::now() + renew_every;
+      idle_until = std::chrono::steady_clock::now() + idle_timeout;
     }
     if (requests.overflowed()) {
       out << "bosun-agent session: bad request: a line longer than " << requests.max_line()
@@ -121,12 +126,22 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
       out.flush();
       return exit_code::k_invalid_input;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        renew_at - std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    if (renew.empty() && now >= idle_until) {
+      out << "bosun-agent session: no request for " << format_duration(idle_timeout)
+          << " and no lock held; the session ends\n";
+      out.flush();
+      return exit_code::k_ok;
+    }
+    const auto wake = renew.empty() ? std::min(renew_at, idle_until) : renew_at;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now);
     pollfd readable{input_fd, POLLIN, 0};
     const int ready = ::poll(&readable, 1, static_cast<int>(std::max<long>(0, left.count())));
     if (ready < 0 && errno != EINTR) {
       return exit_code::k_failed;
+    }
+    if (ready == 0 && std::chrono::steady_clock::now() < renew_at) {
+      continue;  // woken for the idle deadline
     }
     if (ready == 0) {
       if (!renew.empty()) {

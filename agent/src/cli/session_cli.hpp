@@ -20,9 +20,11 @@ using SubcommandRunner =
     std::function<int(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)>;
 
 // Reads requests from `input_fd` until it ends; a lock taken in the session is renewed every
-// `renew_every` while the session waits.
+// `renew_every` while the session waits. A session that holds no lock and sends no request
+// for `idle_timeout` ends.
 int session_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                     const SubcommandRunner& run_subcommand, int input_fd = 0,
-                    std::chrono::milliseconds renew_every = std::chrono::seconds(20));
+                    std::chrono::milliseconds renew_every = std::chrono::seconds(20),
+                    std::chrono::milliseconds idle_timeout = std::chrono::minutes(10));
 
 }  // namespace bosun::agent::cli

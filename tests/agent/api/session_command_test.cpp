@@ -57,14 +57,15 @@ class SessionCommand : public ::testing::Test {
     return 0;
   }
 
-  int run(milliseconds renew_every = milliseconds(20'000)) {
+  int run(milliseconds renew_every = milliseconds(20'000),
+          milliseconds idle_timeout = milliseconds(600'000)) {
     std::ostringstream err;
     return session_command(
         {}, output, err,
         [this](const std::vector<std::string>& args, std::ostream& out, std::ostream& errors) {
           return runner(args, out, errors);
         },
-        fds[0], renew_every);
+        fds[0], renew_every, idle_timeout);
   }
 
   int fds[2] = {-1, -1};
@@ -152,6 +153,30 @@ TEST_F(SessionCommand, KeepsItsLockAliveWhileWaitingAndStopsAfterRelease) {
   EXPECT_TRUE(released);
   EXPECT_GE(renewals_before_release, 2U) << "renewed (without --wait) while waiting";
   EXPECT_EQ(renewals_after_release, 0U);
+}
+
+// A session that asks nothing and holds no lock ends after its idle timeout (64 idle ones would
+// otherwise lock everyone else out of the daemon); input left open does not keep it.
+TEST_F(SessionCommand, AnIdleSessionWithoutALockEnds) {
+  write_line(session_request_line({"status"}));
+  EXPECT_EQ(run(milliseconds(20'000), milliseconds(150)), 0);
+  EXPECT_NE(output.str().find("no request for 150ms and no lock held; the session ends"),
+            std::string::npos)
+      << output.str();
+  EXPECT_EQ(calls.size(), 1U);
+}
+
+// ... but one holding a lock (a stage waiting for its turn) stays, renewing it.
+TEST_F(SessionCommand, ASessionHoldingALockOutlivesTheIdleTimeout) {
+  write_line(session_request_line({"lock", "acquire", "--holder", "ci", "--ttl", "10m"}));
+  std::thread later([this] {
+    std::this_thread::sleep_for(milliseconds(400));
+    close_input();
+  });
+  EXPECT_EQ(run(milliseconds(50), milliseconds(100)), 0);
+  later.join();
+  EXPECT_EQ(output.str().find("no request for"), std::string::npos) << output.str();
+  EXPECT_GE(calls.size(), 3U) << "renewed while idle";
 }
 
 // Reads from `fd` until `text` has arrived (or 10 s pass).

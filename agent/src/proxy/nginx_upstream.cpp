@@ -16,13 +16,14 @@
 #include <sstream>
 #include <vector>
 
+#include "bosun/common/environment.hpp"
 #include "bosun/common/text.hpp"
 #include "bosun/common/text_file.hpp"
 #include "bosun/common/unique_fd.hpp"
+#include "bosun/common/url.hpp"
 #include "deploy/steps/step_command.hpp"
+#include "sys/proc_net_tcp.hpp"
 #include "sys/proc_pids.hpp"
-
-extern char** environ;
 
 namespace bosun::agent::proxy {
 namespace {
@@ -31,39 +32,11 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds k_command_timeout{15};
 
-std::map<std::string, std::string> agent_environment() {
-  std::map<std::string, std::string> env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string text(*entry);
-    const std::size_t equals = text.find('=');
-    if (equals != std::string::npos) {
-      env[text.substr(0, equals)] = text.substr(equals + 1);
-    }
-  }
-  return env;
-}
-
-// Written beside, then renamed over: nginx never reads half a file.
-bool write_atomically(const fs::path& path, const std::string& text) {
-  std::error_code error;
-  fs::create_directories(path.parent_path(), error);
-  const fs::path temporary = path.string() + ".bosun-tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      return false;
-    }
-  }
-  fs::rename(temporary, path, error);
-  return !error;
-}
-
 // The command's result and, when it failed, its last lines of output.
 std::optional<std::string> run(const std::vector<std::string>& argv, const std::string& log) {
   deploy::steps::StepCommand command;
   command.argv = argv;
-  command.env = agent_environment();
+  command.env = process_environment();
   command.log_path = log;
   command.timeout = k_command_timeout;
   const auto before = fs::exists(log) ? fs::file_size(log) : 0;
@@ -79,26 +52,6 @@ std::optional<std::string> run(const std::vector<std::string>& argv, const std::
   }
   return join(argv, " ") + " " + (result.started ? result.describe() : result.error) +
          (output.empty() ? "" : ": " + output);
-}
-
-int count_established(const std::string& table, std::uint16_t port) {
-  std::ifstream in(table);
-  std::string line;
-  std::getline(in, line);  // the header
-  int count = 0;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state;
-    fields >> slot >> local >> remote >> state;
-    const std::size_t colon = local.rfind(':');
-    if (colon == std::string::npos || state != "01") {  // 01: ESTABLISHED
-      continue;
-    }
-    if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) {
-      ++count;
-    }
-  }
-  return count;
 }
 
 // nginx's master from its pid file; -1 when unknown.
@@ -167,13 +120,13 @@ class NginxProxyControl final : public supervise::ProxyControl {
     const std::optional<std::string> previous = read_text_file(plan.upstream);
     const auto put_back = [&] {
       if (previous) {
-        write_atomically(plan.upstream, *previous);
+        write_text_file_atomically(plan.upstream, *previous);
       } else {
         std::error_code ignored;
         fs::remove(plan.upstream, ignored);
       }
     };
-    if (!write_atomically(plan.upstream, upstream_file_text(plan, port))) {
+    if (!write_text_file_atomically(plan.upstream, upstream_file_text(plan, port))) {
       return {false, "cannot write " + plan.upstream};
     }
     if (const auto failed = run(plan.test, plan.log_path)) {
@@ -199,7 +152,11 @@ class NginxProxyControl final : public supervise::ProxyControl {
   }
 
   int open_connections(std::uint16_t port) override {
-    return count_established("/proc/net/tcp", port) + count_established("/proc/net/tcp6", port);
+    const auto sockets = sys::tcp_sockets();
+    return static_cast<int>(
+        std::count_if(sockets.begin(), sockets.end(), [&](const sys::TcpSocketEntry& entry) {
+          return entry.state == sys::k_tcp_established && entry.port == port;
+        }));
   }
 
   bool reload_settled(const supervise::ProxyPlan& plan) override {
@@ -238,16 +195,9 @@ std::uint16_t port_in_upstream_file(const std::string& text) {
   if (at == std::string::npos) {
     return 0;
   }
-  std::size_t end = at + marker.size();
-  unsigned long port = 0;
-  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0) {
-    port = port * 10 + static_cast<unsigned long>(text[end] - '0');
-    ++end;
-    if (port > 65535) {
-      return 0;
-    }
-  }
-  return static_cast<std::uint16_t>(port);
+  const std::size_t begin = at + marker.size();
+  const std::size_t end = text.find_first_not_of("0123456789", begin);
+  return parse_port(text.substr(begin, end == std::string::npos ? end : end - begin)).value_or(0);
 }
 
 std::unique_ptr<supervise::ProxyControl> nginx_proxy_control() {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sys/proc_net_tcp.hpp"
+
 namespace bosun::agent::report {
 
 struct Listener {
@@ -24,7 +26,8 @@ struct Listener {
 // The sockets in LISTEN state of one /proc/net/tcp (or tcp6: `v6`) text, by inode. Pure.
 std::map<unsigned long, Listener> parse_listening(const std::string& proc_net_tcp, bool v6);
 
-// The listeners held by `leader` and its process group.
-std::vector<Listener> listeners_of(pid_t leader);
+// The listeners among `sockets` (sys::tcp_sockets(), read once per report) held by `leader`
+// and its process group.
+std::vector<Listener> listeners_of(pid_t leader, const std::vector<sys::TcpSocketEntry>& sockets);
 
 }  // namespace bosun::agent::report

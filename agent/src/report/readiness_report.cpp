@@ -246,6 +246,7 @@ class Builder {
 
   // What each running service listens on: beyond loopback only when declared public.
   void exposure() {
+    const std::vector<sys::TcpSocketEntry> sockets = sys::tcp_sockets();
     for (const supervise::ServiceSpec& spec : m_app.specs) {
       const supervise::ServiceStatus* status = status_of(spec.name);
       if (status == nullptr || status->pid <= 0) {
@@ -253,7 +254,7 @@ class Builder {
       }
       std::vector<std::string> open;
       std::vector<std::string> local;
-      for (const Listener& listener : listeners_of(status->pid)) {
+      for (const Listener& listener : listeners_of(status->pid, sockets)) {
         (listener.loopback ? local : open).push_back(listener.where());
       }
       if (open.empty() && local.empty()) {

@@ -1,7 +1,6 @@
 #include "sys/listen_sockets.hpp"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,10 +12,10 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
+#include "bosun/common/text_file.hpp"
 #include "bosun/common/unique_fd.hpp"
 #include "sys/proc_pids.hpp"
 
@@ -72,32 +71,6 @@ std::optional<ino_t> inode_of(int fd) {
   return info.st_ino;
 }
 
-// The descriptor numbers under which `pid` holds the socket `inode`.
-std::vector<int> descriptors_of(pid_t pid, ino_t inode) {
-  std::vector<int> found;
-  const std::string wanted = "socket:[" + std::to_string(inode) + "]";
-  const fs::path dir = "/proc/" + std::to_string(pid) + "/fd";
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir, error)) {
-    std::error_code unreadable;
-    if (fs::read_symlink(entry.path(), unreadable).string() == wanted) {
-      found.push_back(std::stoi(entry.path().filename().string()));
-    }
-  }
-  return found;
-}
-
-// `leader` and every process in its process group (gunicorn's workers, a shell's child).
-std::vector<pid_t> group_of(pid_t leader) {
-  std::vector<pid_t> members{leader};
-  for (const pid_t pid : all_pids()) {
-    if (pid != leader && ::getpgid(pid) == leader) {
-      members.push_back(pid);
-    }
-  }
-  return members;
-}
-
 // A copy of descriptor `target` of `pid`, or -1 with errno set.
 int copy_descriptor(pid_t pid, int target) {
   const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
@@ -149,8 +122,11 @@ class SystemListenSockets final : public ListenSockets {
       return "the socket recorded is for " + record->address + ", not " + listen.address();
     }
     std::string refused;
-    for (const pid_t member : group_of(pid)) {
-      for (const int target : descriptors_of(member, record->inode)) {
+    for (const pid_t member : process_group(pid)) {
+      for (const auto& [target, inode] : socket_descriptors(member)) {
+        if (inode != record->inode) {
+          continue;
+        }
         UniqueFd copy(copy_descriptor(member, target));
         if (!copy.valid()) {
           refused = "pidfd_getfd on pid " + std::to_string(member) + ": " + errno_text();
@@ -186,14 +162,8 @@ class SystemListenSockets final : public ListenSockets {
   }
 
   void save_record(const std::string& service, const Record& record) const {
-    const fs::path path = record_path(service);
-    const fs::path temporary = path.string() + ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::trunc);
-      out << record.inode << ' ' << record.address << '\n';
-    }
-    std::error_code ignored;
-    fs::rename(temporary, path, ignored);
+    write_text_file_atomically(record_path(service).string(),
+                               std::to_string(record.inode) + " " + record.address + "\n");
   }
 
   std::optional<Record> load_record(const std::string& service) const {

@@ -49,19 +49,27 @@ std::vector<std::string> tail_lines(const std::string& path, std::size_t count) 
   }
   in.seekg(0, std::ios::end);
   const auto size = static_cast<std::int64_t>(in.tellg());
-  // Read backwards in blocks until enough newlines were seen.
-  std::string buffer;
+  // Blocks read backwards until enough newlines were seen or k_tail_read_cap bytes were read,
+  // then joined once: a log without newlines costs one bounded read, not the whole file.
+  std::vector<std::string> blocks;
   std::int64_t position = size;
-  constexpr std::int64_t k_block = 8192;
+  std::int64_t read_total = 0;
+  constexpr std::int64_t k_block = 64 * 1024;
   std::size_t newlines = 0;
-  while (position > 0 && newlines <= count) {
+  while (position > 0 && newlines <= count && read_total < k_tail_read_cap) {
     const std::int64_t length = std::min(k_block, position);
     position -= length;
+    read_total += length;
     std::string block(static_cast<std::size_t>(length), '\0');
     in.seekg(position);
     in.read(block.data(), length);
     newlines += static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n'));
-    buffer.insert(0, block);
+    blocks.push_back(std::move(block));
+  }
+  std::string buffer;
+  buffer.reserve(static_cast<std::size_t>(read_total));
+  for (auto block = blocks.rbegin(); block != blocks.rend(); ++block) {
+    buffer += *block;
   }
   std::vector<std::string> lines;
   std::size_t start = 0;
@@ -73,6 +81,16 @@ std::vector<std::string> tail_lines(const std::string& path, std::size_t count) 
   }
   if (lines.size() > count) {
     lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
+  }
+  // A line longer than what is shown is shown by its end, marked as cut.
+  for (std::string& line : lines) {
+    if (line.size() > k_tail_line_cap) {
+      line = "[...] " + line.substr(line.size() - k_tail_line_cap);
+    }
+  }
+  if (position > 0 && !lines.empty() && newlines <= count &&
+      lines.front().rfind("[...] ", 0) != 0) {
+    lines.front().insert(0, "[...] ");  // the read stopped at the cap inside this line
   }
   return lines;
 }

@@ -6,6 +6,7 @@
 // copytruncate): lines written between the copy and the truncation can be lost; the window
 // is the time to copy one file of max_size.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,7 +22,12 @@ bool rotate_if_larger(const std::string& path, std::uint64_t max_size, int keep)
 // instance of an overlap start writes to a file of its own).
 void add_to_rotation(const std::string& path, const std::string& retired, int keep);
 
-// The last `count` lines (without their newlines).
+// How much of a log a tail reads at most, and the longest line it returns (a longer one is
+// returned by its end, after "[...] "): `logs -n` on a log without newlines stays bounded.
+inline constexpr std::int64_t k_tail_read_cap = 8 * 1024 * 1024;
+inline constexpr std::size_t k_tail_line_cap = 64 * 1024;
+
+// The last `count` lines (without their newlines), from at most k_tail_read_cap bytes.
 std::vector<std::string> tail_lines(const std::string& path, std::size_t count);
 
 std::uint64_t file_size(const std::string& path);

@@ -167,6 +167,39 @@ TEST(LogFiles, RotatesAndKeepsN) {
   EXPECT_EQ(newest.get(), 'd');
 }
 
+// issue 16, item 11: `logs -n 100000` on a 30 MB log without newlines read all of it.
+TEST(LogFiles, ATailReadsABoundedEndOfTheLog) {
+  test::TempDir dir;
+  const std::string giant = dir.path() + "/one-line.log";
+  {
+    std::ofstream out(giant, std::ios::binary);
+    const std::string chunk(1024 * 1024, 'x');
+    for (int i = 0; i < 20; ++i) {
+      out << chunk;
+    }
+    out << "END";
+  }
+  const auto one = tail_lines(giant, 100'000);
+  ASSERT_EQ(one.size(), 1U);
+  EXPECT_EQ(one.front().size(), std::string("[...] ").size() + supervise::k_tail_line_cap);
+  EXPECT_TRUE(one.front().starts_with("[...] "));
+  EXPECT_TRUE(one.front().ends_with("xxEND"));
+
+  const std::string many = dir.path() + "/many.log";
+  {
+    std::ofstream out(many, std::ios::binary);
+    for (int i = 1; i <= 120'000; ++i) {
+      out << "line " << i << std::string(90, '.') << "\n";
+    }
+  }
+  const auto tail = tail_lines(many, 100'000);
+  ASSERT_FALSE(tail.empty());
+  EXPECT_LT(tail.size(), 100'000U);  // 8 MiB hold fewer lines than asked for
+  EXPECT_EQ(tail.back(), "line 120000" + std::string(90, '.'));
+  EXPECT_TRUE(tail.front().starts_with("[...] "));  // where the read stopped, mid-line
+  EXPECT_TRUE(tail[1].starts_with("line "));
+}
+
 TEST(LogFiles, TailAndReadFrom) {
   test::TempDir dir;
   const std::string log = dir.path() + "/svc.log";

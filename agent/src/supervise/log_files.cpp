@@ -6,6 +6,12 @@
 
 namespace bosun::agent::supervise {
 
+namespace {
+
+constexpr const char* k_cut_marker = "[...] ";
+
+}  // namespace
+
 std::uint64_t file_size(const std::string& path) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
@@ -82,15 +88,16 @@ std::vector<std::string> tail_lines(const std::string& path, std::size_t count) 
   if (lines.size() > count) {
     lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
   }
-  // A line longer than what is shown is shown by its end, marked as cut.
-  for (std::string& line : lines) {
+  // A line longer than what is shown is shown by its end, marked as cut; so is the first line
+  // when the read stopped at the cap inside it.
+  const bool stopped_mid_line = position > 0 && newlines <= count;
+  for (std::size_t index = 0; index < lines.size(); ++index) {
+    std::string& line = lines[index];
     if (line.size() > k_tail_line_cap) {
-      line = "[...] " + line.substr(line.size() - k_tail_line_cap);
+      line = k_cut_marker + line.substr(line.size() - k_tail_line_cap);
+    } else if (index == 0 && stopped_mid_line) {
+      line.insert(0, k_cut_marker);
     }
-  }
-  if (position > 0 && !lines.empty() && newlines <= count &&
-      lines.front().rfind("[...] ", 0) != 0) {
-    lines.front().insert(0, "[...] ");  // the read stopped at the cap inside this line
   }
   return lines;
 }

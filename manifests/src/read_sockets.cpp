@@ -32,7 +32,7 @@ std::optional<ListenSpec> read_listen(ReadContext& context, const Field& field) 
   ListenSpec listen;
   listen.where = field.value_where;
   if (field.value.IsMap()) {
-    MapReader map(context, field, {"address", "port", "backlog", "name"});
+    MapReader map(context, field, {"address", "port", "backlog", "name", "drain_timeout"});
     if (!map.valid()) {
       return std::nullopt;
     }
@@ -48,6 +48,9 @@ std::optional<ListenSpec> read_listen(ReadContext& context, const Field& field) 
     }
     if (const Field* f = map.get("name")) {
       listen.name = read_name(context, *f, "socket name").value_or("");
+    }
+    if (const Field* f = map.get("drain_timeout")) {
+      assign(listen.drain_timeout, read_duration(context, *f));
     }
     return listen;
   }

@@ -261,6 +261,7 @@ Object::Ptr service_json(const Service& service) {
     listen->set("port", service.listen->port);
     listen->set("backlog", service.listen->backlog);
     listen->set("name", service.listen->name.empty() ? service.name : service.listen->name);
+    listen->set("drain_timeout_ms", service.listen->drain_timeout.count());
     object->set("listen", listen);
   }
   if (service.proxy) {

@@ -2,6 +2,7 @@
 // Test support: recording fakes for the rest of what supervision acts through: the journal,
 // the probe queue, the event loop's exit watches and the listening sockets.
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -61,37 +62,95 @@ class RecordingExitWatch final : public agent::ExitWatch {
   std::set<int> watched;
 };
 
-// Hands out a made-up descriptor per service and address (nothing is bound), and records
-// what was asked: binds, recoveries (granted unless `refuse_recovery`), releases.
+// Hands out made-up sockets (the descriptor number is the id; nothing is bound) and records
+// what was asked: binds, steering, let-gos, recoveries (granted unless `refuse_recovery`),
+// releases. A socket of its own beside a running instance unless `share_because` is set;
+// queues and connections as the test sets them.
 class RecordingSockets final : public agent::ListenSockets {
  public:
-  int acquire(const std::string& service, const manifest::ListenSpec& listen) override {
-    auto& held = fds[service];
-    if (held.first != listen.address()) {
-      held = {listen.address(), next_fd++};
+  struct Group {
+    std::string address;
+    std::vector<unsigned long> sockets;
+    unsigned long current = 0;
+  };
+  agent::Listener acquire(const std::string& service, const manifest::ListenSpec& listen,
+                          unsigned long own, bool beside_running) override {
+    Group& group = groups[service];
+    if (group.address != listen.address() || group.sockets.empty()) {
+      group = {listen.address(), {next_id}, next_id};
       binds.push_back(service + " " + listen.address());
+      return grant(next_id++);
     }
-    return held.second;
+    if (own != 0 && holds(group, own)) {
+      return grant(own);
+    }
+    if (!beside_running) {
+      return grant(group.current);
+    }
+    if (!share_because.empty()) {
+      agent::Listener shared = grant(group.current);
+      shared.shared_because = share_because;
+      return shared;
+    }
+    group.sockets.push_back(next_id);
+    binds.push_back(service + " " + listen.address() + " beside");
+    return grant(next_id++);
   }
-  std::string recover(const std::string& service, const manifest::ListenSpec& listen,
-                      pid_t pid) override {
-    recoveries.push_back(service + " from " + std::to_string(pid));
-    if (refuse_recovery) {
-      return "pidfd_getfd on pid " + std::to_string(pid) + ": Operation not permitted";
+  std::string steer_to(const std::string& service, unsigned long id) override {
+    steers.push_back(service + " " + std::to_string(id));
+    if (!refuse_steering.empty()) {
+      return refuse_steering;
     }
-    fds[service] = {listen.address(), next_fd++};
+    groups[service].current = id;
     return "";
   }
+  int waiting_connections(const std::string&, unsigned long id) override {
+    return waiting.contains(id) ? waiting.at(id) : 0;
+  }
+  int open_connections(pid_t pid, std::uint16_t) override {
+    return open.contains(pid) ? open.at(pid) : 0;
+  }
+  void let_go(const std::string& service, unsigned long id) override {
+    auto& sockets = groups[service].sockets;
+    sockets.erase(std::remove(sockets.begin(), sockets.end(), id), sockets.end());
+    let_gos.push_back(service + " " + std::to_string(id));
+  }
+  agent::RecoveredSocket recover(const std::string& service, const manifest::ListenSpec& listen,
+                                 pid_t pid) override {
+    recoveries.push_back(service + " from " + std::to_string(pid));
+    if (refuse_recovery) {
+      return {0, "pidfd_getfd on pid " + std::to_string(pid) + ": Operation not permitted"};
+    }
+    Group& group = groups[service];
+    group.address = listen.address();
+    group.sockets.push_back(next_id);
+    group.current = next_id;
+    return {next_id++, ""};
+  }
   void release(const std::string& service) override {
-    fds.erase(service);
+    groups.erase(service);
     releases.push_back(service);
   }
-  std::map<std::string, std::pair<std::string, int>> fds;  // service: (address, fd)
+  unsigned long current(const std::string& service) const { return groups.at(service).current; }
+
+  std::map<std::string, Group> groups;
   std::vector<std::string> binds;
+  std::vector<std::string> steers;
+  std::vector<std::string> let_gos;
   std::vector<std::string> recoveries;
   std::vector<std::string> releases;
+  std::map<unsigned long, int> waiting;  // by socket
+  std::map<pid_t, int> open;             // by instance
   bool refuse_recovery = false;
-  int next_fd = 1000;
+  std::string share_because;
+  std::string refuse_steering;
+  unsigned long next_id = 1000;
+
+ private:
+  static bool holds(const Group& group, unsigned long id) {
+    return std::find(group.sockets.begin(), group.sockets.end(), id) != group.sockets.end();
+  }
+  static agent::Listener grant(unsigned long id) { return {static_cast<int>(id), id, ""}; }
 };
 
 // Ports free unless listed in `busy`; the upstream in memory; switches refused while

@@ -81,16 +81,17 @@ TEST(ManifestModel, DatabaseServerChecks) {
 }
 
 TEST(ManifestModel, ListenAndProxyShapes) {
-  const Manifest m = load_ok(
-      k_head +
-      "services:\n"
-      "  a: {command: [a, --fd, \"${listen_fd}\"], listen: 8000, deploy: handoff,"
-      " ready: {log: up}}\n"
-      "  b: {command: [b], listen: \"[::1]:8001\"}\n"
-      "  c: {command: [c], listen: {address: 0.0.0.0, port: 8002, backlog: 64, name: http}}\n"
-      "  d:\n    command: [d, --port, \"${port}\"]\n    deploy: proxy\n"
-      "    proxy: {ports: 3100-3199}\n"
-      "    ready: {http: \"http://127.0.0.1:${port}/health\"}\n");
+  const Manifest m =
+      load_ok(k_head +
+              "services:\n"
+              "  a: {command: [a, --fd, \"${listen_fd}\"], listen: 8000, deploy: handoff,"
+              " ready: {log: up}}\n"
+              "  b: {command: [b], listen: \"[::1]:8001\"}\n"
+              "  c: {command: [c], listen: {address: 0.0.0.0, port: 8002, backlog: 64, name: http,"
+              " drain_timeout: 5s}}\n"
+              "  d:\n    command: [d, --port, \"${port}\"]\n    deploy: proxy\n"
+              "    proxy: {ports: 3100-3199}\n"
+              "    ready: {http: \"http://127.0.0.1:${port}/health\"}\n");
   ASSERT_EQ(m.services.size(), 4U);
   EXPECT_EQ(m.services[0].listen->address(), "127.0.0.1:8000");
   EXPECT_EQ(m.services[0].deploy, DeployMode::handoff);
@@ -98,6 +99,8 @@ TEST(ManifestModel, ListenAndProxyShapes) {
   EXPECT_EQ(m.services[2].listen->address(), "0.0.0.0:8002");
   EXPECT_EQ(m.services[2].listen->backlog, 64);
   EXPECT_EQ(m.services[2].listen->name, "http");
+  EXPECT_EQ(m.services[2].listen->drain_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(m.services[0].listen->drain_timeout, std::chrono::seconds(30));
   const ProxySpec& proxy = *m.services[3].proxy;
   EXPECT_EQ(proxy.first_port, 3100);
   EXPECT_EQ(proxy.last_port, 3199);

@@ -46,6 +46,7 @@ struct Leaving {
   std::string log;
   std::uint64_t log_offset = 0;  // where its own lines begin in that log
   std::uint16_t port = 0;        // deploy: proxy: its own port
+  unsigned long socket = 0;      // listen: its socket (sys::Listener::id); 0: none known
 };
 
 struct Runtime {
@@ -65,9 +66,13 @@ struct Runtime {
   bool adopted = false;
   std::uint64_t instance = 0;
   std::vector<Leaving> leaving;
-  // deploy: proxy: the instance's own port, and the old instances' drain once the upstream
-  // points here (they are stopped when their connections are gone, or at drain_until).
+  // deploy: proxy: the instance's own port.
   std::uint16_t port = 0;
+  // listen: the instance's socket (sys::Listener::id), kept across its restarts; 0: none yet.
+  // Beside a leaving instance (a hand-over) it is a socket of its own, unless it had to share.
+  unsigned long socket = 0;
+  // The old instances' drain once new connections go to this instance (deploy: proxy, or a
+  // hand-over with a socket of its own); they are stopped when done, or at drain_until.
   bool draining = false;
   Clock::time_point drain_until{};
   Clock::time_point next_drain_check{};

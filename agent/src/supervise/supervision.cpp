@@ -114,8 +114,20 @@ void Supervision::spawn(Runtime& runtime) {
     }
     sys::SpawnRequest request{instance.argv,   instance.env_list(), instance.cwd, instance.log_path,
                               instance.nofile, instance.user,       true};
-    if (spec.listen) {  // the agent's socket, the same for every instance
-      request.listen_fds = {m_effects.sockets.acquire(spec.name, *spec.listen)};
+    if (spec.listen) {  // the agent's socket: the same one, or one of its own in a hand-over
+      const bool beside = std::any_of(runtime.leaving.begin(), runtime.leaving.end(),
+                                      [](const Leaving& old) { return !old.signalled; });
+      const sys::Listener listener =
+          m_effects.sockets.acquire(spec.name, *spec.listen, runtime.socket, beside);
+      if (beside && !listener.shared_because.empty() && listener.id != runtime.socket) {
+        m_effects.journal.record(spec.name, "socket",
+                                 "the new instance shares the old one's socket (" +
+                                     listener.shared_because +
+                                     "): the old one may drop a connection it accepts as it "
+                                     "gets its stop signal");
+      }
+      runtime.socket = listener.id;
+      request.listen_fds = {listener.fd};
       request.listen_names = {spec.listen->name};
     }
     process = m_effects.processes.spawn(request);
@@ -172,6 +184,9 @@ void Supervision::begin_readiness(Runtime& runtime) {
 void Supervision::became_ready(Runtime& runtime, const std::string& evidence) {
   if (runtime.spec.proxy && !switch_upstream_to(runtime)) {
     return;  // the new instance was stopped; the old one keeps serving
+  }
+  if (runtime.spec.listen && !runtime.spec.proxy) {
+    steer_to_new_instance(runtime);
   }
   set_state(runtime, ServiceState::ready);
   runtime.evidence.clear();

@@ -110,7 +110,12 @@ class Supervision {
   // deploy: proxy (supervision_proxy.cpp)
   std::uint16_t pick_port(const Runtime& runtime);
   bool switch_upstream_to(Runtime& runtime);
+  std::string proxy_drain_left(const Runtime& runtime);
+  // draining old instances (supervision_drain.cpp)
+  void steer_to_new_instance(Runtime& runtime);
+  std::string handoff_drain_left(const Runtime& runtime);
   void check_drains();
+  void let_go_of_socket(Runtime& runtime, unsigned long socket);
   // adoption (supervision_adoption.cpp)
   void adopt_survivors();
   void adopt_leaving(Runtime& runtime);

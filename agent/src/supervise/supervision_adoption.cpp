@@ -49,19 +49,22 @@ void Supervision::adopt_survivors() {
   }
 }
 
-// The listening socket the previous agent held, taken back from the adopted instance (or
-// from an old one still leaving) for the next hand-over.
+// The listening sockets the previous agent held, taken back from the adopted instance and from
+// the old ones still leaving, for the next hand-over (and this one's drain).
 void Supervision::recover_socket(Runtime& runtime) {
   if (!runtime.spec.listen) {
     return;
   }
-  std::string why = m_effects.sockets.recover(runtime.spec.name, *runtime.spec.listen, runtime.pid);
-  for (const Leaving& old : runtime.leaving) {
-    if (why.empty()) {
-      break;
-    }
-    if (m_effects.sockets.recover(runtime.spec.name, *runtime.spec.listen, old.pid).empty()) {
-      why.clear();
+  const sys::RecoveredSocket own =
+      m_effects.sockets.recover(runtime.spec.name, *runtime.spec.listen, runtime.pid);
+  runtime.socket = own.id;
+  std::string why = own.why_not;
+  for (Leaving& old : runtime.leaving) {
+    const sys::RecoveredSocket theirs =
+        m_effects.sockets.recover(runtime.spec.name, *runtime.spec.listen, old.pid);
+    old.socket = theirs.id;
+    if (theirs.id != 0 && runtime.socket == 0) {
+      why.clear();  // the service's port is held here again, through the old instance's socket
     }
   }
   if (why.empty()) {

@@ -39,6 +39,7 @@ void Supervision::keep_as_leaving(Runtime& runtime) {
   old.log = leaving_log(runtime.spec, old.pid);
   old.log_offset = runtime.log_offset;
   old.port = runtime.port;
+  old.socket = runtime.socket;
   std::error_code renamed;
   std::filesystem::rename(runtime.spec.log_path, old.log, renamed);
   if (renamed) {
@@ -54,7 +55,8 @@ void Supervision::keep_as_leaving(Runtime& runtime) {
   runtime.leaving.push_back(std::move(old));
   runtime.pidfd = -1;
   runtime.pid = -1;
-  runtime.port = 0;  // the replacement takes another one
+  runtime.port = 0;    // the replacement takes another one
+  runtime.socket = 0;  // ... and a socket of its own where it can
   runtime.probe_in_flight = false;
   ++runtime.generation;
   state::remove_record(record_path(runtime));
@@ -86,6 +88,7 @@ void Supervision::leaving_exited(Runtime& runtime, int pidfd) {
   m_effects.exits.unwatch(pidfd);
   const sys::ExitStatus status = m_effects.processes.collect_exit(pidfd, !it->adopted);
   state::remove_record(it->record);
+  const unsigned long socket = it->socket;
   if (!it->log.empty()) {  // its last lines come before the new instance's in the rotation
     add_to_rotation(runtime.spec.log_path, it->log, runtime.spec.logs.keep);
   }
@@ -93,6 +96,7 @@ void Supervision::leaving_exited(Runtime& runtime, int pidfd) {
       runtime.spec.name, "stopped",
       "old instance, pid " + std::to_string(it->pid) + ": " + sys::describe_exit(status));
   runtime.leaving.erase(it);
+  let_go_of_socket(runtime, socket);
   if (runtime.leaving.empty() && runtime.overlap_pending) {
     runtime.overlap_pending = false;
     if (runtime.state == ServiceState::ready && runtime.wanted) {
@@ -122,6 +126,7 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
                              "the replacement that never became ready, pid " +
                                  std::to_string(runtime.pid) + ": " + sys::describe_exit(status));
   }
+  const unsigned long failed_socket = std::exchange(runtime.socket, old->socket);
   runtime.pid = old->pid;
   runtime.pidfd = old->pidfd;
   runtime.start_ticks = old->start_ticks;
@@ -145,6 +150,13 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
                                             runtime.started_unix_ms, runtime.port});
   state::remove_record(old->record);
   runtime.leaving.erase(old);
+  let_go_of_socket(runtime, failed_socket);
+  if (runtime.spec.listen && runtime.socket != 0) {  // new connections back to it, if steered off
+    const std::string why = m_effects.sockets.steer_to(runtime.spec.name, runtime.socket);
+    if (!why.empty()) {
+      m_effects.journal.record(runtime.spec.name, "socket", "could not steer back: " + why);
+    }
+  }
   m_effects.journal.record(runtime.spec.name, "reinstated",
                            "pid " + std::to_string(runtime.pid) +
                                " kept serving while its replacement failed; it is the service "

@@ -11,12 +11,6 @@
 
 namespace bosun::agent::supervise {
 
-namespace {
-
-constexpr std::chrono::milliseconds k_drain_check_every{100};
-
-}  // namespace
-
 std::uint16_t Supervision::pick_port(const Runtime& runtime) {
   const ProxyPlan& plan = *runtime.spec.proxy;
   const auto usable = [&](std::uint16_t port) {
@@ -69,31 +63,16 @@ bool Supervision::switch_upstream_to(Runtime& runtime) {
   return true;
 }
 
-// Old instances whose connections are gone (or whose drain timed out) are told to stop.
-void Supervision::check_drains() {
-  const auto now = m_effects.time.now();
-  for (Runtime& runtime : m_runtimes) {
-    if (!runtime.draining || now < runtime.next_drain_check) {
-      continue;
-    }
-    int open = 0;
-    for (const Leaving& old : runtime.leaving) {
-      open += old.signalled || old.port == 0 ? 0 : m_effects.proxy.open_connections(old.port);
-    }
-    const bool timed_out = now >= runtime.drain_until;
-    const bool settled = m_effects.proxy.reload_settled(*runtime.spec.proxy);
-    if ((open > 0 || !settled) && !timed_out) {
-      runtime.next_drain_check = now + k_drain_check_every;
-      continue;
-    }
-    runtime.draining = false;
-    stop_leaving(runtime, open == 0 && settled
-                              ? "drained: nginx sends its traffic to the new instance"
-                              : (settled ? "still " + std::to_string(open) + " connection(s)"
-                                         : std::string("nginx's old workers still running")) +
-                                    " at the drain timeout (" +
-                                    format_duration(runtime.spec.proxy->drain_timeout) + ")");
+// What the old instances still have after the upstream switch; empty once drained.
+std::string Supervision::proxy_drain_left(const Runtime& runtime) {
+  if (!m_effects.proxy.reload_settled(*runtime.spec.proxy)) {
+    return "nginx's old workers still running";
   }
+  int open = 0;
+  for (const Leaving& old : runtime.leaving) {
+    open += old.signalled || old.port == 0 ? 0 : m_effects.proxy.open_connections(old.port);
+  }
+  return open == 0 ? "" : "still " + std::to_string(open) + " connection(s)";
 }
 
 }  // namespace bosun::agent::supervise

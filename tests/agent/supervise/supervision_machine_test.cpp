@@ -351,43 +351,178 @@ TEST(SupervisionMachine, AnOverlapUpdateStopsTheOldInstanceOnlyOnceTheNewOneIsRe
   EXPECT_EQ(rig.journal.last("api", "stopped"), "old instance, pid 1001: exited with code 0");
 }
 
-// listen: the agent's socket, bound once, goes to every instance as fd 3: the first, the
-// replacement of an overlap start (a hand-over) while the old one still serves, a restart.
-TEST(SupervisionMachine, EveryInstanceGetsTheSameListeningSocket) {
+ServiceSpec listening(const Rig& rig) {
+  ServiceSpec spec = rig.service("api");
+  spec.ready = exec_probe(5s, 100ms);
+  spec.listen = manifest::ListenSpec{};
+  spec.listen->port = 8000;
+  spec.listen->name = "http";
+  spec.listen->drain_timeout = 2s;
+  return spec;
+}
+
+std::vector<int> fd_of(unsigned long socket) {
+  return {static_cast<int>(socket)};
+}
+
+// listen: the agent's socket goes to the first instance as fd 3, and to a restart after a
+// crash, its queue kept; a hand-over gives the new instance a socket of its own, which new
+// connections reach once it is ready; the old instance is stopped only when its queue is
+// accepted and its connections closed, and its socket is then let go.
+TEST(SupervisionMachine, AHandOverSteersToTheNewInstancesOwnSocketThenDrainsTheOldOne) {
   Rig rig;
-  ServiceSpec v1 = rig.service("api");
-  v1.ready = exec_probe(5s, 100ms);
-  v1.listen = manifest::ListenSpec{};
-  v1.listen->port = 8000;
-  v1.listen->name = "http";
+  ServiceSpec v1 = listening(rig);
   rig.begin({v1});
   rig.make_ready();
   const pid_t first = rig.pid("api");
-  const int fd = rig.sockets.fds.at("api").second;
-  EXPECT_EQ(rig.processes.request_of(first).listen_fds, std::vector<int>{fd});
+  const unsigned long first_socket = rig.sockets.current("api");
+  EXPECT_EQ(rig.processes.request_of(first).listen_fds, fd_of(first_socket));
   EXPECT_EQ(rig.processes.request_of(first).listen_names, std::vector<std::string>{"http"});
 
   ServiceSpec v2 = v1;
   v2.env["VERSION"] = "2";
   EXPECT_EQ(rig.machine->update(v2, UpdateMode::overlap), "");
   const pid_t second = rig.pid("api");
-  EXPECT_NE(second, first);
-  EXPECT_EQ(rig.processes.request_of(second).listen_fds, std::vector<int>{fd});
-  EXPECT_EQ(rig.sockets.binds, std::vector<std::string>{"api 127.0.0.1:8000"});
+  ASSERT_EQ(rig.processes.request_of(second).listen_fds.size(), 1U);
+  const unsigned long second_socket =
+      static_cast<unsigned long>(rig.processes.request_of(second).listen_fds[0]);
+  EXPECT_NE(second_socket, first_socket);
+  EXPECT_EQ(rig.sockets.binds,
+            (std::vector<std::string>{"api 127.0.0.1:8000", "api 127.0.0.1:8000 beside"}));
+  EXPECT_TRUE(rig.sockets.steers.empty());  // the old instance takes every new connection
 
-  // A new address is a new socket; the old instance keeps its copy until it stops.
+  rig.sockets.waiting[first_socket] = 1;
+  rig.sockets.open[first] = 2;
+  rig.processes.take_actions();
+  rig.make_ready();
+  EXPECT_EQ(rig.sockets.steers, std::vector<std::string>{"api " + std::to_string(second_socket)});
+  EXPECT_EQ(rig.status("api").leaving_stopping, 0);
+  rig.advance(100ms);
+  rig.advance(100ms);
+  EXPECT_EQ(rig.status("api").leaving_stopping, 0) << "stopped with a connection in its queue";
+  rig.sockets.waiting[first_socket] = 0;
+  rig.advance(100ms);
+  EXPECT_EQ(rig.status("api").leaving_stopping, 0) << "stopped with connections open";
+  rig.sockets.open[first] = 0;
+  rig.advance(100ms);
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal " + std::to_string(first) + " TERM"}));
+  EXPECT_EQ(rig.journal.last("api", "stopping"),
+            "drained: new connections go to the new instance: SIGTERM to the old instance, pid " +
+                std::to_string(first));
+  EXPECT_TRUE(rig.sockets.let_gos.empty());
+  rig.exits_with(first, 0);
+  EXPECT_EQ(rig.sockets.let_gos, std::vector<std::string>{"api " + std::to_string(first_socket)});
+
+  // A crash restarts the instance on its own socket, the connections queued there kept.
+  rig.killed_by(second, SIGKILL);
+  rig.advance_to_next_due();
+  EXPECT_NE(rig.pid("api"), second);
+  EXPECT_EQ(rig.processes.request_of(rig.pid("api")).listen_fds, fd_of(second_socket));
+  EXPECT_EQ(rig.sockets.binds.size(), 2U);
+
+  // A new address is a new socket; retiring the service releases them.
   rig.make_ready();
   ServiceSpec v3 = v2;
   v3.listen->port = 8001;
+  const pid_t third = rig.pid("api");
   EXPECT_EQ(rig.machine->update(v3, UpdateMode::restart), "");
-  rig.exits_with(second, 0);
+  rig.exits_with(third, 0);
   rig.advance_to_next_due();
-  EXPECT_EQ(rig.sockets.binds,
-            (std::vector<std::string>{"api 127.0.0.1:8000", "api 127.0.0.1:8001"}));
-  EXPECT_NE(rig.processes.request_of(rig.pid("api")).listen_fds, std::vector<int>{fd});
-
+  EXPECT_EQ(rig.sockets.binds.back(), "api 127.0.0.1:8001");
+  EXPECT_EQ(rig.processes.request_of(rig.pid("api")).listen_fds, fd_of(rig.sockets.current("api")));
   EXPECT_EQ(rig.machine->retire("api"), "");
   EXPECT_EQ(rig.sockets.releases, std::vector<std::string>{"api"});
+}
+
+// An old instance that keeps connections open (keep-alive clients) is stopped at the drain
+// timeout; one whose socket cannot be steered away from is stopped once the new one is ready.
+TEST(SupervisionMachine, AHandOverDrainsForAtMostItsTimeoutAndWithoutSteeringStopsAtReady) {
+  for (const bool steerable : {true, false}) {
+    Rig rig;
+    if (!steerable) {
+      rig.sockets.refuse_steering = "SO_ATTACH_REUSEPORT_CBPF: Operation not permitted";
+    }
+    ServiceSpec v1 = listening(rig);
+    rig.begin({v1});
+    rig.make_ready();
+    const pid_t first = rig.pid("api");
+    rig.sockets.open[first] = 5;
+    ServiceSpec v2 = v1;
+    v2.env["VERSION"] = "2";
+    rig.machine->update(v2, UpdateMode::overlap);
+    rig.processes.take_actions();
+    rig.make_ready();
+    if (!steerable) {
+      EXPECT_EQ(rig.processes.take_actions(),
+                (Actions{"signal " + std::to_string(first) + " TERM"}));
+      EXPECT_EQ(
+          rig.journal.last("api", "socket"),
+          "new connections could not be steered to the new instance "
+          "(SO_ATTACH_REUSEPORT_CBPF: Operation not permitted): the old one is stopped at once");
+      continue;
+    }
+    rig.advance(1900ms);
+    EXPECT_EQ(rig.status("api").leaving_stopping, 0);
+    rig.advance(100ms);
+    EXPECT_EQ(rig.status("api").leaving_stopping, 1);
+    EXPECT_EQ(rig.journal.last("api", "stopping"),
+              "still 5 connection(s) at the drain timeout (2s): SIGTERM to the old instance, pid " +
+                  std::to_string(first));
+  }
+}
+
+// Where the new instance cannot have a socket of its own (an older agent's socket without
+// SO_REUSEPORT, say), it shares the old one's, as the journal says; the old one is stopped at
+// ready and the shared socket is not let go when it exits.
+TEST(SupervisionMachine, AHandOverThatMustShareTheSocketSaysSoAndKeepsIt) {
+  Rig rig;
+  rig.sockets.share_because = "the socket was bound without SO_REUSEPORT (by an older agent)";
+  ServiceSpec v1 = listening(rig);
+  rig.begin({v1});
+  rig.make_ready();
+  const pid_t first = rig.pid("api");
+  const unsigned long socket = rig.sockets.current("api");
+  ServiceSpec v2 = v1;
+  v2.env["VERSION"] = "2";
+  rig.machine->update(v2, UpdateMode::overlap);
+  EXPECT_EQ(rig.processes.request_of(rig.pid("api")).listen_fds, fd_of(socket));
+  EXPECT_EQ(rig.journal.last("api", "socket"),
+            "the new instance shares the old one's socket (the socket was bound without "
+            "SO_REUSEPORT (by an older agent)): the old one may drop a connection it accepts as "
+            "it gets its stop signal");
+  rig.processes.take_actions();
+  rig.make_ready();
+  EXPECT_EQ(rig.processes.take_actions(), (Actions{"signal " + std::to_string(first) + " TERM"}));
+  EXPECT_TRUE(rig.sockets.steers.empty());
+  rig.exits_with(first, 0);
+  EXPECT_TRUE(rig.sockets.let_gos.empty());
+}
+
+// A replacement that never became ready, then a rollback: the old instance is the service
+// again, the replacement's own socket is let go, and new connections are steered back.
+TEST(SupervisionMachine, AFailedHandOverLetsTheReplacementsSocketGo) {
+  Rig rig;
+  ServiceSpec v1 = listening(rig);
+  rig.begin({v1});
+  rig.make_ready();
+  const pid_t first = rig.pid("api");
+  const unsigned long first_socket = rig.sockets.current("api");
+  ServiceSpec v2 = v1;
+  v2.env["VERSION"] = "2";
+  rig.machine->update(v2, UpdateMode::overlap);
+  const unsigned long second_socket =
+      static_cast<unsigned long>(rig.processes.request_of(rig.pid("api")).listen_fds[0]);
+  rig.advance_to_next_due();
+  rig.answer_probe(false, "not yet");
+  EXPECT_EQ(rig.machine->update(v1, UpdateMode::overlap), "");
+  EXPECT_EQ(rig.status("api").pid, first);
+  EXPECT_EQ(rig.sockets.let_gos, std::vector<std::string>{"api " + std::to_string(second_socket)});
+  EXPECT_EQ(rig.sockets.steers, std::vector<std::string>{"api " + std::to_string(first_socket)});
+  // Its next restart gets its own socket back.
+  rig.make_ready();
+  rig.killed_by(first, SIGKILL);
+  rig.advance_to_next_due();
+  EXPECT_EQ(rig.processes.request_of(rig.pid("api")).listen_fds, fd_of(first_socket));
 }
 
 // After an agent restart the socket is taken back from the adopted instance; when that is

@@ -129,6 +129,9 @@ struct ListenSpec {
   std::uint16_t port = 0;
   int backlog = 1024;  // pending connections the agent's socket queues between instances
   std::string name;    // LISTEN_FDNAMES; empty: the service's name
+  // deploy: handoff: how long the old instance may keep its connections once new ones go to
+  // its replacement, before it gets its stop signal.
+  Duration drain_timeout{30'000};
   Location where;
 
   std::string address() const;  // "127.0.0.1:8000", "[::1]:8000"

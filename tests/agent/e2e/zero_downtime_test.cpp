@@ -1,5 +1,6 @@
-// Zero downtime with the app servers bosun's users run (Debian's uvicorn and gunicorn, Node),
-// through the real bosun-agent, while a load loop makes one new connection per request:
+// Zero downtime with the app servers bosun's users run (Debian's uvicorn, gunicorn and
+// hypercorn, Node), through the real bosun-agent, while a load loop makes one new connection
+// per request:
 // - deploy: handoff: the agent binds the service's socket and hands it to each instance as
 //   fd 3: a deploy, a failed deploy, a rollback and an agent restart followed by another
 //   deploy cost no request;
@@ -422,7 +423,12 @@ INSTANTIATE_TEST_SUITE_P(
                    "[/usr/bin/python3, -m, gunicorn, --preload, --workers, \"2\", --bind, "
                    "\"127.0.0.1:{port}\", wsgi:app]",
                    "Listening at:"},
-        ServerCase{"Node", "node", "[node, server.js]", "[node, server.js]", "listening, version"}),
+        ServerCase{"Node", "node", "[node, server.js]", "[node, server.js]", "listening, version"},
+        // The same ASGI app under Debian's hypercorn, on fd://3 (DEPLOY.md's snippet).
+        ServerCase{"Hypercorn", "uvicorn",
+                   "[/usr/bin/python3, -m, hypercorn, --bind, \"fd://${listen_fd}\", asgi:app]",
+                   "[/usr/bin/python3, -m, hypercorn, --bind, \"127.0.0.1:{port}\", asgi:app]",
+                   "Running on"}),
     [](const ::testing::TestParamInfo<ServerCase>& param) { return param.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(

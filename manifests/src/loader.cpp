@@ -10,6 +10,7 @@
 #include "bosun/common/text.hpp"
 #include "bosun/common/text_file.hpp"
 #include "dependency_graph.hpp"
+#include "expansion_budget.hpp"
 #include "readers.hpp"
 
 namespace bosun::manifest {
@@ -220,7 +221,7 @@ LoadResult parse_manifest(std::string_view yaml_text, const std::string& file_na
       diagnostics.error({1, 1}, "",
                         "the manifest is empty; it needs at least app, repo and "
                         "services");
-    } else {
+    } else if (detail::within_expansion_budget(root, diagnostics)) {
       Manifest manifest;
       manifest.file = file_name;
       ReadContext context{diagnostics};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 #include "bosun/common/byte_size.hpp"
 #include "bosun/common/names.hpp"
@@ -121,6 +122,7 @@ void MapReader::read_fields(const YAML::Node& node, const std::vector<std::strin
     return;
   }
   m_valid = true;
+  std::unordered_map<std::string, std::size_t> seen;  // key: its field; linear on big maps
   for (const auto& entry_pair : node) {
     const YAML::Node& key_node = entry_pair.first;
     const Location key_where = location_of(key_node.Mark());
@@ -131,14 +133,10 @@ void MapReader::read_fields(const YAML::Node& node, const std::vector<std::strin
     }
     const std::string key = key_node.Scalar();
     const std::string field_path = child_path(m_path, key);
-    const bool duplicate = std::any_of(m_fields.begin(), m_fields.end(),
-                                       [&](const Field& field) { return field.key == key; });
-    if (duplicate) {
-      const auto first = std::find_if(m_fields.begin(), m_fields.end(),
-                                      [&](const Field& field) { return field.key == key; });
-      m_context.diagnostics.error(
-          key_where, field_path,
-          "duplicate key (first given on line " + std::to_string(first->key_where.line) + ")");
+    if (const auto first = seen.find(key); first != seen.end()) {
+      m_context.diagnostics.error(key_where, field_path,
+                                  "duplicate key (first given on line " +
+                                      std::to_string(m_fields[first->second].key_where.line) + ")");
       continue;
     }
     if (allowed != nullptr && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
@@ -156,6 +154,7 @@ void MapReader::read_fields(const YAML::Node& node, const std::vector<std::strin
     field.key_where = key_where;
     field.value_where =
         is_null(entry_pair.second) ? key_where : location_of(entry_pair.second.Mark());
+    seen.emplace(key, m_fields.size());
     m_fields.push_back(std::move(field));
   }
 }
@@ -386,23 +385,26 @@ std::optional<std::vector<std::pair<std::string, Location>>> read_string_list(Re
     return std::nullopt;
   }
   std::vector<std::pair<std::string, Location>> items;
+  std::unordered_map<std::string, int> first_line;  // linear: a 60k-entry list took 10 s
   bool ok = true;
-  for (std::size_t i = 0; i < field.value.size(); ++i) {
-    const Field element = element_field(field, i, field.value[i]);
+  std::size_t i = 0;
+  for (const YAML::Node& item : field.value) {  // iterated: indexing a sequence walks it
+    const Field element = element_field(field, i++, item);
     auto text = read_string(context, element, allow_empty);
     if (!text) {
       ok = false;
       continue;
     }
-    const auto previous = std::find_if(items.begin(), items.end(),
-                                       [&](const auto& item) { return item.first == *text; });
-    if (!allow_duplicates && previous != items.end()) {
-      context.diagnostics.error(element.value_where, element.path,
-                                "duplicate entry " + quote_for_message(*text) +
-                                    " (first given on line " +
-                                    std::to_string(previous->second.line) + ")");
-      ok = false;
-      continue;
+    if (!allow_duplicates) {
+      const auto [previous, fresh] = first_line.emplace(*text, element.value_where.line);
+      if (!fresh) {
+        context.diagnostics.error(element.value_where, element.path,
+                                  "duplicate entry " + quote_for_message(*text) +
+                                      " (first given on line " + std::to_string(previous->second) +
+                                      ")");
+        ok = false;
+        continue;
+      }
     }
     items.emplace_back(std::move(*text), element.value_where);
   }
@@ -468,6 +470,7 @@ std::optional<std::vector<EnvVar>> read_env(ReadContext& context, const Field& f
     return std::nullopt;
   }
   std::vector<EnvVar> env;
+  std::unordered_map<std::string, int> first_line;
   bool ok = true;
   for (const auto& entry_pair : field.value) {
     const Location key_where = location_of(entry_pair.first.Mark());
@@ -491,12 +494,10 @@ std::optional<std::vector<EnvVar>> read_env(ReadContext& context, const Field& f
       ok = false;
       continue;
     }
-    const auto previous =
-        std::find_if(env.begin(), env.end(), [&](const EnvVar& var) { return var.name == name; });
-    if (previous != env.end()) {
+    if (const auto [previous, fresh] = first_line.emplace(name, key_where.line); !fresh) {
       context.diagnostics.error(
           key_where, entry.path,
-          "duplicate key (first given on line " + std::to_string(previous->where.line) + ")");
+          "duplicate key (first given on line " + std::to_string(previous->second) + ")");
       ok = false;
       continue;
     }

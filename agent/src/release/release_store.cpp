@@ -10,6 +10,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "release/inside_tree.hpp"
+
 namespace bosun::agent::release {
 namespace {
 
@@ -207,21 +209,34 @@ Release ReleaseStore::checkout(const std::string& commit) {
   return release;
 }
 
+// Neither side is reached through a symlink: the release's folders come from the repository,
+// and shared/ is written by the app at run time.
 void ReleaseStore::link_shared(const Release& release, const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
-    const fs::path target = m_root / "shared" / path;
+    const std::string what = "shared: " + path;
+    const fs::path link = make_parents_inside(release.path, path, what);
+    fs::create_directories(m_root / "shared");
+    const fs::path target = make_parents_inside(m_root / "shared", path, what);
+    std::string points_to;
+    if (is_symlink_at(target, points_to)) {
+      throw std::runtime_error(what + ": " + target.string() + " is a symlink (to " + points_to +
+                               "); shared paths must be real files or folders");
+    }
     if (!fs::exists(target)) {
-      fs::create_directories(target.parent_path());
       if (fs::path(path).filename().string().find('.') != std::string::npos) {
         std::ofstream(target).flush();  // a file such as .env
       } else {
-        fs::create_directories(target);
+        fs::create_directory(target);
       }
     }
-    const fs::path link = release.path / path;
-    fs::create_directories(link.parent_path());
+    // What the repository had there is replaced by the link; a symlink it committed is removed
+    // itself, never followed.
     std::error_code ignored;
-    fs::remove_all(link, ignored);  // what the repository had there is replaced by the link
+    if (is_symlink_at(link, points_to)) {
+      fs::remove(link, ignored);
+    } else {
+      fs::remove_all(link, ignored);
+    }
     fs::create_symlink(target, link);
   }
 }

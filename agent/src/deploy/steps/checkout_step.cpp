@@ -32,7 +32,11 @@ class CheckoutStep final : public DeployStep {
     // Loaded once: its environment comes from ROOT/shared/.env, not from the links.
     state.target =
         deploy::load_recorded_release(services.settings, services.ledger, *state.release);
-    services.store.link_shared(*state.release, state.target->manifest.shared);
+    try {
+      services.store.link_shared(*state.release, state.target->manifest.shared);
+    } catch (const std::runtime_error& error) {  // a path through a symlink, say: the repo's
+      return StepResult::failed(error.what());
+    }
     return StepResult::ok(state.release->id + " at " + state.release->path.string());
   }
 };

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -96,6 +97,7 @@ void fill_listen_pid(char* entry) {
 [[noreturn]] void run_child(const ChildSpec& spec, char* const* argv, char* const* envp,
                             char* listen_pid, uid_t uid, gid_t gid, const std::string& prefix) {
   ::setpgid(0, 0);
+  ::umask(022);  // the agent's own is 077; a service or a build gets what systemd would give
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -1,5 +1,7 @@
 #include "database/backup_seal.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -25,6 +27,12 @@ std::string seal_path(const std::string& backup) {
 }
 
 BackupSeal seal_backup(const std::string& backup) {
+  // Never wider than the agent's own files (0600), nor than the file it came from (a dump tool
+  // run with the usual umask writes 0644).
+  struct stat info {};
+  if (::stat(backup.c_str(), &info) == 0) {
+    ::chmod(backup.c_str(), info.st_mode & 0600);
+  }
   const BackupSeal seal = measure(backup);
   const std::string path = seal_path(backup);
   std::ofstream out(path, std::ios::trunc);

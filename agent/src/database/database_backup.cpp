@@ -1,6 +1,7 @@
 #include "database/database_backup.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -57,6 +58,11 @@ void backup_sqlite(const std::string& source, const std::string& destination) {
     Connection from(source, SQLITE_OPEN_READONLY);
     Connection to(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     copy(from.db, to.db, "backing up " + source);
+  }
+  // The copy holds the same rows: no more readable than the database (and at most 0600).
+  struct stat info {};
+  if (::stat(source.c_str(), &info) == 0) {
+    ::chmod(partial.c_str(), info.st_mode & 0600);
   }
   // Only a complete backup carries the final name.
   std::filesystem::rename(partial, destination);

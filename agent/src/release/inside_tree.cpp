@@ -41,6 +41,7 @@ fs::path make_parents_inside(const fs::path& base, const fs::path& relative,
         throw std::runtime_error(what + ": cannot make " + current.string() + ": " +
                                  std::strerror(errno));
       }
+      ::chmod(current.c_str(), 0755);  // not the agent's umask: the services go through it
       continue;
     }
     if (S_ISLNK(info.st_mode)) {

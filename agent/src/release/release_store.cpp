@@ -1,6 +1,7 @@
 #include "release/release_store.hpp"
 
 #include <git2.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,23 @@ namespace bosun::agent::release {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The release as git leaves it under the usual umask, whatever the agent's own (077): folders
+// 0755, files 0644, executables 0755, for the services' users to read. Symlinks are skipped.
+void open_to_readers(const fs::path& tree) {
+  ::chmod(tree.c_str(), 0755);
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(tree, fs::directory_options::none, error), end;
+       !error && it != end; it.increment(error)) {
+    const fs::file_status status = it->symlink_status(error);
+    if (fs::is_directory(status)) {
+      ::chmod(it->path().c_str(), 0755);
+    } else if (fs::is_regular_file(status)) {
+      const bool executable = (status.permissions() & fs::perms::owner_exec) != fs::perms::none;
+      ::chmod(it->path().c_str(), executable ? 0755 : 0644);
+    }
+  }
+}
 
 [[noreturn]] void fail(const std::string& what) {
   const git_error* error = git_error_last();
@@ -193,6 +211,7 @@ Release ReleaseStore::checkout(const std::string& commit) {
   }
   const fs::path staging = releases_path() / ("." + release.id + ".tmp");
   fs::create_directories(staging);
+  ::chmod(releases_path().c_str(), 0755);  // the services' users go through it
   clear_stale_locks();
   git_checkout_options options = GIT_CHECKOUT_OPTIONS_INIT;
   options.checkout_strategy = GIT_CHECKOUT_FORCE;
@@ -204,6 +223,7 @@ Release ReleaseStore::checkout(const std::string& commit) {
     fail("cannot check out " + sha);
   }
   std::ofstream(staging / "REVISION") << sha << "\n";
+  open_to_readers(staging);
   // Only a complete checkout ever appears under its final name.
   fs::rename(staging, release.path);
   return release;
@@ -223,10 +243,13 @@ void ReleaseStore::link_shared(const Release& release, const std::vector<std::st
                                "); shared paths must be real files or folders");
     }
     if (!fs::exists(target)) {
-      if (fs::path(path).filename().string().find('.') != std::string::npos) {
-        std::ofstream(target).flush();  // a file such as .env
+      const std::string name = fs::path(path).filename().string();
+      if (name.find('.') != std::string::npos) {
+        std::ofstream(target).flush();  // a file such as .env: the secrets' file is 0600
+        ::chmod(target.c_str(), name == ".env" ? 0600 : 0644);
       } else {
         fs::create_directory(target);
+        ::chmod(target.c_str(), 0755);
       }
     }
     // What the repository had there is replaced by the link; a symlink it committed is removed

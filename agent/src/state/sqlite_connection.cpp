@@ -1,6 +1,7 @@
 #include "state/sqlite_connection.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <stdexcept>
 #include <utility>
@@ -17,6 +18,11 @@ SqliteConnection::SqliteConnection(const std::string& path, std::string what)
   }
   ::sqlite3_busy_timeout(m_db, 5000);
   exec("PRAGMA journal_mode=WAL");
+  // The agent's own state: 0600, also where an older agent left it readable (SQLite gives the
+  // -wal and -shm files the database's mode when it makes them).
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    ::chmod((path + suffix).c_str(), 0600);
+  }
 }
 
 SqliteConnection::SqliteConnection(SqliteConnection&& other) noexcept

@@ -340,8 +340,14 @@ int history_command(const std::vector<std::string>& args, std::ostream& out, std
                                    : std::vector<std::string>{"-n", limit});
     return print_answers(context->hosts(), answers, globals.json, out, err);
   }
-  project::HistoryStore store(context->project_dir() + "/.bosun/history.db");
-  const auto entries = store.recent(std::stoul(limit));
+  std::vector<project::HistoryEntry> entries;
+  try {
+    project::HistoryStore store(context->project_dir() + "/.bosun/history.db");
+    entries = store.recent(std::stoul(limit));
+  } catch (const std::runtime_error& error) {
+    err << command << ": " << error.what() << "\n";
+    return exit_code::k_failed;
+  }
   if (globals.json) {
     print_history_json(entries, out);
   } else {

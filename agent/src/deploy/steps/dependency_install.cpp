@@ -55,6 +55,8 @@ std::string read_marker(const fs::path& node_modules) {
 bool link_tree(const fs::path& from, const fs::path& to) {
   std::error_code error;
   fs::create_directories(to, error);
+  // Folders with the modes npm gave them, not the agent's umask (077): the service reads them.
+  fs::permissions(to, fs::status(from, error).permissions(), error);
   for (fs::recursive_directory_iterator it(from, fs::directory_options::none, error), end;
        !error && it != end; it.increment(error)) {
     // Lexically: fs::relative() would resolve .bin's symlinks to what they point at.
@@ -65,6 +67,9 @@ bool link_tree(const fs::path& from, const fs::path& to) {
       fs::copy_symlink(it->path(), target, error);
     } else if (it->is_directory()) {
       fs::create_directory(target, error);
+      if (!error) {
+        fs::permissions(target, it->status().permissions(), error);
+      }
     } else {
       fs::create_hard_link(it->path(), target, error);
     }

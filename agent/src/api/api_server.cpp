@@ -99,16 +99,16 @@ class Handler {
           ApiHooks hooks)
       : m_supervisor(supervisor), m_journal(journal), m_runs(runs), m_hooks(std::move(hooks)) {}
 
-  Reply handle(const PlainRequest& request) {
+  Reply handle(const PlainRequest& request, PeerAccess access) {
     try {
-      return route(request);
+      return route(request, access);
     } catch (const std::exception& error) {
       return error_reply(500, std::string("internal error: ") + error.what());
     }
   }
 
  private:
-  Reply route(const PlainRequest& request) {
+  Reply route(const PlainRequest& request, PeerAccess access) {
     Poco::URI uri;
     try {
       uri = Poco::URI(request.target);
@@ -123,6 +123,11 @@ class Handler {
     const std::string& method = request.method;
     if (request.content_length > 4096) {
       return error_reply(413, "request bodies are not used by this API");
+    }
+    if (access == PeerAccess::limited) {
+      if (const std::string why = limited_api_refusal(method, path, query); !why.empty()) {
+        return error_reply(403, why);
+      }
     }
     if (path == "/v1/status" && method == "GET") {
       const std::vector<supervise::ServiceStatus> services = m_supervisor.snapshot();
@@ -452,11 +457,14 @@ void send_reply(int fd, const Reply& reply) {
 // connection gets a short-lived thread with receive and send timeouts.
 struct ApiServer::Impl {
   Impl(std::string socket_path, supervise::Supervisor& supervisor, state::Journal& journal,
-       deploy::DeployRuns* runs, ApiHooks hooks)
-      : path(std::move(socket_path)), handler(supervisor, journal, runs, std::move(hooks)) {}
+       deploy::DeployRuns* runs, ApiHooks hooks, AccessPolicy policy)
+      : path(std::move(socket_path)),
+        handler(supervisor, journal, runs, std::move(hooks)),
+        access(std::move(policy)) {}
 
   std::string path;
   Handler handler;
+  AccessPolicy access;
   int listen_fd = -1;
   std::thread acceptor;
   std::atomic<int> active{0};
@@ -466,10 +474,16 @@ struct ApiServer::Impl {
     const timeval timeout{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    const auto peer = sys::peer_of(fd);
+    const PeerAccess level = peer ? access.access_of(*peer) : PeerAccess::refused;
     PlainRequest request;
     std::string error;
-    send_reply(
-        fd, read_request(fd, request, error) ? handler.handle(request) : error_reply(400, error));
+    if (level == PeerAccess::refused) {
+      send_reply(fd, error_reply(403, peer ? access.refusal(*peer) : "the peer is unknown"));
+    } else {
+      send_reply(fd, read_request(fd, request, error) ? handler.handle(request, level)
+                                                      : error_reply(400, error));
+    }
     ::close(fd);
     --active;
   }
@@ -494,8 +508,10 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(const std::string& socket_path, supervise::Supervisor& supervisor,
-                     state::Journal& journal, deploy::DeployRuns* runs, ApiHooks hooks)
-    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs, std::move(hooks))) {}
+                     state::Journal& journal, deploy::DeployRuns* runs, ApiHooks hooks,
+                     AccessPolicy access)
+    : m_impl(std::make_unique<Impl>(socket_path, supervisor, journal, runs, std::move(hooks),
+                                    std::move(access))) {}
 
 ApiServer::~ApiServer() {
   stop();
@@ -509,7 +525,7 @@ void ApiServer::start() {
     }
     std::filesystem::remove(path);  // left behind by an agent that died
   }
-  m_impl->listen_fd = sys::listen_unix(path, 64);
+  m_impl->listen_fd = sys::listen_unix(path, 64, m_impl->access.group);
   m_impl->acceptor = std::thread([impl = m_impl.get()] { impl->accept_loop(); });
 }
 

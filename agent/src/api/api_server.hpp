@@ -1,5 +1,6 @@
 #pragma once
-// The agent's API: HTTP/1.1 + JSON on a Unix socket (mode 0660). Poco stays in the .cpp.
+// The agent's API: HTTP/1.1 + JSON on a Unix socket (mode 0600, or 0660 for --api-group; each
+// peer checked by its credentials: api/access_policy.hpp). Poco stays in the .cpp.
 //
 //   GET  /v1/status[?diagnose=1]             services and the agent (and why they are unhealthy)
 //   POST /v1/services/NAME/start|stop|restart
@@ -17,6 +18,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "api/access_policy.hpp"
 
 namespace bosun::agent::supervise {
 class Supervisor;
@@ -47,7 +50,8 @@ class ApiServer {
  public:
   // `runs` may be null: an agent without deploys (tests of supervision alone).
   ApiServer(const std::string& socket_path, supervise::Supervisor& supervisor,
-            state::Journal& journal, deploy::DeployRuns* runs = nullptr, ApiHooks hooks = {});
+            state::Journal& journal, deploy::DeployRuns* runs = nullptr, ApiHooks hooks = {},
+            AccessPolicy access = owner_only_policy());
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -11,6 +11,8 @@
 #include <streambuf>
 #include <thread>
 
+#include "bosun/common/exit_codes.hpp"
+#include "bosun/common/session_protocol.hpp"
 #include "sys/unix_listener.hpp"
 
 namespace bosun::agent::api {
@@ -71,6 +73,8 @@ struct SessionServer::Impl {
 
   std::string path;
   cli::SubcommandRunner run_subcommand;
+  std::string root;
+  AccessPolicy access;
   int listener = -1;
   std::atomic<bool> stopping{false};
   std::thread acceptor;
@@ -117,7 +121,25 @@ struct SessionServer::Impl {
   void serve(Session& session) {
     SocketBuffer buffer(session.connection);
     std::ostream out(&buffer);
-    cli::session_command({}, out, out, run_subcommand, session.connection);
+    const auto peer = sys::peer_of(session.connection);
+    const PeerAccess level = peer ? access.access_of(*peer) : PeerAccess::refused;
+    if (level == PeerAccess::refused) {
+      out << "bosun-agent session: " << (peer ? access.refusal(*peer) : "the peer is unknown")
+          << "\n"
+          << session_done_line(exit_code::k_invalid_input) << "\n";
+    } else {
+      // Every request checked first: another root, or (for the group) a path or a repository
+      // of the client's choosing, is refused with the reason.
+      const cli::SubcommandRunner checked = [this, level](const std::vector<std::string>& args,
+                                                          std::ostream& to, std::ostream& err) {
+        if (const std::string why = session_refusal(args, level, root); !why.empty()) {
+          to << "bosun-agent session: refused: " << why << "\n";
+          return exit_code::k_invalid_input;
+        }
+        return run_subcommand(args, to, err);
+      };
+      cli::session_command({}, out, out, checked, session.connection);
+    }
     out.flush();
     std::lock_guard guard(mutex);
     ::close(session.connection);
@@ -126,10 +148,13 @@ struct SessionServer::Impl {
   }
 };
 
-SessionServer::SessionServer(std::string socket_path, cli::SubcommandRunner run_subcommand)
+SessionServer::SessionServer(std::string socket_path, cli::SubcommandRunner run_subcommand,
+                             std::string root, AccessPolicy access)
     : m_impl(std::make_unique<Impl>()) {
   m_impl->path = std::move(socket_path);
   m_impl->run_subcommand = std::move(run_subcommand);
+  m_impl->root = std::move(root);
+  m_impl->access = std::move(access);
 }
 
 SessionServer::~SessionServer() {
@@ -138,7 +163,7 @@ SessionServer::~SessionServer() {
 
 void SessionServer::start() {
   ::unlink(m_impl->path.c_str());  // a stale socket of a dead agent (a live one holds the API's)
-  m_impl->listener = sys::listen_unix(m_impl->path, 16);
+  m_impl->listener = sys::listen_unix(m_impl->path, 16, m_impl->access.group);
   m_impl->acceptor = std::thread([impl = m_impl.get()] { impl->accept_loop(); });
 }
 

@@ -7,18 +7,23 @@
 #include <memory>
 #include <string>
 
+#include "api/access_policy.hpp"
 #include "cli/session_cli.hpp"
 
 namespace bosun::agent::api {
 
 class SessionServer {
  public:
-  SessionServer(std::string socket_path, cli::SubcommandRunner run_subcommand);
+  // `root`: the agent's own; a request naming another is refused. `access`: who may connect,
+  // and whether a peer's requests go through the group's allow-list.
+  SessionServer(std::string socket_path, cli::SubcommandRunner run_subcommand,
+                std::string root = "", AccessPolicy access = owner_only_policy());
   ~SessionServer();  // stop()
   SessionServer(const SessionServer&) = delete;
   SessionServer& operator=(const SessionServer&) = delete;
 
-  // Binds the socket (mode 0660; a stale file is replaced). Throws std::runtime_error.
+  // Binds the socket (mode 0600, or 0660 for the access's group; a stale file is replaced).
+  // Throws std::runtime_error.
   void start();
   // Closes the socket and every connection, and waits for their commands to notice.
   void stop();

@@ -1,6 +1,7 @@
 // `bosun-agent run`: the daemon. The supervisor, the deploy engine, the API and session
 // sockets, and recovery of what a dead agent left, until SIGTERM (services keep running) or
 // stop-all.
+#include <grp.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -59,7 +60,22 @@ struct DaemonOptions {
   std::string host;
   std::string stage;
   std::string repo;
+  std::string api_group;
 };
+
+// Who may drive this agent: root, its own user, and the members of --api-group if given.
+api::AccessPolicy access_policy(const DaemonOptions& options) {
+  api::AccessPolicy policy = api::owner_only_policy();
+  if (!options.api_group.empty()) {
+    const group* found = ::getgrnam(options.api_group.c_str());
+    if (found == nullptr) {
+      throw InputError("--api-group " + options.api_group + ": no such group on this host");
+    }
+    policy.group = found->gr_gid;
+    policy.group_name = options.api_group;
+  }
+  return policy;
+}
 
 release::AgentSettings daemon_settings(const DaemonOptions& options) {
   release::AgentSettings settings;
@@ -104,11 +120,13 @@ int serve(const release::AgentSettings& settings, const DaemonOptions& options, 
   hooks.diagnose = [&](const std::vector<supervise::ServiceStatus>& statuses) {
     return report::diagnose(engine.live_app(), statuses);
   };
+  const api::AccessPolicy access = access_policy(options);
   api::ApiServer api(
       options.socket.empty() ? settings.layout.default_socket().string() : options.socket,
-      supervisor, journal, &runs, std::move(hooks));
+      supervisor, journal, &runs, std::move(hooks), access);
   api.start();
-  api::SessionServer sessions((settings.layout.root / "session.sock").string(), run_agent_cli);
+  api::SessionServer sessions((settings.layout.root / "session.sock").string(), run_agent_cli,
+                              settings.layout.root.string(), access);
   sessions.start();
   out << "bosun-agent " << k_version << " supervising " << app_name << " at "
       << settings.layout.root.string() << " (pid " << ::getpid() << ")" << std::endl;
@@ -145,7 +163,11 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
       .option("stage", 0, "NAME", "value of ${stage}", options.stage)
       .option("repo", 0, "URL",
               "the app's repository, for deploys before any release (default: the manifest's)",
-              options.repo);
+              options.repo)
+      .option("api-group", 0, "NAME",
+              "let this group's members drive the agent within an allow-list (sockets 0660; "
+              "default: 0600, root and the agent's user only)",
+              options.api_group);
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
     return *code;
   }

@@ -20,11 +20,14 @@ sockaddr_un unix_address(const std::string& path) {
   return address;
 }
 
-int listen_unix(const std::string& path, int backlog) {
+int listen_unix(const std::string& path, int backlog, std::optional<gid_t> group) {
   const sockaddr_un address = unix_address(path);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Mode and owner before listen(): nobody else can connect in between.
   if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-      ::chmod(path.c_str(), 0660) != 0 || ::listen(fd, backlog) != 0) {
+      ::chmod(path.c_str(), group ? 0660 : 0600) != 0 ||
+      (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) ||
+      ::listen(fd, backlog) != 0) {
     const std::string reason = std::strerror(errno);
     if (fd >= 0) {
       ::close(fd);

@@ -1,11 +1,15 @@
 #include "bosun/common/session_protocol.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace bosun {
 namespace {
 
 constexpr const char* k_done_prefix = R"({"session":"done","exit":)";
+// Output lines starting with this are escaped: more than the done line, so that a future
+// control line of the protocol is covered too.
+constexpr std::string_view k_control_prefix = R"({"session")";
 
 // A JSON string literal: the arguments are paths, names and commit ids, but a value with a
 // quote, backslash or control byte must still arrive intact.
@@ -40,6 +44,21 @@ std::string session_request_line(const std::vector<std::string>& args) {
 
 std::string session_done_line(int exit_code) {
   return k_done_prefix + std::to_string(exit_code) + "}";
+}
+
+std::optional<bool> session_line_needs_escape(std::string_view start) {
+  if (!start.empty() && start.front() == k_session_escape) {
+    return true;
+  }
+  const std::size_t known = std::min(start.size(), k_control_prefix.size());
+  if (start.substr(0, known) != k_control_prefix.substr(0, known)) {
+    return false;
+  }
+  return known == k_control_prefix.size() ? std::optional<bool>(true) : std::nullopt;
+}
+
+std::string_view session_output_line(std::string_view line) {
+  return !line.empty() && line.front() == k_session_escape ? line.substr(1) : line;
 }
 
 bool parse_session_done(const std::string& line, int& exit_code) {

@@ -5,11 +5,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include <Poco/JSON/Array.h>
@@ -381,8 +385,12 @@ const char* reason_phrase(int status) {
       return "Method Not Allowed";
     case 409:
       return "Conflict";
+    case 403:
+      return "Forbidden";
     case 413:
       return "Payload Too Large";
+    case 503:
+      return "Service Unavailable";
     default:
       return status >= 500 ? "Internal Server Error" : "Error";
   }
@@ -398,12 +406,27 @@ bool someone_listens(const std::string& path) {
 }
 
 // Reads one request head (and ignores a small body). False for anything malformed.
-bool read_request(int fd, PlainRequest& request, std::string& error) {
+// Limits on what clients can hold: threads, and time per request head.
+constexpr int k_most_connections = 64;
+constexpr std::chrono::milliseconds k_request_deadline{5000};
+
+// The request head, whole, before `deadline`: a client sending a byte every few seconds
+// cannot hold its thread past it (a per-recv timeout would let it).
+bool read_request(int fd, PlainRequest& request, std::string& error,
+                  std::chrono::steady_clock::time_point deadline) {
   std::string data;
   char buffer[4096];
   while (data.find("\r\n\r\n") == std::string::npos) {
     if (data.size() > 16 * 1024) {
       error = "request head larger than 16 KiB";
+      return false;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd readable{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) <= 0) {
+      error = "the request was not complete within " +
+              std::to_string(k_request_deadline.count() / 1000) + " s";
       return false;
     }
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
@@ -454,7 +477,8 @@ void send_reply(int fd, const Reply& reply) {
 }  // namespace
 
 // One thread blocks in accept(): no timers, so an idle agent is not woken up. Each
-// connection gets a short-lived thread with receive and send timeouts.
+// connection gets a short-lived thread, at most k_most_connections at once, with a deadline
+// for its whole request and a timeout per send.
 struct ApiServer::Impl {
   Impl(std::string socket_path, supervise::Supervisor& supervisor, state::Journal& journal,
        deploy::DeployRuns* runs, ApiHooks hooks, AccessPolicy policy)
@@ -481,8 +505,9 @@ struct ApiServer::Impl {
     if (level == PeerAccess::refused) {
       send_reply(fd, error_reply(403, peer ? access.refusal(*peer) : "the peer is unknown"));
     } else {
-      send_reply(fd, read_request(fd, request, error) ? handler.handle(request, level)
-                                                      : error_reply(400, error));
+      const auto deadline = std::chrono::steady_clock::now() + k_request_deadline;
+      send_reply(fd, read_request(fd, request, error, deadline) ? handler.handle(request, level)
+                                                                : error_reply(400, error));
     }
     ::close(fd);
     --active;
@@ -501,9 +526,27 @@ struct ApiServer::Impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));  // e.g. EMFILE: do not spin
         continue;
       }
+      if (active.load() >= k_most_connections) {
+        refuse_busy(fd, "more than " + std::to_string(k_most_connections) +
+                            " connections at once; try again");
+        continue;
+      }
       ++active;
-      std::thread([this, fd] { serve(fd); }).detach();
+      try {
+        std::thread([this, fd] { serve(fd); }).detach();
+      } catch (const std::system_error& failure) {  // no thread (memory, limits): not fatal
+        --active;
+        refuse_busy(fd, std::string("the agent cannot take this request now: ") + failure.what());
+      }
     }
+  }
+
+  // A quick 503 from the accepting thread itself: it must never wait on a client.
+  static void refuse_busy(int fd, const std::string& why) {
+    const timeval quick{0, 100'000};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &quick, sizeof quick);
+    send_reply(fd, error_reply(503, why));
+    ::close(fd);
   }
 };
 

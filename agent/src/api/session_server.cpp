@@ -9,6 +9,7 @@
 #include <mutex>
 #include <ostream>
 #include <streambuf>
+#include <system_error>
 #include <thread>
 
 #include "bosun/common/exit_codes.hpp"
@@ -114,7 +115,12 @@ struct SessionServer::Impl {
       }
       Session& session = sessions.emplace_back();
       session.connection = connection;
-      session.thread = std::thread([this, &session] { serve(session); });
+      try {
+        session.thread = std::thread([this, &session] { serve(session); });
+      } catch (const std::system_error&) {  // no thread (memory, limits): this one waits, not fatal
+        ::close(connection);
+        sessions.pop_back();
+      }
     }
   }
 

@@ -18,6 +18,7 @@
 #include "bosun/common/line_buffer.hpp"
 #include "bosun/common/session_protocol.hpp"
 #include "bosun/common/text.hpp"
+#include "cli/framed_output.hpp"
 
 namespace bosun::agent::cli {
 
@@ -96,7 +97,11 @@ int session_command(const std::vector<std::string>& args, std::ostream& out, std
     } else if (refused(request[0])) {
       out << "bosun-agent session: \"" << request[0] << "\" cannot run in a session\n";
     } else {
-      code = run_subcommand(request, out, out);
+      FramedOutput framed(out.rdbuf());  // the command's lines can never end the reply
+      std::ostream command_out(&framed);
+      code = run_subcommand(request, command_out, command_out);
+      command_out.flush();
+      framed.finish();
       if (request.size() >= 2 && request[0] == "lock") {
         if (request[1] == "acquire" && code == exit_code::k_ok) {
           renew = without_wait(request);

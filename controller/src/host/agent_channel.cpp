@@ -27,7 +27,7 @@ transport::RemoteResult AgentChannel::call(const std::vector<std::string>& args,
     if (parse_session_done(std::string(line), exit_code)) {
       return true;
     }
-    on_line(line);
+    on_line(session_output_line(line));  // framed by the agent: see session_protocol.hpp
     return false;
   };
   // A session that already ended refuses the request: how it ended is read below.

@@ -365,6 +365,25 @@ std::vector<int> fd_of(unsigned long socket) {
   return {static_cast<int>(socket)};
 }
 
+// v1 of a listen: service ready, then a hand-over to v2 begun.
+struct HandOver {
+  ServiceSpec v1;
+  pid_t first = -1;
+  unsigned long first_socket = 0;
+};
+
+HandOver begin_hand_over(Rig& rig) {
+  HandOver handover{listening(rig)};
+  rig.begin({handover.v1});
+  rig.make_ready();
+  handover.first = rig.pid("api");
+  handover.first_socket = rig.sockets.current("api");
+  ServiceSpec v2 = handover.v1;
+  v2.env["VERSION"] = "2";
+  rig.machine->update(v2, UpdateMode::overlap);
+  return handover;
+}
+
 // listen: the agent's socket goes to the first instance as fd 3, and to a restart after a
 // crash, its queue kept; a hand-over gives the new instance a socket of its own, which new
 // connections reach once it is ready; the old instance is stopped only when its queue is
@@ -442,14 +461,8 @@ TEST(SupervisionMachine, AHandOverDrainsForAtMostItsTimeoutAndWithoutSteeringSto
     if (!steerable) {
       rig.sockets.refuse_steering = "SO_ATTACH_REUSEPORT_CBPF: Operation not permitted";
     }
-    ServiceSpec v1 = listening(rig);
-    rig.begin({v1});
-    rig.make_ready();
-    const pid_t first = rig.pid("api");
+    const pid_t first = begin_hand_over(rig).first;
     rig.sockets.open[first] = 5;
-    ServiceSpec v2 = v1;
-    v2.env["VERSION"] = "2";
-    rig.machine->update(v2, UpdateMode::overlap);
     rig.processes.take_actions();
     rig.make_ready();
     if (!steerable) {
@@ -477,14 +490,7 @@ TEST(SupervisionMachine, AHandOverDrainsForAtMostItsTimeoutAndWithoutSteeringSto
 TEST(SupervisionMachine, AHandOverThatMustShareTheSocketSaysSoAndKeepsIt) {
   Rig rig;
   rig.sockets.share_because = "the socket was bound without SO_REUSEPORT (by an older agent)";
-  ServiceSpec v1 = listening(rig);
-  rig.begin({v1});
-  rig.make_ready();
-  const pid_t first = rig.pid("api");
-  const unsigned long socket = rig.sockets.current("api");
-  ServiceSpec v2 = v1;
-  v2.env["VERSION"] = "2";
-  rig.machine->update(v2, UpdateMode::overlap);
+  const auto [v1, first, socket] = begin_hand_over(rig);
   EXPECT_EQ(rig.processes.request_of(rig.pid("api")).listen_fds, fd_of(socket));
   EXPECT_EQ(rig.journal.last("api", "socket"),
             "the new instance shares the old one's socket (the socket was bound without "
@@ -502,14 +508,7 @@ TEST(SupervisionMachine, AHandOverThatMustShareTheSocketSaysSoAndKeepsIt) {
 // again, the replacement's own socket is let go, and new connections are steered back.
 TEST(SupervisionMachine, AFailedHandOverLetsTheReplacementsSocketGo) {
   Rig rig;
-  ServiceSpec v1 = listening(rig);
-  rig.begin({v1});
-  rig.make_ready();
-  const pid_t first = rig.pid("api");
-  const unsigned long first_socket = rig.sockets.current("api");
-  ServiceSpec v2 = v1;
-  v2.env["VERSION"] = "2";
-  rig.machine->update(v2, UpdateMode::overlap);
+  const auto [v1, first, first_socket] = begin_hand_over(rig);
   const unsigned long second_socket =
       static_cast<unsigned long>(rig.processes.request_of(rig.pid("api")).listen_fds[0]);
   rig.advance_to_next_due();

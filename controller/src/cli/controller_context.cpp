@@ -21,7 +21,15 @@ void GlobalOptions::add_to(bosun::cli::ArgParser& parser) {
       .counter("verbose", 'v', "more detail", verbose)
       .flag("accept-new-host-keys", 0,
             "record the key of a host seen for the first time (a changed key is still refused)",
-            accept_new_host_keys);
+            accept_new_host_keys)
+      .option("ssh-config", 0, "FILE", "your OpenSSH client config (instead of ~/.ssh/config)",
+              ssh_config)
+      .option("known-hosts", 0, "FILE", "your known_hosts (instead of ~/.ssh/known_hosts)",
+              known_hosts)
+      .flag("trust-manifest-ssh", 0,
+            "use an ssh.config or ssh.known_hosts the manifest names inside the project (a "
+            "config from the repository still never runs a command)",
+            trust_manifest_ssh);
 }
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -53,9 +61,16 @@ std::optional<ControllerContext> ControllerContext::open(const GlobalOptions& op
     return std::nullopt;
   }
   context.m_manifest = *loaded.manifest;
-  const auto targets = host::resolve_targets(
-      context.m_manifest, {options.stage, split_list(options.hosts), options.accept_new_host_keys,
-                           &transport::SshTransport::address_of});
+  host::TargetOptions targeting;
+  targeting.stage = options.stage;
+  targeting.hosts = split_list(options.hosts);
+  targeting.accept_new_host_keys = options.accept_new_host_keys;
+  targeting.ssh_config = options.ssh_config;
+  targeting.known_hosts = options.known_hosts;
+  targeting.project_dir = context.project_dir();
+  targeting.trust_manifest_ssh = options.trust_manifest_ssh;
+  targeting.address_of = &transport::SshTransport::address_of;
+  const auto targets = host::resolve_targets(context.m_manifest, targeting);
   if (!targets) {
     err << command << ": " << targets.error() << "\n";
     return std::nullopt;

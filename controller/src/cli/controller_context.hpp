@@ -23,6 +23,9 @@ struct GlobalOptions {
   bool no_color = false;
   int verbose = 0;
   bool accept_new_host_keys = false;
+  std::string ssh_config;   // the user's own, over the manifest's
+  std::string known_hosts;  // the user's own, over the manifest's
+  bool trust_manifest_ssh = false;
 
   void add_to(bosun::cli::ArgParser& parser);
 };

@@ -5,6 +5,7 @@
 #include "bosun/common/suggest.hpp"
 #include "bosun/common/text.hpp"
 #include "bosun/manifest/variables.hpp"
+#include "host/manifest_ssh_files.hpp"
 
 namespace bosun::controller::host {
 namespace {
@@ -131,6 +132,22 @@ tl::expected<std::vector<HostTarget>, std::string> resolve_targets(
     apply(target.ssh, manifest.ssh);
     if (stage != nullptr && stage->ssh) {
       apply(target.ssh, *stage->ssh);
+    }
+    if (!options.ssh_config.empty()) {
+      target.ssh.config_file = options.ssh_config;
+    } else if (const std::string why =
+                   manifest_ssh_file_refusal("ssh.config", target.ssh.config_file,
+                                             options.project_dir, options.trust_manifest_ssh);
+               !why.empty()) {
+      return tl::make_unexpected(why);
+    }
+    if (!options.known_hosts.empty()) {
+      target.ssh.known_hosts = options.known_hosts;
+    } else if (const std::string why =
+                   manifest_ssh_file_refusal("ssh.known_hosts", target.ssh.known_hosts,
+                                             options.project_dir, options.trust_manifest_ssh);
+               !why.empty()) {
+      return tl::make_unexpected(why);
     }
     split_host(entry, target.ssh);
     target.ssh.accept_new_host_keys = options.accept_new_host_keys;

@@ -29,6 +29,13 @@ struct TargetOptions {
   // The address a host's SSH settings lead to (SshTransport::address_of); empty: the host as
   // written.
   std::function<std::string(const transport::SshSettings&)> address_of;
+  // The user's own SSH files (--ssh-config, --known-hosts): they win over the manifest's.
+  std::string ssh_config{};
+  std::string known_hosts{};
+  // Where the manifest is: the files it names inside it come from the repository
+  // (host/manifest_ssh_files.hpp), used only when trusted.
+  std::string project_dir{};
+  bool trust_manifest_ssh = false;
 };
 
 // Resolves the hosts of a stage with their SSH settings (manifest `ssh`, then the stage's,

@@ -59,17 +59,11 @@ using SetupLog = std::function<void(const std::string&)>;
 std::string merged_env_file(host::HostSession& host,
                             const std::map<std::string, std::string>& secrets, std::size_t& kept) {
   const std::string path = host.target().root + "/shared/.env";
-  const transport::RemoteResult current =
-      host.transport().capture({"sh", "-c",
-                                "if [ -f " + transport::shell_quote(path) + " ]; then cat " +
-                                    transport::shell_quote(path) + "; fi"},
-                               host::k_query_timeout);
-  if (current.exit_code != 0) {
-    throw std::runtime_error("cannot read " + path + ": " + current.error);
-  }
+  // Over SFTP: nothing the host's login shell prints can get into it.
+  const std::optional<std::string> current = host.transport().download(path);
   std::map<std::string, std::string> merged;
   try {
-    merged = parse_dotenv(current.output);
+    merged = parse_dotenv(current.value_or(""));
   } catch (const std::exception& error) {
     throw std::runtime_error(path + " on the host: " + error.what() +
                              " (fix or remove it; it was left as it is)");
@@ -81,11 +75,7 @@ std::string merged_env_file(host::HostSession& host,
   for (const auto& [name, value] : secrets) {
     merged[name] = value;
   }
-  std::string text;
-  for (const auto& [name, value] : merged) {
-    text += name + "=" + value + "\n";
-  }
-  return text;
+  return format_dotenv(merged);  // quoted where needed: read back as it was
 }
 
 // Stops an agent already running there (it is replaced by the new binary; the next one

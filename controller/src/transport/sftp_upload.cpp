@@ -22,6 +22,7 @@ enum PacketType : std::uint8_t {
   k_version = 2,
   k_open = 3,
   k_close = 4,
+  k_read = 5,
   k_write = 6,
   k_setstat = 9,
   k_remove = 13,
@@ -29,14 +30,18 @@ enum PacketType : std::uint8_t {
   k_rename = 18,
   k_status = 101,
   k_handle = 102,
+  k_data = 103,
   k_extended = 200,
 };
+constexpr std::uint32_t k_open_read = 0x01;
 constexpr std::uint32_t k_open_write = 0x02;
 constexpr std::uint32_t k_open_create = 0x08;
 constexpr std::uint32_t k_open_truncate = 0x10;
 constexpr std::uint32_t k_attr_permissions = 0x04;
 constexpr std::uint32_t k_status_ok = 0;
+constexpr std::uint32_t k_status_eof = 1;
 constexpr std::uint32_t k_status_no_such_file = 2;
+constexpr std::size_t k_largest_download = 1024 * 1024;  // a .env, a record: small files
 
 constexpr std::size_t k_chunk = 32 * 1024;  // what every server must accept
 constexpr std::size_t k_in_flight = 64;
@@ -201,7 +206,7 @@ class SftpChannel {
     if (reply.type == k_status) {
       reply.status = reader.u32();
       reply.text = reader.string();
-    } else if (reply.type == k_handle) {
+    } else if (reply.type == k_handle || reply.type == k_data) {
       reply.text = reader.string();
     }
     m_pending.erase(id);
@@ -369,6 +374,46 @@ void write_file(SftpChannel& sftp, std::string_view content, const std::string& 
   }
 }
 
+// The whole of `remote_path`, or nullopt when it does not exist. Sequential reads: the files
+// read this way are small.
+std::optional<std::string> read_file(SftpChannel& sftp, const std::string& remote_path) {
+  std::string open = path_body(remote_path);
+  put_u32(open, k_open_read);
+  put_u32(open, 0);  // no attributes
+  const Reply opened = sftp.call(k_open, open);
+  if (opened.type == k_status && opened.status == k_status_no_such_file) {
+    return std::nullopt;
+  }
+  if (opened.type != k_handle) {
+    throw std::runtime_error("cannot open " + remote_path + " over SFTP: " + status_text(opened));
+  }
+  std::string content;
+  std::optional<Reply> failed;
+  while (true) {
+    std::string body;
+    put_string(body, opened.text);
+    put_u64(body, content.size());
+    put_u32(body, static_cast<std::uint32_t>(k_chunk));
+    const Reply reply = sftp.call(k_read, body);
+    if (reply.type == k_data && !reply.text.empty() &&
+        content.size() + reply.text.size() <= k_largest_download) {
+      content += reply.text;
+      continue;
+    }
+    if (!(reply.type == k_status && reply.status == k_status_eof)) {
+      failed = reply;
+    }
+    break;
+  }
+  sftp.call(k_close, path_body(opened.text));
+  if (failed) {
+    throw std::runtime_error(
+        "cannot read " + remote_path + " over SFTP: " +
+        (failed->type == k_data ? std::string("larger than 1 MiB") : status_text(*failed)));
+  }
+  return content;
+}
+
 }  // namespace
 
 SftpUploader::SftpUploader(ssh_session_struct* session, milliseconds timeout)
@@ -376,18 +421,37 @@ SftpUploader::SftpUploader(ssh_session_struct* session, milliseconds timeout)
 
 SftpUploader::~SftpUploader() = default;
 
-SftpUploadResult SftpUploader::upload(std::string_view content, const std::string& remote_path,
-                                      int mode) {
+bool SftpUploader::open_channel() {
   if (m_unavailable) {
-    return SftpUploadResult::unavailable;
+    return false;
   }
   if (!m_channel) {
     auto channel = std::make_unique<SftpChannel>(m_session, m_timeout);
     if (!channel->start()) {
       m_unavailable = true;
-      return SftpUploadResult::unavailable;
+      return false;
     }
     m_channel = std::move(channel);
+  }
+  return true;
+}
+
+std::optional<std::optional<std::string>> SftpUploader::download(const std::string& remote_path) {
+  if (!open_channel()) {
+    return std::nullopt;
+  }
+  try {
+    return read_file(*m_channel, remote_path);
+  } catch (...) {
+    m_channel.reset();
+    throw;
+  }
+}
+
+SftpUploadResult SftpUploader::upload(std::string_view content, const std::string& remote_path,
+                                      int mode) {
+  if (!open_channel()) {
+    return SftpUploadResult::unavailable;
   }
   try {
     write_file(*m_channel, content, remote_path, mode);

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,8 +40,12 @@ class SftpUploader {
   // SFTP but the write fails, or when it stops answering for `timeout`; the channel is then
   // opened afresh by the next upload.
   SftpUploadResult upload(std::string_view content, const std::string& remote_path, int mode);
+  // The file's content (nullopt inside: no such file); nullopt outside when the host has no
+  // SFTP. Throws std::runtime_error like upload().
+  std::optional<std::optional<std::string>> download(const std::string& remote_path);
 
  private:
+  bool open_channel();  // false: the host has no SFTP
   ssh_session_struct* m_session;
   std::chrono::milliseconds m_timeout;
   std::unique_ptr<SftpChannel> m_channel;

@@ -474,6 +474,25 @@ std::unique_ptr<RemoteCommand> SshTransport::connect_unix(const std::string& pat
   return std::make_unique<SshCommand>(*m_impl, path, SshCommand::Kind::unix_socket);
 }
 
+std::optional<std::string> SshTransport::download(const std::string& remote_path) {
+  m_impl->connect();
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<std::optional<std::string>> read;
+  try {
+    if (!m_impl->sftp) {
+      m_impl->sftp = std::make_unique<SftpUploader>(m_impl->session, milliseconds(30'000));
+    }
+    read = m_impl->sftp->download(remote_path);
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(std::string(error.what()) + " (on " + m_impl->where() + ")");
+  }
+  if (read) {
+    m_impl->trace("[sftp] read " + remote_path, started);
+    return *read;
+  }
+  return Transport::download(remote_path);  // no SFTP on the host
+}
+
 void SshTransport::upload(const std::string& content, const std::string& remote_path, int mode) {
   m_impl->connect();
   const auto started = std::chrono::steady_clock::now();

@@ -59,6 +59,8 @@ class SshTransport final : public Transport {
   std::unique_ptr<RemoteCommand> connect_unix(const std::string& path) override;
   // Over SFTP; streamed into `cat` on an exec channel where the host has no SFTP subsystem.
   void upload(const std::string& content, const std::string& remote_path, int mode) override;
+  // Over SFTP; by `cat` where the host has no SFTP.
+  std::optional<std::string> download(const std::string& remote_path) override;
   std::string describe() const override;
 
   struct Impl;  // libssh's session; the .cpp's command class works on it too

@@ -21,6 +21,21 @@
 
 namespace bosun::controller::transport {
 
+std::optional<std::string> Transport::download(const std::string& remote_path) {
+  const std::string quoted = shell_quote(remote_path);
+  const RemoteResult read =
+      capture({"sh", "-c", "if [ -e " + quoted + " ]; then cat " + quoted + "; else exit 3; fi"},
+              std::chrono::milliseconds(30'000));
+  if (read.exit_code == 3) {
+    return std::nullopt;
+  }
+  if (read.exit_code != 0) {
+    throw std::runtime_error("cannot read " + remote_path + " on " + describe() + ": " +
+                             (read.error.empty() ? read.output : read.error));
+  }
+  return read.output;
+}
+
 RemoteResult Transport::capture(const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout) {
   std::string output;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,10 @@ class Transport {
   // Writes `content` to `remote_path` with `mode`, atomically (a temporary name, then rename).
   // Throws std::runtime_error naming the host and path.
   virtual void upload(const std::string& content, const std::string& remote_path, int mode) = 0;
+  // The content of `remote_path`; nullopt when there is no such file. Here by `cat` on an exec
+  // channel; SSH reads it over SFTP instead, so that nothing a login shell prints gets into it.
+  // Throws std::runtime_error naming the path.
+  virtual std::optional<std::string> download(const std::string& remote_path);
   // "ssh deploy@10.0.0.5:22" or "local".
   virtual std::string describe() const = 0;
 

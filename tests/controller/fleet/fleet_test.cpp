@@ -2,6 +2,7 @@
 // host keys and a test user key, each host with its own agent (installed by `bosun setup`)
 // and root, serving the platform's server on its own address.
 
+#include "bosun/common/environment.hpp"
 #include "fleet_fixture.hpp"
 
 namespace bosun::test::fleet {
@@ -100,6 +101,29 @@ TEST_F(FleetTest, RollingDeployToFiveHostsThenRollbackWithoutLeakingTheSecret) {
     EXPECT_EQ(read_file(entry.path().string()).find(k_secret), std::string::npos)
         << "the secret leaked into " << entry.path();
   }
+}
+
+// Issue 16, item 6: setup merges the secrets into what the host's shared/.env already holds,
+// read over SFTP (no login shell can print into it), and writes it so that the host's own
+// values come back as they were: quoted spaces and a value over two lines included.
+TEST_F(FleetTest, SetupKeepsTheHostsOwnEnvValuesAsTheyWereReadOverSftp) {
+  SshFleet fleet(1, "Subsystem sftp /usr/lib/openssh/sftp-server\n");
+  make_project(fleet);
+  commit("1");
+  fs::create_directories(roots[0] + "/shared");
+  std::ofstream(roots[0] + "/shared/.env")
+      << "GREETING=\"hello big world\"\nCERT=\"line one\nline two\"\n";
+  const BosunRun setup =
+      bosun({"setup", "--accept-new-host-keys"}, seconds(180), {"BOSUN_SSH_TRACE=1"});
+  ASSERT_EQ(setup.code, 0) << setup.output;
+  EXPECT_NE(setup.output.find("[sftp] read " + roots[0] + "/shared/.env"), std::string::npos)
+      << setup.output;
+  EXPECT_NE(setup.output.find("2 value(s) only the host had were kept"), std::string::npos)
+      << setup.output;
+  const auto values = parse_dotenv(read_file(roots[0] + "/shared/.env"));
+  EXPECT_EQ(values.at("GREETING"), "hello big world");
+  EXPECT_EQ(values.at("CERT"), "line one\nline two");
+  EXPECT_EQ(values.at("JWT_SECRET_KEY"), k_secret);  // TearDown stops what setup started
 }
 
 TEST_F(FleetTest, ACanaryFailureStopsTheStage) {

@@ -44,6 +44,26 @@ void copy(sqlite3* from, sqlite3* to, const std::string& what) {
   }
 }
 
+// "" when PRAGMA integrity_check on `path` says "ok"; otherwise its first finding.
+std::string integrity_problem(const std::string& path) {
+  Connection copy(path, SQLITE_OPEN_READONLY);
+  sqlite3_stmt* check = nullptr;
+  if (::sqlite3_prepare_v2(copy.db, "PRAGMA integrity_check(1)", -1, &check, nullptr) !=
+      SQLITE_OK) {
+    return ::sqlite3_errmsg(copy.db);
+  }
+  std::string finding;
+  const int rc = ::sqlite3_step(check);
+  if (rc == SQLITE_ROW) {
+    const auto* text = ::sqlite3_column_text(check, 0);
+    finding = text != nullptr ? reinterpret_cast<const char*>(text) : "no answer";
+  } else {
+    finding = ::sqlite3_errmsg(copy.db);  // a header too damaged to read, say
+  }
+  ::sqlite3_finalize(check);
+  return finding == "ok" ? "" : finding;
+}
+
 }  // namespace
 
 void backup_sqlite(const std::string& source, const std::string& destination) {
@@ -58,6 +78,13 @@ void backup_sqlite(const std::string& source, const std::string& destination) {
     Connection from(source, SQLITE_OPEN_READONLY);
     Connection to(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     copy(from.db, to.db, "backing up " + source);
+  }
+  // Checked before it is called a backup: SQLite's own check of every page and index of the
+  // copy (a damaged source page is copied as it is by the backup API).
+  if (const std::string damage = integrity_problem(partial); !damage.empty()) {
+    std::filesystem::remove(partial, ignored);
+    throw std::runtime_error("the copy of " + source +
+                             " does not pass PRAGMA integrity_check: " + damage);
   }
   // The copy holds the same rows: no more readable than the database (and at most 0600).
   struct stat info {};

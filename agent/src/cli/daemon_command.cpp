@@ -24,6 +24,7 @@
 #include "state/journal.hpp"
 #include "state/release_ledger.hpp"
 #include "supervise/supervisor.hpp"
+#include "sys/own_output.hpp"
 
 namespace bosun::agent::cli {
 
@@ -100,6 +101,9 @@ void block_stop_signals() {
 
 // Runs the daemon until SIGTERM or stop-all. Throws InputError for a broken manifest.
 int serve(const release::AgentSettings& settings, const DaemonOptions& options, std::ostream& out) {
+  // A user-mode agent's ROOT/agent.log: rotated at each start past 10 MiB, keeping 3 (the
+  // agent writes little there: its start line and errors; the journal is in state.db).
+  sys::rotate_own_output(10 * 1024 * 1024, 3);
   settings.layout.create();
   release::ReleaseApp live = deploy::load_live_app(settings, options.manifest_path);
   if (!options.repo.empty()) {

@@ -1,6 +1,7 @@
 #include "release/prune_plan.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace bosun::agent::release {
@@ -51,6 +52,33 @@ PrunePlan plan_prune(const std::vector<PruneCandidate>& releases, std::size_t ke
     }
   }
   return plan;
+}
+
+std::vector<std::string> deploy_logs_to_remove(const std::vector<std::string>& log_files,
+                                               const std::set<std::string>& kept_releases,
+                                               std::size_t keep_others) {
+  std::set<std::string, std::greater<>> others;  // newest first
+  for (const std::string& file : log_files) {
+    const std::string release = file.substr(0, file.find('.'));
+    if (!kept_releases.contains(release)) {
+      others.insert(release);
+    }
+  }
+  std::set<std::string> spared;
+  for (const std::string& release : others) {
+    if (spared.size() == keep_others) {
+      break;
+    }
+    spared.insert(release);
+  }
+  std::vector<std::string> removed;
+  for (const std::string& file : log_files) {
+    const std::string release = file.substr(0, file.find('.'));
+    if (!kept_releases.contains(release) && !spared.contains(release)) {
+      removed.push_back(file);
+    }
+  }
+  return removed;
 }
 
 }  // namespace bosun::agent::release

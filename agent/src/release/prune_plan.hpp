@@ -6,6 +6,7 @@
 // release would restore (the one taken by the first release deployed after it) is kept even when
 // that release goes. Pure: planned from the ledger's records, tested without files.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,16 @@ struct PrunePlan {
 
 // `releases`: oldest first.
 PrunePlan plan_prune(const std::vector<PruneCandidate>& releases, std::size_t keep_good);
+
+// Deploy logs kept besides those of the releases still on the host: the newest failed or
+// discarded runs, as evidence.
+inline constexpr std::size_t k_other_deploy_logs_kept = 20;
+
+// Which of `log_files` (names in shared/logs/deploys: RELEASE.WHAT.log) go: those of releases
+// not in `kept_releases`, except the newest `keep_others` such releases (ids start with their
+// UTC time, so they sort by age).
+std::vector<std::string> deploy_logs_to_remove(const std::vector<std::string>& log_files,
+                                               const std::set<std::string>& kept_releases,
+                                               std::size_t keep_others);
 
 }  // namespace bosun::agent::release

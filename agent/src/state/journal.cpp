@@ -16,7 +16,8 @@ std::int64_t now_unix_ms() {
       .count();
 }
 
-Journal::Journal(const std::string& path) {
+Journal::Journal(const std::string& path, std::size_t keep)
+    : m_keep(std::max<std::size_t>(1, keep)) {
   migrate_state_db(path);
   if (::sqlite3_open_v2(path.c_str(), &m_db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -29,6 +30,19 @@ Journal::Journal(const std::string& path) {
   ::sqlite3_busy_timeout(m_db, 2000);
   ::sqlite3_exec(m_db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", nullptr, nullptr,
                  nullptr);
+  std::lock_guard lock(m_mutex);
+  drop_old_events();
+}
+
+void Journal::drop_old_events() {
+  sqlite3_stmt* drop = nullptr;
+  if (::sqlite3_prepare_v2(m_db, "DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?",
+                           -1, &drop, nullptr) == SQLITE_OK) {
+    ::sqlite3_bind_int64(drop, 1, static_cast<sqlite3_int64>(m_keep));
+    ::sqlite3_step(drop);
+  }
+  ::sqlite3_finalize(drop);
+  m_since_drop = 0;
 }
 
 Journal::~Journal() {
@@ -50,6 +64,9 @@ void Journal::record(const std::string& service, const std::string& kind,
   ::sqlite3_bind_text(insert, 4, detail.c_str(), -1, SQLITE_TRANSIENT);
   ::sqlite3_step(insert);
   ::sqlite3_finalize(insert);
+  if (++m_since_drop >= std::clamp<std::size_t>(m_keep / 10, 1, 1000)) {
+    drop_old_events();
+  }
 }
 
 std::vector<JournalEvent> Journal::since(std::int64_t unix_ms, std::size_t limit) {

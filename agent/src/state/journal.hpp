@@ -28,9 +28,15 @@ class JournalWriter {
                       const std::string& detail) = 0;
 };
 
+// Events kept by default: months of a busy host (a deploy writes a few dozen).
+inline constexpr std::size_t k_events_kept = 100'000;
+
 class Journal final : public JournalWriter {
  public:
-  explicit Journal(const std::string& path);  // creates the table when missing
+  // Creates the table when missing. Keeps the newest `keep` events: older ones are deleted at
+  // open and then every `keep / 10` events (at most every 1,000), so the table stays bounded
+  // on a host that runs for years.
+  explicit Journal(const std::string& path, std::size_t keep = k_events_kept);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -41,8 +47,12 @@ class Journal final : public JournalWriter {
   std::vector<JournalEvent> since(std::int64_t unix_ms, std::size_t limit);
 
  private:
+  void drop_old_events();  // with m_mutex held
+
   std::mutex m_mutex;
   sqlite3* m_db = nullptr;
+  std::size_t m_keep;
+  std::size_t m_since_drop = 0;
 };
 
 std::int64_t now_unix_ms();

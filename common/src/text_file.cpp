@@ -1,5 +1,9 @@
 #include "bosun/common/text_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,20 +20,50 @@ std::optional<std::string> read_text_file(const std::string& path) {
   return text.str();
 }
 
+bool sync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
 bool write_text_file_atomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   std::error_code error;
-  fs::create_directories(fs::path(path).parent_path(), error);
+  const fs::path folder = fs::path(path).parent_path();
+  fs::create_directories(folder, error);
   const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      return false;
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    return false;
+  }
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) {
+      continue;
     }
+    if (n <= 0) {
+      break;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  // The bytes reach the disk before the name does: a power cut never leaves a torn file.
+  const bool complete = written == text.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!complete) {
+    fs::remove(temporary, error);
+    return false;
   }
   fs::rename(temporary, path, error);
-  return !error;
+  if (error) {
+    return false;
+  }
+  sync_path(folder.empty() ? "." : folder.string());  // and the rename itself
+  return true;
 }
 
 }  // namespace bosun

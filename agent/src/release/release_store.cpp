@@ -1,7 +1,9 @@
 #include "release/release_store.hpp"
 
+#include <fcntl.h>
 #include <git2.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "bosun/common/text_file.hpp"
 #include "release/inside_tree.hpp"
 
 namespace bosun::agent::release {
@@ -269,8 +272,16 @@ void ReleaseStore::switch_current(const Release& release) {
   const fs::path temporary = m_root / ".current.tmp";
   std::error_code ignored;
   fs::remove(temporary, ignored);
+  // The release's files reach the disk before `current` names it (one syncfs of the root's
+  // filesystem), and the rename is made durable with its folder: after a power cut the host
+  // comes back on the release that was reported live, complete.
+  if (const int fd = ::open(release.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+    ::syncfs(fd);
+    ::close(fd);
+  }
   fs::create_symlink(fs::path("releases") / release.id, temporary);
   fs::rename(temporary, link);  // rename(2): atomic replacement of the old link
+  sync_path(m_root.string());
 }
 
 std::optional<Release> ReleaseStore::current() const {

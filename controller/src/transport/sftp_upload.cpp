@@ -153,11 +153,13 @@ class SftpChannel {
       const std::string name = reader.string();
       const std::string version = reader.string();
       m_posix_rename = m_posix_rename || (name == "posix-rename@openssh.com" && version == "1");
+      m_fsync = m_fsync || (name == "fsync@openssh.com" && version == "1");
     }
     return true;
   }
 
   bool has_posix_rename() const { return m_posix_rename; }
+  bool has_fsync() const { return m_fsync; }
 
   // Sends a request (type + body; the id is added here) without waiting for its reply.
   std::uint32_t send(PacketType type, const std::string& body) {
@@ -275,6 +277,7 @@ class SftpChannel {
   std::set<std::uint32_t> m_pending;
   std::map<std::uint32_t, Reply> m_replies;
   bool m_posix_rename = false;
+  bool m_fsync = false;
   bool m_timed_out = false;
 };
 
@@ -330,8 +333,9 @@ std::optional<Reply> write_all(SftpChannel& sftp, const std::string& handle,
   return std::nullopt;
 }
 
-// Writes the file through an SFTP channel that has been started.
-void write_file(SftpChannel& sftp, std::string_view content, const std::string& remote_path,
+// Writes the file through an SFTP channel that has been started; true when the host synced it
+// to disk (fsync@openssh.com) before the rename.
+bool write_file(SftpChannel& sftp, std::string_view content, const std::string& remote_path,
                 int mode) {
   const std::string staging = remote_path + ".bosun-upload";
   const auto fail = [&](const std::string& doing, const Reply& reply) {
@@ -346,7 +350,17 @@ void write_file(SftpChannel& sftp, std::string_view content, const std::string& 
   if (opened.type != k_handle) {
     throw std::runtime_error("cannot create " + staging + " over SFTP: " + status_text(opened));
   }
-  const std::optional<Reply> failed_write = write_all(sftp, opened.text, content);
+  std::optional<Reply> failed_write = write_all(sftp, opened.text, content);
+  if (!failed_write && sftp.has_fsync()) {
+    // On the host's disk before it takes the final name: a power cut after "uploaded" does
+    // not leave an empty or torn file under it.
+    std::string fsync;
+    put_string(fsync, "fsync@openssh.com");
+    put_string(fsync, opened.text);
+    if (const Reply synced = sftp.call(k_extended, fsync); synced.status != k_status_ok) {
+      failed_write = synced;
+    }
+  }
   const Reply closed = sftp.call(k_close, path_body(opened.text));
   if (failed_write) {
     fail("write " + staging, *failed_write);
@@ -372,6 +386,7 @@ void write_file(SftpChannel& sftp, std::string_view content, const std::string& 
   if (renamed.status != k_status_ok) {
     fail("put " + remote_path + " in place", renamed);
   }
+  return sftp.has_fsync();
 }
 
 // The whole of `remote_path`, or nullopt when it does not exist. Sequential reads: the files
@@ -454,7 +469,7 @@ SftpUploadResult SftpUploader::upload(std::string_view content, const std::strin
     return SftpUploadResult::unavailable;
   }
   try {
-    write_file(*m_channel, content, remote_path, mode);
+    m_last_synced = write_file(*m_channel, content, remote_path, mode);
   } catch (...) {
     m_channel.reset();  // maybe broken, maybe mid-exchange: not trusted with the next file
     throw;

@@ -43,6 +43,9 @@ class SftpUploader {
   // The file's content (nullopt inside: no such file); nullopt outside when the host has no
   // SFTP. Throws std::runtime_error like upload().
   std::optional<std::optional<std::string>> download(const std::string& remote_path);
+  // Whether the last upload was synced to the host's disk before its rename (the server offers
+  // fsync@openssh.com, as OpenSSH's does).
+  bool last_synced() const { return m_last_synced; }
 
  private:
   bool open_channel();  // false: the host has no SFTP
@@ -50,6 +53,7 @@ class SftpUploader {
   std::chrono::milliseconds m_timeout;
   std::unique_ptr<SftpChannel> m_channel;
   bool m_unavailable = false;  // the host has no SFTP: not asked again
+  bool m_last_synced = false;
 };
 
 }  // namespace bosun::controller::transport

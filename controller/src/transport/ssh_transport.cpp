@@ -508,8 +508,10 @@ void SshTransport::upload(const std::string& content, const std::string& remote_
   if (result == SftpUploadResult::unavailable) {
     stream_upload(content, remote_path, mode);
   }
+  const bool synced = result == SftpUploadResult::written && m_impl->sftp->last_synced();
   m_impl->trace(std::string(result == SftpUploadResult::written ? "[sftp] " : "[stream] ") +
-                    remote_path + " (" + std::to_string(content.size()) + " bytes)",
+                    remote_path + " (" + std::to_string(content.size()) + " bytes" +
+                    (synced ? ", fsync'ed" : "") + ")",
                 started);
 }
 

@@ -120,6 +120,11 @@ TEST_F(FleetTest, SetupKeepsTheHostsOwnEnvValuesAsTheyWereReadOverSftp) {
       << setup.output;
   EXPECT_NE(setup.output.find("2 value(s) only the host had were kept"), std::string::npos)
       << setup.output;
+  // Item 13: each upload is on the host's disk before its rename (fsync@openssh.com).
+  EXPECT_TRUE(std::regex_search(
+      setup.output,
+      std::regex("\\[sftp\\] " + roots[0] + "/shared/\\.env \\(\\d+ bytes, fsync'ed\\)")))
+      << setup.output;
   const auto values = parse_dotenv(read_file(roots[0] + "/shared/.env"));
   EXPECT_EQ(values.at("GREETING"), "hello big world");
   EXPECT_EQ(values.at("CERT"), "line one\nline two");

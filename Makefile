@@ -52,15 +52,24 @@ format:
 check-format:
 	git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' '*.c' | xargs clang-format --dry-run --Werror
 
-# libFuzzer on the manifest loader (clang). FUZZ_SECONDS bounds the run.
+# libFuzzer on the manifest loader, the API's request head, the session framing and .env files
+# (clang). FUZZ_SECONDS bounds each target's run.
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/install-deps --fuzz
 	CXX=clang++ $(CMAKE_CONFIGURE) -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug -DBOSUN_FUZZ=ON $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_DIR) -j$(JOBS) --target manifest_fuzz
-	mkdir -p $(FUZZ_DIR)/corpus
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target manifest_fuzz http_request_fuzz \
+	  session_framing_fuzz dotenv_fuzz
+	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-http $(FUZZ_DIR)/corpus-session \
+	  $(FUZZ_DIR)/corpus-dotenv
 	$(FUZZ_DIR)/tests/manifest_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  $(FUZZ_DIR)/corpus tests/fuzz/corpus manifests/examples
+	$(FUZZ_DIR)/tests/http_request_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  $(FUZZ_DIR)/corpus-http tests/fuzz/corpus-http
+	$(FUZZ_DIR)/tests/session_framing_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  $(FUZZ_DIR)/corpus-session tests/fuzz/corpus-session
+	$(FUZZ_DIR)/tests/dotenv_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  $(FUZZ_DIR)/corpus-dotenv tests/fuzz/corpus-dotenv
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

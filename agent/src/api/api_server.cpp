@@ -21,6 +21,7 @@
 #include <Poco/URI.h>
 
 #include "api/agent_metrics.hpp"
+#include "api/http_request.hpp"
 #include "api/status_json.hpp"
 #include "deploy/deploy_runs.hpp"
 #include "report/incident_diagnosis.hpp"
@@ -61,12 +62,6 @@ std::optional<std::int64_t> parse_number(const std::string& text, std::int64_t m
   const std::int64_t value = std::stoll(text);
   return value <= max ? std::optional(value) : std::nullopt;
 }
-
-struct PlainRequest {
-  std::string method;
-  std::string target;
-  std::int64_t content_length = 0;
-};
 
 Object::Ptr event_to_json(const deploy::DeployEvent& event) {
   Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -436,27 +431,7 @@ bool read_request(int fd, PlainRequest& request, std::string& error,
     }
     data.append(buffer, static_cast<std::size_t>(n));
   }
-  const std::size_t line_end = data.find("\r\n");
-  std::istringstream line(data.substr(0, line_end));
-  std::string version;
-  if (!(line >> request.method >> request.target >> version) || !version.starts_with("HTTP/1.")) {
-    error = "malformed request line";
-    return false;
-  }
-  std::string headers = data.substr(line_end + 2);
-  for (char& c : headers) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  const std::size_t length_at = headers.find("content-length:");
-  if (length_at != std::string::npos) {
-    try {
-      request.content_length = std::stoll(headers.substr(length_at + 15, 20));
-    } catch (const std::exception&) {
-      error = "malformed Content-Length";
-      return false;
-    }
-  }
-  return true;
+  return parse_request_head(data, request, error);
 }
 
 void send_reply(int fd, const Reply& reply) {

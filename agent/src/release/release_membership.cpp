@@ -1,5 +1,8 @@
 #include "release/release_membership.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <filesystem>
 #include <vector>
 
@@ -54,8 +57,16 @@ std::optional<std::string> runs_outside_release(pid_t pid, const std::string& re
   const fs::path canonical = fs::weakly_canonical(release_dir, error);
   const std::string dir = error ? release_dir : canonical.string();
   const std::string proc = "/proc/" + std::to_string(pid);
-  const std::string cwd = link_target(proc + "/cwd");
-  const std::string exe = link_target(proc + "/exe");
+  std::string cwd = link_target(proc + "/cwd");
+  std::string exe = link_target(proc + "/exe");
+  // A child this agent forked that has not reached its exec yet is still this program, in the
+  // agent's folder (a busy host, a traced agent): wait for the exec, briefly, before judging.
+  const std::string self = link_target("/proc/self/exe");
+  for (int wait = 0; wait < 200 && !exe.empty() && exe == self; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    cwd = link_target(proc + "/cwd");
+    exe = link_target(proc + "/exe");
+  }
   if (cwd.empty() && exe.empty()) {
     return std::nullopt;  // gone, or not ours to read: nothing to prove either way
   }

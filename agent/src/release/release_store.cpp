@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "bosun/common/text_file.hpp"
+#include "release/fetch_trust.hpp"
 #include "release/inside_tree.hpp"
 
 namespace bosun::agent::release {
@@ -111,6 +112,24 @@ int offer_credentials(git_credential** out, const char* /*url*/, const char* use
   return 1;
 }
 
+// The server's identity, checked explicitly (release/fetch_trust.hpp): a TLS certificate that
+// libgit2 found invalid is refused; an SSH host key is left to libgit2's known_hosts check,
+// which fetch() made sure this version has.
+int check_certificate(git_cert* cert, int valid, const char* host, void* /*payload*/) {
+  if (cert->cert_type == GIT_CERT_X509) {
+    if (valid != 0) {
+      return 0;
+    }
+    git_error_set_str(GIT_ERROR_SSL, (std::string("the TLS certificate of ") +
+                                      (host != nullptr ? host : "the server") +
+                                      " is not valid for it (expired, self-signed or another "
+                                      "host's): not fetching")
+                                         .c_str());
+    return GIT_ECERTIFICATE;
+  }
+  return GIT_PASSTHROUGH;
+}
+
 }  // namespace
 
 // libgit2 counts init/shutdown pairs: each store holds it for its lifetime, and the last one
@@ -168,8 +187,17 @@ void ReleaseStore::fetch(const std::string& repository, const FetchCredentials& 
       fail("cannot reopen the repository " + repository);
     }
   }
+  int major = 0;
+  int minor = 0;
+  int revision = 0;
+  git_libgit2_version(&major, &minor, &revision);
+  if (const std::string refused = fetch_refusal(repository, major, minor, revision);
+      !refused.empty()) {
+    throw std::runtime_error(refused);
+  }
   git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
   options.prune = GIT_FETCH_PRUNE;
+  options.callbacks.certificate_check = check_certificate;
   CredentialState state{&credentials};
   options.callbacks.credentials = offer_credentials;
   options.callbacks.payload = &state;

@@ -1,5 +1,9 @@
 // Whether a real process runs from a release: its cwd, program, arguments or environment.
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <memory>
 
@@ -52,6 +56,22 @@ TEST_F(ReleaseMembershipTest, AProcessWorkingInTheReleaseIsOfIt) {
   ASSERT_TRUE(outside.has_value());
   EXPECT_NE(outside->find("runs in " + fs::canonical(a).string()), std::string::npos) << *outside;
   EXPECT_NE(outside->find("not from " + fs::canonical(b).string()), std::string::npos) << *outside;
+}
+
+// A child asked about between its fork and its exec is still this program in this folder: the
+// answer waits for the exec (a slow one here: 300 ms) instead of calling it outside.
+TEST_F(ReleaseMembershipTest, AChildNotYetExecutedIsJudgedOnceItIs) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::usleep(300'000);
+    if (::chdir(a.c_str()) == 0) {
+      ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    }
+    ::_exit(127);
+  }
+  EXPECT_EQ(agent::runs_outside_release(child, a), std::nullopt);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
 }
 
 TEST_F(ReleaseMembershipTest, ArgumentsOrEnvironmentNamingTheReleaseCount) {

@@ -61,8 +61,13 @@ std::optional<std::string> runs_outside_release(pid_t pid, const std::string& re
   std::string exe = link_target(proc + "/exe");
   // A child this agent forked that has not reached its exec yet is still this program, in the
   // agent's folder (a busy host, a traced agent): wait for the exec, briefly, before judging.
+  // (A service that is this program, `bosun-agent database-server`, has its own command line.)
   const std::string self = link_target("/proc/self/exe");
-  for (int wait = 0; wait < 200 && !exe.empty() && exe == self; ++wait) {
+  const std::vector<std::string> own_command = proc_words("/proc/self/cmdline");
+  const auto not_yet_executed = [&] {
+    return !exe.empty() && exe == self && proc_words(proc + "/cmdline") == own_command;
+  };
+  for (int wait = 0; wait < 200 && not_yet_executed(); ++wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     cwd = link_target(proc + "/cwd");
     exe = link_target(proc + "/exe");

@@ -52,9 +52,12 @@ TEST(Durability, ADeploysRecordsAndItsSwitchAreSyncedInTheRightOrder) {
   TempDir source;
   const std::string root = fs::canonical(root_dir.path()).string();
   GitRepo repo{source.path() + "/app"};
+  // Ready once it printed a line (after its exec): a service with no probe is "ready" at once,
+  // and under strace the verify could look at it before its exec.
   repo.write("app.yaml", "app: durable\nrepo: " + repo.path() +
                              "\nverify: {window: 1s}\nservices:\n  web:\n    command: "
-                             "[/bin/sleep, \"120\"]\n");
+                             "[/bin/sh, -c, \"echo up; exec sleep 120\"]\n"
+                             "    ready: {log: up, timeout: 20s}\n");
   const std::string sha = repo.commit_all("first");
   const std::string trace = root + "/../durability-" + fs::path(root).filename().string() + ".txt";
   ChildProcess agent({{"strace", "-f", "-y", "-qq", "-o", trace, "-e",

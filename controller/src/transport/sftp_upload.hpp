@@ -27,7 +27,8 @@ enum class SftpUploadResult {
 
 class SftpChannel;
 
-// One SFTP channel on a session, opened by the first upload and kept for the next ones.
+// One SFTP channel on a session, opened by the first upload (or download: a small file read
+// back whole, such as the host's .env) and kept for the next ones.
 // Destroy it before the session is freed (the session frees its channels).
 class SftpUploader {
  public:

@@ -62,8 +62,8 @@ std::optional<std::string> runs_outside_release(pid_t pid, const std::string& re
   // A child this agent forked that has not reached its exec yet is still this program, in the
   // agent's folder (a busy host, a traced agent): wait for the exec, briefly, before judging.
   // (A service that is this program, `bosun-agent database-server`, has its own command line.)
-  const std::string self = link_target("/proc/self/exe");
-  const std::vector<std::string> own_command = proc_words("/proc/self/cmdline");
+  static const std::string self = link_target("/proc/self/exe");  // read once per process
+  static const std::vector<std::string> own_command = proc_words("/proc/self/cmdline");
   const auto not_yet_executed = [&] {
     return !exe.empty() && exe == self && proc_words(proc + "/cmdline") == own_command;
   };

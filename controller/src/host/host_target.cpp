@@ -68,6 +68,16 @@ bool valid_port_suffix(const std::string& entry) {
          std::stoi(port) < 65536;
 }
 
+// The user's own file when given, else the manifest's if it may be used: "" or why not.
+std::string choose_ssh_file(const std::string& key, const std::string& users, std::string& file,
+                            const TargetOptions& options) {
+  if (!users.empty()) {
+    file = users;
+    return "";
+  }
+  return manifest_ssh_file_refusal(key, file, options.project_dir, options.trust_manifest_ssh);
+}
+
 }  // namespace
 
 tl::expected<const manifest::Stage*, std::string> pick_stage(const manifest::Manifest& manifest,
@@ -133,21 +143,13 @@ tl::expected<std::vector<HostTarget>, std::string> resolve_targets(
     if (stage != nullptr && stage->ssh) {
       apply(target.ssh, *stage->ssh);
     }
-    if (!options.ssh_config.empty()) {
-      target.ssh.config_file = options.ssh_config;
-    } else if (const std::string why =
-                   manifest_ssh_file_refusal("ssh.config", target.ssh.config_file,
-                                             options.project_dir, options.trust_manifest_ssh);
-               !why.empty()) {
-      return tl::make_unexpected(why);
-    }
-    if (!options.known_hosts.empty()) {
-      target.ssh.known_hosts = options.known_hosts;
-    } else if (const std::string why =
-                   manifest_ssh_file_refusal("ssh.known_hosts", target.ssh.known_hosts,
-                                             options.project_dir, options.trust_manifest_ssh);
-               !why.empty()) {
-      return tl::make_unexpected(why);
+    for (const std::string& why :
+         {choose_ssh_file("ssh.config", options.ssh_config, target.ssh.config_file, options),
+          choose_ssh_file("ssh.known_hosts", options.known_hosts, target.ssh.known_hosts,
+                          options)}) {
+      if (!why.empty()) {
+        return tl::make_unexpected(why);
+      }
     }
     split_host(entry, target.ssh);
     target.ssh.accept_new_host_keys = options.accept_new_host_keys;

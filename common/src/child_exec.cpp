@@ -29,10 +29,10 @@ namespace {
   ::_exit(code);
 }
 
-// In the child: the passed descriptors put on 3, 4, ... and, for a held start, the hold pipe
-// on the next one, which is then waited on (the parent writes one byte once the pid is
-// recorded); every other inherited fd closed.
-void arrange_fds(const std::vector<int>& pass_fds, int hold_fd) {
+// In the child: the passed descriptors put on 3, 4, ..., then the hold pipe, then the exec
+// report pipe (close-on-exec again); every other inherited fd closed. For a held start, the
+// hold pipe is then waited on (the parent writes one byte once the pid is recorded).
+void arrange_fds(const std::vector<int>& pass_fds, int hold_fd, int report_fd) {
   const int passed = static_cast<int>(pass_fds.size());
   // Moved above every source first, so that no dup2 onto 3.. clobbers one not yet moved.
   int high = 3 + passed + 1;
@@ -40,26 +40,34 @@ void arrange_fds(const std::vector<int>& pass_fds, int hold_fd) {
     high = fd >= high ? fd + 1 : high;
   }
   high = hold_fd >= high ? hold_fd + 1 : high;
+  high = report_fd >= high ? report_fd + 1 : high;
   for (int i = 0; i < passed; ++i) {
     if (::dup2(pass_fds[static_cast<std::size_t>(i)], high + i) < 0) {
       ::_exit(126);
     }
   }
-  if (hold_fd >= 0 && ::dup2(hold_fd, high + passed) < 0) {
+  const int held = hold_fd >= 0 ? 1 : 0;
+  if (held != 0 && ::dup2(hold_fd, high + passed) < 0) {
     ::_exit(125);
   }
-  const int slots = passed + (hold_fd >= 0 ? 1 : 0);
+  if (report_fd >= 0 && ::dup2(report_fd, high + passed + held) < 0) {
+    ::_exit(125);
+  }
+  const int slots = passed + held + (report_fd >= 0 ? 1 : 0);
   for (int i = 0; i < slots; ++i) {
     if (::dup2(high + i, 3 + i) < 0) {  // dup2 clears close-on-exec on the new descriptor
       ::_exit(126);
     }
+  }
+  if (report_fd >= 0 && ::fcntl(3 + passed + held, F_SETFD, FD_CLOEXEC) != 0) {
+    ::_exit(125);
   }
   // Everything else goes, the hold pipe's write end included, so the parent's death reads
   // as end of file.
   if (::syscall(SYS_close_range, static_cast<unsigned>(3 + slots), ~0U, 0U) != 0) {
     ::_exit(125);
   }
-  if (hold_fd < 0) {
+  if (held == 0) {
     return;
   }
   const int hold = 3 + passed;
@@ -112,7 +120,7 @@ void fill_listen_pid(char* entry) {
   }
   // Nothing of the parent's may leak into the child: an inherited listening socket would,
   // for instance, keep the agent's API "alive" after the agent died.
-  arrange_fds(spec.pass_fds, spec.hold_fd);
+  arrange_fds(spec.pass_fds, spec.hold_fd, spec.exec_report_fd);
   fill_listen_pid(listen_pid);
   if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
     child_fail(prefix, "changing to the working directory", 126);

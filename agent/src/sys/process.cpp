@@ -4,6 +4,7 @@
 #include "bosun/common/unique_fd.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 namespace bosun::agent::sys {
@@ -44,6 +46,31 @@ std::vector<std::string> activation_env(const SpawnRequest& request) {
   return env;
 }
 
+std::pair<UniqueFd, UniqueFd> cloexec_pipe() {
+  int ends[2] = {-1, -1};
+  if (::pipe2(ends, O_CLOEXEC) != 0) {
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  }
+  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
+}
+
+// Waits for end of file on the exec report pipe: the child exec'd or exited. Bounded, since
+// nothing else in the agent moves meanwhile; a child that takes longer is judged as it is.
+void wait_for_exec(int exec_fd) {
+  constexpr int kBoundMs = 5000;
+  pollfd watch{exec_fd, POLLIN, 0};
+  char byte = 0;
+  for (int waited = 0; waited < kBoundMs; waited += 100) {
+    const int ready = ::poll(&watch, 1, 100);
+    if (ready > 0 && ::read(exec_fd, &byte, 1) <= 0) {
+      return;  // end of file (or the pipe broke): the child is past its exec
+    }
+    if (ready < 0 && errno != EINTR) {
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 SpawnedProcess spawn_process(const SpawnRequest& request) {
@@ -56,13 +83,10 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
   UniqueFd hold_read;
   UniqueFd hold_write;
   if (request.held) {
-    int ends[2] = {-1, -1};
-    if (::pipe2(ends, O_CLOEXEC) != 0) {
-      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    }
-    hold_read.reset(ends[0]);
-    hold_write.reset(ends[1]);
+    std::tie(hold_read, hold_write) = cloexec_pipe();
   }
+  // The child keeps the write end until its exec: the agent then knows the command runs.
+  auto [exec_read, exec_write] = cloexec_pipe();
   UniqueFd stdout_file;
   if (!request.stdout_path.empty()) {
     stdout_file.reset(
@@ -77,7 +101,9 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
   spec.pass_fds = request.listen_fds;
   spec.stdout_fd = stdout_file.get();
   spec.hold_fd = hold_read.get();
+  spec.exec_report_fd = exec_write.get();
   const pid_t pid = fork_exec(spec);
+  exec_write.reset();  // the child's copy alone keeps the pipe open now
   SpawnedProcess spawned;
   spawned.pid = pid;
   spawned.pidfd = open_pidfd(pid);
@@ -86,8 +112,13 @@ SpawnedProcess spawn_process(const SpawnRequest& request) {
     ::waitpid(pid, nullptr, 0);
     throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(errno));
   }
-  spawned.hold_fd = hold_write.release();
   spawned.start_ticks = process_start_ticks(pid).value_or(0);
+  if (!request.held) {
+    wait_for_exec(exec_read.get());
+    return spawned;
+  }
+  spawned.hold_fd = hold_write.release();
+  spawned.exec_fd = exec_read.release();
   return spawned;
 }
 
@@ -96,8 +127,12 @@ void let_run(SpawnedProcess& process) {
     return;
   }
   const UniqueFd hold(std::exchange(process.hold_fd, -1));
+  const UniqueFd exec_report(std::exchange(process.exec_fd, -1));
   const char go = 1;
   while (::write(hold.get(), &go, 1) < 0 && errno == EINTR) {
+  }
+  if (exec_report.valid()) {
+    wait_for_exec(exec_report.get());
   }
 }
 

@@ -34,12 +34,16 @@ struct SpawnedProcess {
   int pidfd = -1;                 // readable when the process exits
   std::uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22, to tell a reused pid apart
   int hold_fd = -1;               // for a held process: written to by let_run()
+  int exec_fd = -1;               // for a held process: end of file once it has exec'd
 };
 
 // Forks and execs. A failure to exec shows up as exit code 127 in the log ("exec failed").
-// Throws std::runtime_error when nothing could be started (fork, pidfd, log file).
+// Throws std::runtime_error when nothing could be started (fork, pidfd, log file). A process
+// that is not held has reached its exec (or exited) when this returns.
 SpawnedProcess spawn_process(const SpawnRequest& request);
-// Lets a held process exec (no-op for one that is not held).
+// Lets a held process exec and returns once it has (or has exited), so that what is judged
+// next (its readiness, its program) is the command and not the agent's forked copy; no-op for
+// one that is not held.
 void let_run(SpawnedProcess& process);
 
 // For a process this agent did not start: a pidfd if `pid` is alive and still the process

@@ -26,6 +26,9 @@ struct ChildSpec {
   // without running anything at end of file: the parent first records the pid, so a parent
   // killed in between never leaves an unrecorded (unadoptable) process behind.
   int hold_fd = -1;
+  // When set, the write end of a pipe the child keeps open, close-on-exec, until its exec (or
+  // its exit): end of file on the read end tells the parent the command itself now runs.
+  int exec_report_fd = -1;
   int stdout_fd = -1;  // when set, stdout goes here and only stderr to output_fd
   // Descriptors the child gets as 3, 4, ... (systemd's socket activation), with LISTEN_PID
   // set to the child's own pid between fork and exec, as the protocol asks.

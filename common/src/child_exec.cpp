@@ -103,7 +103,8 @@ void fill_listen_pid(char* entry) {
 // In the child, after fork: its own process group, default signals, the redirections, the
 // working directory, limits and user, then exec. Only async-signal-safe calls.
 [[noreturn]] void run_child(const ChildSpec& spec, char* const* argv, char* const* envp,
-                            char* listen_pid, uid_t uid, gid_t gid, const std::string& prefix) {
+                            char* listen_pid, bool switch_user, uid_t uid, gid_t gid,
+                            const std::string& prefix) {
   ::setpgid(0, 0);
   ::umask(022);  // the agent's own is 077; a service or a build gets what systemd would give
   sigset_t none;
@@ -131,8 +132,7 @@ void fill_listen_pid(char* entry) {
       child_fail(prefix, "setting the open-files limit", 126);
     }
   }
-  if (!spec.user.empty() &&
-      (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
+  if (switch_user && (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
     child_fail(prefix, "switching user", 126);
   }
   ::execve(argv[0], argv, envp);
@@ -158,12 +158,37 @@ pid_t fork_exec(const ChildSpec& spec) {
     argv.push_back(arg.data());
   }
   argv.push_back(nullptr);
+  // A switch to another account is done as systemd's User= does it, HOME, USER and LOGNAME
+  // included; naming the caller's own account switches nothing (and needs no root).
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool switch_user = false;
+  std::vector<std::string> account_env;
+  if (!spec.user.empty()) {
+    const passwd* account = ::getpwnam(spec.user.c_str());
+    if (account == nullptr) {
+      throw std::runtime_error("no such user " + spec.user);
+    }
+    uid = account->pw_uid;
+    gid = account->pw_gid;
+    switch_user = uid != ::geteuid() || gid != ::getegid();
+    if (switch_user) {
+      account_env = {std::string("HOME=") + account->pw_dir, "USER=" + spec.user,
+                     "LOGNAME=" + spec.user};
+    }
+  }
   std::vector<std::string> env_storage;
+  const auto replaced = [&](const std::string& entry) {
+    return (!spec.pass_fds.empty() && entry.starts_with("LISTEN_PID=")) ||
+           (!account_env.empty() && (entry.starts_with("HOME=") || entry.starts_with("USER=") ||
+                                     entry.starts_with("LOGNAME=")));
+  };
   for (const std::string& entry : spec.env) {
-    if (spec.pass_fds.empty() || !entry.starts_with("LISTEN_PID=")) {
+    if (!replaced(entry)) {
       env_storage.push_back(entry);
     }
   }
+  env_storage.insert(env_storage.end(), account_env.begin(), account_env.end());
   char* listen_pid = nullptr;
   if (!spec.pass_fds.empty()) {
     env_storage.push_back("LISTEN_PID=" + std::string(20, '0'));  // room for any pid
@@ -176,23 +201,13 @@ pid_t fork_exec(const ChildSpec& spec) {
     listen_pid = envp.back();
   }
   envp.push_back(nullptr);
-  uid_t uid = 0;
-  gid_t gid = 0;
-  if (!spec.user.empty()) {
-    const passwd* account = ::getpwnam(spec.user.c_str());
-    if (account == nullptr) {
-      throw std::runtime_error("no such user " + spec.user);
-    }
-    uid = account->pw_uid;
-    gid = account->pw_gid;
-  }
   const std::string prefix = spec.who + ": cannot run: ";
   const pid_t pid = ::fork();
   if (pid < 0) {
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    run_child(spec, argv.data(), envp.data(), listen_pid, uid, gid, prefix);
+    run_child(spec, argv.data(), envp.data(), listen_pid, switch_user, uid, gid, prefix);
   }
   // The parent sets the group too, so that signalling the group works before the child runs.
   ::setpgid(pid, pid);

@@ -21,8 +21,8 @@ using detail::MapReader;
 using detail::ReadContext;
 
 const std::vector<std::string> k_top_level_keys{
-    "app", "repo",  "root",     "keep_releases", "stages", "ssh",      "secrets",
-    "env", "build", "database", "services",      "verify", "requires", "shared"};
+    "app",   "repo",     "root",     "keep_releases", "stages",   "ssh",    "secrets", "env",
+    "build", "database", "services", "verify",        "requires", "shared", "user"};
 
 std::vector<std::string> read_secret_names(ReadContext& context, const Field& field) {
   std::vector<std::string> names;
@@ -147,6 +147,14 @@ void read_top_level(ReadContext& context, const YAML::Node& root, Manifest& mani
                                 "must be an absolute path, e.g. /srv/bosun/${app}");
     }
     manifest.root = root_dir.value_or(manifest.root);
+  }
+  if (const Field* f = map.get("user")) {
+    const auto user = detail::read_string(context, *f);
+    if (user && (user->empty() || user->find_first_of(" \t\n:/") != std::string::npos)) {
+      context.diagnostics.error(f->value_where, f->path,
+                                "expected an account name on the host, e.g. www-data");
+    }
+    manifest.user = user.value_or("");
   }
   if (const Field* f = map.get("keep_releases")) {
     // (Prune keeps a good release to roll back to besides the current one even with 1.)

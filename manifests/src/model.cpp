@@ -37,6 +37,19 @@ std::string ListenSpec::address() const {
   return shown + ":" + std::to_string(port);
 }
 
+std::string Manifest::steps_user() const {
+  if (!user.empty() || services.empty()) {
+    return user;
+  }
+  const std::string& first = services.front().user;
+  for (const Service& service : services) {
+    if (service.user != first) {
+      return "";
+    }
+  }
+  return first;
+}
+
 const Service* Manifest::find_service(std::string_view name) const {
   for (const Service& service : services) {
     if (service.name == name) {

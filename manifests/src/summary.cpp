@@ -396,6 +396,8 @@ Object::Ptr manifest_json(const Manifest& m) {
   object->set("app", m.app);
   object->set("repo", m.repo);
   object->set("root", m.root);
+  object->set("user", m.user);
+  object->set("steps_user", m.steps_user());
   object->set("keep_releases", m.keep_releases);
   object->set("shared", string_array(m.shared));
   object->set("stages", stages_json(m));
@@ -465,6 +467,11 @@ std::string summarize(const Manifest& m) {
   append_row(out, "app", m.app);
   append_row(out, "repo", m.repo);
   append_row(out, "root", m.root + " (keep " + std::to_string(m.keep_releases) + " releases)");
+  if (!m.steps_user().empty()) {
+    append_row(out, "user",
+               m.steps_user() + (m.user.empty() ? " (the services' user)" : "") +
+                   " runs build, migrate, backups and hooks");
+  }
   if (!m.shared.empty()) {
     append_row(out, "shared", join(m.shared, ", ") + " (linked into every release)");
   }

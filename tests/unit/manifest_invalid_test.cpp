@@ -222,6 +222,8 @@ const InvalidCase k_cases[] = {
      HEAD
      "services:\n  web:\n    command: [x]\n    ready: {exec: {command: [t], exit_code: 300}}\n",
      6, 45, "300 is out of range (from 0 to 255)"},
+    {"steps_user_with_a_space", HEAD "user: www data\nservices:\n  web: {command: [x]}\n", 3, 7,
+     "expected an account name on the host"},
 };
 
 #undef HEAD

@@ -24,6 +24,18 @@ TEST(ManifestModel, ShellCommandForm) {
   EXPECT_TRUE(m.services[0].command.argv.empty());
 }
 
+// Who the app's commands run as: `user:`, else the one user every service shares, else none.
+TEST(ManifestModel, StepsUserDefaultsToTheServicesSharedUser) {
+  const std::string two = "services:\n  a: {command: [a], user: www}\n  b: {command: [b], user: ";
+  EXPECT_EQ(load_ok(k_head + two + "www}\n").steps_user(), "www");
+  EXPECT_EQ(load_ok(k_head + two + "other}\n").steps_user(), "");
+  EXPECT_EQ(load_ok(k_head + "services:\n  a: {command: [a], user: www}\n  b: {command: [b]}\n")
+                .steps_user(),
+            "");
+  EXPECT_EQ(load_ok(k_head + "user: deploy\n" + two + "www}\n").steps_user(), "deploy");
+  EXPECT_EQ(load_ok(k_head + "services:\n  a: {command: [a]}\n").steps_user(), "");
+}
+
 TEST(ManifestModel, CheckShorthands) {
   const Manifest m = load_ok(k_head +
                              "services:\n"

@@ -14,6 +14,7 @@ struct CommandSite {
   std::map<std::string, std::string> variables;
   std::string log_path;
   std::string pid_record;
+  std::string user{};  // who the app's commands run as (Manifest::steps_user)
 };
 
 }  // namespace bosun::agent::database

@@ -8,6 +8,7 @@
 #include "bosun/common/duration.hpp"
 #include "bosun/common/text.hpp"
 #include "database/backup_seal.hpp"
+#include "database/backup_staging.hpp"
 #include "database/engine.hpp"
 #include "deploy/steps/migrate_commands.hpp"
 
@@ -21,20 +22,35 @@ deploy::steps::MigrateContext context_of(const CommandSite& site) {
   context.log_path = site.log_path;
   context.variables = site.variables;
   context.pid_record = site.pid_record;
+  context.user = site.user;
   return context;
 }
 
 deploy::StepResult run_backup_command(const manifest::Command& command,
                                       const std::string& backup_path, const CommandSite& site,
-                                      const std::string& what) {
-  std::map<std::string, std::string> env = site.env;
-  env["BOSUN_BACKUP_PATH"] = backup_path;
-  const deploy::steps::StepCommandResult result = deploy::steps::run_step_command(
-      {deploy::steps::command_argv(command, site.variables), env, site.release_dir, site.log_path,
-       std::chrono::milliseconds(3'600'000), site.pid_record});
-  if (!result.succeeded()) {
-    return deploy::StepResult::failed(what + " command " + result.describe() +
-                                      " (log: " + site.log_path + ")");
+                                      BackupStaging::Use use) {
+  const std::string what = use == BackupStaging::Use::backup ? "backup" : "restore";
+  try {
+    const BackupStaging staging(backup_path, site.user, use);
+    std::map<std::string, std::string> env = site.env;
+    env["BOSUN_BACKUP_PATH"] = staging.command_path();
+    deploy::steps::StepCommand step{deploy::steps::command_argv(command, site.variables),
+                                    env,
+                                    site.release_dir,
+                                    site.log_path,
+                                    std::chrono::milliseconds(3'600'000),
+                                    site.pid_record};
+    step.user = site.user;
+    const deploy::steps::StepCommandResult result = deploy::steps::run_step_command(step);
+    if (!result.succeeded()) {
+      return deploy::StepResult::failed(what + " command " + result.describe() +
+                                        " (log: " + site.log_path + ")");
+    }
+    if (use == BackupStaging::Use::backup) {
+      staging.keep_backup();
+    }
+  } catch (const std::exception& error) {
+    return deploy::StepResult::failed(what + " command: " + error.what());
   }
   return deploy::StepResult::ok(what + " command done: " + backup_path);
 }
@@ -78,7 +94,7 @@ deploy::StepResult take_backup(const manifest::Database& database, const std::st
   // The manifest's own command wins over the engine's built-in backup.
   std::optional<deploy::StepResult> taken;
   if (database.backup) {
-    taken = run_backup_command(*database.backup, backup_path, site, "backup");
+    taken = run_backup_command(*database.backup, backup_path, site, BackupStaging::Use::backup);
   } else {
     taken = engine_for(database.kind).backup(database, backup_path, site);
   }
@@ -113,7 +129,8 @@ deploy::StepResult restore_backup(const manifest::Database& database,
   }
   std::optional<deploy::StepResult> restored;
   if (database.restore) {
-    restored = run_backup_command(*database.restore, backup_path, site, "restore");
+    restored =
+        run_backup_command(*database.restore, backup_path, site, BackupStaging::Use::restore);
   } else {
     restored = engine_for(database.kind).restore(database, backup_path, site);
   }

@@ -36,7 +36,7 @@ std::string backup_path(const release::AgentSettings& settings, const std::strin
 
 database::CommandSite command_site(const release::AgentSettings& settings,
                                    const release::ReleaseApp& app, const std::string& log) {
-  return {app.dir, app.env, app.variables, log, step_record(settings)};
+  return {app.dir, app.env, app.variables, log, step_record(settings), app.manifest.steps_user()};
 }
 
 VerifySettings verify_settings(const release::ReleaseApp& app,

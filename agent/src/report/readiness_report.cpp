@@ -165,8 +165,12 @@ class Builder {
     }
     if (database.migrate_version && !m_app.id.empty()) {
       const database::CommandSite site{
-          m_app.dir, m_app.env, m_app.variables,
-          (m_in.layout.logs() / "deploys" / (m_app.id + ".db.log")).string(), ""};
+          m_app.dir,
+          m_app.env,
+          m_app.variables,
+          (m_in.layout.logs() / "deploys" / (m_app.id + ".db.log")).string(),
+          "",
+          m_app.manifest.steps_user()};
       const auto now = database::schema_version(database, site);
       checks::CheckResult result;
       if (!now) {

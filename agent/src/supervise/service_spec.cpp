@@ -129,6 +129,7 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     spec.user = service->user;
     if (service->restart.crash_loop.on_crash_loop) {
       spec.on_crash_loop = expand.argv(*service->restart.crash_loop.on_crash_loop);
+      spec.hook_user = manifest.steps_user();
     }
     spec.deploy = service->deploy;
     spec.listen = service->listen;

@@ -44,6 +44,7 @@ struct ServiceSpec {
   std::optional<std::uint64_t> nofile;
   std::string user;
   std::vector<std::string> on_crash_loop;  // argv; empty: no hook
+  std::string hook_user;                   // who on_crash_loop runs as (Manifest::steps_user)
   manifest::DeployMode deploy = manifest::DeployMode::restart;
   // The socket the agent binds and keeps for the service, passed as fd 3 (LISTEN_FDS=1).
   std::optional<manifest::ListenSpec> listen;

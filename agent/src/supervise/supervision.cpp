@@ -344,7 +344,7 @@ void Supervision::run_hook(const Runtime& runtime) {
   try {
     const sys::SpawnedProcess hook =
         m_effects.processes.spawn({runtime.spec.on_crash_loop, env, runtime.spec.cwd,
-                                   runtime.spec.log_path, std::nullopt, ""});
+                                   runtime.spec.log_path, std::nullopt, runtime.spec.hook_user});
     m_hooks.push_back(hook.pidfd);
     m_effects.exits.watch(hook.pidfd);
     m_effects.journal.record(runtime.spec.name, "hook",

@@ -6,6 +6,7 @@
 #include "bosun/manifest/variables.hpp"
 #include "database/database_backup.hpp"
 #include "database/engines/engines.hpp"
+#include "release/hand_over.hpp"
 
 namespace bosun::agent::database::engines {
 
@@ -31,7 +32,11 @@ class SqliteEngine final : public Engine {
       return "";
     }
     std::filesystem::create_directories(folder, error);
-    return error ? "" : folder.string();
+    if (error) {
+      return "";
+    }
+    release::hand_over_to_user(folder, site.user);  // the migration creates the file in it
+    return folder.string();
   }
 
   std::optional<deploy::StepResult> backup(const manifest::Database& database,
@@ -55,6 +60,7 @@ class SqliteEngine final : public Engine {
     const std::string path = database_file(database, site);
     try {
       restore_sqlite(backup_path, path);
+      release::hand_over_to_user(path, site.user);  // when the restore had to create it
     } catch (const std::exception& error) {
       return deploy::StepResult::failed(error.what());
     }

@@ -29,7 +29,7 @@ BuildOutcome run_build(const manifest::Build& build, const BuildSite& site) {
   outcome.log_path = site.log_path;
   const auto deadline = std::chrono::steady_clock::now() + build.timeout;
   const InstallSite installs{site.release_dir, site.previous_dir, site.cache_dir, site.env,
-                             site.log_path,    site.pid_record,   deadline};
+                             site.log_path,    site.pid_record,   deadline,       site.user};
   if (build.python) {
     InstallOutcome python = install_python(*build.python, installs);
     if (!record_install(python, outcome)) {
@@ -50,9 +50,14 @@ BuildOutcome run_build(const manifest::Build& build, const BuildSite& site) {
     // Every command gets what is left of the whole build's timeout.
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    outcome.last =
-        run_step_command({argv, site.env, site.release_dir, site.log_path,
-                          std::max(left, std::chrono::milliseconds(1)), site.pid_record});
+    StepCommand step_command{argv,
+                             site.env,
+                             site.release_dir,
+                             site.log_path,
+                             std::max(left, std::chrono::milliseconds(1)),
+                             site.pid_record};
+    step_command.user = site.user;
+    outcome.last = run_step_command(step_command);
     if (!outcome.last.succeeded()) {
       outcome.failed_command = written;
       std::ofstream(site.log_path, std::ios::app) << "bosun: " << outcome.last.describe() << "\n";
@@ -90,7 +95,8 @@ class BuildStep final : public DeployStep {
                          next.variables,
                          step_record(settings),
                          run.state.from.dir,
-                         (settings.layout.root / "cache").string()};
+                         (settings.layout.root / "cache").string(),
+                         next.manifest.steps_user()};
     const BuildOutcome outcome = run_build(build, site);
     if (!outcome.succeeded) {
       return StepResult::failed("build command `" + outcome.failed_command + "` " +

@@ -31,6 +31,7 @@ struct BuildSite {
   std::string pid_record{};
   std::string previous_dir{};
   std::string cache_dir{};
+  std::string user{};  // who the installs and commands run as ("": the agent)
 };
 
 // The python and node installs (when the manifest asks for them), then the commands.

@@ -1,14 +1,35 @@
 // checkout: the commit as a new release directory, recorded in the ledger as built, loaded
-// with its own manifest, and its shared paths linked.
+// with its own manifest, its shared paths linked, and (with a `user:`) the release, the shared
+// paths and the dependency cache handed to the account the app's commands run as.
+#include <filesystem>
+
 #include "deploy/run_places.hpp"
 #include "deploy/run_reporter.hpp"
 #include "deploy/steps/builtin_steps.hpp"
+#include "release/hand_over.hpp"
 #include "state/deploy_journal.hpp"
 #include "state/release_ledger.hpp"
 
 namespace bosun::agent::deploy::steps {
 
 namespace {
+
+// What the app's commands write, given to their account; "" when they run as the agent.
+std::string hand_over(const release::AgentSettings& settings, const release::Release& release,
+                      const manifest::Manifest& manifest) {
+  const std::string user = manifest.steps_user();
+  if (user.empty()) {
+    return "";
+  }
+  const std::filesystem::path cache = settings.layout.root / "cache";
+  std::filesystem::create_directories(cache);
+  std::size_t changed = release::hand_over_to_user(release.path, user);
+  changed += release::hand_over_to_user(cache, user);
+  for (const std::string& path : manifest.shared) {
+    changed += release::hand_over_to_user(settings.layout.shared() / path, user);
+  }
+  return changed == 0 ? "" : "; handed to " + user;
+}
 
 class CheckoutStep final : public DeployStep {
  public:
@@ -37,7 +58,13 @@ class CheckoutStep final : public DeployStep {
     } catch (const std::runtime_error& error) {  // a path through a symlink, say: the repo's
       return StepResult::failed(error.what());
     }
-    return StepResult::ok(state.release->id + " at " + state.release->path.string());
+    std::string handed;
+    try {
+      handed = hand_over(services.settings, *state.release, state.target->manifest);
+    } catch (const std::runtime_error& error) {  // an unknown user, or no root to switch to it
+      return StepResult::failed(error.what());
+    }
+    return StepResult::ok(state.release->id + " at " + state.release->path.string() + handed);
   }
 };
 

@@ -5,6 +5,7 @@
 
 #include "bosun/common/duration.hpp"
 #include "bosun/common/text.hpp"
+#include "release/hand_over.hpp"
 #include "sys/file_digest.hpp"
 
 namespace bosun::agent::deploy::steps {
@@ -22,8 +23,14 @@ InstallOutcome run_install(const std::vector<std::string>& argv,
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       site.deadline - std::chrono::steady_clock::now());
   InstallOutcome outcome;
-  outcome.last = run_step_command({argv, env, site.release_dir, site.log_path,
-                                   std::max(left, std::chrono::milliseconds(1)), site.pid_record});
+  StepCommand command{argv,
+                      env,
+                      site.release_dir,
+                      site.log_path,
+                      std::max(left, std::chrono::milliseconds(1)),
+                      site.pid_record};
+  command.user = site.user;
+  outcome.last = run_step_command(command);
   outcome.succeeded = outcome.last.succeeded();
   if (!outcome.succeeded) {
     outcome.failed = written;
@@ -122,6 +129,7 @@ InstallOutcome install_node(const manifest::NodeBuild& node, const InstallSite& 
   } else if (!previous.empty() && !fs::exists(release / "node_modules")) {
     const auto start = std::chrono::steady_clock::now();
     if (link_tree(previous / "node_modules", release / "node_modules")) {
+      release::hand_over_to_user(release / "node_modules", site.user);  // its folders are new
       const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::steady_clock::now() - start);
       InstallOutcome outcome;

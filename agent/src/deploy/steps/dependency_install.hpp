@@ -20,6 +20,7 @@ struct InstallSite {
   std::string log_path;
   std::string pid_record;
   std::chrono::steady_clock::time_point deadline;  // the whole build's
+  std::string user{};                              // who the installs run as ("": the agent)
 };
 
 struct InstallOutcome {

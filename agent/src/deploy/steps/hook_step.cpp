@@ -47,11 +47,15 @@ class HookStep final : public DeployStep {
     const release::AgentSettings& settings = run.services.settings;
     const std::string log = run_log(settings, app.id.empty() ? "hooks" : app.id, "hooks");
     std::ofstream(log, std::ios::app) << "$ " << step.name << "\n";
-    const StepCommandResult result = run_step_command(
-        {command_argv(hook.command, app.variables), env,
-         hook.cwd.empty() ? app.dir : (std::filesystem::path(app.dir) / hook.cwd).string(), log,
-         hook.timeout ? std::chrono::milliseconds(*hook.timeout) : k_default_hook_timeout,
-         step_record(settings)});
+    StepCommand command{
+        command_argv(hook.command, app.variables),
+        env,
+        hook.cwd.empty() ? app.dir : (std::filesystem::path(app.dir) / hook.cwd).string(),
+        log,
+        hook.timeout ? std::chrono::milliseconds(*hook.timeout) : k_default_hook_timeout,
+        step_record(settings)};
+    command.user = app.manifest.steps_user();
+    const StepCommandResult result = run_step_command(command);
     if (!result.succeeded()) {
       return StepResult::failed("hook " + step.name + " " + result.describe(), log_evidence(log));
     }

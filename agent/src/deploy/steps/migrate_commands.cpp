@@ -17,8 +17,11 @@ StepCommandResult run(const manifest::Command& command,
   for (const auto& [name, value] : values) {
     all[name] = value;
   }
-  return run_step_command({command_argv(command, all), context.env, context.release_dir, log_path,
-                           context.timeout, context.pid_record});
+  StepCommand step{
+      command_argv(command, all), context.env, context.release_dir, log_path, context.timeout,
+      context.pid_record};
+  step.user = context.user;
+  return run_step_command(step);
 }
 
 }  // namespace
@@ -31,9 +34,15 @@ database::SchemaVersion read_schema_version(const manifest::Database& database,
   // Its stdout in a file of its own, so that only what it printed there is parsed (alembic
   // writes INFO lines on stderr, which go to the log).
   const std::string output = context.log_path + ".version." + std::to_string(::getpid());
-  const auto result = run_step_command({command_argv(*database.migrate_version, context.variables),
-                                        context.env, context.release_dir, context.log_path,
-                                        context.timeout, context.pid_record, output});
+  StepCommand step{command_argv(*database.migrate_version, context.variables),
+                   context.env,
+                   context.release_dir,
+                   context.log_path,
+                   context.timeout,
+                   context.pid_record,
+                   output,
+                   context.user};
+  const auto result = run_step_command(step);
   const std::string printed = read_text_file(output).value_or("");
   std::error_code ignored;
   std::filesystem::remove(output, ignored);

@@ -20,6 +20,7 @@ struct MigrateContext {
   std::chrono::milliseconds timeout{600'000};
   std::map<std::string, std::string> variables;  // ${...} values (${version} is added for down)
   std::string pid_record;                        // as in StepCommand
+  std::string user{};                            // as in StepCommand
 };
 
 // Runs migrate.version and reads the version from its stdout (parse_schema_version; its

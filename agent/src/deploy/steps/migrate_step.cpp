@@ -103,7 +103,8 @@ StepResult migrate_forward(RunContext& run, const PlannedStep& step) {
                                    ? std::chrono::milliseconds(*step.definition.timeout)
                                    : k_default_migrate_timeout,
                                site.variables,
-                               site.pid_record};
+                               site.pid_record,
+                               site.user};
   const StepCommandResult result = migrate_up(database, context);
   state.schema_to = schema_version(database, site);
   ledger.set_schema(next.id, state.schema_from, state.schema_to);

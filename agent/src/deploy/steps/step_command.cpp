@@ -32,7 +32,7 @@ StepCommandResult run_step_command(const StepCommand& command) {
   sys::SpawnedProcess process;
   try {
     process = sys::spawn_process({command.argv, env, command.cwd, command.log_path, std::nullopt,
-                                  "", !command.pid_record.empty(), command.stdout_path});
+                                  command.user, !command.pid_record.empty(), command.stdout_path});
   } catch (const std::exception& error) {
     result.error = error.what();
     return result;

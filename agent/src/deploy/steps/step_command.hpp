@@ -23,6 +23,7 @@ struct StepCommand {
   // kill what the dead agent left running (kill_leftover_step). Empty: not recorded.
   std::string pid_record;
   std::string stdout_path{};  // when set: stdout goes here, only stderr to the log
+  std::string user{};         // the account it runs as (the manifest's steps_user); "": the agent's
 };
 
 struct StepCommandResult {

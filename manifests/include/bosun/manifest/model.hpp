@@ -326,6 +326,9 @@ struct Manifest {
   std::string app;
   std::string repo;
   std::string root = "/srv/bosun/${app}";
+  // `user:` the account the app's own commands run as on the host: build, migrate, backup and
+  // restore commands, `run:` hooks, on_crash_loop. Not the SSH login (that is ssh.user).
+  std::string user;
   int keep_releases = 5;
   // Paths inside each release that are links into ROOT/shared (e.g. data, .env): state that
   // survives releases. Relative, without "..".
@@ -341,6 +344,9 @@ struct Manifest {
   Requirements requires_;  // `requires` in YAML (a C++20 keyword)
 
   const Service* find_service(std::string_view name) const;
+  // Who the app's commands run as: `user:`, else the services' user when every service names
+  // the same one, else "" (the agent's own user).
+  std::string steps_user() const;
   const Stage* find_stage(std::string_view name) const;
   // Services ordered so that each comes after everything it depends on (file order otherwise).
   std::vector<const Service*> start_order() const;

@@ -56,7 +56,7 @@ TEST(FetchTrust, ASelfSignedCertificateIsRefusedWithTheReason) {
       },
       std::chrono::milliseconds(10'000)))
       << nginx.output();
-  ReleaseStore store(d + "/root");
+  ReleaseStore store(d + "/root", {BOSUN_AGENT_BIN});
   try {
     store.fetch("https://127.0.0.1:" + std::to_string(port) + "/app.git");
     ADD_FAILURE() << "fetched from a server with a self-signed certificate";

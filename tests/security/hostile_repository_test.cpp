@@ -27,7 +27,7 @@ class HostileRepository : public ::testing::Test {
   test::TempDir dir;
   const std::string victim = dir.path() + "/victim";
   test::GitRepo repo{dir.path() + "/app"};
-  ReleaseStore store{dir.path() + "/root"};
+  ReleaseStore store{dir.path() + "/root", {BOSUN_AGENT_BIN}};
 };
 
 TEST_F(HostileRepository, ASharedPathThroughACommittedSymlinkIsRefusedAndTouchesNothing) {

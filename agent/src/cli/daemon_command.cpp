@@ -13,6 +13,7 @@
 #include "bosun/checks/report.hpp"
 #include "bosun/common/build_info.hpp"
 #include "bosun/common/cli.hpp"
+#include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/input_error.hpp"
 #include "cli/agent_client_support.hpp"
@@ -62,6 +63,7 @@ struct DaemonOptions {
   std::string stage;
   std::string repo;
   std::string api_group;
+  std::string fetch_stall = "2m";
 };
 
 // Who may drive this agent: root, its own user, and the members of --api-group if given.
@@ -86,6 +88,12 @@ release::AgentSettings daemon_settings(const DaemonOptions& options) {
   settings.host = options.host.empty() ? hostname : options.host;
   settings.stage = options.stage;
   settings.base_env = release::agent_base_env();
+  const auto stall = parse_duration(options.fetch_stall);
+  if (!stall || stall->count() <= 0) {
+    throw InputError("--fetch-stall " + options.fetch_stall +
+                     ": expected a duration such as 90s or 5m");
+  }
+  settings.fetch.stall = *stall;
   return settings;
 }
 
@@ -171,7 +179,11 @@ int run_daemon(const std::vector<std::string>& args, std::ostream& out, std::ost
       .option("api-group", 0, "NAME",
               "let this group's members drive the agent within an allow-list (sockets 0660; "
               "default: 0600, root and the agent's user only)",
-              options.api_group);
+              options.api_group)
+      .option("fetch-stall", 0, "DURATION",
+              "stop a deploy's git fetch when its transfer has not moved for this long "
+              "(default: 2m)",
+              options.fetch_stall);
   if (const auto code = parser.parse_or_exit_code(args, out, err)) {
     return *code;
   }

@@ -13,7 +13,7 @@ EngineParts::EngineParts(release::AgentSettings agent, release::ReleaseApp live_
       steps(catalog),
       journal(settings.layout.state_db().string()),
       ledger(settings.layout.state_db().string()),
-      store(settings.layout.root) {}
+      store(settings.layout.root, settings.fetch) {}
 
 void EngineParts::set_live(const release::ReleaseApp& app) {
   std::lock_guard guard(live_mutex);

@@ -9,6 +9,7 @@
 
 #include "bosun/manifest/model.hpp"
 #include "core/host_layout.hpp"
+#include "release/fetch_process.hpp"
 #include "supervise/service_spec.hpp"
 
 namespace bosun::agent::release {
@@ -19,6 +20,7 @@ struct AgentSettings {
   std::string host;
   std::string stage;
   std::map<std::string, std::string> base_env;  // PATH, HOME, LANG... from the agent
+  FetchLimits fetch{};                          // how a deploy's fetch runs and when it stalls
 };
 
 struct ReleaseApp {

@@ -14,7 +14,8 @@
 #include <stdexcept>
 
 #include "bosun/common/text_file.hpp"
-#include "release/fetch_trust.hpp"
+#include "release/fetch_process.hpp"
+#include "release/git_handles.hpp"
 #include "release/inside_tree.hpp"
 
 namespace bosun::agent::release {
@@ -39,27 +40,6 @@ void open_to_readers(const fs::path& tree) {
   }
 }
 
-[[noreturn]] void fail(const std::string& what) {
-  const git_error* error = git_error_last();
-  throw std::runtime_error(
-      what + ": " +
-      (error != nullptr && error->message != nullptr ? error->message : "unknown error"));
-}
-
-template <typename T, void (*Free)(T*)>
-struct Git {
-  T* ptr = nullptr;
-  ~Git() {
-    if (ptr != nullptr) {
-      Free(ptr);
-    }
-  }
-};
-
-using Repository = Git<git_repository, git_repository_free>;
-using Remote = Git<git_remote, git_remote_free>;
-using Object = Git<git_object, git_object_free>;
-
 std::string read_revision(const fs::path& release) {
   std::ifstream in(release / "REVISION");
   std::string commit;
@@ -83,58 +63,12 @@ std::string utc_stamp() {
   return std::string(text) + fraction;
 }
 
-struct CredentialState {
-  const FetchCredentials* credentials;
-  int attempts = 0;
-};
-
-// libgit2 asks again after each rejected credential: give each kind one try, then give up
-// (a positive return means "no credential to offer": the fetch fails with the server's error).
-int offer_credentials(git_credential** out, const char* /*url*/, const char* user_from_url,
-                      unsigned int allowed, void* payload) {
-  auto* state = static_cast<CredentialState*>(payload);
-  if (++state->attempts > 2) {
-    return 1;
-  }
-  const FetchCredentials& given = *state->credentials;
-  const char* ssh_user = user_from_url != nullptr ? user_from_url : "git";
-  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0) {
-    if (!given.ssh_key.empty() && state->attempts == 1) {
-      return git_credential_ssh_key_new(out, ssh_user, nullptr, given.ssh_key.c_str(), nullptr);
-    }
-    return git_credential_ssh_key_from_agent(out, ssh_user);
-  }
-  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && !given.token.empty() &&
-      state->attempts == 1) {
-    const std::string user = given.user.empty() ? "x-access-token" : given.user;
-    return git_credential_userpass_plaintext_new(out, user.c_str(), given.token.c_str());
-  }
-  return 1;
-}
-
-// The server's identity, checked explicitly (release/fetch_trust.hpp): a TLS certificate that
-// libgit2 found invalid is refused; an SSH host key is left to libgit2's known_hosts check,
-// which fetch() made sure this version has.
-int check_certificate(git_cert* cert, int valid, const char* host, void* /*payload*/) {
-  if (cert->cert_type == GIT_CERT_X509) {
-    if (valid != 0) {
-      return 0;
-    }
-    git_error_set_str(GIT_ERROR_SSL, (std::string("the TLS certificate of ") +
-                                      (host != nullptr ? host : "the server") +
-                                      " is not valid for it (expired, self-signed or another "
-                                      "host's): not fetching")
-                                         .c_str());
-    return GIT_ECERTIFICATE;
-  }
-  return GIT_PASSTHROUGH;
-}
-
 }  // namespace
 
 // libgit2 counts init/shutdown pairs: each store holds it for its lifetime, and the last one
 // releases its global state (caches that would otherwise look like leaks).
-ReleaseStore::ReleaseStore(fs::path root) : m_root(std::move(root)) {
+ReleaseStore::ReleaseStore(fs::path root, FetchLimits fetch)
+    : m_root(std::move(root)), m_fetch(std::move(fetch)) {
   git_libgit2_init();
 }
 
@@ -164,46 +98,7 @@ void ReleaseStore::clear_stale_locks() const {
 
 void ReleaseStore::fetch(const std::string& repository, const FetchCredentials& credentials) {
   clear_stale_locks();
-  Repository repo;
-  if (git_repository_open_bare(&repo.ptr, mirror_path().c_str()) != 0) {
-    fs::create_directories(mirror_path());
-    if (git_repository_init(&repo.ptr, mirror_path().c_str(), /*is_bare=*/1) != 0) {
-      fail("cannot create the mirror at " + mirror_path().string());
-    }
-  }
-  Remote remote;
-  if (git_remote_lookup(&remote.ptr, repo.ptr, "origin") != 0) {
-    if (git_remote_create_with_fetchspec(&remote.ptr, repo.ptr, "origin", repository.c_str(),
-                                         "+refs/*:refs/*") != 0) {
-      fail("cannot add the repository " + repository);
-    }
-  } else if (repository != git_remote_url(remote.ptr)) {
-    if (git_remote_set_url(repo.ptr, "origin", repository.c_str()) != 0) {
-      fail("cannot change the repository to " + repository);
-    }
-    git_remote_free(remote.ptr);
-    remote.ptr = nullptr;
-    if (git_remote_lookup(&remote.ptr, repo.ptr, "origin") != 0) {
-      fail("cannot reopen the repository " + repository);
-    }
-  }
-  int major = 0;
-  int minor = 0;
-  int revision = 0;
-  git_libgit2_version(&major, &minor, &revision);
-  if (const std::string refused = fetch_refusal(repository, major, minor, revision);
-      !refused.empty()) {
-    throw std::runtime_error(refused);
-  }
-  git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
-  options.prune = GIT_FETCH_PRUNE;
-  options.callbacks.certificate_check = check_certificate;
-  CredentialState state{&credentials};
-  options.callbacks.credentials = offer_credentials;
-  options.callbacks.payload = &state;
-  if (git_remote_fetch(remote.ptr, nullptr, &options, "bosun fetch") != 0) {
-    fail("cannot fetch " + repository);
-  }
+  fetch_in_child(m_fetch, mirror_path(), repository, credentials);
 }
 
 std::string ReleaseStore::resolve(const std::string& ref) const {

@@ -9,19 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "release/fetch_process.hpp"
 #include "release/releases.hpp"
 
 namespace bosun::agent::release {
 
 class ReleaseStore final : public Releases {
  public:
-  explicit ReleaseStore(std::filesystem::path root);
+  explicit ReleaseStore(std::filesystem::path root, FetchLimits fetch = {});
   ~ReleaseStore();
   ReleaseStore(const ReleaseStore&) = delete;
   ReleaseStore& operator=(const ReleaseStore&) = delete;
 
   // Creates or updates the bare mirror from `repository` (a path, file://, ssh or https
-  // URL). Throws std::runtime_error with libgit2's message on failure.
+  // URL), in a child process stopped when the transfer stalls (release/fetch_process.hpp).
+  // Throws std::runtime_error with libgit2's message, or the stall, on failure.
   void fetch(const std::string& repository, const FetchCredentials& credentials = {}) override;
   // A branch, tag or commit (abbreviated or full) -> the full commit sha, from the mirror.
   std::string resolve(const std::string& ref) const override;
@@ -48,6 +50,7 @@ class ReleaseStore final : public Releases {
 
  private:
   std::filesystem::path m_root;
+  FetchLimits m_fetch;
 };
 
 }  // namespace bosun::agent::release

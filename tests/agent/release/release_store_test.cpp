@@ -34,7 +34,7 @@ class ReleaseStoreTest : public ::testing::Test {
  protected:
   test::TempDir dir;
   GitRepo repo{dir.path() + "/app"};
-  ReleaseStore store{dir.path() + "/root"};
+  ReleaseStore store{dir.path() + "/root", {BOSUN_AGENT_BIN}};
 };
 
 TEST_F(ReleaseStoreTest, FetchResolveAndCheckOut) {
@@ -154,7 +154,7 @@ TEST_F(ReleaseStoreTest, ErrorsNameWhatIsWrong) {
     EXPECT_NE(std::string(error.what()).find("unknown ref \"no-such-branch\""), std::string::npos)
         << error.what();
   }
-  ReleaseStore elsewhere(dir.path() + "/other-root");
+  ReleaseStore elsewhere(dir.path() + "/other-root", {BOSUN_AGENT_BIN});
   EXPECT_THROW(elsewhere.fetch(dir.path() + "/does-not-exist"), std::runtime_error);
 }
 

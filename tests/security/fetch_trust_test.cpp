@@ -1,17 +1,24 @@
 // Issue 16, item 16: a fetch checks whom it talks to explicitly. A TLS certificate libgit2
 // finds invalid (here a real nginx on loopback with a self-signed one) is refused with a
 // reason; an SSH URL is refused outright with a libgit2 that would accept any host key
-// (CVE-2023-22742: before 1.4.5, and 1.5.0), and left to its known_hosts check otherwise.
+// (CVE-2023-22742: before 1.4.5, and 1.5.0), and left to its known_hosts check otherwise:
+// against a real sshd on loopback, a wrong or unknown host key fails the fetch and the right
+// one lets it through.
+#include <git2.h>
 #include <signal.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
+#include "bosun/common/text_file.hpp"
 #include "child_process.hpp"
+#include "git_repo.hpp"
 #include "release/fetch_trust.hpp"
 #include "release/release_store.hpp"
+#include "ssh_fleet.hpp"
 
 namespace bosun::agent::release {
 namespace {
@@ -67,6 +74,66 @@ TEST(FetchTrust, ASelfSignedCertificateIsRefusedWithTheReason) {
   }
   nginx.signal(SIGQUIT);
   nginx.wait(std::chrono::milliseconds(10'000));
+}
+
+// HOME for the fetch child (libgit2 reads ~/.ssh/known_hosts), put back at scope end.
+class HomeFor {
+ public:
+  explicit HomeFor(const std::string& home) {
+    if (const char* old = std::getenv("HOME")) {
+      m_old = old;
+    }
+    ::setenv("HOME", home.c_str(), 1);
+  }
+  ~HomeFor() { ::setenv("HOME", m_old.c_str(), 1); }
+
+ private:
+  std::string m_old = "/root";
+};
+
+TEST(FetchTrust, AnSshRemotesHostKeyIsCheckedAgainstKnownHosts) {
+  int major = 0;
+  int minor = 0;
+  int revision = 0;
+  git_libgit2_version(&major, &minor, &revision);
+  if (!libgit2_checks_ssh_host_keys(major, minor, revision)) {
+    GTEST_SKIP() << "this libgit2 (" << major << "." << minor << "." << revision
+                 << ") has no host key check: SSH fetches are refused outright";
+  }
+  test::SshFleet fleet(1);
+  test::TempDir dir;
+  test::GitRepo repo{dir.path() + "/app"};
+  repo.write("VERSION", "v1\n");
+  const std::string sha = repo.commit_all("v1");
+  const std::string home = dir.path() + "/home";
+  std::filesystem::create_directories(home + "/.ssh");
+  const HomeFor scoped(home);
+  const std::string url = "ssh://" + fleet.entry(0) + repo.path();
+  const FetchCredentials key{fleet.identity(), "", ""};
+  const auto fetch_with = [&](const std::string& known_hosts, const std::string& root) {
+    std::ofstream(home + "/.ssh/known_hosts") << known_hosts;
+    ReleaseStore store(dir.path() + "/" + root, {BOSUN_AGENT_BIN});
+    try {
+      store.fetch(url, key);
+      return "fetched " + store.resolve(sha);
+    } catch (const std::runtime_error& error) {
+      return std::string(error.what());
+    }
+  };
+  const auto known_hosts = [&](bool right) {
+    std::ofstream(fleet.known_hosts()).close();
+    right ? fleet.trust_all() : fleet.trust_wrong_key(0);
+    return read_text_file(fleet.known_hosts()).value_or("");
+  };
+  const std::string unknown = fetch_with("", "unknown");
+  EXPECT_NE(unknown.find("cannot fetch " + url + ": invalid or unknown remote ssh hostkey"),
+            std::string::npos)
+      << unknown;
+  const std::string wrong = fetch_with(known_hosts(false), "wrong");
+  EXPECT_NE(wrong.find("cannot fetch " + url + ": invalid or unknown remote ssh hostkey"),
+            std::string::npos)
+      << wrong;
+  EXPECT_EQ(fetch_with(known_hosts(true), "right"), "fetched " + sha);
 }
 
 }  // namespace

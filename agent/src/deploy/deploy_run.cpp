@@ -36,6 +36,16 @@ std::vector<std::string> settle_failure(EngineParts& engine, RunContext& run,
     outcome.result = RunResult::locked;
     return failure.result.evidence;
   }
+  if (failure.lock_lost) {  // no undo, no rollback: the host is the new holder's to drive
+    outcome.result = RunResult::failed;
+    if (state.switched) {
+      engine.set_live(*state.target);  // what the supervisor runs now
+      outcome.reason += "; " + state.target->id + " is live";
+    } else {
+      outcome.reason += live.id.empty() ? "" : "; " + live.id + " is still live";
+    }
+    return failure.result.evidence;
+  }
   if (!state.switched) {
     run_plan(undo_plan(state), engine.steps, run);
     if (state.target) {

@@ -1,6 +1,7 @@
 #include "deploy/run_loop.hpp"
 
 #include "deploy/run_reporter.hpp"
+#include "state/lock_holder.hpp"
 
 namespace bosun::agent::deploy {
 
@@ -8,6 +9,14 @@ std::optional<StepFailure> run_plan(const RunPlan& plan, const steps::StepCatalo
                                     RunContext& run) {
   for (const steps::PlannedStep& planned : plan.steps) {
     const steps::DeployStep& step = steps.step(planned.action);
+    if (const std::string lost = run.services.lock.lost(); !lost.empty()) {
+      StepResult stopped = run.services.report.step(planned.name, [&] {
+        return StepResult::failed("not run: " + lost +
+                                  "; this run stops here and leaves the host "
+                                  "to the lock's new holder");
+      });
+      return StepFailure{planned.name, planned.action, std::move(stopped), true};
+    }
     StepResult result = run.services.report.step(planned.name, [&] {
       if (step.needs_target() && !run.state.target) {
         return StepResult::failed(planned.name +

@@ -4,7 +4,8 @@
 
 namespace bosun::agent::state {
 
-LockHolder::LockHolder(std::string state_db) : m_lock(std::move(state_db)) {}
+LockHolder::LockHolder(std::string state_db, std::chrono::milliseconds renew_every)
+    : m_lock(std::move(state_db)), m_renew_every(renew_every) {}
 
 LockHolder::~LockHolder() {
   release();
@@ -26,6 +27,7 @@ std::string LockHolder::acquire(const std::string& holder, const std::string& me
       }
       m_held = true;
       m_stop = false;
+      m_lost.clear();
       m_renewer = std::thread([this] { renew_loop(); });
       return "";
     }
@@ -37,17 +39,46 @@ std::string LockHolder::acquire(const std::string& holder, const std::string& me
   }
 }
 
+void LockHolder::note_lost(const LockInfo& holder, std::int64_t now) {
+  if (m_lost.empty()) {
+    m_lost = "the deploy lock was taken over: " + describe_lock(holder, now);
+  }
+}
+
 void LockHolder::renew_loop() {
   std::unique_lock guard(m_mutex);
-  while (!m_wake.wait_for(guard, k_renew_every, [this] { return m_stop; })) {
+  while (!m_wake.wait_for(guard, m_renew_every, [this] { return m_stop || !m_lost.empty(); })) {
     const std::int64_t now = now_unix_ms();
-    m_mine.expires_unix_ms = now + k_ttl.count();
     try {
-      m_lock.acquire(m_mine, false, now);
+      // Renewed only while it is still ours: never taken back from whoever took it over.
+      if (const auto holder = m_lock.status(); holder && holder->holder != m_mine.holder) {
+        note_lost(*holder, now);
+        continue;
+      }
+      m_mine.expires_unix_ms = now + k_ttl.count();
+      const LockOutcome outcome = m_lock.acquire(m_mine, false, now);
+      if (!outcome.acquired && outcome.previous) {
+        note_lost(*outcome.previous, now);
+      }
     } catch (const std::exception&) {
       // state.db busy for longer than its timeout: the next renewal tries again
     }
   }
+}
+
+std::string LockHolder::lost() {
+  std::lock_guard guard(m_mutex);
+  if (!m_held || !m_lost.empty()) {
+    return m_lost;
+  }
+  try {
+    if (const auto holder = m_lock.status(); holder && holder->holder != m_mine.holder) {
+      note_lost(*holder, now_unix_ms());
+    }
+  } catch (const std::exception&) {
+    // state.db busy: the renewal looks again
+  }
+  return m_lost;
 }
 
 void LockHolder::release() {
@@ -61,6 +92,9 @@ void LockHolder::release() {
   m_wake.notify_all();
   m_renewer.join();
   m_held = false;
+  if (!m_lost.empty()) {
+    return;  // its new holder's now
+  }
   try {
     if (m_held_before) {
       LockInfo restored = *m_held_before;

@@ -9,6 +9,8 @@
 #include "bosun/agent/agent_cli.hpp"
 #include "child_process.hpp"
 #include "state/deploy_lock.hpp"
+#include "state/journal.hpp"
+#include "state/lock_holder.hpp"
 
 namespace bosun::agent {
 namespace {
@@ -90,6 +92,46 @@ TEST(DeployLock, CommandLine) {
   EXPECT_NE(output.find("took over the lock"), std::string::npos) << output;
   EXPECT_EQ(run({"grab"}, output), 2);
   EXPECT_EQ(run({"acquire", "--ttl", "soon"}, output), 2);
+}
+
+// A run's lock, taken over by someone else (`lock acquire --force`), is lost: said at once,
+// never renewed back from its new holder, and left to it at the end.
+TEST(LockHolder, ALockTakenOverIsLostAndLeftToItsNewHolder) {
+  test::TempDir dir;
+  const std::string db = dir.path() + "/state.db";
+  state::LockHolder mine(db, std::chrono::milliseconds(20));
+  std::string note;
+  ASSERT_EQ(mine.acquire("alice@laptop", "deploy v2", std::chrono::milliseconds(0), note), "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a few renewals
+  EXPECT_EQ(mine.lost(), "") << "a lock renewed by its holder is not lost";
+  DeployLock other(db);
+  const auto now = state::now_unix_ms();
+  ASSERT_TRUE(other.acquire({"bob@desk", "hotfix", 0, now + 60'000}, true, now).acquired);
+  const std::string lost = mine.lost();
+  EXPECT_NE(lost.find("the deploy lock was taken over: held by bob@desk"), std::string::npos)
+      << lost;
+  EXPECT_NE(lost.find("\"hotfix\""), std::string::npos) << lost;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(other.status()->holder, "bob@desk") << "renewals must not take it back";
+  mine.release();
+  ASSERT_TRUE(other.status().has_value()) << "released from under its new holder";
+  EXPECT_EQ(other.status()->holder, "bob@desk");
+}
+
+// The renewal thread notices on its own too, without anyone asking.
+TEST(LockHolder, TheRenewalNoticesATakeover) {
+  test::TempDir dir;
+  const std::string db = dir.path() + "/state.db";
+  state::LockHolder mine(db, std::chrono::milliseconds(20));
+  std::string note;
+  ASSERT_EQ(mine.acquire("alice@laptop", "deploy v2", std::chrono::milliseconds(0), note), "");
+  DeployLock other(db);
+  const auto now = state::now_unix_ms();
+  ASSERT_TRUE(other.acquire({"bob@desk", "hotfix", 0, now + 60'000}, true, now).acquired);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Bob gives it back; the lost run must still not think it holds the lock.
+  ASSERT_TRUE(other.release("bob@desk", false));
+  EXPECT_NE(mine.lost(), "") << "the renewal saw bob's lock and must remember it";
 }
 
 }  // namespace

@@ -46,21 +46,10 @@ BuildOutcome run_build(const manifest::Build& build, const BuildSite& site) {
     const std::vector<std::string> argv = command_argv(command, site.variables);
     const std::string written =
         command.uses_shell() ? "sh: " + command.shell : join(command.argv, " ");
-    std::ofstream(site.log_path, std::ios::app) << "$ " << written << "\n";
     // Every command gets what is left of the whole build's timeout.
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    StepCommand step_command{argv,
-                             site.env,
-                             site.release_dir,
-                             site.log_path,
-                             std::max(left, std::chrono::milliseconds(1)),
-                             site.pid_record};
-    step_command.user = site.user;
-    outcome.last = run_step_command(step_command);
+    outcome.last = run_build_command(argv, written, site.env, installs);
     if (!outcome.last.succeeded()) {
       outcome.failed_command = written;
-      std::ofstream(site.log_path, std::ios::app) << "bosun: " << outcome.last.describe() << "\n";
       return outcome;
     }
   }

@@ -19,22 +19,11 @@ InstallOutcome run_install(const std::vector<std::string>& argv,
                            const std::map<std::string, std::string>& env, const InstallSite& site,
                            const std::string& done) {
   const std::string written = join(argv, " ");
-  std::ofstream(site.log_path, std::ios::app) << "$ " << written << "\n";
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      site.deadline - std::chrono::steady_clock::now());
   InstallOutcome outcome;
-  StepCommand command{argv,
-                      env,
-                      site.release_dir,
-                      site.log_path,
-                      std::max(left, std::chrono::milliseconds(1)),
-                      site.pid_record};
-  command.user = site.user;
-  outcome.last = run_step_command(command);
+  outcome.last = run_build_command(argv, written, env, site);
   outcome.succeeded = outcome.last.succeeded();
   if (!outcome.succeeded) {
     outcome.failed = written;
-    std::ofstream(site.log_path, std::ios::app) << "bosun: " << outcome.last.describe() << "\n";
   } else {
     outcome.done = done;
   }
@@ -92,6 +81,27 @@ bool link_tree(const fs::path& from, const fs::path& to) {
 }
 
 }  // namespace
+
+StepCommandResult run_build_command(const std::vector<std::string>& argv,
+                                    const std::string& written,
+                                    const std::map<std::string, std::string>& env,
+                                    const InstallSite& site) {
+  std::ofstream(site.log_path, std::ios::app) << "$ " << written << "\n";
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      site.deadline - std::chrono::steady_clock::now());
+  StepCommand command{argv,
+                      env,
+                      site.release_dir,
+                      site.log_path,
+                      std::max(left, std::chrono::milliseconds(1)),
+                      site.pid_record};
+  command.user = site.user;
+  const StepCommandResult result = run_step_command(command);
+  if (!result.succeeded()) {
+    std::ofstream(site.log_path, std::ios::app) << "bosun: " << result.describe() << "\n";
+  }
+  return result;
+}
 
 InstallOutcome install_python(const manifest::PythonBuild& python, const InstallSite& site) {
   const fs::path release = site.release_dir;

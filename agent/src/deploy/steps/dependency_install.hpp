@@ -30,6 +30,13 @@ struct InstallOutcome {
   StepCommandResult last;
 };
 
+// One command of the build, logged as "$ WRITTEN" (and its failure as "bosun: ..."), run as
+// the site's user within what is left of the build's deadline.
+StepCommandResult run_build_command(const std::vector<std::string>& argv,
+                                    const std::string& written,
+                                    const std::map<std::string, std::string>& env,
+                                    const InstallSite& site);
+
 InstallOutcome install_python(const manifest::PythonBuild& python, const InstallSite& site);
 InstallOutcome install_node(const manifest::NodeBuild& node, const InstallSite& site);
 

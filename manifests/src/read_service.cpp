@@ -246,7 +246,7 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   (void)read_name(context, key_field(field), "service name");
   MapReader map(context, field,
                 {"command", "env", "depends_on", "ready", "liveness", "restart", "stop", "deploy",
-                 "cwd", "user", "limits", "logs", "listen", "proxy", "public"});
+                 "cwd", "user", "limits", "logs", "listen", "proxy", "public", "container"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -258,7 +258,12 @@ std::optional<Service> read_service(ReadContext& context, const Field& field) {
   }
   context.allow_listen_fd_variable = service.listen.has_value();
   context.allow_port_variable = map.get("proxy") != nullptr;
-  if (const Field* f = map.require("command")) {
+  if (const Field* f = map.get("container")) {
+    service.container = read_container(context, *f);
+  }
+  // A container's command is optional: without one, the image's own CMD runs.
+  if (const Field* f =
+          map.get("container") != nullptr ? map.get("command") : map.require("command")) {
     auto command = read_command(context, *f);
     if (command) {
       service.command = std::move(*command);

@@ -22,6 +22,7 @@ std::optional<ProbeSpec> read_probe(ReadContext& context, const Field& field, Pr
 std::optional<Service> read_service(ReadContext& context, const Field& field);
 std::optional<ListenSpec> read_listen(ReadContext& context, const Field& field);
 std::optional<ProxySpec> read_proxy(ReadContext& context, const Field& field);
+std::optional<ContainerSpec> read_container(ReadContext& context, const Field& field);
 
 std::vector<Stage> read_stages(ReadContext& context, const Field& field);
 std::optional<SshSettings> read_ssh(ReadContext& context, const Field& field);

@@ -8,6 +8,7 @@
 #include "cli/deploy_cli.hpp"
 #include "cli/report_cli.hpp"
 #include "cli/session_cli.hpp"
+#include "container/container_run.hpp"
 #include "release/fetch_process.hpp"
 
 namespace bosun::agent {
@@ -62,6 +63,8 @@ int run_agent_cli(const std::vector<std::string>& args, std::ostream& out, std::
              "stop-all", "/v1/stop-all",
              "Stop every service in reverse dependency order, then stop the agent.", sub, out, err);
        }},
+      {"container-run", "(used by the agent) run a container service in the foreground",
+       [&](Args sub) { return container::container_run_command(sub, out, err); }},
       {"fetch-mirror", "(used by the agent) fetch the repository into its mirror",
        [&](Args sub) { return release::fetch_mirror_command(sub, out, err); }},
       {"session", "run agent commands read from stdin (the controller's connection)",

@@ -42,7 +42,9 @@ ReleaseApp load_release_app(const AgentSettings& settings, const std::string& di
 
 std::map<std::string, std::string> agent_base_env() {
   std::map<std::string, std::string> env;
-  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME"}) {
+  // DOCKER_HOST and CONTAINER_HOST: which engine a container service's CLI talks to.
+  for (const char* name : {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "DOCKER_HOST",
+                           "CONTAINER_HOST"}) {
     if (const char* value = std::getenv(name)) {
       env[name] = value;
     }

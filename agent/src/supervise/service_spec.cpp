@@ -1,11 +1,15 @@
 #include "supervise/service_spec.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 #include <stdexcept>
 
 #include "bosun/common/text.hpp"
 #include "bosun/manifest/command_expansion.hpp"
 #include "bosun/manifest/variables.hpp"
+#include "container/container_command.hpp"
+#include "container/container_names.hpp"
 
 namespace bosun::agent::supervise {
 namespace {
@@ -44,6 +48,49 @@ class Expander {
   std::map<std::string, std::string> m_values;
   std::string m_service;
 };
+
+// The bosun-agent binary this process runs (a container service's argv starts with it).
+std::string own_program() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? "bosun-agent" : self.string();
+}
+
+// A container service's command line, its variables' values left to its environment.
+void make_container(const manifest::Manifest& manifest, const manifest::Service& service,
+                    const ResolveInputs& inputs, const Expander& expand, ServiceSpec& spec) {
+  const manifest::ContainerSpec& container = *service.container;
+  container::ContainerRun run;
+  run.agent_program = own_program();
+  run.prefix = container::service_prefix(manifest.app, service.name);
+  run.image = container.build ? container::built_image(
+                                    manifest.app, service.name,
+                                    std::filesystem::path(inputs.release_dir).filename().string())
+                              : expand(container.image);
+  run.env_file = (inputs.layout.run_dir() / (service.name + ".container.env")).string();
+  std::set<std::string> names;
+  for (const manifest::EnvVar& var : manifest.env) {
+    names.insert(var.name);
+  }
+  for (const auto& [name, value] : inputs.dotenv) {
+    names.insert(name);
+  }
+  for (const manifest::EnvVar& var : service.env) {
+    names.insert(var.name);
+  }
+  run.env_names.assign(names.begin(), names.end());
+  for (const std::string& volume : container.volumes) {
+    run.volumes.push_back(expand(volume));
+  }
+  if (!service.command.argv.empty() || service.command.uses_shell()) {
+    run.args = expand.argv(service.command);
+  }
+  run.user = service.user;
+  spec.argv = container::container_argv(container, run);
+  spec.user.clear();  // the engine's CLI runs as the agent; `user:` is the container's
+  spec.container_engine = container.engine;
+  spec.container_prefix = run.prefix;
+}
 
 }  // namespace
 
@@ -96,7 +143,9 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     const Expander expand(values, service->name);
     ServiceSpec spec;
     spec.name = service->name;
-    spec.argv = expand.argv(service->command);
+    if (!service->container) {
+      spec.argv = expand.argv(service->command);
+    }
     spec.env = inputs.base_env;
     for (const manifest::EnvVar& var : manifest.env) {
       spec.env[var.name] = expand(var.value);
@@ -127,6 +176,9 @@ std::vector<ServiceSpec> resolve_services(const manifest::Manifest& manifest,
     spec.logs = service->logs;
     spec.nofile = service->nofile;
     spec.user = service->user;
+    if (service->container) {
+      make_container(manifest, *service, inputs, expand, spec);
+    }
     if (service->restart.crash_loop.on_crash_loop) {
       spec.on_crash_loop = expand.argv(*service->restart.crash_loop.on_crash_loop);
       spec.hook_user = manifest.steps_user();

@@ -52,6 +52,10 @@ struct ServiceSpec {
   // probes until a start picks the port (see with_port).
   std::optional<ProxyPlan> proxy;
   bool public_ = false;  // may listen beyond loopback (manifest `public: true`)
+  // A container service (argv is bosun-agent container-run ...): its engine and the prefix of
+  // its containers' names, PREFIX-PID (container/container_names.hpp).
+  std::string container_engine;
+  std::string container_prefix;
 
   std::vector<std::string> env_list() const;  // "NAME=value"
 };

@@ -3,6 +3,8 @@
 // starts, probes and adoption have their own files.
 #include "supervise/supervision.hpp"
 
+#include "container/container_names.hpp"
+
 #include <signal.h>
 
 #include <algorithm>
@@ -355,6 +357,29 @@ void Supervision::run_hook(const Runtime& runtime) {
   }
 }
 
+void Supervision::kill_instance(const ServiceSpec& spec, pid_t pid) {
+  m_effects.processes.signal_group(pid, SIGKILL);
+  if (spec.container_engine.empty()) {
+    return;
+  }
+  const std::string name = container::container_name(spec.container_prefix, pid);
+  try {
+    const sys::SpawnedProcess kill =
+        m_effects.processes.spawn({{spec.container_engine, "kill", name},
+                                   spec.env_list(),
+                                   spec.cwd,
+                                   spec.log_path,
+                                   std::nullopt,
+                                   ""});
+    m_hooks.push_back(kill.pidfd);
+    m_effects.exits.watch(kill.pidfd);
+  } catch (const std::exception& error) {
+    m_effects.journal.record(
+        spec.name, "killed",
+        "could not ask " + spec.container_engine + " to kill " + name + ": " + error.what());
+  }
+}
+
 // ---- timers ----
 
 void Supervision::time_passed() {
@@ -407,7 +432,7 @@ void Supervision::on_due(Runtime& runtime) {
         m_effects.journal.record(
             runtime.spec.name, "killed",
             "did not stop within " + format_duration(runtime.spec.stop.timeout) + "; SIGKILL");
-        m_effects.processes.signal_group(runtime.pid, SIGKILL);
+        kill_instance(runtime.spec, runtime.pid);
       }
       break;
   }

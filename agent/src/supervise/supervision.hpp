@@ -93,6 +93,9 @@ class Supervision {
   void instance_exited(Runtime& runtime);
   void unexpected_exit(Runtime& runtime, Clock::time_point now);
   void run_hook(const Runtime& runtime);
+  // SIGKILL to an instance's group. A container's CLI dies of it but its container would run
+  // on, so the engine is asked to kill that one too (detached, reaped like a hook).
+  void kill_instance(const ServiceSpec& spec, pid_t pid);
   void on_due(Runtime& runtime);
   void rotate_logs();
   void continue_stopping_all();

@@ -119,7 +119,7 @@ bool Supervision::reinstate_leaving(Runtime& runtime) {
   }
   if (runtime.is_running()) {  // the failed replacement: it goes at once
     m_effects.exits.unwatch(runtime.pidfd);
-    m_effects.processes.signal_group(runtime.pid, SIGKILL);
+    kill_instance(runtime.spec, runtime.pid);
     const sys::ExitStatus status =
         m_effects.processes.collect_exit(runtime.pidfd, !runtime.adopted);
     m_effects.journal.record(runtime.spec.name, "stopped",
@@ -175,7 +175,7 @@ void Supervision::kill_overdue_leaving() {
                                  "old instance, pid " + std::to_string(old.pid) +
                                      ", did not stop within " +
                                      format_duration(runtime.spec.stop.timeout) + "; SIGKILL");
-        m_effects.processes.signal_group(old.pid, SIGKILL);
+        kill_instance(old.spec ? *old.spec : runtime.spec, old.pid);
       }
     }
   }

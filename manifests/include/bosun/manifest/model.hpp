@@ -184,6 +184,31 @@ struct LogSpec {
   int keep = 5;
 };
 
+// ---- containers ----
+
+// An image built in each release: `ENGINE build -f DOCKERFILE CONTEXT`, both relative to the
+// release, tagged bosun-APP-SERVICE:RELEASE so that every release keeps its own image.
+struct ContainerBuild {
+  std::string context = ".";
+  std::string dockerfile = "Dockerfile";  // relative to the release, like the context
+  Location where;
+};
+
+// A service that runs as a container (docker, or podman with the same command line), in the
+// foreground of the agent's supervision: its log, probes, restarts and stops are a process's.
+struct ContainerSpec {
+  std::string engine = "docker";
+  std::string image;  // a named image ("redis:7"); empty when `build` is given
+  std::optional<ContainerBuild> build;
+  std::string network = "host";      // host, or bridge/none (then `ports` publish)
+  std::vector<std::string> ports;    // -p, as docker writes them: 127.0.0.1:8000:8000
+  std::vector<std::string> volumes;  // -v HOST:CONTAINER[:ro], HOST under ${shared} or ${release}
+  std::string memory;                // --memory (512m)
+  std::string cpus;                  // --cpus (1.5)
+  bool init = false;                 // --init: a PID 1 that forwards signals and reaps
+  Location where;
+};
+
 struct Service {
   std::string name;
   Location where;
@@ -205,6 +230,9 @@ struct Service {
   // Meant to be reached from other hosts (nginx on 80/443): listening beyond loopback is then
   // no finding of the readiness report.
   bool public_ = false;
+  // Runs as a container; `command` (optional then) overrides the image's CMD and `user` is the
+  // user inside the container.
+  std::optional<ContainerSpec> container;
 };
 
 // ---- database ----

@@ -51,11 +51,10 @@ void AgentSandbox::start_agent(const std::vector<std::string>& run_args) {
     argv.insert(argv.end(), {"-c", manifest_path()});
   }
   argv.insert(argv.end(), run_args.begin(), run_args.end());
+  std::vector<std::string> env{"HOME=" + root(), "LANG=C.UTF-8"};
+  env.insert(env.end(), agent_env.begin(), agent_env.end());
   m_agent = std::make_unique<ChildProcess>(
-      ProcessOptions{argv,
-                     {"HOME=" + root(), "LANG=C.UTF-8"},
-                     root(),
-                     root() + "/agent-" + std::to_string(m_runs++) + ".out"});
+      ProcessOptions{argv, env, root(), root() + "/agent-" + std::to_string(m_runs++) + ".out"});
   const bool up = wait_until(
       [&] {
         try {

@@ -34,6 +34,8 @@ class AgentSandbox {
   // Starts `bosun-agent run --root ROOT` with `run_args` (default: -c app.yaml) and waits
   // until its API answers.
   void start_agent(const std::vector<std::string>& run_args = {});
+  // "NAME=value" entries the agent is started with besides HOME and LANG (DOCKER_HOST...).
+  std::vector<std::string> agent_env;
   ChildProcess& agent() { return *m_agent; }
   // SIGKILLs the agent (services keep running).
   void kill_agent();

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "bosun/common/text.hpp"
+#include "container/image_build.hpp"
 #include "deploy/run_places.hpp"
 #include "deploy/steps/builtin_steps.hpp"
 #include "deploy/steps/dependency_install.hpp"
@@ -59,8 +60,17 @@ BuildOutcome run_build(const manifest::Build& build, const BuildSite& site) {
 
 namespace {
 
-// build: the target's dependency installs and build commands in its directory, within the step's
-// timeout (else the manifest's), into RELEASE.build.log.
+bool has_image_builds(const manifest::Manifest& manifest) {
+  for (const manifest::Service& service : manifest.services) {
+    if (service.container && service.container->build) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// build: the target's dependency installs and build commands in its directory, then its
+// container images, within the step's timeout (else the manifest's), into RELEASE.build.log.
 class BuildStep final : public DeployStep {
  public:
   bool needs_target() const override { return true; }
@@ -73,8 +83,13 @@ class BuildStep final : public DeployStep {
     if (step.definition.timeout) {
       build.timeout = *step.definition.timeout;
     }
-    if (build.empty()) {
+    const bool images = has_image_builds(next.manifest);
+    if (build.empty() && !images) {
       return StepResult::skipped("no build commands");
+    }
+    if (const std::string missing = container::missing_build_inputs(next.manifest, next.dir);
+        !missing.empty()) {
+      return StepResult::failed(missing.substr(0, missing.size() - 1));
     }
     const release::AgentSettings& settings = run.services.settings;
     const std::string log = run_log(settings, next.id, "build");
@@ -86,13 +101,22 @@ class BuildStep final : public DeployStep {
                          run.state.from.dir,
                          (settings.layout.root / "cache").string(),
                          next.manifest.steps_user()};
-    const BuildOutcome outcome = run_build(build, site);
+    const BuildOutcome outcome = run_build(build, site);  // nothing to do when it is empty
     if (!outcome.succeeded) {
       return StepResult::failed("build command `" + outcome.failed_command + "` " +
                                     outcome.last.describe() + " (log: " + log + ")",
                                 log_evidence(log));
     }
     std::string done = join(outcome.installed, "; ");
+    if (images) {
+      const container::ImageBuildOutcome built = container::build_images(
+          next.manifest,
+          {next.id, next.dir, settings.base_env, log, step_record(settings), build.timeout});
+      if (!built.succeeded) {
+        return StepResult::failed(built.failure + " (log: " + log + ")", log_evidence(log));
+      }
+      done += (done.empty() ? "" : "; ") + std::string("images ") + join(built.built, ", ");
+    }
     return StepResult::ok((done.empty() ? "" : done + "; ") +
                           std::to_string(build.commands.size()) + " command(s), log: " + log);
   }

@@ -1,5 +1,6 @@
 // discard: a deploy that failed before its switch removes its release directory (the
 // ledger keeps the record and why it failed).
+#include "container/release_images.hpp"
 #include "deploy/steps/builtin_steps.hpp"
 
 namespace bosun::agent::deploy::steps {
@@ -13,6 +14,10 @@ class DiscardStep final : public DeployStep {
       return StepResult::skipped("no release was checked out");
     }
     run.services.store.discard(*run.state.release);
+    if (run.state.target) {  // and what its build made of images
+      container::remove_release_images(run.state.target->manifest, run.state.release->id,
+                                       run.services.settings.base_env);
+    }
     return StepResult::ok("removed " + run.state.release->id);
   }
 };

@@ -7,6 +7,7 @@
 #include "database/backup_seal.hpp"
 
 #include "bosun/common/text.hpp"
+#include "container/release_images.hpp"
 #include "deploy/steps/builtin_steps.hpp"
 #include "release/prune_plan.hpp"
 #include "state/release_ledger.hpp"
@@ -55,6 +56,8 @@ class PruneStep final : public DeployStep {
         store.discard(*release);
       }
       ledger.set_state(id, state::ReleaseState::discarded, "pruned");
+      // Its images, as the deploy's own manifest names them.
+      container::remove_release_images(run.app().manifest, id, run.services.settings.base_env);
     }
     std::set<std::string> removed_backups(plan.backups.begin(), plan.backups.end());
     std::set<std::string> kept_backups;

@@ -1,0 +1,175 @@
+// Issue 17: a service that runs as a container, on a real dockerd started by the test (host
+// networking only, no registry: the image is built in each release FROM a busybox imported
+// from a tarball). Through the real bosun-agent: each deploy builds the release's image and the
+// container serves that release's VERSION; a crashed container is restarted; the agent killed
+// and started again adopts the running container without restarting it; a rollback runs the
+// previous release's image without building; stop-all leaves no container behind. A bad
+// Dockerfile fails the deploy naming its line; a missing one is a manifest error with its
+// file:line:col before anything runs.
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "agent_fixture.hpp"
+#include "child_process.hpp"
+#include "docker_engine.hpp"
+#include "git_repo.hpp"
+#include "http_client.hpp"
+
+namespace bosun::test {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+std::string served_version(unsigned short port) {
+  try {
+    const HttpResult answer = http(port, "GET", "/VERSION");
+    std::string text = answer.status == 200 ? answer.body : "";
+    while (!text.empty() && text.back() == '\n') {
+      text.pop_back();
+    }
+    return text;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+class ContainerService : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!engine.available()) {
+      GTEST_SKIP() << "no Docker engine here: " << engine.why();
+    }
+    agent.agent_env = {"DOCKER_HOST=" + engine.host()};
+  }
+
+  void TearDown() override {
+    if (engine.available()) {
+      agent.cli({"stop-all", "--root", agent.root()}, seconds(60));
+    }
+  }
+
+  std::string manifest(const std::string& dockerfile = "Dockerfile") const {
+    return "app: boxed\nrepo: " + repo.path() +
+           "\nverify: {window: 1s}\nservices:\n  web:\n    container:\n      build: {context: "
+           "., dockerfile: " +
+           dockerfile +
+           "}\n      init: true\n    ready: {http: 'http://127.0.0.1:" + std::to_string(port) +
+           "/VERSION', timeout: 60s}\n    stop: {timeout: 15s}\n";
+  }
+
+  // A release: its VERSION served by busybox httpd in the container, on the host's loopback.
+  std::string commit_version(const std::string& version, const std::string& extra_step = "") {
+    repo.write("app.yaml", manifest());
+    repo.write("VERSION", version + "\n");
+    repo.write("Dockerfile", std::string("FROM ") + DockerEngine::k_base_image +
+                                 "\nCOPY VERSION /srv/VERSION\n" + extra_step +
+                                 "CMD [\"httpd\", \"-f\", \"-p\", \"127.0.0.1:" +
+                                 std::to_string(port) + "\", \"-h\", \"/srv\"]\n");
+    return repo.commit_all(version);
+  }
+
+  CliRun deploy(const std::string& sha) {
+    return agent.cli_while_progressing({"deploy", "--root", agent.root(), "--commit", sha});
+  }
+
+  // The ids of this app's running containers, as the engine lists them.
+  std::string running_containers() {
+    return engine.docker({"ps", "-q", "--filter", "label=bosun.service=bosun-boxed-web"}).second;
+  }
+
+  DockerEngine engine;
+  AgentSandbox agent;
+  TempDir source;
+  GitRepo repo{source.path() + "/app"};
+  unsigned short port = free_port();
+};
+
+TEST_F(ContainerService, DeploysRestartsAdoptsAndRollsBackToThePreviousImage) {
+  const std::string v1 = commit_version("v1");
+  const std::string v2 = commit_version("v2");
+  agent.start_agent({"--repo", repo.path()});
+
+  const CliRun one = deploy(v1);
+  ASSERT_EQ(one.code, 0) << one.output;
+  EXPECT_EQ(served_version(port), "v1");
+  EXPECT_NE(one.output.find("images bosun-boxed-web:"), std::string::npos) << one.output;
+  const CliRun two = deploy(v2);
+  ASSERT_EQ(two.code, 0) << two.output;
+  EXPECT_EQ(served_version(port), "v2");
+  const std::string images =
+      engine.docker({"images", "--format", "{{.Tag}}", "bosun-boxed-web"}).second;
+  EXPECT_EQ(std::count(images.begin(), images.end(), '\n'), 2) << "one image per release:\n"
+                                                               << images;
+
+  // A crash: the container's process killed. The CLI exits with it; the agent starts another.
+  const int before = agent.pid_of("web");
+  const std::string first_container = running_containers();
+  ASSERT_FALSE(first_container.empty());
+  ASSERT_EQ(engine.docker({"kill", "bosun-boxed-web-" + std::to_string(before)}).first, 0);
+  ASSERT_TRUE(
+      wait_until([&] { return agent.pid_of("web") != before && agent.state_of("web") == "ready"; },
+                 std::chrono::milliseconds(60'000)))
+      << agent.state_of("web");
+  EXPECT_EQ(served_version(port), "v2");
+  EXPECT_NE(running_containers(), first_container);
+
+  // The agent dies and comes back: the container runs on, adopted, not restarted.
+  const int running = agent.pid_of("web");
+  const std::string container = running_containers();
+  agent.kill_agent();
+  agent.start_agent({"--repo", repo.path()});
+  ASSERT_TRUE(agent.wait_for_state("web", "ready", std::chrono::milliseconds(30'000)));
+  EXPECT_EQ(agent.pid_of("web"), running);
+  EXPECT_EQ(running_containers(), container);
+  EXPECT_EQ(served_version(port), "v2");
+
+  // Back to v1's image, which is still there: nothing is built.
+  const CliRun back = agent.cli({"rollback", "--root", agent.root()}, seconds(120));
+  ASSERT_EQ(back.code, 0) << back.output;
+  EXPECT_EQ(served_version(port), "v1");
+  EXPECT_EQ(back.output.find("build "), std::string::npos) << back.output;
+
+  const CliRun stopped = agent.cli({"stop-all", "--root", agent.root()}, seconds(60));
+  EXPECT_EQ(stopped.code, 0) << stopped.output;
+  EXPECT_TRUE(
+      wait_until([&] { return running_containers().empty(); }, std::chrono::milliseconds(30'000)))
+      << running_containers();
+}
+
+TEST_F(ContainerService, ABadDockerfileLineFailsTheDeployNamingIt) {
+  const std::string v1 = commit_version("v1");
+  const std::string broken = commit_version("v2", "RUN false\n");
+  agent.start_agent({"--repo", repo.path()});
+  ASSERT_EQ(deploy(v1).code, 0);
+  const CliRun run = deploy(broken);
+  EXPECT_NE(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("image of web: Dockerfile:3: RUN false: exited with code"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(served_version(port), "v1") << "the live release keeps serving";
+}
+
+TEST_F(ContainerService, AMissingDockerfileIsAManifestErrorBeforeAnythingRuns) {
+  commit_version("v1");
+  repo.write("app.yaml", manifest("docker/Dockerfile") + "build: [{sh: 'touch built-anyway'}]\n");
+  const std::string sha = repo.commit_all("points at a Dockerfile that is not there");
+  agent.start_agent({"--repo", repo.path()});
+  const CliRun run = deploy(sha);
+  EXPECT_NE(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("app.yaml:7:14: services.web.container.build: no docker/Dockerfile "
+                            "in the release"),
+            std::string::npos)
+      << run.output;
+  for (const auto& entry : fs::directory_iterator(fs::path(agent.root()) / "releases")) {
+    EXPECT_FALSE(fs::exists(entry.path() / "built-anyway")) << "the build ran anyway";
+  }
+}
+
+}  // namespace
+}  // namespace bosun::test

@@ -74,15 +74,6 @@ std::vector<std::string> read_secret_names(ReadContext& context, const Field& fi
   return names;
 }
 
-bool looks_secret(const std::string& name) {
-  for (const char* marker : {"SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "PRIVATE_KEY"}) {
-    if (name.find(marker) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // Secrets must never be written into the manifest, which lives in git.
 void check_env_against_secrets(const std::vector<EnvVar>& env, const std::string& path,
                                const std::vector<std::string>& secrets, Diagnostics& diagnostics) {
@@ -93,7 +84,7 @@ void check_env_against_secrets(const std::vector<EnvVar>& env, const std::string
                         quote_for_message(var.name) +
                             " is listed in secrets: its value must not be written in the "
                             "manifest; put it in .bosun/secrets or the environment");
-    } else if (looks_secret(var.name) && !var.value.empty() &&
+    } else if (looks_like_secret_name(var.name) && !var.value.empty() &&
                var.value.find("${") == std::string::npos) {
       diagnostics.warning(var.where, path + "." + var.name,
                           quote_for_message(var.name) +
@@ -212,6 +203,15 @@ void cross_check(const Manifest& manifest, Diagnostics& diagnostics) {
 }
 
 }  // namespace
+
+bool looks_like_secret_name(const std::string& name) {
+  for (const char* marker : {"SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "PRIVATE_KEY"}) {
+    if (name.find(marker) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 LoadResult parse_manifest(std::string_view yaml_text, const std::string& file_name) {
   Diagnostics diagnostics(file_name);

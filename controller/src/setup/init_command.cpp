@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -15,6 +16,7 @@
 #include "bosun/common/text.hpp"
 #include "bosun/common/text_file.hpp"
 #include "bosun/common/url.hpp"
+#include "project/compose_import.hpp"
 #include "project/manifest_draft.hpp"
 #include "setup/setup_commands.hpp"
 
@@ -106,6 +108,7 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
   bool force = false;
   bool json = false;
   bool generic = false;
+  std::string from;
   bosun::cli::ArgParser parser(
       command,
       "Start a project: an app.yaml for the stack found in DIR (FastAPI or Flask, with alembic; "
@@ -118,6 +121,10 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
       .option("repo", 0, "URL", "where hosts fetch releases from (default: a placeholder)", repo)
       .option("port", 0, "PORT", "the port the app listens on (default: found, else 8000/3000)",
               port)
+      .option("from", 0, "COMPOSE-FILE",
+              "convert a docker-compose.yml: its services run as containers (docs/CONTAINERS.md); "
+              "what cannot be mapped is listed with its line",
+              from)
       .flag("template", 0, "write the commented template, whatever the stack", generic)
       .flag("force", 0, "overwrite an existing app.yaml", force)
       .flag("json", 0, "print what was written as JSON", json);
@@ -142,14 +149,37 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     stack.port = *number;
   }
+  std::optional<project::ComposeImport> imported;
+  if (!from.empty()) {
+    auto converted =
+        project::import_compose(from, root, stack.app.empty() ? std::string("myapp") : stack.app,
+                                repo.empty() ? "git@github.com:me/" + stack.app + ".git" : repo);
+    if (!converted) {
+      err << command << ": --from " << converted.error() << "\n";
+      return exit_code::k_invalid_input;
+    }
+    imported = std::move(*converted);
+  }
   fs::create_directories(root / ".bosun");
-  std::ofstream(manifest) << (stack.kind == project::StackKind::generic
-                                  ? std::string(k_manifest_template)
-                                  : project::draft_manifest(
-                                        stack, repo.empty()
-                                                   ? "git@github.com:me/" + stack.app + ".git"
-                                                   : repo));
+  if (imported) {
+    std::ofstream(manifest) << imported->manifest;
+  } else {
+    std::ofstream(manifest) << (stack.kind == project::StackKind::generic
+                                    ? std::string(k_manifest_template)
+                                    : project::draft_manifest(
+                                          stack, repo.empty()
+                                                     ? "git@github.com:me/" + stack.app + ".git"
+                                                     : repo));
+  }
   const fs::path secrets = root / ".bosun" / "secrets";
+  if (imported && !fs::exists(secrets)) {
+    std::ofstream out_secrets(secrets);
+    out_secrets << "# NAME=value, one per line. Never commit this file: bosun pushes it to\n"
+                   "# the hosts' shared/.env (mode 0600) with `bosun setup`.\n";
+    for (const auto& [name, value] : imported->secrets) {
+      out_secrets << name << "=" << value << "\n";
+    }
+  }
   write_secrets_template(secrets, stack);
   ::chmod(secrets.c_str(), 0600);
   const fs::path ignore = root / ".gitignore";
@@ -165,10 +195,30 @@ int init_command(const std::vector<std::string>& args, std::ostream& out, std::o
     body.set("found", evidence);
     body.set("secrets", secrets.string());
     body.set("gitignore", ignore.string());
+    if (imported) {
+      Poco::JSON::Array::Ptr unmapped = new Poco::JSON::Array;
+      for (const std::string& line : imported->unmapped) {
+        unmapped->add(line);
+      }
+      Poco::JSON::Array::Ptr notes = new Poco::JSON::Array;
+      for (const std::string& line : imported->notes) {
+        notes->add(line);
+      }
+      body.set("not_mapped", unmapped);
+      body.set("notes", notes);
+    }
     body.stringify(out);
     out << "\n";
   } else {
-    if (stack.kind != project::StackKind::generic) {
+    if (imported) {
+      out << "converted " << from << ": its services run as containers\n";
+      for (const std::string& line : imported->notes) {
+        out << "  note: " << line << "\n";
+      }
+      for (const std::string& line : imported->unmapped) {
+        out << "  not mapped: " << line << "\n";
+      }
+    } else if (stack.kind != project::StackKind::generic) {
       out << "found a " << project::to_string(stack.kind) << " app: " << join(stack.evidence, "; ")
           << "\n";
     }

@@ -27,4 +27,8 @@ LoadResult parse_manifest(std::string_view yaml_text, const std::string& file_na
 // Reads and parses a file; a missing or unreadable file is reported as a diagnostic.
 LoadResult load_manifest_file(const std::string& path);
 
+// A variable name that usually holds a secret (…PASSWORD, …TOKEN, …SECRET…): a value written
+// for it in the manifest is warned about, and `bosun init --from` moves it to .bosun/secrets.
+bool looks_like_secret_name(const std::string& name);
+
 }  // namespace bosun::manifest

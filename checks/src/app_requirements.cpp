@@ -31,8 +31,11 @@ std::vector<RequirementRow> database_rows(const AppRequirementInputs& inputs) {
 }  // namespace
 
 std::vector<RequirementRow> check_app_requirements(const AppRequirementInputs& inputs) {
-  std::vector<RequirementRow> rows = detail::runtime_rows(inputs);
-  for (auto&& more : {database_rows(inputs), detail::alembic_rows(inputs)}) {
+  std::vector<RequirementRow> rows = detail::runtime_is_the_images(inputs)
+                                         ? std::vector<RequirementRow>{}
+                                         : detail::runtime_rows(inputs);
+  for (auto&& more :
+       {database_rows(inputs), detail::alembic_rows(inputs), detail::container_rows(inputs)}) {
     rows.insert(rows.end(), more.begin(), more.end());
   }
   return rows;

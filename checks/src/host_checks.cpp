@@ -13,8 +13,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "bosun/common/byte_size.hpp"
@@ -141,6 +143,54 @@ CheckResult check_env_var(const std::string& name, const std::map<std::string, s
   return detail::make_result(Status::pass, name + " is set (" + shape + ")", "", start);
 }
 
+namespace {
+
+// The container a process runs in: its id from /proc/PID/cgroup (docker's and podman's
+// cgroups name it), and its name as the engine reports it when it answers.
+std::string container_of(int pid) {
+  std::ifstream cgroup("/proc/" + std::to_string(pid) + "/cgroup");
+  std::string line;
+  std::string id;
+  while (id.empty() && std::getline(cgroup, line)) {
+    for (std::size_t at = 0; at + 64 <= line.size(); ++at) {
+      if (std::all_of(line.begin() + static_cast<std::ptrdiff_t>(at),
+                      line.begin() + static_cast<std::ptrdiff_t>(at + 64),
+                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
+        id = line.substr(at, 64);
+        break;
+      }
+    }
+  }
+  if (id.empty()) {
+    return "";
+  }
+  std::map<std::string, std::string> env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
+  for (const char* name : {"DOCKER_HOST", "HOME"}) {
+    if (const char* value = std::getenv(name)) {
+      env[name] = value;
+    }
+  }
+  const detail::Captured named = detail::capture_command(
+      {"docker", "inspect", "--format", "{{.Name}}", id}, env, "", std::chrono::seconds(5));
+  std::string name = named.exit_code == 0 ? std::string(trim(named.output)) : "";
+  if (name.starts_with("/")) {
+    name = name.substr(1);
+  }
+  return name.empty() ? "container " + id.substr(0, 12) : name;
+}
+
+// bosun-APP-SERVICE-PID: the container of the instance whose engine CLI is PID.
+bool own_container(const std::string& name, const std::vector<int>& own_pids) {
+  const std::size_t dash = name.rfind('-');
+  if (!name.starts_with("bosun-") || dash == std::string::npos) {
+    return false;
+  }
+  const int pid = std::atoi(name.c_str() + dash + 1);
+  return std::find(own_pids.begin(), own_pids.end(), pid) != own_pids.end();
+}
+
+}  // namespace
+
 std::optional<PortHolder> port_holder(std::uint16_t port) {
   const auto inodes = listening_inodes(port);
   if (inodes.empty()) {
@@ -159,14 +209,15 @@ std::optional<PortHolder> port_holder(std::uint16_t port) {
       for (const std::string& inode : inodes) {
         if (!link_error && target == "socket:[" + inode + "]") {
           std::ifstream comm(process.path() / "comm");
-          PortHolder holder{std::stoi(pid_text), ""};
+          PortHolder holder{std::stoi(pid_text), "", ""};
           std::getline(comm, holder.command);
+          holder.container = container_of(holder.pid);
           return holder;
         }
       }
     }
   }
-  return PortHolder{0, "unknown (owned by another user)"};
+  return PortHolder{0, "unknown (owned by another user)", ""};
 }
 
 CheckResult check_port_free(std::uint16_t port, const std::vector<int>& own_pids) {
@@ -176,7 +227,8 @@ CheckResult check_port_free(std::uint16_t port, const std::vector<int>& own_pids
     return detail::make_result(Status::pass, "port " + std::to_string(port) + " is free", "",
                                start);
   }
-  if (std::find(own_pids.begin(), own_pids.end(), holder->pid) != own_pids.end()) {
+  if (std::find(own_pids.begin(), own_pids.end(), holder->pid) != own_pids.end() ||
+      own_container(holder->container, own_pids)) {
     return detail::make_result(Status::pass,
                                "port " + std::to_string(port) + " is held by the app's own " +
                                    holder->command + " (pid " + std::to_string(holder->pid) + ")",
@@ -184,8 +236,9 @@ CheckResult check_port_free(std::uint16_t port, const std::vector<int>& own_pids
   }
   return detail::make_result(
       Status::fail,
-      "port " + std::to_string(port) + " is taken by " + holder->command +
-          (holder->pid > 0 ? " (pid " + std::to_string(holder->pid) + ")" : ""),
+      "port " + std::to_string(port) + " is taken by " +
+          (holder->container.empty() ? "" : "the container " + holder->container + ": ") +
+          holder->command + (holder->pid > 0 ? " (pid " + std::to_string(holder->pid) + ")" : ""),
       "stop what holds port " + std::to_string(port) + " or change the app's port", start);
 }
 

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "agent_fixture.hpp"
+#include "bosun/common/text_file.hpp"
 #include "child_process.hpp"
 #include "docker_engine.hpp"
 #include "git_repo.hpp"
@@ -169,6 +170,110 @@ TEST_F(ContainerService, AMissingDockerfileIsAManifestErrorBeforeAnythingRuns) {
   for (const auto& entry : fs::directory_iterator(fs::path(agent.root()) / "releases")) {
     EXPECT_FALSE(fs::exists(entry.path() / "built-anyway")) << "the build ran anyway";
   }
+}
+
+// A Compose project moved to bosun: `bosun init --from docker-compose.yml`, committed, deployed.
+// The web service gets shared/.env (seed incident 5: a container restarting with empty logs
+// because .env was not passed), starts after its dependency is healthy, and is ready when its
+// own healthcheck, run in its container, passes.
+TEST_F(ContainerService, AComposeFileConvertedByInitIsDeployed) {
+  const std::string p = std::to_string(port);
+  repo.write("web/VERSION", "composed-v1\n");
+  repo.write("web/Dockerfile",
+             std::string("FROM ") + DockerEngine::k_base_image + "\nCOPY VERSION /srv/VERSION\n");
+  repo.write("docker-compose.yml",
+             "name: composed\n"
+             "services:\n"
+             "  web:\n"
+             "    build: ./web\n"
+             "    env_file: .env\n"
+             "    init: true\n"
+             "    command: [\"sh\", \"-c\", \"echo \\\"$$GREETING\\\" > /srv/greeting; exec httpd "
+             "-f -p 127.0.0.1:" +
+                 p +
+                 " -h /srv\"]\n"
+                 "    depends_on:\n"
+                 "      cache: {condition: service_healthy}\n"
+                 "    healthcheck:\n"
+                 "      test: [\"CMD\", \"wget\", \"-q\", \"-O-\", \"http://127.0.0.1:" +
+                 p +
+                 "/VERSION\"]\n"
+                 "  cache:\n"
+                 "    image: " +
+                 DockerEngine::k_base_image +
+                 "\n"
+                 "    init: true\n"
+                 "    command: [\"sh\", \"-c\", \"touch /tmp/up; exec sleep 100000\"]\n"
+                 "    healthcheck:\n"
+                 "      test: [\"CMD\", \"test\", \"-e\", \"/tmp/up\"]\n");
+  const auto [converted, said] = run_tool(
+      {BOSUN_BIN, "init", "--from", "docker-compose.yml", "--repo", repo.path()}, repo.path());
+  ASSERT_EQ(converted, 0) << said;
+  EXPECT_NE(said.find("converted docker-compose.yml"), std::string::npos) << said;
+  const std::string sha = repo.commit_all("app.yaml from docker-compose.yml");
+  agent.write_env_file("GREETING=hello-from-dotenv\n");
+  agent.start_agent({"--repo", repo.path()});
+  const CliRun run = deploy(sha);
+  ASSERT_EQ(run.code, 0) << run.output << "\n"
+                         << read_text_file(repo.path() + "/app.yaml").value_or("");
+  EXPECT_EQ(served_version(port), "composed-v1");
+  const HttpResult greeting = http(port, "GET", "/greeting");
+  EXPECT_EQ(greeting.body, "hello-from-dotenv\n");
+  EXPECT_EQ(agent.state_of("cache"), "ready");
+  EXPECT_LT(agent.event_index("cache", "ready"), agent.event_index("web", "started"))
+      << "web starts once cache is healthy";
+}
+
+// bosun-agent gap on a container project: the engine is there and answers (its version), and
+// an image built FROM node:18 is refused against package.json's engines.node >=20.9 (the
+// seeds' Next.js), by reading the Dockerfile: nothing is pulled. The host's own Node is not
+// the app's then, and is not asked about.
+TEST_F(ContainerService, GapChecksTheEngineAndTheImagesNodeAgainstEngines) {
+  const fs::path dir = fs::path(source.path()) / "next-app";
+  fs::create_directories(dir);
+  std::ofstream(dir / "app.yaml")
+      << "app: nextish\nrepo: /nowhere\nservices:\n  web:\n    container:\n      build: "
+         "{context: ., dockerfile: Dockerfile}\n    ready: {http: 'http://127.0.0.1:"
+      << port << "/'}\n";
+  std::ofstream(dir / "Dockerfile")
+      << "FROM node:18-alpine AS deps\nRUN npm ci\nFROM node:18-slim\n"
+         "CMD [\"node\", \"server.js\"]\n";
+  std::ofstream(dir / "package.json") << R"({"name": "web", "engines": {"node": ">=20.9.0"}})";
+  const auto [code, output] = run_tool({"env", "DOCKER_HOST=" + engine.host(), BOSUN_AGENT_BIN,
+                                        "gap", "-c", (dir / "app.yaml").string()},
+                                       dir.string());
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("Dockerfile builds FROM node:18-slim, whose Node does not satisfy "
+                        ">=20.9.0"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("docker 20."), std::string::npos) << "the engine's version:\n" << output;
+  EXPECT_EQ(output.find("node is not installed"), std::string::npos) << output;
+
+  std::ofstream(dir / "Dockerfile") << "FROM node:22-slim\nCMD [\"node\", \"server.js\"]\n";
+  const auto [fixed, again] = run_tool({"env", "DOCKER_HOST=" + engine.host(), BOSUN_AGENT_BIN,
+                                        "gap", "-c", (dir / "app.yaml").string()},
+                                       dir.string());
+  EXPECT_NE(again.find("FROM node:22-slim"), std::string::npos) << again;
+}
+
+// Seed incident 6: another stack's container holds the port. The deploy stops at preflight,
+// naming that container, and nothing of the new release starts.
+TEST_F(ContainerService, APortHeldByAnotherContainerIsNamedAtPreflight) {
+  const auto [started, said] = engine.docker(
+      {"run", "-d", "--network", "host", "--name", "other-stack", DockerEngine::k_base_image,
+       "httpd", "-f", "-p", "127.0.0.1:" + std::to_string(port), "-h", "/tmp"});
+  ASSERT_EQ(started, 0) << said;
+  ASSERT_TRUE(wait_until([&] { return http(port, "GET", "/").status != 0; },
+                         std::chrono::milliseconds(20'000)));
+  const std::string v1 = commit_version("v1");
+  agent.start_agent({"--repo", repo.path()});
+  const CliRun run = deploy(v1);
+  EXPECT_NE(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("is taken by the container other-stack: httpd"), std::string::npos)
+      << run.output;
+  EXPECT_EQ(running_containers(), "") << "nothing of the app started";
+  engine.docker({"rm", "-f", "other-stack"});
 }
 
 }  // namespace

@@ -113,6 +113,9 @@ std::vector<checks::RequirementRow> app_requirement_rows(
         manifest::expand_variables(app.database.path, variables).value_or(app.database.path);
   }
   app.env = env;
+  app.services = manifest.services;
+  app.on_host = true;
+  app.app = manifest.app;
   return checks::check_app_requirements(app);
 }
 

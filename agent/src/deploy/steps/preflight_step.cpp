@@ -36,6 +36,10 @@ class PreflightStep final : public DeployStep {
     app.sqlite_path =
         manifest::expand_variables(app.database.path, target.variables).value_or(app.database.path);
     app.env = target.env;
+    app.services = target.manifest.services;
+    app.on_host = true;
+    app.own_pids = inputs.own_pids;
+    app.app = target.manifest.app;
     for (checks::RequirementRow& row : checks::check_app_requirements(app)) {
       rows.push_back(std::move(row));
     }

@@ -17,8 +17,12 @@ namespace bosun::checks {
 struct AppRequirementInputs {
   std::string release_dir;  // the app's files: a release, or the repository's working copy
   manifest::Database database;
-  std::string sqlite_path;                 // database.path with its variables expanded
-  std::map<std::string, std::string> env;  // the app's environment (PATH, DATABASE_URL)
+  std::string sqlite_path;                  // database.path with its variables expanded
+  std::map<std::string, std::string> env;   // the app's environment (PATH, DATABASE_URL)
+  std::vector<manifest::Service> services;  // its container services are checked too
+  bool on_host = false;                     // the deploy host (not the laptop): ports count
+  std::vector<int> own_pids;                // the app's running processes, on the host
+  std::string app;                          // its containers are bosun-APP-...
 };
 
 std::vector<RequirementRow> check_app_requirements(const AppRequirementInputs& inputs);
@@ -40,6 +44,9 @@ class RuntimeRange {
 namespace detail {
 std::vector<RequirementRow> runtime_rows(const AppRequirementInputs& inputs);
 std::vector<RequirementRow> alembic_rows(const AppRequirementInputs& inputs);
+std::vector<RequirementRow> container_rows(const AppRequirementInputs& inputs);
+// A container built from the release's root carries the runtime: the host's is not the app's.
+bool runtime_is_the_images(const AppRequirementInputs& inputs);
 }  // namespace detail
 
 }  // namespace bosun::checks

@@ -31,11 +31,13 @@ std::string fingerprint(const std::string& value, const std::string& salt);
 struct PortHolder {
   int pid = 0;
   std::string command;
+  std::string container;  // the container it runs in ("/shop-web-1", else its id), if any
 };
 // Who listens on TCP `port` (any local address), from /proc; nullopt when nobody does.
 // pid 0 when the socket's owner is not visible to this user.
 std::optional<PortHolder> port_holder(std::uint16_t port);
-// Passes when the port is free, or when one of `own_pids` holds it (the app's own service).
+// Passes when the port is free, or when one of `own_pids` holds it (the app's own service,
+// or the container bosun-APP-SERVICE-PID of one: own_pids has its engine CLI's pid).
 CheckResult check_port_free(std::uint16_t port, const std::vector<int>& own_pids = {});
 
 CheckResult check_disk_free(const std::string& path, std::uint64_t at_least_bytes);

@@ -20,6 +20,7 @@
 #include "docker_engine.hpp"
 #include "git_repo.hpp"
 #include "http_client.hpp"
+#include "load_loop.hpp"
 
 namespace bosun::test {
 namespace {
@@ -274,6 +275,63 @@ TEST_F(ContainerService, APortHeldByAnotherContainerIsNamedAtPreflight) {
       << run.output;
   EXPECT_EQ(running_containers(), "") << "nothing of the app started";
   engine.docker({"rm", "-f", "other-stack"});
+}
+
+// Zero downtime for a container: deploy: proxy, each instance a container on a port of its
+// own behind nginx (run by the agent as bosun-agent nginx-server), under a steady load.
+TEST_F(ContainerService, ADeployProxyContainerIsReplacedWithoutLosingARequest) {
+  const unsigned short front = free_port();
+  const unsigned short first_port = free_port();
+  const std::string conf = "${shared}/nginx/nginx.conf";
+  const auto commit = [&](const std::string& version) {
+    repo.write("srv/version", "{\"version\": \"" + version + "\"}\n");
+    repo.write("Dockerfile",
+               std::string("FROM ") + DockerEngine::k_base_image + "\nCOPY srv /srv\n");
+    repo.write(
+        "app.yaml",
+        "app: boxed\nrepo: " + repo.path() + "\nservices:\n  nginx:\n    command: [" +
+            BOSUN_AGENT_BIN + ", nginx-server, --dir, '${shared}/nginx', --listen, '127.0.0.1:" +
+            std::to_string(front) +
+            "', --upstream, boxed_web, --upstream-file, '${shared}/proxy/upstreams/web.conf']\n"
+            "    cwd: ${shared}\n    ready: {tcp: " +
+            std::to_string(front) +
+            ", timeout: 20s}\n    stop: {signal: QUIT, timeout: 20s}\n"
+            "  web:\n    container:\n      build: {context: ., dockerfile: Dockerfile}\n"
+            "      init: true\n"
+            "    command: [httpd, -f, -p, '127.0.0.1:${port}', -h, /srv]\n"
+            "    depends_on: [nginx]\n    deploy: proxy\n    proxy:\n      ports: " +
+            std::to_string(first_port) + "-" + std::to_string(first_port + 9) +
+            "\n      test: [/usr/sbin/nginx, -t, -q, -c, '" + conf +
+            "']\n      reload: [/usr/sbin/nginx, -s, reload, -c, '" + conf +
+            "']\n      pid_file: '${shared}/nginx/nginx.pid'\n      drain_timeout: 5s\n"
+            "    ready: {http: 'http://127.0.0.1:${port}/version', timeout: 60s}\n"
+            "    stop: {signal: TERM, timeout: 15s}\n"
+            "verify:\n  window: 1s\n");
+    return repo.commit_all(version);
+  };
+  const std::string v1 = commit("v1");
+  const std::string v2 = commit("v2");
+  agent.start_agent({"--repo", repo.path()});
+  const CliRun one = deploy(v1);
+  ASSERT_EQ(one.code, 0) << one.output;
+  LoadLoop load(front);
+  ASSERT_TRUE(load.wait_for_answers(20, seconds(20))) << summarize(load.samples()).describe();
+  const CliRun two = deploy(v2);
+  ASSERT_EQ(two.code, 0) << two.output;
+  ASSERT_TRUE(load.wait_for_answers(20, seconds(20)));
+  const LoadSummary summary = summarize(load.stop());
+  EXPECT_EQ(summary.failed, 0) << summary.describe();
+  EXPECT_GT(summary.versions.count("v2"), 0U) << summary.describe();
+  const HttpResult now = http(front, "GET", "/version");
+  EXPECT_NE(now.body.find("v2"), std::string::npos) << now.body;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const std::string ids = running_containers();
+        return std::count(ids.begin(), ids.end(), '\n') == 1;
+      },
+      std::chrono::milliseconds(30'000)))
+      << "the old instance's container must go once drained:\n"
+      << running_containers();
 }
 
 }  // namespace

@@ -334,5 +334,27 @@ TEST_F(ContainerService, ADeployProxyContainerIsReplacedWithoutLosingARequest) {
       << running_containers();
 }
 
+// Seed incident 5: a container that exits at once and prints nothing (it needed a variable the
+// old setup never passed). The deploy fails saying how it exited, that it printed nothing, and
+// which variables it was given; the live release keeps serving.
+TEST_F(ContainerService, AContainerThatExitsAtOnceSilentlyIsExplained) {
+  const std::string v1 = commit_version("v1");
+  repo.write("Dockerfile", std::string("FROM ") + DockerEngine::k_base_image +
+                               "\nCMD [\"sh\", \"-c\", \"test -n \\\"$API_KEY\\\" || exit 3\"]\n");
+  const std::string silent = repo.commit_all("needs API_KEY, says nothing");
+  agent.write_env_file("OTHER_SETTING=1\n");
+  agent.start_agent({"--repo", repo.path()});
+  ASSERT_EQ(deploy(v1).code, 0);
+  const CliRun run = deploy(silent);
+  EXPECT_NE(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("web: crash-loop, last exit: exited with code 3"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("empty, it printed nothing before it exited"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("the container was given OTHER_SETTING"), std::string::npos)
+      << run.output;
+  EXPECT_EQ(served_version(port), "v1");
+}
+
 }  // namespace
 }  // namespace bosun::test

@@ -19,6 +19,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_poll_every{50};
 constexpr std::size_t k_log_lines = 15;
 
+bool hopeless(supervise::ServiceState state);
+
 // What a person needs to see about a service that let a deploy down.
 std::vector<std::string> service_evidence(const supervise::ServiceStatus& status) {
   std::vector<std::string> lines;
@@ -34,6 +36,21 @@ std::vector<std::string> service_evidence(const supervise::ServiceStatus& status
   }
   if (log.size() > k_log_lines) {
     log.erase(log.begin(), log.end() - static_cast<std::ptrdiff_t>(k_log_lines));
+  }
+  if (log.empty() && hopeless(status.state)) {
+    // The seeds' container that restarted with empty logs: its .env had never reached it.
+    std::string given;
+    for (const std::string& name : status.container_env) {
+      given += (given.empty() ? "" : ", ") + name;
+    }
+    lines.push_back(status.name + " log (" + status.log_path +
+                    "): empty, it printed nothing before it exited. A program missing a setting "
+                    "often exits like this" +
+                    (status.container_env.empty()
+                         ? std::string(": check the variables and files it needs (shared/.env)")
+                         : "; the container was given " + given +
+                               " (the manifest's env and shared/.env): is one it needs missing?"));
+    return lines;
   }
   lines.push_back(status.name + " log (" + status.log_path + "), last lines:");
   for (const std::string& line : log) {

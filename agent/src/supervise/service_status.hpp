@@ -42,10 +42,13 @@ struct ServiceStatus {
   std::vector<std::string> depends_on;
   std::string log_path;
   std::vector<std::string> evidence;  // last log lines kept when it failed
-  std::uint64_t instance = 0;         // counts the instances started: a new one is a new number
-  int leaving = 0;                    // old instances still running after an overlap start
-  std::uint16_t port = 0;             // deploy: proxy: the serving instance's own port
-  int leaving_stopping = 0;           // ... of which already told to stop
+  // A container service: the variables it is given (names only), for a container that exits
+  // without a word because one it needs is missing.
+  std::vector<std::string> container_env;
+  std::uint64_t instance = 0;  // counts the instances started: a new one is a new number
+  int leaving = 0;             // old instances still running after an overlap start
+  std::uint16_t port = 0;      // deploy: proxy: the serving instance's own port
+  int leaving_stopping = 0;    // ... of which already told to stop
 };
 
 // A one-shot task (migrations, say) that exited with code 0: done, not down.

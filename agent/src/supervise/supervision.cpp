@@ -490,6 +490,14 @@ std::vector<ServiceStatus> Supervision::statuses() const {
     status.depends_on = runtime.spec.depends_on;
     status.log_path = runtime.spec.log_path;
     status.evidence = runtime.evidence;
+    if (!runtime.spec.container_engine.empty()) {
+      const std::vector<std::string>& argv = runtime.spec.argv;
+      for (std::size_t i = 0; i + 1 < argv.size() && argv[i] != "--"; ++i) {
+        if (argv[i] == "--env") {
+          status.container_env.push_back(argv[i + 1]);
+        }
+      }
+    }
     status.instance = runtime.instance;
     status.leaving = static_cast<int>(runtime.leaving.size());
     status.port = runtime.port;

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -354,6 +356,38 @@ TEST_F(ContainerService, AContainerThatExitsAtOnceSilentlyIsExplained) {
   EXPECT_NE(run.output.find("the container was given OTHER_SETTING"), std::string::npos)
       << run.output;
   EXPECT_EQ(served_version(port), "v1");
+}
+
+// A pruned release's image goes with it; the live release's and the one a rollback would
+// return to stay.
+TEST_F(ContainerService, PruningAReleaseRemovesItsImage) {
+  std::vector<std::string> commits;
+  for (const char* version : {"v1", "v2", "v3", "v4"}) {
+    commit_version(version);
+    repo.write("app.yaml", manifest() + "keep_releases: 1\n");
+    commits.push_back(repo.commit_all(std::string(version) + ", keeping one"));
+  }
+  agent.start_agent({"--repo", repo.path()});
+  for (const std::string& sha : commits) {
+    const CliRun run = deploy(sha);
+    ASSERT_EQ(run.code, 0) << run.output;
+  }
+  EXPECT_EQ(served_version(port), "v4");
+  std::set<std::string> tags;
+  std::istringstream listed(
+      engine.docker({"images", "--format", "{{.Tag}}", "bosun-boxed-web"}).second);
+  for (std::string tag; std::getline(listed, tag);) {
+    tags.insert(tag);
+  }
+  std::set<std::string> releases;
+  for (const auto& entry : fs::directory_iterator(fs::path(agent.root()) / "releases")) {
+    releases.insert(entry.path().filename().string());
+  }
+  EXPECT_EQ(tags, releases) << "exactly the releases still on the host keep an image";
+  EXPECT_EQ(releases.size(), 2U);
+  const CliRun back = agent.cli({"rollback", "--root", agent.root()}, seconds(120));
+  ASSERT_EQ(back.code, 0) << back.output;
+  EXPECT_EQ(served_version(port), "v3");
 }
 
 }  // namespace

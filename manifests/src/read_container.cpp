@@ -34,7 +34,7 @@ void check_volume(ReadContext& context, const Field& field, const std::string& v
 std::optional<ContainerBuild> read_image_build(ReadContext& context, const Field& field) {
   ContainerBuild build;
   build.where = field.value_where;
-  MapReader map(context, field, {"context", "dockerfile"});
+  MapReader map(context, field, {"context", "dockerfile", "no_cache"});
   if (!map.valid()) {
     return std::nullopt;
   }
@@ -48,6 +48,9 @@ std::optional<ContainerBuild> read_image_build(ReadContext& context, const Field
       }
       *target = text.value_or(*target);
     }
+  }
+  if (const Field* f = map.get("no_cache")) {
+    build.no_cache = read_bool(context, *f).value_or(false);
   }
   return build;
 }

@@ -36,6 +36,36 @@ TEST(ManifestModel, StepsUserDefaultsToTheServicesSharedUser) {
   EXPECT_EQ(load_ok(k_head + "services:\n  a: {command: [a]}\n").steps_user(), "");
 }
 
+// A container service: its command is optional (the image's CMD runs), host networking and
+// docker by default, a build per release with its context and Dockerfile.
+TEST(ManifestModel, ContainerServices) {
+  const Manifest m = load_ok(
+      k_head +
+      "services:\n"
+      "  cache: {container: {image: 'redis:7', memory: 256m, cpus: '0.5', init: true}}\n"
+      "  web:\n    container:\n      engine: podman\n      build: {context: web, dockerfile: "
+      "web/Dockerfile.prod, no_cache: true}\n      volumes: ['${shared}/data:/data:ro']\n"
+      "    command: [node, server.js]\n");
+  const ContainerSpec& cache = *m.services[0].container;
+  EXPECT_EQ(cache.engine, "docker");
+  EXPECT_EQ(cache.network, "host");
+  EXPECT_EQ(cache.image, "redis:7");
+  EXPECT_EQ(cache.memory, "256m");
+  EXPECT_EQ(cache.cpus, "0.5");
+  EXPECT_TRUE(cache.init);
+  EXPECT_FALSE(cache.build.has_value());
+  EXPECT_TRUE(m.services[0].command.argv.empty());
+  const ContainerSpec& web = *m.services[1].container;
+  EXPECT_EQ(web.engine, "podman");
+  ASSERT_TRUE(web.build.has_value());
+  EXPECT_EQ(web.build->context, "web");
+  EXPECT_EQ(web.build->dockerfile, "web/Dockerfile.prod");
+  EXPECT_TRUE(web.build->no_cache);
+  EXPECT_EQ(web.build->where.line, 8);
+  EXPECT_EQ(web.volumes, std::vector<std::string>{"${shared}/data:/data:ro"});
+  EXPECT_EQ(m.services[1].command.argv, (std::vector<std::string>{"node", "server.js"}));
+}
+
 TEST(ManifestModel, CheckShorthands) {
   const Manifest m = load_ok(k_head +
                              "services:\n"

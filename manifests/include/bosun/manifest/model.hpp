@@ -191,6 +191,7 @@ struct LogSpec {
 struct ContainerBuild {
   std::string context = ".";
   std::string dockerfile = "Dockerfile";  // relative to the release, like the context
+  bool no_cache = false;                  // --no-cache: every layer built afresh
   Location where;
 };
 

@@ -31,16 +31,7 @@ namespace fs = std::filesystem;
 using std::chrono::seconds;
 
 std::string served_version(unsigned short port) {
-  try {
-    const HttpResult answer = http(port, "GET", "/VERSION");
-    std::string text = answer.status == 200 ? answer.body : "";
-    while (!text.empty() && text.back() == '\n') {
-      text.pop_back();
-    }
-    return text;
-  } catch (const std::exception&) {
-    return "";
-  }
+  return served_text(port, "/VERSION");
 }
 
 class ContainerService : public ::testing::Test {

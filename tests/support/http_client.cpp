@@ -48,4 +48,17 @@ HttpResult http_at(const std::string& address, unsigned short port, const std::s
   return result;
 }
 
+std::string served_text(unsigned short port, const std::string& path) {
+  try {
+    const HttpResult answer = http(port, "GET", path);
+    std::string text = answer.status == 200 ? answer.body : "";
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+      text.pop_back();
+    }
+    return text;
+  } catch (const std::exception&) {
+    return "";  // nothing listens
+  }
+}
+
 }  // namespace bosun::test

@@ -24,4 +24,8 @@ HttpResult http_at(const std::string& address, unsigned short port, const std::s
                    const std::string& path, const std::string& body = "",
                    const std::string& bearer = "");
 
+// The body of GET `path` on 127.0.0.1:`port` without its trailing newlines: what a static
+// server serves (a VERSION file). "" when nothing answers 200.
+std::string served_text(unsigned short port, const std::string& path);
+
 }  // namespace bosun::test

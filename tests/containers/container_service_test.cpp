@@ -88,6 +88,7 @@ class ContainerService : public ::testing::Test {
 TEST_F(ContainerService, DeploysRestartsAdoptsAndRollsBackToThePreviousImage) {
   const std::string v1 = commit_version("v1");
   const std::string v2 = commit_version("v2");
+  agent.write_env_file("API_TOKEN=tok-77c1-only-in-a-file\n");
   agent.start_agent({"--repo", repo.path()});
 
   const CliRun one = deploy(v1);
@@ -113,6 +114,25 @@ TEST_F(ContainerService, DeploysRestartsAdoptsAndRollsBackToThePreviousImage) {
       << agent.state_of("web");
   EXPECT_EQ(served_version(port), "v2");
   EXPECT_NE(running_containers(), first_container);
+  // The environment went by a file of the instance's own (the dead one's removed), 0600, and
+  // the secret's value is on no command line.
+  std::vector<fs::path> env_files;
+  for (const auto& entry : fs::directory_iterator(fs::path(agent.root()) / "run")) {
+    if (entry.path().filename().string().starts_with("web.container.env.")) {
+      env_files.push_back(entry.path());
+    }
+  }
+  ASSERT_EQ(env_files.size(), 1U);
+  EXPECT_EQ(env_files[0].filename().string(),
+            "web.container.env." + std::to_string(agent.pid_of("web")));
+  EXPECT_EQ(fs::status(env_files[0]).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_NE(read_text_file(env_files[0].string()).value_or("").find("API_TOKEN=tok-77c1"),
+            std::string::npos);
+  const std::string cmdline =
+      read_text_file("/proc/" + std::to_string(agent.pid_of("web")) + "/cmdline").value_or("");
+  EXPECT_NE(cmdline.find("--env-file"), std::string::npos) << "the engine reads the file";
+  EXPECT_EQ(cmdline.find("tok-77c1"), std::string::npos) << "its value is not";
 
   // The agent dies and comes back: the container runs on, adopted, not restarted.
   const int running = agent.pid_of("web");

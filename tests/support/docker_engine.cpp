@@ -1,6 +1,7 @@
 #include "docker_engine.hpp"
 
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <filesystem>
 
@@ -64,6 +65,13 @@ DockerEngine::~DockerEngine() {
       m_daemon->signal(SIGKILL);
       m_daemon->wait(std::chrono::milliseconds(5000));
     }
+  }
+  // dockerd leaves its default network namespace bind-mounted in the exec root: without this
+  // the folder could not be removed, and every test would leave a mount behind.
+  std::error_code error;
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(m_dir.path()) / "exec" / "netns", error)) {
+    ::umount2(entry.path().c_str(), MNT_DETACH);
   }
 }
 

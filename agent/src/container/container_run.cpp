@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "bosun/common/exit_codes.hpp"
 #include "container/container_names.hpp"
@@ -92,6 +93,21 @@ void remove_leftovers(const Options& options) {
   }
 }
 
+// FILE.PID of instances that are gone: removed (each instance has its own, so that two
+// starting at once never read each other's).
+void remove_stale_env_files(const std::string& env_file) {
+  const std::filesystem::path path(env_file);
+  const std::string stem = path.filename().string() + ".";
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    const long pid = name.starts_with(stem) ? std::atol(name.c_str() + stem.size()) : 0;
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+}
+
 // NAME=value lines, 0600; a value with a newline cannot be written there and goes by -e NAME
 // (the engine reads it from this process's environment).
 bool write_env_file(const Options& options, std::vector<std::string>& by_environment,
@@ -141,6 +157,8 @@ int container_run_command(const std::vector<std::string>& args, std::ostream& ou
     return exit_code::k_invalid_input;
   }
   remove_leftovers(options);
+  remove_stale_env_files(options.env_file);
+  options.env_file += "." + std::to_string(::getpid());  // this instance's own
   std::vector<std::string> by_environment;
   if (!write_env_file(options, by_environment, error)) {
     err << "bosun-agent container-run: " << error << "\n";

@@ -49,7 +49,9 @@ bool nobody_exists() {
   return ::geteuid() == 0 && entry != nullptr && entry->pw_uid == k_nobody;
 }
 
-// Serves {"version", "uid"} and writes a file into shared/data at start, as an app would.
+// Serves {"version", "uid"} and writes a file into shared/data at start, as an app would. It
+// runs as `[python3, server.py]`, looked up in the service's PATH (the system's: the test
+// runner's own python3 may live under /root, which nobody cannot reach).
 const char* k_server_py = R"(import json, os, sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 VERSION = open("VERSION").read().strip()
@@ -84,10 +86,12 @@ std::string manifest(const std::string& repo, unsigned short port, const std::st
          "'); d = sqlite3.connect(os.environ['BOSUN_BACKUP_PATH']); s.backup(d); d.close(); "
          "open('${shared}/data/backup-by', 'w').write(str(os.getuid()))\"]\n"
          "verify: {window: 1s}\n"
-         "services:\n  web:\n    command: [" +
-         py + ", server.py]\n    user: nobody\n    env: {PORT: '" + std::to_string(port) +
-         "', DATA: '${shared}/data'}\n    ready: {http: 'http://127.0.0.1:" + std::to_string(port) +
-         "/', timeout: 20s}\n";
+         "services:\n  web:\n    command: [python3, server.py]\n    user: nobody\n    env: {PORT: "
+         "'" +
+         std::to_string(port) +
+         "', DATA: '${shared}/data', PATH: /usr/local/bin:/usr/bin:/bin}\n    ready: {http: "
+         "'http://127.0.0.1:" +
+         std::to_string(port) + "/', timeout: 20s}\n";
 }
 
 struct Served {
@@ -187,6 +191,12 @@ TEST_F(StepUser, TheAppsCommandsRunAsTheServicesUserOnFilesHandedToIt) {
   for (const auto& entry : fs::directory_iterator(root)) {
     EXPECT_FALSE(entry.path().filename().string().starts_with(".staging-")) << entry.path();
   }
+  // Back on v1: python3 from PATH, still as nobody, serving the version it was rolled back to.
+  const CliRun back = agent.cli({"rollback", "--root", agent.root()}, std::chrono::seconds(120));
+  ASSERT_EQ(back.code, 0) << back.output;
+  const Served rolled_back = served(port);
+  EXPECT_EQ(rolled_back.version, "v1");
+  EXPECT_EQ(rolled_back.uid, static_cast<int>(k_nobody));
   agent.cli({"stop-all", "--root", agent.root()}, std::chrono::seconds(30));
 }
 

@@ -1,5 +1,7 @@
 #include "bosun/common/text_file.hpp"
 
+#include "bosun/common/fd_io.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -40,19 +42,8 @@ bool write_text_file_atomically(const std::string& path, const std::string& text
   if (fd < 0) {
     return false;
   }
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      break;
-    }
-    written += static_cast<std::size_t>(n);
-  }
   // The bytes reach the disk before the name does: a power cut never leaves a torn file.
-  const bool complete = written == text.size() && ::fsync(fd) == 0;
+  const bool complete = write_all(fd, text) && ::fsync(fd) == 0;
   ::close(fd);
   if (!complete) {
     fs::remove(temporary, error);

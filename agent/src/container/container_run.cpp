@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "bosun/common/exit_codes.hpp"
+#include "bosun/common/fd_io.hpp"
 #include "container/container_names.hpp"
 
 namespace bosun::agent::container {
@@ -130,7 +131,7 @@ bool write_env_file(const Options& options, std::vector<std::string>& by_environ
       text += name + "=" + value + "\n";
     }
   }
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool written = write_all(fd, text);
   ::close(fd);
   if (!written) {
     error = "cannot write " + options.env_file;

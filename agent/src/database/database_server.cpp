@@ -1,4 +1,5 @@
 #include "database/database_server.hpp"
+#include "bosun/common/fd_io.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -44,16 +45,7 @@ std::string run_with_input(const ServerCommand& command) {
     ::_exit(127);
   }
   ::close(pipe_fds[0]);
-  const char* data = command.input.data();
-  std::size_t left = command.input.size();
-  while (left > 0) {
-    const ssize_t wrote = ::write(pipe_fds[1], data, left);
-    if (wrote <= 0) {
-      break;
-    }
-    data += wrote;
-    left -= static_cast<std::size_t>(wrote);
-  }
+  (void)write_all(pipe_fds[1], command.input);  // a tool gone early: its exit status says why
   ::close(pipe_fds[1]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -158,8 +150,7 @@ std::string run_server_plan(const ServerPlan& plan, const std::string& password)
     if (!password_file.empty()) {
       const int fd = ::mkstemp(password_file.data());  // 0600, this user's
       const std::string line = password + "\n";
-      const bool written =
-          fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+      const bool written = fd >= 0 && write_all(fd, line);
       if (fd >= 0) {
         ::close(fd);
       }

@@ -16,6 +16,7 @@
 #include "bosun/common/child_exec.hpp"
 #include "bosun/common/duration.hpp"
 #include "bosun/common/exit_codes.hpp"
+#include "bosun/common/fd_io.hpp"
 #include "bosun/common/unique_fd.hpp"
 #include "release/mirror_fetch.hpp"
 
@@ -26,14 +27,6 @@ namespace {
 
 constexpr std::size_t k_max_message = 64 * 1024;
 
-std::pair<UniqueFd, UniqueFd> make_pipe() {
-  int ends[2] = {-1, -1};
-  if (::pipe2(ends, O_CLOEXEC) != 0) {
-    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  }
-  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
-}
-
 // The agent's own environment: HOME (~/.ssh/known_hosts) and SSH_AUTH_SOCK reach libgit2.
 std::vector<std::string> own_environment() {
   std::vector<std::string> env;
@@ -41,20 +34,6 @@ std::vector<std::string> own_environment() {
     env.emplace_back(*entry);
   }
   return env;
-}
-
-void write_all(int fd, const std::string& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (wrote < 0 && errno == EINTR) {
-      continue;
-    }
-    if (wrote <= 0) {
-      return;  // the child is gone; its exit status says why
-    }
-    done += static_cast<std::size_t>(wrote);
-  }
 }
 
 int wait_for(pid_t pid) {
@@ -75,9 +54,9 @@ std::string trimmed(std::string text) {
 
 void fetch_in_child(const FetchLimits& limits, const std::filesystem::path& mirror,
                     const std::string& repository, const FetchCredentials& credentials) {
-  auto [request_read, request_write] = make_pipe();
-  auto [progress_read, progress_write] = make_pipe();
-  auto [message_read, message_write] = make_pipe();
+  auto [request_read, request_write] = cloexec_pipe();
+  auto [progress_read, progress_write] = cloexec_pipe();
+  auto [message_read, message_write] = cloexec_pipe();
   ChildSpec spec;
   spec.argv = {limits.program, "fetch-mirror", mirror.string()};
   spec.env = own_environment();
@@ -94,7 +73,7 @@ void fetch_in_child(const FetchLimits& limits, const std::filesystem::path& mirr
     request += '\0' + *field;
   }
   request += '\0';
-  write_all(request_write.get(), request);
+  (void)write_all(request_write.get(), request);  // a child gone early: its exit says why
   request_write.reset();
 
   std::string message;

@@ -1,6 +1,7 @@
 #include "sys/process.hpp"
 
 #include "bosun/common/child_exec.hpp"
+#include "bosun/common/fd_io.hpp"
 #include "bosun/common/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -44,14 +45,6 @@ std::vector<std::string> activation_env(const SpawnRequest& request) {
     env.push_back("LISTEN_FDNAMES=" + names);
   }
   return env;
-}
-
-std::pair<UniqueFd, UniqueFd> cloexec_pipe() {
-  int ends[2] = {-1, -1};
-  if (::pipe2(ends, O_CLOEXEC) != 0) {
-    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  }
-  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
 }
 
 // Waits for end of file on the exec report pipe: the child exec'd or exited. Bounded, since

@@ -1,4 +1,5 @@
 #include "transport/transport.hpp"
+#include "bosun/common/fd_io.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -271,14 +272,10 @@ void LocalTransport::upload(const std::string& content, const std::string& remot
     throw std::runtime_error("cannot write " + remote_path + ": " + std::strerror(errno));
   }
   ::fchmod(fd, static_cast<mode_t>(mode));  // the umask must not widen or narrow it
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n <= 0) {
-      ::close(fd);
-      throw std::runtime_error("cannot write " + remote_path + ": " + std::strerror(errno));
-    }
-    written += static_cast<std::size_t>(n);
+  if (!write_all(fd, content)) {
+    const int error = errno;
+    ::close(fd);
+    throw std::runtime_error("cannot write " + remote_path + ": " + std::strerror(error));
   }
   ::close(fd);
   std::filesystem::rename(staging, target);

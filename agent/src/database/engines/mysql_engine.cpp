@@ -11,6 +11,7 @@
 #include <set>
 
 #include "bosun/checks/sql_connection.hpp"
+#include "bosun/common/fd_io.hpp"
 #include "database/engines/engines.hpp"
 #include "database/engines/server_tools.hpp"
 #include "database/sql_names.hpp"
@@ -51,7 +52,7 @@ class ClientOptions {
     }
     ::unlink(m_path.c_str());
     const int fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    m_ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    m_ok = fd >= 0 && write_all(fd, text);
     if (fd >= 0) {
       ::close(fd);
     }

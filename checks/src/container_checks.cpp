@@ -8,9 +8,6 @@
 #include <set>
 #include <sstream>
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include "bosun/checks/app_requirements.hpp"
 #include "bosun/checks/host_checks.hpp"
 #include "bosun/common/text.hpp"
@@ -74,22 +71,12 @@ std::optional<Version> node_of_image(const std::string& image) {
   return version ? std::optional<Version>(*version) : std::nullopt;
 }
 
-std::string engines_node(const fs::path& package_json) {
-  try {
-    Poco::JSON::Parser parser;
-    const auto root = parser.parse(read_text_file(package_json.string()).value_or("{}"))
-                          .extract<Poco::JSON::Object::Ptr>();
-    const auto engines = root->getObject("engines");
-    return engines && engines->has("node") ? engines->getValue<std::string>("node") : "";
-  } catch (const std::exception&) {
-    return "";  // the host runtime check says what is wrong with the file
-  }
-}
-
 std::optional<RequirementRow> image_node_row(const manifest::Service& service,
                                              const fs::path& release) {
   const manifest::ContainerBuild& build = *service.container->build;
-  const std::string engine = engines_node(release / build.context / "package.json");
+  std::string unreadable;  // said by the host runtime check, not again here
+  const std::string engine =
+      node_engine((release / build.context / "package.json").string(), unreadable);
   if (engine.empty()) {
     return std::nullopt;
   }
@@ -132,6 +119,7 @@ std::uint16_t probed_port(const manifest::Service& service) {
     return tcp->port;
   }
   if (const auto* http = std::get_if<manifest::HttpCheck>(&service.ready->check.kind)) {
+    // Only a port written in the URL: one left to the scheme's default is not the app's own.
     static const std::regex port(R"(^https?://[^/]*:(\d+))");
     std::smatch match;
     if (std::regex_search(http->url, match, port)) {

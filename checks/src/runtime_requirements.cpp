@@ -24,21 +24,6 @@ std::string read_text(const fs::path& path) {
   return read_text_file(path.string()).value_or("");
 }
 
-// package.json's engines.node, or "" when it asks for nothing.
-std::string node_engine(const fs::path& package_json, std::string& problem) {
-  try {
-    Poco::JSON::Parser parser;
-    const auto root = parser.parse(read_text(package_json)).extract<Poco::JSON::Object::Ptr>();
-    const auto engines = root->getObject("engines");
-    return engines && engines->has("node") ? engines->getValue<std::string>("node") : "";
-  } catch (const Poco::Exception& error) {
-    problem = package_json.string() + " is not valid JSON: " + error.displayText();
-  } catch (const std::exception& error) {
-    problem = package_json.string() + " is not valid JSON: " + error.what();
-  }
-  return "";
-}
-
 // requires-python = ">=3.10" from pyproject.toml (read as lines: the key is unique enough).
 std::string requires_python(const fs::path& pyproject) {
   std::istringstream lines(read_text(pyproject));
@@ -95,12 +80,28 @@ RequirementRow runtime_row(const std::string& tool, const std::string& asked_in,
 
 }  // namespace
 
+// package.json's engines.node, or "" when it asks for nothing.
+std::string node_engine(const std::string& package_json_path, std::string& problem) {
+  const fs::path package_json(package_json_path);
+  try {
+    Poco::JSON::Parser parser;
+    const auto root = parser.parse(read_text(package_json)).extract<Poco::JSON::Object::Ptr>();
+    const auto engines = root->getObject("engines");
+    return engines && engines->has("node") ? engines->getValue<std::string>("node") : "";
+  } catch (const Poco::Exception& error) {
+    problem = package_json.string() + " is not valid JSON: " + error.displayText();
+  } catch (const std::exception& error) {
+    problem = package_json.string() + " is not valid JSON: " + error.what();
+  }
+  return "";
+}
+
 std::vector<RequirementRow> runtime_rows(const AppRequirementInputs& inputs) {
   std::vector<RequirementRow> rows;
   const fs::path dir = inputs.release_dir;
   if (fs::exists(dir / "package.json")) {
     std::string problem;
-    const std::string engine = node_engine(dir / "package.json", problem);
+    const std::string engine = node_engine((dir / "package.json").string(), problem);
     if (!problem.empty()) {
       rows.push_back({"runtime node", "package.json",
                       make_result(Status::warn, problem,

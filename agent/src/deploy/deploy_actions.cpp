@@ -19,7 +19,10 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_poll_every{50};
 constexpr std::size_t k_log_lines = 15;
 
-bool hopeless(supervise::ServiceState state);
+bool hopeless(supervise::ServiceState state) {
+  return state == supervise::ServiceState::crash_loop || state == supervise::ServiceState::failed ||
+         state == supervise::ServiceState::exited;
+}
 
 // What a person needs to see about a service that let a deploy down.
 std::vector<std::string> service_evidence(const supervise::ServiceStatus& status) {
@@ -57,11 +60,6 @@ std::vector<std::string> service_evidence(const supervise::ServiceStatus& status
     lines.push_back("  " + line);
   }
   return lines;
-}
-
-bool hopeless(supervise::ServiceState state) {
-  return state == supervise::ServiceState::crash_loop || state == supervise::ServiceState::failed ||
-         state == supervise::ServiceState::exited;
 }
 
 // An overlap start whose new instance could not bind the port: the running instance holds it

@@ -15,12 +15,11 @@
 
 #include "bosun/common/child_exec.hpp"
 #include "bosun/common/duration.hpp"
+#include "bosun/common/environment.hpp"
 #include "bosun/common/exit_codes.hpp"
 #include "bosun/common/fd_io.hpp"
 #include "bosun/common/unique_fd.hpp"
 #include "release/mirror_fetch.hpp"
-
-extern char** environ;
 
 namespace bosun::agent::release {
 namespace {
@@ -30,8 +29,8 @@ constexpr std::size_t k_max_message = 64 * 1024;
 // The agent's own environment: HOME (~/.ssh/known_hosts) and SSH_AUTH_SOCK reach libgit2.
 std::vector<std::string> own_environment() {
   std::vector<std::string> env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    env.emplace_back(*entry);
+  for (const auto& [name, value] : process_environment()) {
+    env.push_back(name + "=" + value);
   }
   return env;
 }

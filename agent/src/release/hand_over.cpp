@@ -14,10 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// lchown of one entry the agent owns; false when it is someone else's or gone.
-bool take_over(const fs::path& path, uid_t uid, gid_t gid) {
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0 || info.st_uid != ::geteuid()) {
+// lchown of one entry (lstat'ed as `info`) when the agent owns it; false otherwise.
+bool take_over(const fs::path& path, const struct stat& info, uid_t uid, gid_t gid) {
+  if (info.st_uid != ::geteuid()) {
     return false;
   }
   if (::lchown(path.c_str(), uid, gid) != 0) {
@@ -35,7 +34,7 @@ std::size_t hand_over_tree(const fs::path& top, uid_t uid, gid_t gid) {
       (top_info.st_uid != ::geteuid() && top_info.st_uid != uid)) {
     return 0;  // gone, or a third account's
   }
-  std::size_t changed = take_over(top, uid, gid) ? 1U : 0U;
+  std::size_t changed = take_over(top, top_info, uid, gid) ? 1U : 0U;
   if (!S_ISDIR(top_info.st_mode)) {
     return changed;
   }
@@ -44,11 +43,13 @@ std::size_t hand_over_tree(const fs::path& top, uid_t uid, gid_t gid) {
   for (; !error && walk != end; walk.increment(error)) {
     const fs::path path = walk->path();
     struct stat info {};
-    if (::lstat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode) && info.st_uid != ::geteuid() &&
-        info.st_uid != uid) {
+    if (::lstat(path.c_str(), &info) != 0) {
+      continue;  // gone meanwhile
+    }
+    if (S_ISDIR(info.st_mode) && info.st_uid != ::geteuid() && info.st_uid != uid) {
       walk.disable_recursion_pending();  // a third account's folder: not ours to walk into
     }
-    changed += take_over(path, uid, gid) ? 1U : 0U;
+    changed += take_over(path, info, uid, gid) ? 1U : 0U;
   }
   if (error) {
     throw std::runtime_error("cannot hand " + top.string() + " over: " + error.message());

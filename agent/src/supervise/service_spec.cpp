@@ -49,11 +49,15 @@ class Expander {
   std::string m_service;
 };
 
-// The bosun-agent binary this process runs (a container service's argv starts with it).
-std::string own_program() {
-  std::error_code error;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? "bosun-agent" : self.string();
+// The bosun-agent binary this process runs (a container service's argv starts with it); read
+// once, not at every resolve.
+const std::string& own_program() {
+  static const std::string program = [] {
+    std::error_code error;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::string("bosun-agent") : self.string();
+  }();
+  return program;
 }
 
 // A container service's command line, its variables' values left to its environment.

@@ -73,11 +73,10 @@ std::string bosun_name(std::string name) {
 
 class Importer {
  public:
-  Importer(fs::path compose_file, fs::path project_dir, std::string app)
+  Importer(const fs::path& compose_file, const fs::path& project_dir, std::string app)
       : m_app(std::move(app)),
-        m_file(std::move(compose_file)),
-        m_file_name(m_file.filename().string()),
-        m_base(fs::absolute(m_file).parent_path().lexically_normal()),
+        m_file_name(compose_file.filename().string()),
+        m_base(fs::absolute(compose_file).parent_path().lexically_normal()),
         m_project(fs::absolute(project_dir).lexically_normal()) {}
 
   void unmapped(const YAML::Node& at, const std::string& path, const std::string& why) {
@@ -110,7 +109,6 @@ class Importer {
                    std::ostream& out);
 
   std::string m_app;
-  fs::path m_file;
   std::string m_file_name;
   fs::path m_base;
   fs::path m_project;

@@ -9,26 +9,32 @@
 #include "release/hand_over.hpp"
 #include "state/deploy_journal.hpp"
 #include "state/release_ledger.hpp"
+#include "sys/step_account.hpp"
 
 namespace bosun::agent::deploy::steps {
 
 namespace {
 
-// What the app's commands write, given to their account; "" when they run as the agent.
+// What the app's commands write, given to their account (looked up once); "" when they run
+// as the agent.
 std::string hand_over(const release::AgentSettings& settings, const release::Release& release,
                       const manifest::Manifest& manifest) {
-  const std::string user = manifest.steps_user();
-  if (user.empty()) {
+  const auto account = sys::switch_account(manifest.steps_user());
+  if (!account) {
+    throw std::runtime_error(account.error());
+  }
+  if (!*account) {
     return "";
   }
+  const auto [name, uid, gid] = **account;
   const std::filesystem::path cache = settings.layout.root / "cache";
   std::filesystem::create_directories(cache);
-  std::size_t changed = release::hand_over_to_user(release.path, user);
-  changed += release::hand_over_to_user(cache, user);
+  std::size_t changed = release::hand_over_tree(release.path, uid, gid);
+  changed += release::hand_over_tree(cache, uid, gid);
   for (const std::string& path : manifest.shared) {
-    changed += release::hand_over_to_user(settings.layout.shared() / path, user);
+    changed += release::hand_over_tree(settings.layout.shared() / path, uid, gid);
   }
-  return changed == 0 ? "" : "; handed to " + user;
+  return changed == 0 ? "" : "; handed to " + name;
 }
 
 class CheckoutStep final : public DeployStep {

@@ -45,6 +45,8 @@ namespace detail {
 std::vector<RequirementRow> runtime_rows(const AppRequirementInputs& inputs);
 std::vector<RequirementRow> alembic_rows(const AppRequirementInputs& inputs);
 std::vector<RequirementRow> container_rows(const AppRequirementInputs& inputs);
+// package.json's engines.node, "" when it asks for nothing; `problem` says why it is unreadable.
+std::string node_engine(const std::string& package_json, std::string& problem);
 // A container built from the release's root carries the runtime: the host's is not the app's.
 bool runtime_is_the_images(const AppRequirementInputs& inputs);
 }  // namespace detail
